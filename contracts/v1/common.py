@@ -1,0 +1,145 @@
+"""Types shared by every v1 contract: codes, money, problem details, envelopes.
+
+Contracts import nothing from `mdm`; the hub validates semantics (ISO code lists,
+references, uniqueness) on top of the shapes declared here.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+Id = Annotated[str, Meta(min_length=1, max_length=64, description="canonical id: domain prefix + ULID")]
+Text = Annotated[str, Meta(min_length=1, max_length=500)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=100)]
+CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217")]
+Email = Annotated[str, Meta(max_length=320, description="e-mail address")]
+Money = Annotated[Decimal, Meta(description="non-negative decimal, as a JSON string")]
+
+
+class Address(Struct, kw_only=True, forbid_unknown_fields=True):
+    line1: Text | None = None
+    line2: Text | None = None
+    city: ShortText | None = None
+    region: ShortText | None = None
+    postal_code: Annotated[str, Meta(max_length=20)] | None = None
+    country: CountryCode | None = None
+
+
+class RateLine(Struct, kw_only=True, forbid_unknown_fields=True):
+    role: ShortText
+    unit: Literal["hour", "day"]
+    rate: Money
+
+
+class FieldError(Struct, kw_only=True):
+    field: str
+    message: str
+
+
+class Problem(Struct, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem details; `errors` names each offending field."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Page(Struct, kw_only=True):
+    """One page of a cursor-paginated list; pass `next_cursor` as `cursor` for the next."""
+
+    items: list[Any]
+    next_cursor: str | None = None
+
+
+class UpsertResult(Struct, kw_only=True):
+    id: Id
+    outcome: Literal["created", "linked", "updated", "unchanged", "pending_review"]
+    version: int
+    match: dict[str, Any] | None = None
+
+
+class DetachResult(Struct, kw_only=True):
+    id: Id
+    system: str
+    source_id: str
+    ended_at: datetime
+    version: int
+
+
+class Crosswalk(Struct, kw_only=True):
+    system: str
+    source_id: str
+    id: Id
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
+class LineageEntry(Struct, kw_only=True):
+    field: str
+    value: Any
+    rule: Literal["override", "owner_priority", "most_recent", "default", "none"]
+    system: str | None = None
+    source_id: str | None = None
+    at: datetime | None = None
+
+
+class HistoryEntry(Struct, kw_only=True):
+    version: int
+    changed_at: datetime
+    action: str
+    principal: str
+    correlation_id: str | None
+    data: dict[str, Any]
+
+
+class Resolved(Struct, kw_only=True):
+    id: Id
+    system: str
+    source_id: str
+    merged_path: list[str] = msgspec.field(default_factory=list)
+    record: dict[str, Any] | None = None
+
+
+class Translation(Struct, kw_only=True):
+    id: Id
+    system: str
+    source_ids: list[str]
+
+
+class ResolveKey(Struct, kw_only=True, forbid_unknown_fields=True):
+    domain: ShortText
+    system: ShortText
+    source_id: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class BulkResolveRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+    keys: list[ResolveKey]
+
+
+class BulkResolveItem(Struct, kw_only=True, omit_defaults=True):
+    domain: str
+    system: str
+    source_id: str
+    status: Literal["found", "not_found"]
+    id: str | None = None
+    merged_path: list[str] | None = None
+
+
+class BulkResolveResponse(Struct, kw_only=True):
+    items: list[BulkResolveItem]
+
+
+class SourceSystem(Struct, kw_only=True):
+    code: str
+    name: str
+    created_at: datetime
+
+
+DateRange = tuple[date | None, date | None]

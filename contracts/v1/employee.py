@@ -1,0 +1,68 @@
+"""Employee: a consultant or staff member (HCM's worker); `cost_rate` is sensitive."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from msgspec import UNSET, Struct, UnsetType
+
+from contracts.v1.common import CountryCode, Email, Id, Money, ShortText
+
+EmploymentType = Literal["employee", "contractor"]
+EmployeeStatus = Literal["active", "leave", "terminated"]
+
+
+class EmployeeCreate(Struct, kw_only=True, forbid_unknown_fields=True):
+    employee_number: ShortText
+    given_name: ShortText
+    family_name: ShortText
+    email: Email | None = None
+    legal_entity_id: Id | None = None
+    cost_center_id: Id | None = None
+    manager_id: Id | None = None
+    job_title: ShortText | None = None
+    employment_type: EmploymentType | None = None
+    country: CountryCode | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    cost_rate: Money | None = None
+    status: EmployeeStatus | None = None
+
+
+class EmployeePatch(Struct, kw_only=True, forbid_unknown_fields=True):
+    employee_number: ShortText | UnsetType = UNSET
+    given_name: ShortText | UnsetType = UNSET
+    family_name: ShortText | UnsetType = UNSET
+    email: Email | None | UnsetType = UNSET
+    legal_entity_id: Id | None | UnsetType = UNSET
+    cost_center_id: Id | None | UnsetType = UNSET
+    manager_id: Id | None | UnsetType = UNSET
+    job_title: ShortText | None | UnsetType = UNSET
+    employment_type: EmploymentType | None | UnsetType = UNSET
+    country: CountryCode | None | UnsetType = UNSET
+    start_date: date | None | UnsetType = UNSET
+    end_date: date | None | UnsetType = UNSET
+    cost_rate: Money | None | UnsetType = UNSET
+    status: EmployeeStatus | UnsetType = UNSET
+    overrides_cleared: list[str] | UnsetType = UNSET
+
+
+class Employee(Struct, kw_only=True):
+    id: Id
+    version: int
+    status: EmployeeStatus
+    created_at: datetime
+    updated_at: datetime
+    employee_number: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    legal_entity_id: str | None = None
+    cost_center_id: str | None = None
+    manager_id: str | None = None
+    job_title: str | None = None
+    employment_type: EmploymentType | None = None
+    country: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    cost_rate: Money | None = None
+    overrides: list[str] = []

@@ -1,0 +1,1 @@
+"""REST: generic controllers mounted once per domain, plus the cross-domain endpoints."""

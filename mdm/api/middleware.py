@@ -1,0 +1,170 @@
+"""ASGI middleware: correlation ids on every response, idempotent replays of writes."""
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from litestar.types import ASGIApp
+from sqlalchemy import delete, insert, select, update
+from ulid import ULID
+
+from contracts.v1 import Problem
+from mdm.db.tables import idempotency_key
+
+CORRELATION = b"x-correlation-id"
+_VALID_CID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# ASGI messages are plain dicts here; Litestar's TypedDict unions do not narrow well
+Scope = Any
+Receive = Any
+Send = Any
+Message = Any
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+
+
+def correlation_middleware(app: ASGIApp) -> ASGIApp:
+    """Take X-Correlation-ID from the request (if well-formed) or make one; echo it."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        cid = None
+        for name, value in scope["headers"]:
+            if name == CORRELATION:
+                candidate = value.decode("latin-1")
+                cid = candidate if _VALID_CID.match(candidate) else None
+                break
+        cid = cid or str(ULID())
+        scope.setdefault("state", {})["correlation_id"] = cid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (CORRELATION, cid.encode())]
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def _problem(status: int, detail: str) -> bytes:
+    title = {409: "Conflict", 422: "Validation failed"}.get(status, "Error")
+    return msgspec.json.encode(
+        Problem(type=f"https://mdm.dev/problems/{status}", title=title, status=status, detail=detail)
+    )
+
+
+async def _send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def idempotency_middleware(app: ASGIApp) -> ASGIApp:
+    """Writes with an Idempotency-Key: the same key and body answer the first response
+    again; the same key with another body (or while the first is running) is a 409."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            await app(scope, receive, send)
+            return
+        key = next((v.decode("latin-1") for n, v in scope["headers"] if n == b"idempotency-key"), None)
+        if key is None:
+            await app(scope, receive, send)
+            return
+        ptype = [(b"content-type", b"application/problem+json")]
+        if not 1 <= len(key) <= 200:
+            await _send_bytes(send, 422, _problem(422, "Idempotency-Key must be 1 to 200 characters"), ptype)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        db = scope["app"].state.db
+        principal = scope.get("state", {}).get("principal", "anonymous")
+        path = scope["path"] + ("?" + scope["query_string"].decode() if scope.get("query_string") else "")
+        digest = hashlib.sha256(scope["method"].encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        now = datetime.now(UTC)
+        row = {
+            "principal": principal,
+            "key": key,
+            "method": scope["method"],
+            "path": path,
+            "body_hash": digest,
+            "status_code": 0,
+            "response_body": b"",
+            "response_headers": [],
+            "created_at": now,
+        }
+        t = idempotency_key.c
+        async with db.transaction() as session:
+            existing = (
+                await session.execute(select(idempotency_key).where(t.principal == principal, t.key == key))
+            ).first()
+            if existing is None:
+                await session.execute(insert(idempotency_key).values(**row))
+            elif existing.status_code == 0 and now - existing.created_at > IN_FLIGHT_TIMEOUT:
+                await session.execute(
+                    update(idempotency_key).where(t.principal == principal, t.key == key).values(**row)
+                )
+                existing = None
+        if existing is not None:
+            if existing.body_hash != digest:
+                detail = "this Idempotency-Key was used with another request; use a new key"
+                await _send_bytes(send, 409, _problem(409, detail), ptype)
+            elif existing.status_code == 0:
+                detail = "a request with this Idempotency-Key is still running; retry later"
+                await _send_bytes(send, 409, _problem(409, detail), ptype)
+            else:
+                headers = [(k.encode(), v.encode()) for k, v in existing.response_headers]
+                headers.append((b"idempotent-replayed", b"true"))
+                await _send_bytes(send, existing.status_code, existing.response_body, headers)
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (CORRELATION, b"content-length")
+                ]
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await app(scope, replay_receive, capture)
+        finally:
+            async with db.transaction() as session:
+                where = (t.principal == principal, t.key == key)
+                if captured["status"] >= 500:
+                    await session.execute(delete(idempotency_key).where(*where))
+                else:
+                    await session.execute(
+                        update(idempotency_key)
+                        .where(*where)
+                        .values(
+                            status_code=captured["status"],
+                            response_body=b"".join(captured["body"]),
+                            response_headers=captured["headers"],
+                        )
+                    )
+
+    return middleware

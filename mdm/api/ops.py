@@ -1,0 +1,29 @@
+"""Health, readiness and the source-system registry."""
+
+from litestar import Request, Response, get
+from sqlalchemy import text
+
+from contracts import v1
+from mdm.records import repository as repo
+
+
+@get("/health/live", operation_id="live", tags=["Health"], summary="The process is up")
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/health/ready", operation_id="ready", tags=["Health"], summary="The database answers")
+async def ready(request: Request) -> Response[dict[str, str]]:
+    try:
+        async with request.app.state.db.read.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:  # readiness reports, it does not raise
+        return Response({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
+    return Response({"status": "ok"})
+
+
+@get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems")
+async def list_systems(request: Request) -> list[v1.SourceSystem]:
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        rows = await repo.known_systems(session)
+    return [v1.SourceSystem(code=r.code, name=r.name, created_at=r.created_at) for r in rows.values()]

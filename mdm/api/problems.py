@@ -1,0 +1,95 @@
+"""Every error as application/problem+json (RFC 9457), each naming its fields."""
+
+import logging
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from contracts.v1 import FieldError, Problem
+from mdm.errors import MdmError, Moved
+
+log = logging.getLogger("mdm.api")
+PROBLEM = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    title: str | None = None,
+) -> Response[bytes]:
+    body = Problem(
+        type=f"https://mdm.dev/problems/{status}",
+        title=title or _TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        errors=[FieldError(field=f, message=m) for f, m in errors] if errors else None,
+    )
+    return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
+    if isinstance(exc, Moved):
+        body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
+        return Response(body, status_code=301, media_type="application/json", headers=exc.headers)
+    return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title)
+
+
+def on_validation(_: Request, exc: ValidationException) -> Response[bytes]:
+    errors = []
+    if isinstance(exc.extra, list):
+        for item in exc.extra:
+            if isinstance(item, dict):
+                errors.append((str(item.get("key") or item.get("source") or "body"), str(item.get("message"))))
+    if not errors:
+        return problem(400, exc.detail or "the request could not be read")
+    return problem(422, exc.detail or "the request is not valid", errors)
+
+
+def on_http(_: Request, exc: HTTPException) -> Response[bytes]:
+    return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def on_integrity(request: Request, exc: IntegrityError) -> Response[bytes]:
+    log.info("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+    return problem(409, "the write conflicts with a concurrent change or an existing record; retry it")
+
+
+def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
+    text = str(exc.orig).lower()
+    if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
+        return problem(409, "the write lost a race with a concurrent change; retry it")
+    log.exception("database error on %s %s", request.method, request.url.path)
+    return problem(500, "a database error occurred")
+
+
+def on_unexpected(request: Request, exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "an unexpected error occurred; it has been logged")
+
+
+HANDLERS = {
+    MdmError: on_mdm_error,
+    ValidationException: on_validation,
+    HTTPException: on_http,
+    IntegrityError: on_integrity,
+    DBAPIError: on_db_error,
+    Exception: on_unexpected,
+}

@@ -1,0 +1,222 @@
+"""The generic REST controller, built once per domain descriptor.
+
+No `from __future__ import annotations` here: the handlers are made inside a factory
+and Litestar must see their real annotation objects (the domain's contract types).
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request, Response, Router, delete, get, patch, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import v1
+from mdm.api.deps import provide_actor, provide_session
+from mdm.domains import Domain
+from mdm.errors import NotFound
+from mdm.records import service
+from mdm.records.workspace import Actor
+
+_SOURCE_ID: dict[str, Any] = {"min_length": 1, "max_length": 200, "description": "the record's id in that system"}
+_SYSTEM: dict[str, Any] = {
+    "min_length": 1,
+    "max_length": 50,
+    "pattern": r"^[a-z][a-z0-9_-]*$",
+    "description": "source system code, e.g. salesforce",
+}
+SourceId = Annotated[str, PathParameter(**_SOURCE_ID)]
+System = Annotated[str, PathParameter(**_SYSTEM)]
+SourceIdQuery = Annotated[str, QueryParameter(**_SOURCE_ID)]
+SystemQuery = Annotated[str, QueryParameter(**_SYSTEM)]
+RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, description="canonical id")]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag from a GET")]
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Actor]
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    return {
+        c: ResponseSpec(data_container=v1.Problem, media_type="application/problem+json", description="problem details")
+        for c in codes
+    }
+
+
+def _one(domain: Domain, view: dict[str, Any]) -> Any:
+    return msgspec.convert(view, domain.read)
+
+
+def records_router(domain: Domain) -> Router:
+    """REST v1 for one domain: list, create, get, patch, history, lineage, crosswalks,
+    source upsert and detach, resolve, translate."""
+    read_type = domain.read
+    create_type = domain.create
+    patch_type = domain.patch
+    page_type = msgspec.defstruct(
+        f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True
+    )
+    status_type = Literal.__getitem__(domain.statuses)
+    label, plural = domain.label, domain.plural_label
+
+    @get("/", operation_id=f"list{plural}", summary=f"List {domain.name} golden records", responses=problems(422))
+    async def list_records(
+        db_session: Session,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200, description="text in the searchable fields")] = None,
+        status: FromQuery[status_type | None] = None,
+        updated_since: FromQuery[datetime | None] = None,
+    ) -> page_type:
+        items, next_cursor = await service.list_page(
+            db_session, domain, limit=limit, cursor=cursor, q=q, status=status, updated_since=updated_since
+        )
+        return page_type(items=[_one(domain, v) for v in items], next_cursor=next_cursor)
+
+    @post(
+        "/",
+        operation_id=f"create{label}",
+        summary=f"Create a {domain.name} authored in the hub",
+        status_code=201,
+        responses=problems(409, 422),
+    )
+    async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
+        view = await service.create(
+            db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data)), actor
+        )
+        return Response(
+            _one(domain, view),
+            status_code=201,
+            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": service.etag(view["version"])},
+        )
+
+    @get(
+        "/{record_id:str}",
+        operation_id=f"get{label}",
+        summary=f"One {domain.name} (optionally as of a past instant)",
+        responses={301: ResponseSpec(None, description="merged away: Location names the survivor"), **problems(404)},
+    )
+    async def get_record(
+        db_session: Session, record_id: RecordId, as_of: FromQuery[datetime | None] = None
+    ) -> Response[read_type]:
+        view = await service.get(db_session, domain, record_id, as_of)
+        return Response(_one(domain, view), headers={"ETag": service.etag(view["version"])})
+
+    @patch(
+        "/{record_id:str}",
+        operation_id=f"patch{label}",
+        summary=f"Steward edit of a {domain.name}: set fields become overrides",
+        responses=problems(404, 409, 412, 422, 428),
+    )
+    async def patch_record(
+        data: JSONBody[patch_type],
+        db_session: Session,
+        actor: Caller,
+        record_id: RecordId,
+        if_match: IfMatch = None,
+    ) -> Response[read_type]:
+        changes = msgspec.to_builtins(data)
+        cleared = changes.pop("overrides_cleared", [])
+        view = await service.patch(db_session, domain, record_id, changes, cleared, if_match, actor)
+        return Response(_one(domain, view), headers={"ETag": service.etag(view["version"])})
+
+    @get(
+        "/{record_id:str}/history",
+        operation_id=f"get{label}History",
+        summary="Every version, newest first",
+        responses=problems(404),
+    )
+    async def get_history(db_session: Session, record_id: RecordId) -> list[v1.HistoryEntry]:
+        return msgspec.convert(await service.history(db_session, domain, record_id), list[v1.HistoryEntry])
+
+    @get(
+        "/{record_id:str}/lineage",
+        operation_id=f"get{label}Lineage",
+        summary="Per field: value, the source it came from, when, and the rule that chose it",
+        responses={301: ResponseSpec(None, description="merged away"), **problems(404)},
+    )
+    async def get_lineage(db_session: Session, record_id: RecordId) -> list[v1.LineageEntry]:
+        return msgspec.convert(await service.lineage(db_session, domain, record_id), list[v1.LineageEntry])
+
+    @get(
+        "/{record_id:str}/crosswalks",
+        operation_id=f"get{label}Crosswalks",
+        summary="Source system ids of this record",
+        responses=problems(404),
+    )
+    async def get_crosswalks(db_session: Session, record_id: RecordId) -> list[v1.Crosswalk]:
+        return msgspec.convert(await service.crosswalks(db_session, domain, record_id), list[v1.Crosswalk])
+
+    @get(
+        "/{record_id:str}/translate",
+        operation_id=f"translate{label}",
+        summary="This record's ids in another system",
+        responses=problems(404),
+    )
+    async def translate(
+        db_session: Session, record_id: RecordId, to: Annotated[str, QueryParameter(min_length=1, max_length=50)]
+    ) -> v1.Translation:
+        return msgspec.convert(await service.translate(db_session, domain, record_id, to), v1.Translation)
+
+    @put(
+        "/sources/{system:str}/{source_id:str}",
+        operation_id=f"upsert{label}Source",
+        summary=f"A source system upserts its {domain.name}: match, link or create, then survivorship",
+        responses=problems(409, 422),
+    )
+    async def upsert_source(
+        data: JSONBody[create_type],
+        db_session: Session,
+        actor: Caller,
+        system: System,
+        source_id: SourceId,
+    ) -> v1.UpsertResult:
+        item = service.SourceItem(system, source_id, service.decode_payload(domain, msgspec.to_builtins(data)))
+        (result,) = await service.ingest(db_session, domain, [item], actor)
+        if isinstance(result, Exception):
+            raise result
+        return msgspec.convert(result, v1.UpsertResult)
+
+    @delete(
+        "/sources/{system:str}/{source_id:str}",
+        operation_id=f"detach{label}Source",
+        status_code=200,
+        summary="The source dropped its record: the crosswalk ends, the golden record stays",
+        responses=problems(404),
+    )
+    async def detach_source(db_session: Session, actor: Caller, system: System, source_id: SourceId) -> v1.DetachResult:
+        return msgspec.convert(await service.detach(db_session, domain, system, source_id, actor), v1.DetachResult)
+
+    @get(
+        "/resolve",
+        operation_id=f"resolve{label}",
+        summary="Canonical id and record for a source id",
+        responses=problems(404),
+    )
+    async def resolve(request: Request, system: SystemQuery, source_id: SourceIdQuery) -> v1.Resolved:
+        found = await request.app.state.fast.resolve(domain, system, source_id)
+        if found is None:
+            raise NotFound(f"no active {domain.name} for {system}/{source_id}")
+        record, passed = found
+        return v1.Resolved(id=record["id"], system=system, source_id=source_id, merged_path=passed, record=record)
+
+    return Router(
+        path=f"/v1/{domain.path}",
+        route_handlers=[
+            list_records,
+            create_record,
+            get_record,
+            patch_record,
+            get_history,
+            get_lineage,
+            get_crosswalks,
+            translate,
+            upsert_source,
+            detach_source,
+            resolve,
+        ],
+        dependencies={"db_session": Provide(provide_session), "actor": Provide(provide_actor, sync_to_thread=False)},
+        tags=[domain.plural_label],
+    )

@@ -1,0 +1,52 @@
+"""The app factory: the one place routes, middleware, error handlers and state are wired.
+
+Building the app never touches the database (so OpenAPI export works offline); the
+engines open in the lifespan.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from mdm.api.middleware import correlation_middleware, idempotency_middleware
+from mdm.api.ops import list_systems, live, ready
+from mdm.api.problems import HANDLERS
+from mdm.api.records import records_router
+from mdm.api.resolve import bulk_resolve
+from mdm.db.engine import Database
+from mdm.db.fastpath import FastReads
+from mdm.domains import DOMAINS
+from mdm.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.db = Database.connect(settings.database_url, settings.pool_size)
+        app.state.fast = FastReads(settings.database_url, settings.pool_size)
+        await app.state.fast.start()
+        try:
+            yield
+        finally:
+            await app.state.fast.close()
+            await app.state.db.dispose()
+
+    return Litestar(
+        route_handlers=[live, ready, list_systems, bulk_resolve, *(records_router(d) for d in DOMAINS)],
+        middleware=[correlation_middleware, idempotency_middleware],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="mdm",
+            version="1.0.0",
+            description="Master-data hub: golden records, crosswalks and survivorship for six domains.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

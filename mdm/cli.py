@@ -1,0 +1,191 @@
+"""The `mdm` command: serve, db upgrade, demo, import, systems."""
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from mdm.db.engine import Database
+from mdm.db.migrate import upgrade
+from mdm.domains import BY_NAME
+from mdm.settings import Settings
+
+app = typer.Typer(help="mdm: the master-data hub of a professional-services firm.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+systems_app = typer.Typer(help="The registry of source systems.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(systems_app, name="systems")
+console = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"schema at {revision} on {settings.database_url.split('@')[-1]}")
+
+
+async def _count_customers(db: Database) -> int:
+    from sqlalchemy import func, select
+
+    from mdm.db.tables import GOLDEN
+
+    async with db.sessionmaker(write=False)() as session:
+        return int((await session.execute(select(func.count()).select_from(GOLDEN["customer"]))).scalar_one())
+
+
+async def _demo(settings: Settings, scale: float, only_if_empty: bool) -> None:
+    from mdm.demo import load_demo
+
+    db = Database.connect(settings.database_url)
+    try:
+        if only_if_empty and await _count_customers(db) > 0:
+            console.print("demo data already present; not loading it again")
+            return
+        counts = await load_demo(db, scale=scale)
+        console.print("demo loaded: " + ", ".join(f"{n} {d}" for d, n in counts.items()))
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def demo(scale: Annotated[float, typer.Option(help="1.0 is about 10,000 records")] = 1.0) -> None:
+    """Load the demo estate (salesforce, certinia, netsuite, workday) through ingestion."""
+    settings = _settings()
+    upgrade(settings.database_url)
+    asyncio.run(_demo(settings, scale, only_if_empty=False))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    with_demo: Annotated[bool, typer.Option("--demo", help="load demo data first if the database is empty")] = False,
+) -> None:
+    """Apply migrations and serve the API (SQLite ./mdm.db unless MDM_DATABASE_URL is set)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    settings = Settings.from_env(host=host, port=port)
+    upgrade(settings.database_url)
+    if with_demo:
+        asyncio.run(_demo(settings, 1.0, only_if_empty=True))
+    os.environ["MDM_DATABASE_URL"] = settings.database_url
+    console.print(f"mdm serving on http://{settings.host}:{settings.port}  (OpenAPI: /schema)")
+    Granian(
+        "mdm.app:create_app",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        factory=True,
+        websockets=False,
+        log_access=False,
+    ).serve()
+
+
+@app.command("import")
+def import_(
+    domain: Annotated[str, typer.Argument(help="customer, legal_entity, project, employee, cost_center, rate_card")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .ndjson")],
+    system: Annotated[str, typer.Option(help="the source system the rows come from")],
+    id_column: Annotated[str, typer.Option(help="column holding the source id")] = "source_id",
+    reject_file: Annotated[Path | None, typer.Option(help="where rejected rows go (NDJSON)")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+) -> None:
+    """Import a file of one system's records; rejected rows go to a reject file."""
+    from mdm.records.importer import import_file
+
+    if domain not in BY_NAME:
+        raise typer.BadParameter(f"unknown domain '{domain}'; one of {', '.join(BY_NAME)}", param_hint="DOMAIN")
+    settings = _settings()
+    upgrade(settings.database_url)
+    total = sum(1 for line in file.open(encoding="utf-8") if line.strip()) - (1 if file.suffix == ".csv" else 0)
+    rejects = reject_file or file.with_name(file.name + ".rejects.ndjson")
+
+    async def run() -> None:
+        db = Database.connect(settings.database_url)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        try:
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task(f"importing {domain}", total=max(total, 0))
+                report = await import_file(
+                    db,
+                    BY_NAME[domain],
+                    file,
+                    system,
+                    id_column=id_column,
+                    reject_path=rejects,
+                    batch_size=batch_size,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+        finally:
+            await db.dispose()
+        outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
+        console.print(f"{report.rows} rows: {report.accepted} accepted ({outcomes}), {report.rejected} rejected")
+        if report.rejected:
+            console.print(f"rejected rows and reasons: {rejects}")
+            raise typer.Exit(1)
+
+    asyncio.run(run())
+
+
+@systems_app.command("list")
+def systems_list() -> None:
+    """Print the registered source systems."""
+    from mdm.records import repository as repo
+
+    async def run() -> None:
+        db = Database.connect(_settings().database_url)
+        try:
+            async with db.sessionmaker(write=False)() as session:
+                for code, row in (await repo.known_systems(session)).items():
+                    typer.echo(f"{code}\t{row.name}")
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@systems_app.command("add")
+def systems_add(
+    code: Annotated[str, typer.Argument(help="lower-case code used in source paths, e.g. hubspot")],
+    name: Annotated[str, typer.Argument(help="display name")],
+) -> None:
+    """Register a source system so it may upsert records."""
+    import re
+    from datetime import UTC, datetime
+
+    from mdm.records import repository as repo
+
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,49}", code):
+        raise typer.BadParameter("lower-case letters, digits, - and _; starting with a letter", param_hint="CODE")
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def run() -> None:
+        db = Database.connect(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                if code in await repo.known_systems(session):
+                    raise typer.BadParameter(f"'{code}' is already registered", param_hint="CODE")
+                await repo.add_system(session, code, name, datetime.now(UTC))
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    console.print(f"registered {code}")
+
+
+def main() -> None:
+    app()

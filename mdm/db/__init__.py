@@ -1,0 +1,1 @@
+"""Storage: tables, engines, the raw-driver read path and migrations."""

@@ -1,0 +1,202 @@
+"""The resolve hot path on the raw driver (asyncpg, stdlib sqlite3), beside SQLAlchemy.
+
+Measured on this stack, an indexed read through SQLAlchemy async costs 4-10x the CPU of
+the same read on the raw driver; resolve is the call every integration makes before it
+posts, so it reads here. Writes never do. Statements are built once per domain from
+the same table metadata, so they cannot drift from the schema.
+"""
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from mdm.db.tables import GOLDEN
+from mdm.db.types import canonical_decimal
+from mdm.domains import BY_NAME, DOMAINS, Domain
+
+Key = tuple[str, str, str]  # (domain, system, source_id)
+
+
+def _sqlite_path(url: str) -> str:
+    # sqlite+aiosqlite:///./mdm.db -> ./mdm.db ; sqlite+aiosqlite:////abs/path -> /abs/path
+    return url.split(":///", 1)[1]
+
+
+def _columns(domain: Domain) -> list[str]:
+    return [c.name for c in GOLDEN[domain.name].columns if c.name not in ("lineage",)]
+
+
+def _view(domain: Domain, row: Any, offset: int) -> dict[str, Any]:
+    """A golden row (driver values) as the API's builtin view."""
+    view: dict[str, Any] = {}
+    for i, name in enumerate(_COLUMNS[domain.name]):
+        value = row[offset + i]
+        if name == "overrides":
+            if isinstance(value, str):
+                value = msgspec.json.decode(value)
+            view[name] = sorted(value or {})
+        elif name == "merged_into":
+            continue
+        elif isinstance(value, Decimal):
+            view[name] = canonical_decimal(value)
+        elif isinstance(value, datetime):
+            view[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        elif isinstance(value, date):
+            view[name] = value.isoformat()
+        elif name in _TIMESTAMPS and isinstance(value, str):
+            view[name] = datetime.fromisoformat(value).replace(tzinfo=UTC)
+        elif name in _JSON_FIELDS[domain.name] and isinstance(value, str):
+            view[name] = msgspec.json.decode(value)
+        else:
+            view[name] = value
+    return view
+
+
+_COLUMNS = {d.name: _columns(d) for d in DOMAINS}
+_TIMESTAMPS = {"created_at", "updated_at"}
+_JSON_FIELDS = {d.name: {f.name for f in d.fields if f.kind in ("address", "rate_lines")} for d in DOMAINS}
+
+
+def _resolve_sql(domain: Domain, placeholder: str) -> str:
+    cols = ", ".join(f"g.{c}" for c in _COLUMNS[domain.name])
+    p = [placeholder.format(i) for i in (1, 2, 3)]
+    return (
+        f"SELECT g.merged_into, {cols} FROM crosswalk c JOIN {domain.name} g ON g.id = c.golden_id "
+        f"WHERE c.domain = {p[0]} AND c.system = {p[1]} AND c.source_id = {p[2]} AND c.ended_at IS NULL"
+    )
+
+
+def _by_id_sql(domain: Domain, placeholder: str) -> str:
+    cols = ", ".join(_COLUMNS[domain.name])
+    return f"SELECT merged_into, {cols} FROM {domain.name} WHERE id = {placeholder.format(1)}"
+
+
+class FastReads:
+    """Raw-driver reads for resolve and bulk resolve."""
+
+    def __init__(self, url: str, pool_size: int = 10):
+        self.url = url
+        self.pool_size = pool_size
+        self.pool: Any = None
+        self.sqlite: sqlite3.Connection | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    async def start(self) -> None:
+        if self.is_sqlite:
+            self.sqlite = sqlite3.connect(_sqlite_path(self.url), check_same_thread=False, isolation_level=None)
+            self.sqlite.execute("PRAGMA busy_timeout=5000")
+            self.sqlite.execute("PRAGMA query_only=1")
+        else:
+            import asyncpg
+
+            dsn = self.url.replace("postgresql+asyncpg://", "postgresql://")
+
+            async def init(conn: Any) -> None:
+                await conn.set_type_codec(
+                    "jsonb",
+                    encoder=lambda v: msgspec.json.encode(v).decode(),
+                    decoder=msgspec.json.decode,
+                    schema="pg_catalog",
+                )
+
+            self.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size, init=init)
+
+    async def close(self) -> None:
+        if self.sqlite is not None:
+            self.sqlite.close()
+            self.sqlite = None
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None
+
+    async def _fetchrow(self, sql_pg: str, sql_lite: str, *args: Any) -> Any:
+        if self.sqlite is not None:
+            return self.sqlite.execute(sql_lite, args).fetchone()
+        return await self.pool.fetchrow(sql_pg, *args)
+
+    async def resolve(self, domain: Domain, system: str, source_id: str) -> tuple[dict[str, Any], list[str]] | None:
+        """The live record a source key maps to, and the merged-away ids passed on the way."""
+        row = await self._fetchrow(_RESOLVE_PG[domain.name], _RESOLVE_LITE[domain.name], domain.name, system, source_id)
+        if row is None:
+            return None
+        passed: list[str] = []
+        while row[0]:
+            passed.append(row[1])
+            if len(passed) > 100:
+                return None
+            row = await self._fetchrow(_BY_ID_PG[domain.name], _BY_ID_LITE[domain.name], row[0])
+            if row is None:
+                return None
+        return _view(domain, row, 1), passed
+
+    async def bulk_resolve(self, keys: Sequence[Key]) -> list[tuple[str | None, list[str]]]:
+        """(golden id or None, merged path) per key, in order, in one round trip per table."""
+        if self.sqlite is not None:
+            cur = self.sqlite.execute(_BULK_LITE, (msgspec.json.encode(keys).decode(),))
+            found = dict(cur.fetchall())
+        else:
+            rows = await self.pool.fetch(_BULK_PG, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+            found = {r[0] - 1: r[1] for r in rows}
+        ids = [found.get(i) for i in range(len(keys))]
+        merged = await self._merged_targets([(keys[i][0], gid) for i, gid in enumerate(ids) if gid])
+        out: list[tuple[str | None, list[str]]] = []
+        for (domain, _, _), gid in zip(keys, ids, strict=True):
+            passed: list[str] = []
+            while gid is not None and (domain, gid) in merged:
+                passed.append(gid)
+                gid = merged[(domain, gid)]
+                if len(passed) > 100:
+                    gid = None
+            out.append((gid, passed))
+        return out
+
+    async def _merged_targets(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """Where merged-away ids among these point; chains are followed by the caller."""
+        result: dict[tuple[str, str], str] = {}
+        by_domain: dict[str, set[str]] = {}
+        for d, gid in pairs:
+            if d in BY_NAME:
+                by_domain.setdefault(d, set()).add(gid)
+        while by_domain:
+            nxt: dict[str, set[str]] = {}
+            for d, gids in by_domain.items():
+                if self.sqlite is not None:
+                    rows = self.sqlite.execute(
+                        f"SELECT g.id, g.merged_into FROM json_each(?) j JOIN {d} g ON g.id = j.value "
+                        "WHERE g.merged_into IS NOT NULL",
+                        (msgspec.json.encode(sorted(gids)).decode(),),
+                    ).fetchall()
+                else:
+                    rows = await self.pool.fetch(
+                        f"SELECT id, merged_into FROM {d} WHERE id = ANY($1::text[]) AND merged_into IS NOT NULL",
+                        sorted(gids),
+                    )
+                for gid, target in rows:
+                    result[(d, gid)] = target
+                    if (d, target) not in result:
+                        nxt.setdefault(d, set()).add(target)
+            by_domain = nxt
+        return result
+
+
+_RESOLVE_PG = {d.name: _resolve_sql(d, "${}") for d in DOMAINS}
+_RESOLVE_LITE = {d.name: _resolve_sql(d, "?") for d in DOMAINS}
+_BY_ID_PG = {d.name: _by_id_sql(d, "${}") for d in DOMAINS}
+_BY_ID_LITE = {d.name: _by_id_sql(d, "?") for d in DOMAINS}
+_BULK_PG = (
+    "SELECT k.ord, c.golden_id FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY "
+    "AS k(domain, system, source_id, ord) JOIN crosswalk c ON c.domain = k.domain AND c.system = k.system "
+    "AND c.source_id = k.source_id AND c.ended_at IS NULL"
+)
+_BULK_LITE = (
+    "SELECT CAST(j.key AS INTEGER), c.golden_id FROM json_each(?) j JOIN crosswalk c "
+    "ON c.domain = json_extract(j.value, '$[0]') AND c.system = json_extract(j.value, '$[1]') "
+    "AND c.source_id = json_extract(j.value, '$[2]') AND c.ended_at IS NULL"
+)

@@ -1,0 +1,160 @@
+"""Every table, as SQLAlchemy Core. Golden tables are built from the domain descriptors.
+
+Alembic revisions are generated from this metadata and checked in; the app never
+calls `create_all` (tests compare the migrated schema with this metadata).
+"""
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from mdm.db.types import JSONType, Money, UTCDateTime
+from mdm.domains import DOMAINS, Domain, Field
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = 40  # "prj_" + 26-char ULID, with room for longer prefixes
+
+source_system = Table(
+    "source_system",
+    metadata,
+    Column("code", String(50), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+crosswalk = Table(
+    "crosswalk",
+    metadata,
+    Column("domain", String(32), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("source_id", String(200), primary_key=True),
+    Column("golden_id", String(ID), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+)
+
+source_record = Table(
+    "source_record",
+    metadata,
+    Column("domain", String(32), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("source_id", String(200), primary_key=True),
+    Column("golden_id", String(ID), nullable=False, index=True),
+    Column("payload", JSONType, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("correlation_id", String(100)),
+    Column("ended_at", UTCDateTime()),
+)
+
+golden_history = Table(
+    "golden_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain", String(32), nullable=False),
+    Column("golden_id", String(ID), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("principal", String(100), nullable=False),
+    Column("correlation_id", String(100)),
+    Column("data", JSONType, nullable=False),
+    UniqueConstraint("golden_id", "version"),
+)
+
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    Column("principal", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response_body", LargeBinary, nullable=False),
+    Column("response_headers", JSONType, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False, index=True),
+    Column("principal", String(100), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("domain", String(32)),
+    Column("record_id", String(ID), index=True),
+    Column("fields", JSONType),
+    Column("correlation_id", String(100)),
+    Column("outcome", String(32), nullable=False),
+    Column("detail", Text),
+)
+
+
+def _column_type(f: Field) -> TypeEngine[Any]:
+    match f.kind:
+        case "date":
+            return Date()
+        case "money":
+            return Money()
+        case "address" | "rate_lines":
+            return JSONType
+        case "ref":
+            return String(ID)
+        case "country":
+            return String(2)
+        case "currency":
+            return String(3)
+        case "enum":
+            return String(32)
+        case "email":
+            return String(320)
+        case _:
+            return String(500)
+
+
+def golden_table(domain: Domain) -> Table:
+    """The typed table of one domain's golden records: real columns so reports can filter."""
+    columns: list[Column[Any]] = [
+        Column("id", String(ID), primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("status", String(32), nullable=False, index=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False, index=True),
+        Column("merged_into", String(ID), index=True),
+        Column("overrides", JSONType, nullable=False),
+        Column("lineage", JSONType, nullable=False),
+    ]
+    columns += [Column(f.name, _column_type(f), index=f.kind == "ref") for f in domain.fields if f.name != "status"]
+    table = Table(domain.name, metadata, *columns)
+    for i, key in enumerate(domain.keys, start=1):
+        if key.unique:
+            table.append_constraint(UniqueConstraint(*key.fields, name=f"uq_{domain.name}_key{i}"))
+        else:
+            Index(f"ix_{domain.name}_key{i}", *(table.c[n] for n in key.fields))
+    return table
+
+
+GOLDEN: dict[str, Table] = {d.name: golden_table(d) for d in DOMAINS}

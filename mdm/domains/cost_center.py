@@ -1,0 +1,29 @@
+"""Cost center: ERP's booking dimension, unique by code within a legal entity."""
+
+from contracts import v1
+from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+
+_ERP = ("netsuite",)
+
+COST_CENTER = Domain(
+    name="cost_center",
+    prefix="cc",
+    path="cost-centers",
+    label="CostCenter",
+    plural_label="CostCenters",
+    read=v1.CostCenter,
+    create=v1.CostCenterCreate,
+    patch=v1.CostCenterPatch,
+    fields=(
+        text("code", required=True, owners=_ERP, searchable=True),
+        text("name", required=True, owners=_ERP, searchable=True),
+        ref("legal_entity_id", "legal_entity", required=True, owners=_ERP),
+        ref("parent_id", "cost_center", owners=_ERP),
+        ref("owner_id", "employee", owners=_ERP),
+        Field("valid_from", "date", owners=_ERP),
+        Field("valid_to", "date", owners=_ERP),
+        enum("status", ("active", "inactive"), owners=_ERP),
+    ),
+    keys=(Key(("code", "legal_entity_id"), unique=True),),
+    date_ranges=(("valid_from", "valid_to"),),
+)

@@ -1,0 +1,111 @@
+"""The descriptor type: a domain described once, as data, for the generic machinery.
+
+Tables, routes, validation, ingestion keys and survivorship owners are all read from
+these frozen objects; behaviour only one domain needs enters through `checks` hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ulid import ULID
+
+if TYPE_CHECKING:
+    from mdm.records.workspace import Workspace
+
+FieldKind = Literal["text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines"]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One golden field: its kind decides column type and validation."""
+
+    name: str
+    kind: FieldKind = "text"
+    required: bool = False
+    owners: tuple[str, ...] = ()  # systems in priority order (survivorship)
+    ref: str | None = None  # referenced domain for kind == "ref"
+    choices: tuple[str, ...] = ()  # for kind == "enum"
+    searchable: bool = False  # matched by the list filter `q`
+    sensitive: bool = False  # readable by finance/steward only (enforced by the policy issue)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A set of fields whose values identify one golden record (all must be present)."""
+
+    fields: tuple[str, ...]
+    unique: bool = False  # enforced as unique among golden records, not only used to link
+    nullable: tuple[str, ...] = ()  # fields that may be empty and then match only empty
+
+    def values(self, record: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The key's values in a record, or None when a required part is missing."""
+        values = tuple(record.get(n) for n in self.fields)
+        if any(v is None and n not in self.nullable for n, v in zip(self.fields, values, strict=True)):
+            return None
+        return values
+
+
+Check = Callable[["Workspace", "Domain", dict[str, Any], str], Awaitable[list[tuple[str, str]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    name: str
+    prefix: str
+    path: str  # plural REST path segment
+    label: str  # singular CamelCase name for operation ids and GraphQL
+    plural_label: str
+    read: type
+    create: type
+    patch: type
+    fields: tuple[Field, ...]
+    keys: tuple[Key, ...] = ()  # deterministic link keys, tried in order
+    date_ranges: tuple[tuple[str, str], ...] = ()  # (start, end): end >= start
+    status_default: str = "active"
+    statuses: tuple[str, ...] = ("active", "inactive")
+    checks: tuple[Check, ...] = ()  # domain-specific golden-record checks
+    _by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name.update({f.name: f for f in self.fields})
+
+    def field(self, name: str) -> Field:
+        return self._by_name[name]
+
+    def has_field(self, name: str) -> bool:
+        return name in self._by_name
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def references(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.kind == "ref")
+
+    @property
+    def hierarchy_fields(self) -> tuple[Field, ...]:
+        """References to the same domain: these must never form a cycle."""
+        return tuple(f for f in self.fields if f.kind == "ref" and f.ref == self.name)
+
+    @property
+    def unique_keys(self) -> tuple[Key, ...]:
+        return tuple(k for k in self.keys if k.unique)
+
+    def new_id(self) -> str:
+        return f"{self.prefix}_{ULID()}"
+
+
+def text(name: str, **kw: Any) -> Field:
+    return Field(name, "text", **kw)
+
+
+def ref(name: str, domain: str, **kw: Any) -> Field:
+    return Field(name, "ref", ref=domain, **kw)
+
+
+def enum(name: str, choices: tuple[str, ...], **kw: Any) -> Field:
+    return Field(name, "enum", choices=choices, **kw)

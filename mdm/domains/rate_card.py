@@ -1,0 +1,49 @@
+"""Rate card: ERP's price list; cards of one scope never overlap in time."""
+
+from typing import TYPE_CHECKING, Any
+
+from contracts import v1
+from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+
+if TYPE_CHECKING:
+    from mdm.records.workspace import Workspace
+
+_ERP = ("netsuite",)
+SCOPE = ("name", "customer_id", "legal_entity_id", "currency")
+
+
+async def no_overlapping_cards(
+    ws: "Workspace", domain: Domain, record: dict[str, Any], record_id: str
+) -> list[tuple[str, str]]:
+    """Another live card of the same scope whose effective dates intersect is a 422."""
+    other = await ws.find_overlapping_rate_card(domain, record, record_id, SCOPE)
+    if other is None:
+        return []
+    return [
+        ("effective_from", f"overlaps rate card {other} of the same scope (name, customer, legal entity, currency)")
+    ]
+
+
+RATE_CARD = Domain(
+    name="rate_card",
+    prefix="rc",
+    path="rate-cards",
+    label="RateCard",
+    plural_label="RateCards",
+    read=v1.RateCard,
+    create=v1.RateCardCreate,
+    patch=v1.RateCardPatch,
+    fields=(
+        text("name", required=True, owners=_ERP, searchable=True),
+        Field("currency", "currency", required=True, owners=_ERP),
+        ref("customer_id", "customer", owners=_ERP),
+        ref("legal_entity_id", "legal_entity", owners=_ERP),
+        Field("effective_from", "date", required=True, owners=_ERP),
+        Field("effective_to", "date", owners=_ERP),
+        Field("lines", "rate_lines", required=True, owners=_ERP),
+        enum("status", ("active", "inactive"), owners=_ERP),
+    ),
+    keys=(Key((*SCOPE, "effective_from"), nullable=("customer_id", "legal_entity_id")),),
+    date_ranges=(("effective_from", "effective_to"),),
+    checks=(no_overlapping_cards,),
+)

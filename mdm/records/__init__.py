@@ -1,0 +1,1 @@
+"""The hub's core service: ingestion, survivorship, history, crosswalks."""

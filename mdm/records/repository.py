@@ -1,0 +1,294 @@
+"""The SQL of the records core, in one place: every statement the service runs.
+
+Functions take the request's session and never commit; batch-shaped queries (IN lists,
+executemany) keep bulk ingestion to a handful of round trips per batch.
+"""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.db.tables import GOLDEN, audit_log, crosswalk, golden_history, source_record, source_system
+from mdm.domains import Domain
+
+SourceKey = tuple[str, str]  # (system, source_id)
+CHUNK = 500  # bound on IN-list sizes
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def lock_id(*parts: object) -> int:
+    """A signed 64-bit advisory-lock id for a logical key."""
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def advisory_locks(session: AsyncSession, ids: Iterable[int]) -> None:
+    """Serialize writers of the same logical keys (PostgreSQL; SQLite writers are serial)."""
+    ordered = sorted(set(ids))
+    if not ordered or session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:ks AS bigint[])) AS k ORDER BY 1) s"),
+        {"ks": ordered},
+    )
+
+
+async def known_systems(session: AsyncSession) -> dict[str, Row[Any]]:
+    rows = (await session.execute(select(source_system).order_by(source_system.c.code))).all()
+    return {r.code: r for r in rows}
+
+
+async def add_system(session: AsyncSession, code: str, name: str, at: datetime) -> None:
+    await session.execute(insert(source_system).values(code=code, name=name, created_at=at))
+
+
+async def crosswalks_for(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> dict[SourceKey, Row[Any]]:
+    """Crosswalk rows (active or ended) of these source keys."""
+    found: dict[SourceKey, Row[Any]] = {}
+    by_system: dict[str, list[str]] = {}
+    for system, source_id in keys:
+        by_system.setdefault(system, []).append(source_id)
+    for system, ids in by_system.items():
+        for chunk in _chunks(ids):
+            stmt = select(crosswalk).where(
+                crosswalk.c.domain == domain.name, crosswalk.c.system == system, crosswalk.c.source_id.in_(chunk)
+            )
+            for row in (await session.execute(stmt)).all():
+                found[(row.system, row.source_id)] = row
+    return found
+
+
+async def live_ids_by_first_key_field(
+    session: AsyncSession, domain: Domain, fields: tuple[str, ...], first_values: Sequence[Any]
+) -> list[Row[Any]]:
+    """Live golden rows whose first key field is one of these values (callers filter the rest)."""
+    table = GOLDEN[domain.name]
+    cols = [table.c.id, *(table.c[f] for f in fields)]
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(list(set(first_values))):
+        stmt = select(*cols).where(table.c[fields[0]].in_(chunk), table.c.merged_into.is_(None))
+        rows += (await session.execute(stmt)).all()
+    return rows
+
+
+async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, lock: bool) -> list[Row[Any]]:
+    table = GOLDEN[domain.name]
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)
+        if lock:
+            stmt = stmt.with_for_update()
+        rows += (await session.execute(stmt)).all()
+    return rows
+
+
+async def sources_of(session: AsyncSession, domain: Domain, golden_ids: Sequence[str]) -> list[Row[Any]]:
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(golden_ids))):
+        stmt = select(source_record).where(source_record.c.domain == domain.name, source_record.c.golden_id.in_(chunk))
+        rows += (await session.execute(stmt)).all()
+    return rows
+
+
+async def source_rows(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> list[Row[Any]]:
+    rows: list[Row[Any]] = []
+    by_system: dict[str, list[str]] = {}
+    for system, source_id in keys:
+        by_system.setdefault(system, []).append(source_id)
+    for system, ids in by_system.items():
+        for chunk in _chunks(ids):
+            stmt = select(source_record).where(
+                source_record.c.domain == domain.name,
+                source_record.c.system == system,
+                source_record.c.source_id.in_(chunk),
+            )
+            rows += (await session.execute(stmt)).all()
+    return rows
+
+
+async def ref_targets(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, str | None]:
+    """id -> merged_into for those ids that exist in the domain's golden table."""
+    table = GOLDEN[domain.name]
+    out: dict[str, str | None] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = select(table.c.id, table.c.merged_into).where(table.c.id.in_(chunk))
+        out.update({r.id: r.merged_into for r in (await session.execute(stmt)).all()})
+    return out
+
+
+async def parent_of(session: AsyncSession, domain: Domain, field: str, golden_id: str) -> str | None:
+    table = GOLDEN[domain.name]
+    return (await session.execute(select(table.c[field]).where(table.c.id == golden_id))).scalar()
+
+
+async def overlapping(
+    session: AsyncSession,
+    domain: Domain,
+    scope: dict[str, Any],
+    start: Any,
+    end: Any,
+    exclude_id: str,
+    start_field: str,
+    end_field: str,
+) -> str | None:
+    """A live record of the same scope whose [start, end] range meets this one."""
+    table = GOLDEN[domain.name]
+    conds = [table.c.merged_into.is_(None), table.c.id != exclude_id]
+    for name, value in scope.items():
+        conds.append(table.c[name].is_(None) if value is None else table.c[name] == value)
+    conds.append(or_(table.c[end_field].is_(None), table.c[end_field] >= start))
+    if end is not None:
+        conds.append(table.c[start_field] <= end)
+    return (await session.execute(select(table.c.id).where(*conds).limit(1))).scalar()
+
+
+async def insert_goldens(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(GOLDEN[domain.name]), rows)
+
+
+async def update_goldens(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
+    """Write changed golden rows; each guarded by its previous version."""
+    if not rows:
+        return
+    table = GOLDEN[domain.name]
+    columns = [c for c in rows[0] if c not in ("id", "prev_version")]
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_prev"))
+        .values({c: bindparam(f"b_{c}") for c in columns})
+    )
+    params = [{"b_id": r["id"], "b_prev": r["prev_version"], **{f"b_{c}": r[c] for c in columns}} for r in rows]
+    await session.execute(stmt, params)
+
+
+async def insert_crosswalks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(crosswalk), rows)
+
+
+async def reopen_crosswalks(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
+    """Point existing crosswalk rows (ended or moved) at a golden record again."""
+    if not rows:
+        return
+    stmt = (
+        update(crosswalk)
+        .where(
+            crosswalk.c.domain == domain.name,
+            crosswalk.c.system == bindparam("b_system"),
+            crosswalk.c.source_id == bindparam("b_source_id"),
+        )
+        .values(golden_id=bindparam("b_golden_id"), ended_at=bindparam("b_ended_at"))
+    )
+    await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+
+
+async def insert_sources(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(source_record), rows)
+
+
+async def update_sources(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cols = ("golden_id", "payload", "payload_hash", "received_at", "correlation_id", "ended_at")
+    stmt = (
+        update(source_record)
+        .where(
+            source_record.c.domain == domain.name,
+            source_record.c.system == bindparam("b_system"),
+            source_record.c.source_id == bindparam("b_source_id"),
+        )
+        .values({c: bindparam(f"b_{c}") for c in cols})
+    )
+    await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+
+
+async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(golden_history), rows)
+
+
+async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(audit_log), rows)
+
+
+# ---- reads for the API -------------------------------------------------------------
+
+
+async def golden_row(session: AsyncSession, domain: Domain, golden_id: str) -> Row[Any] | None:
+    table = GOLDEN[domain.name]
+    return (await session.execute(select(table).where(table.c.id == golden_id))).first()
+
+
+async def list_goldens(
+    session: AsyncSession,
+    domain: Domain,
+    *,
+    limit: int,
+    after_id: str | None,
+    q: str | None,
+    status: str | None,
+    updated_since: datetime | None,
+) -> list[Row[Any]]:
+    table = GOLDEN[domain.name]
+    stmt = select(table).where(table.c.merged_into.is_(None))
+    if after_id:
+        stmt = stmt.where(table.c.id > after_id)
+    if status:
+        stmt = stmt.where(table.c.status == status)
+    if updated_since:
+        stmt = stmt.where(table.c.updated_at >= updated_since)
+    if q:
+        pattern = f"%{q.lower()}%"
+        searchable = [table.c[f.name] for f in domain.fields if f.searchable]
+        stmt = stmt.where(or_(*(func.lower(c).like(pattern) for c in searchable)))
+    return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).all())
+
+
+async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:
+    stmt = (
+        select(golden_history)
+        .where(golden_history.c.domain == domain.name, golden_history.c.golden_id == golden_id)
+        .order_by(golden_history.c.version.desc())
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def version_as_of(session: AsyncSession, domain: Domain, golden_id: str, at: datetime) -> Row[Any] | None:
+    stmt = (
+        select(golden_history)
+        .where(
+            golden_history.c.domain == domain.name,
+            golden_history.c.golden_id == golden_id,
+            golden_history.c.changed_at <= at,
+        )
+        .order_by(golden_history.c.version.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def crosswalks_of(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:
+    stmt = (
+        select(crosswalk)
+        .where(crosswalk.c.domain == domain.name, crosswalk.c.golden_id == golden_id)
+        .order_by(crosswalk.c.system, crosswalk.c.source_id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def crosswalk_row(session: AsyncSession, domain: Domain, system: str, source_id: str) -> Row[Any] | None:
+    stmt = select(crosswalk).where(
+        and_(crosswalk.c.domain == domain.name, crosswalk.c.system == system, crosswalk.c.source_id == source_id)
+    )
+    return (await session.execute(stmt)).first()

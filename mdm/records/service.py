@@ -1,0 +1,474 @@
+"""Operations on golden records. Each runs inside the caller's transaction and flushes;
+the request (or the CLI batch) is the one place that commits.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.domains import Domain
+from mdm.errors import Conflict, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
+from mdm.records import repository as repo
+from mdm.records.values import Record, check_fields, from_column, payload_hash
+from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace
+
+HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class SourceItem:
+    system: str
+    source_id: str
+    payload: Record  # builtins of the domain's create contract, nulls dropped
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+# ---- ingestion ------------------------------------------------------------------------
+
+
+def _key_lock_ids(domain: Domain, item: SourceItem) -> list[int]:
+    ids = [repo.lock_id(domain.name, "src", item.system, item.source_id)]
+    for key in domain.keys:
+        values = key.values(item.payload)
+        if values is not None:
+            ids.append(repo.lock_id(domain.name, "key", key.fields, values))
+    return ids
+
+
+async def _key_hits(ws: Workspace, domain: Domain, items: list[SourceItem]) -> dict[tuple[Any, ...], str]:
+    """(key fields, values) -> live golden id, for the deterministic keys of these payloads."""
+    hits: dict[tuple[Any, ...], str] = {}
+    for key in domain.keys:
+        wanted = {v for it in items if (v := key.values(it.payload)) is not None}
+        if not wanted:
+            continue
+        rows = await repo.live_ids_by_first_key_field(ws.session, domain, key.fields, [v[0] for v in wanted])
+        for row in sorted(rows, key=lambda r: r.id, reverse=True):  # oldest id wins a tie
+            values = tuple(from_column(domain.field(n), getattr(row, n)) for n in key.fields)
+            if values in wanted:
+                hits[(key.fields, values)] = row.id
+    return hits
+
+
+def find_match(
+    ws: Workspace, domain: Domain, payload: Record, hits: dict[tuple[Any, ...], str]
+) -> tuple[str | None, dict[str, Any] | None]:
+    """The golden record a new source record belongs to, and the evidence.
+
+    This is the matching seam: deterministic keys today; fuzzy matching (scored
+    candidates, review thresholds) plugs in here and may answer pending_review.
+    """
+    for key in domain.keys:
+        values = key.values(payload)
+        if values is None:
+            continue
+        golden_id = hits.get((key.fields, values))
+        if golden_id is None:
+            golden_id = ws.key_owner(domain, key.fields, values, exclude="")
+        if golden_id is not None:
+            return golden_id, {"rule": "key", "fields": list(key.fields), "id": golden_id, "score": 1.0}
+    return None, None
+
+
+def _live(ws: Workspace, golden_id: str) -> GoldenState:
+    g = ws.goldens[golden_id]
+    while g.merged_into:
+        g = ws.goldens[g.merged_into]
+    return g
+
+
+async def _load_following_merges(ws: Workspace, domain: Domain, ids: set[str]) -> None:
+    pending = set(ids)
+    while pending:
+        await ws.load(domain, pending)
+        pending = {g.merged_into for i in pending if (g := ws.goldens.get(i)) and g.merged_into} - set(ws.goldens)
+
+
+async def ingest(
+    session: AsyncSession, domain: Domain, items: list[SourceItem], actor: Actor, *, now: datetime | None = None
+) -> list[dict[str, Any] | MdmError]:
+    """Upsert source records: link by crosswalk, then deterministic keys, else create.
+
+    Answers one result per item, in order: the upsert result, or the error that
+    rejected that item alone (the other items still apply).
+    """
+    ws = Workspace(session, actor, now or utcnow())
+    systems = await repo.known_systems(session)
+    results: list[dict[str, Any] | MdmError | None] = [None] * len(items)
+    valid: list[int] = []
+    for i, item in enumerate(items):
+        problems = check_fields(domain, item.payload)
+        if item.system not in systems:
+            problems.insert(0, ("system", f"unknown source system '{item.system}'"))
+        if problems:
+            results[i] = Invalid(f"{domain.name} source record {item.system}/{item.source_id} is not valid", problems)
+        else:
+            valid.append(i)
+    todo = [items[i] for i in valid]
+    await repo.advisory_locks(session, [lid for it in todo for lid in _key_lock_ids(domain, it)])
+    await ws.load_crosswalks(domain, [(it.system, it.source_id) for it in todo])
+    unlinked = [
+        it for it in todo if (x := ws.crosswalks.get((domain.name, it.system, it.source_id))) is None or x.ended_at
+    ]
+    hits = await _key_hits(ws, domain, unlinked)
+    ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | set(hits.values())
+    await _load_following_merges(ws, domain, ids)
+    for i in valid:
+        item = items[i]
+        key = (domain.name, item.system, item.source_id)
+        x = ws.crosswalks.get(key)
+        touched = [_live(ws, x.golden_id).id] if x and x.golden_id in ws.goldens else []
+        candidate, _ = find_match(ws, domain, item.payload, hits)
+        touched += [candidate] if candidate else []
+        snap = ws.snapshot(touched, [key])
+        try:
+            results[i] = await _apply(ws, domain, item, hits)
+        except MdmError as exc:
+            ws.restore(snap)
+            ws.record_audit("upsert", domain, None, sorted(item.payload), "rejected", exc.detail)
+            results[i] = exc
+    await ws.flush()
+    return [r for r in results if r is not None]
+
+
+async def _apply(
+    ws: Workspace, domain: Domain, item: SourceItem, hits: dict[tuple[Any, ...], str], *, force_new: bool = False
+) -> dict[str, Any]:
+    key = (domain.name, item.system, item.source_id)
+    x = ws.crosswalks.get(key)
+    src = ws.sources.get(key)
+    outcome: str | None = None
+    match: dict[str, Any] | None = None
+    if x is not None and x.ended_at is None and x.golden_id in ws.goldens:
+        g = _live(ws, x.golden_id)
+    else:
+        target, match = (None, None) if force_new else find_match(ws, domain, item.payload, hits)
+        if force_new and match is None:
+            owner, evidence = find_match(ws, domain, item.payload, hits)
+            if owner:
+                raise Conflict(
+                    f"{domain.name} {owner} already has these {' and '.join(evidence['fields'])}"
+                    if evidence
+                    else f"{domain.name} {owner} already exists",
+                    [(evidence["fields"][0] if evidence else "id", f"already used by {owner}")],
+                )
+        if target is None and x is not None and x.golden_id in ws.goldens:
+            target = _live(ws, x.golden_id).id  # a detached source came back: same record
+        if target is not None:
+            g, outcome = ws.goldens[target], "linked"
+        else:
+            g, outcome = ws.new_golden(domain), "created"
+        if x is None:
+            ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
+        else:
+            x.golden_id, x.ended_at, x.dirty = g.id, None, True
+    digest = payload_hash(item.payload)
+    if outcome is None and src is not None and src.payload_hash == digest and src.ended_at is None:
+        return {"id": g.id, "outcome": "unchanged", "version": g.version, "match": None}
+    if src is None:
+        ws.sources[key] = SourceState(
+            domain.name,
+            item.system,
+            item.source_id,
+            g.id,
+            item.payload,
+            digest,
+            ws.now,
+            ws.actor.correlation_id,
+            None,
+            new=True,
+        )
+    else:
+        src.golden_id, src.payload, src.payload_hash = g.id, item.payload, digest
+        src.received_at, src.correlation_id, src.ended_at, src.dirty = ws.now, ws.actor.correlation_id, None, True
+    g.source_keys.add((item.system, item.source_id))
+    was_new = g.new
+    changed = ws.recompute(g)
+    if changed or was_new:
+        await ws.validate(g)
+        ws.commit_version(g, "create" if was_new else "ingest")
+    outcome = outcome or ("updated" if changed else "unchanged")
+    ws.record_audit("upsert", domain, g.id, changed, outcome)
+    return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
+
+
+async def create(session: AsyncSession, domain: Domain, payload: Record, actor: Actor) -> Record:
+    """A golden record authored in the hub: the hub is its first source."""
+    ws = Workspace(session, actor, utcnow())
+    problems = check_fields(domain, payload)
+    if problems:
+        raise Invalid(f"{domain.name} is not valid", problems)
+    golden_id = domain.new_id()
+    item = SourceItem(HUB_SYSTEM, golden_id, payload)
+    await repo.advisory_locks(session, _key_lock_ids(domain, item))
+    hits = await _key_hits(ws, domain, [item])
+    await ws.load(domain, set(hits.values()))
+    result = await _apply(ws, domain, item, hits, force_new=True)
+    g = ws.goldens[result["id"]]
+    await ws.flush()
+    return g.read_view()
+
+
+# ---- steward edits and detach ---------------------------------------------------------
+
+
+async def _load_one(ws: Workspace, domain: Domain, golden_id: str) -> GoldenState:
+    await ws.load(domain, {golden_id})
+    g = ws.goldens.get(golden_id)
+    if g is None or g.domain is not domain:
+        raise NotFound(f"no {domain.name} with id {golden_id}")
+    if g.merged_into:
+        raise Conflict(f"{domain.name} {golden_id} was merged into {g.merged_into}; write to the survivor")
+    return g
+
+
+def parse_if_match(value: str | None) -> int:
+    if value is None:
+        raise PreconditionRequired("PATCH needs an If-Match header with the record's ETag")
+    tag = value.strip().removeprefix("W/").strip('"')
+    try:
+        return int(tag)
+    except ValueError as exc:
+        raise PreconditionFailed(f"If-Match '{value}' is not an ETag of this record") from exc
+
+
+async def patch(
+    session: AsyncSession,
+    domain: Domain,
+    golden_id: str,
+    changes: Record,
+    cleared: list[str],
+    if_match: str | None,
+    actor: Actor,
+) -> Record:
+    """A steward edit: each set field becomes an override; `cleared` overrides are dropped."""
+    expected = parse_if_match(if_match)
+    ws = Workspace(session, actor, utcnow())
+    g = await _load_one(ws, domain, golden_id)
+    if g.version != expected:
+        raise PreconditionFailed(
+            f"{domain.name} {golden_id} is at version {g.version}, not {expected}", headers={"ETag": etag(g.version)}
+        )
+    problems = check_fields(domain, {k: v for k, v in changes.items() if v is not None})
+    problems += [
+        ("overrides_cleared", f"'{n}' is not a field of {domain.name}") for n in cleared if not domain.has_field(n)
+    ]
+    problems += [
+        (n, "is required and cannot be set to null")
+        for n, v in changes.items()
+        if v is None and domain.has_field(n) and domain.field(n).required
+    ]
+    if problems:
+        raise Invalid(f"{domain.name} edit is not valid", problems)
+    before = dict(g.overrides)
+    for name, value in changes.items():
+        g.overrides[name] = {"value": value, "by": actor.principal, "at": ws.now.isoformat()}
+    for name in cleared:
+        g.overrides.pop(name, None)
+    changed = ws.recompute(g)
+    if changed or before != g.overrides:
+        await ws.validate(g)
+        ws.commit_version(g, "patch")
+    ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), "updated")
+    await ws.flush()
+    return g.read_view()
+
+
+async def detach(session: AsyncSession, domain: Domain, system: str, source_id: str, actor: Actor) -> Record:
+    """The source dropped its record: its crosswalk ends, the golden record stays and is recomputed."""
+    ws = Workspace(session, actor, utcnow())
+    await repo.advisory_locks(session, [repo.lock_id(domain.name, "src", system, source_id)])
+    key = (domain.name, system, source_id)
+    await ws.load_crosswalks(domain, [(system, source_id)])
+    x = ws.crosswalks.get(key)
+    if x is None or x.ended_at is not None:
+        raise NotFound(f"no active {domain.name} source record {system}/{source_id}")
+    await _load_following_merges(ws, domain, {x.golden_id})
+    g = _live(ws, x.golden_id)
+    x.ended_at, x.dirty = ws.now, True
+    src = ws.sources[key]
+    src.ended_at, src.dirty = ws.now, True
+    g.source_keys.discard((system, source_id))
+    if ws.recompute(g):
+        ws.commit_version(g, "detach")
+    ws.record_audit("detach", domain, g.id, [], "detached")
+    await ws.flush()
+    return {"id": g.id, "system": system, "source_id": source_id, "ended_at": ws.now, "version": g.version}
+
+
+# ---- reads ----------------------------------------------------------------------------
+
+
+def view_of_row(domain: Domain, row: Any) -> Record:
+    m = row._mapping
+    view: Record = {
+        "id": m["id"],
+        "version": m["version"],
+        "status": m["status"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+    }
+    for f in domain.fields:
+        if f.name != "status":
+            view[f.name] = from_column(f, m[f.name])
+    view["overrides"] = sorted(m["overrides"] or {})
+    return view
+
+
+async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -> tuple[Any, list[str]]:
+    """The live row an id ends at, and the merged-away ids passed on the way."""
+    passed: list[str] = []
+    row = await repo.golden_row(session, domain, golden_id)
+    if row is None:
+        raise NotFound(f"no {domain.name} with id {golden_id}")
+    while row.merged_into:
+        passed.append(row.id)
+        if len(passed) > 100:
+            raise Conflict(f"merge chain of {golden_id} does not end")
+        row = await repo.golden_row(session, domain, row.merged_into)
+        if row is None:
+            raise NotFound(f"survivor of {golden_id} is missing")
+    return row, passed
+
+
+async def get(session: AsyncSession, domain: Domain, golden_id: str, as_of: datetime | None = None) -> Record:
+    row, passed = await follow_merges(session, domain, golden_id)
+    if passed:
+        raise Moved(row.id, f"/v1/{domain.path}/{row.id}", passed)
+    if as_of is None:
+        return view_of_row(domain, row)
+    past = await repo.version_as_of(session, domain, golden_id, as_of)
+    if past is None:
+        raise NotFound(f"{domain.name} {golden_id} did not exist at {as_of.isoformat()}")
+    return dict(past.data)
+
+
+async def list_page(
+    session: AsyncSession,
+    domain: Domain,
+    *,
+    limit: int,
+    cursor: str | None,
+    q: str | None,
+    status: str | None,
+    updated_since: datetime | None,
+) -> tuple[list[Record], str | None]:
+    after = decode_cursor(cursor) if cursor else None
+    rows = await repo.list_goldens(
+        session, domain, limit=limit + 1, after_id=after, q=q, status=status, updated_since=updated_since
+    )
+    views = [view_of_row(domain, r) for r in rows[:limit]]
+    next_cursor = encode_cursor(views[-1]["id"]) if len(rows) > limit else None
+    return views, next_cursor
+
+
+def encode_cursor(last_id: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    import base64
+
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")]) from exc
+
+
+async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
+    await _existing(session, domain, golden_id)
+    return [
+        {
+            "version": r.version,
+            "changed_at": r.changed_at,
+            "action": r.action,
+            "principal": r.principal,
+            "correlation_id": r.correlation_id,
+            "data": r.data,
+        }
+        for r in await repo.history(session, domain, golden_id)
+    ]
+
+
+async def _existing(session: AsyncSession, domain: Domain, golden_id: str) -> Any:
+    row = await repo.golden_row(session, domain, golden_id)
+    if row is None:
+        raise NotFound(f"no {domain.name} with id {golden_id}")
+    return row
+
+
+async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
+    row, passed = await follow_merges(session, domain, golden_id)
+    if passed:
+        raise Moved(row.id, f"/v1/{domain.path}/{row.id}/lineage", passed)
+    view = view_of_row(domain, row)
+    out = []
+    for f in domain.fields:
+        entry = (row.lineage or {}).get(f.name) or {"rule": "none"}
+        out.append(
+            {
+                "field": f.name,
+                "value": view.get(f.name),
+                "rule": entry.get("rule", "none"),
+                "system": entry.get("system"),
+                "source_id": entry.get("source_id"),
+                "at": entry.get("at"),
+            }
+        )
+    return out
+
+
+async def crosswalks(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
+    await _existing(session, domain, golden_id)
+    return [
+        {
+            "system": r.system,
+            "source_id": r.source_id,
+            "id": r.golden_id,
+            "created_at": r.created_at,
+            "ended_at": r.ended_at,
+        }
+        for r in await repo.crosswalks_of(session, domain, golden_id)
+    ]
+
+
+async def translate(session: AsyncSession, domain: Domain, golden_id: str, system: str) -> Record:
+    row, _ = await follow_merges(session, domain, golden_id)
+    ids = [
+        r.source_id for r in await repo.crosswalks_of(session, domain, row.id) if r.system == system and not r.ended_at
+    ]
+    if not ids:
+        raise NotFound(f"{domain.name} {row.id} has no active source record in {system}")
+    return {"id": row.id, "system": system, "source_ids": ids}
+
+
+def decode_payload(domain: Domain, raw: Any) -> Record:
+    """A dict from a file or request as the domain's create contract (builtins, nulls dropped)."""
+    try:
+        struct: msgspec.Struct = msgspec.convert(raw, domain.create, strict=False)
+    except msgspec.ValidationError as exc:
+        raise Invalid(f"{domain.name} record is not valid", [_field_of(exc)]) from exc
+    return {k: v for k, v in msgspec.to_builtins(struct).items() if v is not None}
+
+
+def _field_of(exc: msgspec.ValidationError) -> tuple[str, str]:
+    """msgspec says '... - at `$.billing_address.country`'; split that into field and reason."""
+    message = str(exc)
+    reason, _, where = message.partition(" - at `")
+    path = where.rstrip("`").removeprefix("$").lstrip(".") or "body"
+    if reason.startswith("Object missing required field"):
+        missing = reason.split("`")[1]
+        return (f"{path}.{missing}" if path != "body" else missing, "is required")
+    return (path, reason)

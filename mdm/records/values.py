@@ -1,0 +1,130 @@
+"""Field values in their one in-memory form (JSON builtins) and the checks on them.
+
+Payloads, overrides, history and survivorship all work on builtins (dates and money as
+strings); conversion to typed columns happens only at the table boundary.
+"""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+import msgspec
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+from mdm.db.types import canonical_decimal
+from mdm.domains import Domain, Field
+
+Record = dict[str, Any]
+
+
+def to_builtins(struct: msgspec.Struct) -> Record:
+    """A decoded contract as builtins, without unset or null fields (they carry no value)."""
+    raw = msgspec.to_builtins(struct)
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+def payload_hash(payload: Record) -> str:
+    import hashlib
+
+    return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _check_money(value: Any) -> str | None:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return "must be a decimal number"
+    if not amount.is_finite():
+        return "must be a finite decimal number"
+    if amount < 0:
+        return "must not be negative"
+    return None
+
+
+def check_value(f: Field, value: Any) -> str | None:
+    """Why a single field value is unacceptable, or None."""
+    if value is None:
+        return None
+    match f.kind:
+        case "country":
+            return None if value in _countries() else f"'{value}' is not an ISO 3166-1 alpha-2 country code"
+        case "currency":
+            return None if value in _currencies() else f"'{value}' is not an ISO 4217 currency code"
+        case "email":
+            try:
+                validate_email(value, check_deliverability=False)
+            except EmailNotValidError as exc:
+                return f"not a valid e-mail address: {exc}"
+            return None
+        case "money":
+            return _check_money(value)
+        case "enum":
+            return None if value in f.choices else f"must be one of {', '.join(f.choices)}"
+        case "address":
+            country = value.get("country")
+            if country is not None and country not in _countries():
+                return f"country '{country}' is not an ISO 3166-1 alpha-2 country code"
+            return None
+        case "rate_lines":
+            for i, line in enumerate(value):
+                problem = _check_money(line.get("rate"))
+                if problem:
+                    return f"line {i}: rate {problem}"
+            return None
+        case _:
+            return None
+
+
+def check_fields(domain: Domain, record: Record, *, field_prefix: str = "") -> list[tuple[str, str]]:
+    """Every field-level problem of a (partial) record, each naming its field."""
+    problems = []
+    for name, value in record.items():
+        if not domain.has_field(name):
+            continue
+        problem = check_value(domain.field(name), value)
+        if problem:
+            problems.append((field_prefix + name, problem))
+    for start, end in domain.date_ranges:
+        a, b = record.get(start), record.get(end)
+        if a is not None and b is not None and str(b) < str(a):
+            problems.append((field_prefix + end, f"must not be before {start} ({a})"))
+    return problems
+
+
+def check_complete(domain: Domain, record: Record) -> list[tuple[str, str]]:
+    """Required fields of a golden record, after survivorship."""
+    return [(f.name, "is required") for f in domain.fields if f.required and record.get(f.name) is None]
+
+
+def to_column(f: Field, value: Any) -> Any:
+    """A builtin value as its typed column value."""
+    if value is None:
+        return None
+    if f.kind == "date":
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    if f.kind == "money":
+        return Decimal(str(value))
+    return value
+
+
+def from_column(f: Field, value: Any) -> Any:
+    """A typed column value as its builtin form."""
+    if value is None:
+        return None
+    if f.kind == "date":
+        return value.isoformat()
+    if f.kind == "money":
+        return canonical_decimal(value)
+    return value

@@ -1,0 +1,490 @@
+"""A unit of work over golden records: load once, change in memory, validate, flush once.
+
+Every write (source upsert, hub create, steward patch, detach) goes through one
+Workspace inside the request's transaction, so a batch of a thousand upserts costs a
+handful of statements and a failed item leaves nothing behind.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.db.tables import GOLDEN
+from mdm.domains import BY_NAME, Domain, domain_of_id
+from mdm.errors import Invalid
+from mdm.records import repository as repo
+from mdm.records.survivorship import SourceView, survive
+from mdm.records.values import Record, check_complete, check_fields, from_column, to_column
+
+BASE_COLUMNS = ("id", "version", "status", "created_at", "updated_at", "merged_into", "overrides", "lineage")
+
+
+@dataclass(slots=True)
+class Actor:
+    principal: str
+    correlation_id: str | None
+
+
+@dataclass(slots=True)
+class SourceState:
+    domain: str
+    system: str
+    source_id: str
+    golden_id: str
+    payload: Record
+    payload_hash: str
+    received_at: datetime
+    correlation_id: str | None
+    ended_at: datetime | None
+    new: bool = False
+    dirty: bool = False
+
+
+@dataclass(slots=True)
+class CrosswalkState:
+    domain: str
+    system: str
+    source_id: str
+    golden_id: str
+    created_at: datetime
+    ended_at: datetime | None
+    new: bool = False
+    dirty: bool = False
+
+
+@dataclass(slots=True)
+class GoldenState:
+    domain: Domain
+    id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    merged_into: str | None
+    values: Record  # every field incl. status, builtins
+    overrides: dict[str, dict[str, Any]]
+    lineage: dict[str, dict[str, Any]]
+    new: bool = False
+    dirty: bool = False
+    prev_version: int = 0
+    source_keys: set[tuple[str, str]] = field(default_factory=set)
+
+    def clone(self) -> "GoldenState":
+        return dataclasses.replace(
+            self,
+            values=dict(self.values),
+            overrides=dict(self.overrides),
+            lineage=dict(self.lineage),
+            source_keys=set(self.source_keys),
+        )
+
+    def read_view(self) -> Record:
+        """The record as the API shows it (builtins)."""
+        view: Record = {
+            "id": self.id,
+            "version": self.version,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+        view.update(self.values)
+        view["overrides"] = sorted(self.overrides)
+        return view
+
+
+class Workspace:
+    def __init__(self, session: AsyncSession, actor: Actor, now: datetime):
+        self.session = session
+        self.actor = actor
+        self.now = now
+        self.goldens: dict[str, GoldenState] = {}
+        self.sources: dict[tuple[str, str, str], SourceState] = {}
+        self.crosswalks: dict[tuple[str, str, str], CrosswalkState] = {}
+        self.ref_cache: dict[str, str | None] = {}  # id -> merged_into ("" = missing)
+        self.history: list[dict[str, Any]] = []
+        self.audit: list[dict[str, Any]] = []
+
+    # ---- loading ------------------------------------------------------------------
+
+    def _golden_from_row(self, domain: Domain, row: Row[Any]) -> GoldenState:
+        m = row._mapping
+        values = {f.name: from_column(f, m[f.name]) for f in domain.fields}
+        return GoldenState(
+            domain=domain,
+            id=m["id"],
+            version=m["version"],
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+            merged_into=m["merged_into"],
+            values=values,
+            overrides=dict(m["overrides"] or {}),
+            lineage=dict(m["lineage"] or {}),
+            prev_version=m["version"],
+        )
+
+    async def load(self, domain: Domain, ids: set[str], *, lock: bool = True) -> None:
+        """Load (and on PostgreSQL lock) golden records with all their source records."""
+        missing = [i for i in ids if i not in self.goldens]
+        if not missing:
+            return
+        for row in await repo.goldens(self.session, domain, missing, lock=lock):
+            self.goldens[row.id] = self._golden_from_row(domain, row)
+            self.ref_cache[row.id] = row.merged_into or None
+        for row in await repo.sources_of(self.session, domain, missing):
+            state = SourceState(
+                domain=domain.name,
+                system=row.system,
+                source_id=row.source_id,
+                golden_id=row.golden_id,
+                payload=dict(row.payload),
+                payload_hash=row.payload_hash,
+                received_at=row.received_at,
+                correlation_id=row.correlation_id,
+                ended_at=row.ended_at,
+            )
+            self.sources[(domain.name, row.system, row.source_id)] = state
+            if row.golden_id in self.goldens and row.ended_at is None:
+                self.goldens[row.golden_id].source_keys.add((row.system, row.source_id))
+
+    async def load_crosswalks(self, domain: Domain, keys: list[tuple[str, str]]) -> None:
+        wanted = [k for k in keys if (domain.name, *k) not in self.crosswalks]
+        for row in (await repo.crosswalks_for(self.session, domain, wanted)).values():
+            self.crosswalks[(domain.name, row.system, row.source_id)] = CrosswalkState(
+                domain=domain.name,
+                system=row.system,
+                source_id=row.source_id,
+                golden_id=row.golden_id,
+                created_at=row.created_at,
+                ended_at=row.ended_at,
+            )
+        # source rows whose golden we may not load (ended ones) still need to be known
+        unknown = [k for k in wanted if (domain.name, *k) not in self.sources]
+        for row in await repo.source_rows(self.session, domain, unknown):
+            self.sources[(domain.name, row.system, row.source_id)] = SourceState(
+                domain=domain.name,
+                system=row.system,
+                source_id=row.source_id,
+                golden_id=row.golden_id,
+                payload=dict(row.payload),
+                payload_hash=row.payload_hash,
+                received_at=row.received_at,
+                correlation_id=row.correlation_id,
+                ended_at=row.ended_at,
+            )
+
+    async def preload_refs(self, ids: set[str]) -> None:
+        by_domain: dict[str, list[str]] = {}
+        for rid in ids:
+            if rid in self.ref_cache:
+                continue
+            target = domain_of_id(rid)
+            if target is None:
+                self.ref_cache[rid] = ""
+                continue
+            by_domain.setdefault(target.name, []).append(rid)
+        for name, rids in by_domain.items():
+            found = await repo.ref_targets(self.session, BY_NAME[name], rids)
+            for rid in rids:
+                self.ref_cache[rid] = found.get(rid, "")
+
+    # ---- snapshots for per-item rollback in a batch --------------------------------
+
+    def snapshot(self, golden_ids: list[str], source_keys: list[tuple[str, str, str]]) -> tuple[Any, ...]:
+        """Copies of what one item may touch, so a rejected item can be undone in memory."""
+        return (
+            set(self.goldens),
+            {gid: self.goldens[gid].clone() for gid in golden_ids if gid in self.goldens},
+            {k: dataclasses.replace(self.sources[k]) for k in source_keys if k in self.sources},
+            {k: dataclasses.replace(self.crosswalks[k]) for k in source_keys if k in self.crosswalks},
+            set(source_keys) - set(self.sources),
+            set(source_keys) - set(self.crosswalks),
+            len(self.history),
+            len(self.audit),
+        )
+
+    def restore(self, snap: tuple[Any, ...]) -> None:
+        golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit = snap
+        for gid in set(self.goldens) - golden_ids:
+            del self.goldens[gid]
+            self.ref_cache.pop(gid, None)
+        self.goldens.update(goldens)
+        self.sources.update(sources)
+        self.crosswalks.update(crosswalks)
+        for k in new_sources:
+            self.sources.pop(k, None)
+        for k in new_crosswalks:
+            self.crosswalks.pop(k, None)
+        del self.history[n_history:]
+        del self.audit[n_audit:]
+
+    # ---- changing -----------------------------------------------------------------
+
+    def new_golden(self, domain: Domain) -> GoldenState:
+        g = GoldenState(
+            domain=domain,
+            id=domain.new_id(),
+            version=0,
+            created_at=self.now,
+            updated_at=self.now,
+            merged_into=None,
+            values={},
+            overrides={},
+            lineage={},
+            new=True,
+        )
+        self.goldens[g.id] = g
+        self.ref_cache[g.id] = None
+        return g
+
+    def recompute(self, g: GoldenState) -> list[str]:
+        """Run survivorship; answer the fields whose values changed."""
+        views = [
+            SourceView(s.system, s.source_id, s.received_at, s.payload)
+            for key in sorted(g.source_keys)
+            if (s := self.sources[(g.domain.name, *key)]).ended_at is None
+        ]
+        values, lineage = survive(g.domain, views, g.overrides)
+        changed = [n for n, v in values.items() if g.values.get(n) != v]
+        g.lineage = lineage
+        if changed or g.new:
+            g.values = values
+        g.dirty = True
+        return changed
+
+    async def validate(self, g: GoldenState) -> None:
+        """Golden-level rules: completeness, ranges, references, unique keys, cycles, hooks."""
+        d = g.domain
+        problems = check_complete(d, g.values) + check_fields(d, g.values)
+        refs = {g.values[f.name] for f in d.references if g.values.get(f.name)}
+        await self.preload_refs(refs)
+        for f in d.references:
+            rid = g.values.get(f.name)
+            if not rid:
+                continue
+            target = domain_of_id(rid)
+            state = self.ref_cache.get(rid, "")
+            if target is None or target.name != f.ref:
+                problems.append((f.name, f"'{rid}' is not a {f.ref} id"))
+            elif state == "":
+                problems.append((f.name, f"{f.ref} '{rid}' does not exist"))
+            elif state:
+                problems.append((f.name, f"{f.ref} '{rid}' was merged into {state}; use the survivor"))
+            elif rid == g.id:
+                problems.append((f.name, "must not point at the record itself"))
+        if not problems:
+            problems += await self._check_cycles(g)
+            problems += await self._check_unique(g)
+            for check in d.checks:
+                problems += await check(self, d, g.values, g.id)
+        if problems:
+            raise Invalid(f"{d.name} {g.id} is not valid", problems)
+
+    async def _check_cycles(self, g: GoldenState) -> list[tuple[str, str]]:
+        problems = []
+        for f in g.domain.hierarchy_fields:
+            seen = {g.id}
+            current = g.values.get(f.name)
+            while current:
+                if current in seen:
+                    problems.append((f.name, f"would make a cycle through {current}"))
+                    break
+                seen.add(current)
+                if current in self.goldens:
+                    current = self.goldens[current].values.get(f.name)
+                else:
+                    current = await repo.parent_of(self.session, g.domain, f.name, current)
+        return problems
+
+    async def _check_unique(self, g: GoldenState) -> list[tuple[str, str]]:
+        problems = []
+        for key in g.domain.unique_keys:
+            values = tuple(g.values.get(n) for n in key.fields)
+            if any(v is None for v in values):
+                continue
+            clash = self.key_owner(g.domain, key.fields, values, exclude=g.id)
+            if clash is None:
+                rows = await repo.live_ids_by_first_key_field(self.session, g.domain, key.fields, [values[0]])
+                for row in rows:
+                    other = self.goldens.get(row.id)
+                    row_values = (
+                        tuple(other.values.get(n) for n in key.fields)
+                        if other
+                        else tuple(from_column(g.domain.field(n), getattr(row, n)) for n in key.fields)
+                    )
+                    if row.id != g.id and row_values == values:
+                        clash = row.id
+                        break
+            if clash:
+                names = " and ".join(key.fields)
+                problems.append((key.fields[0], f"{names} already used by {clash}"))
+        return problems
+
+    def key_owner(self, domain: Domain, fields: tuple[str, ...], values: tuple[Any, ...], exclude: str) -> str | None:
+        """A golden record in this workspace holding these key values."""
+        for other in self.goldens.values():
+            live = other.domain is domain and other.id != exclude and other.merged_into is None
+            if live and tuple(other.values.get(n) for n in fields) == values:
+                return other.id
+        return None
+
+    async def find_overlapping_rate_card(
+        self, domain: Domain, record: Record, record_id: str, scope: tuple[str, ...]
+    ) -> str | None:
+        start, end = record.get("effective_from"), record.get("effective_to")
+        if start is None:
+            return None
+        scope_values = {n: record.get(n) for n in scope}
+        for other in self.goldens.values():
+            live = other.domain is domain and other.id != record_id and other.merged_into is None
+            if live and {n: other.values.get(n) for n in scope} == scope_values:
+                o_start, o_end = other.values.get("effective_from"), other.values.get("effective_to")
+                if (o_end is None or o_end >= start) and (end is None or o_start <= end):
+                    return other.id
+        f_start, f_end = domain.field("effective_from"), domain.field("effective_to")
+        typed_scope = {n: to_column(domain.field(n), v) for n, v in scope_values.items()}
+        found = await repo.overlapping(
+            self.session,
+            domain,
+            typed_scope,
+            to_column(f_start, start),
+            to_column(f_end, end),
+            record_id,
+            "effective_from",
+            "effective_to",
+        )
+        if found and found in self.goldens:
+            return None  # its in-memory values were checked above and did not overlap
+        return found
+
+    def commit_version(self, g: GoldenState, action: str) -> None:
+        """Bump the version and queue a history row for a golden record that changed."""
+        g.version += 1
+        g.updated_at = self.now
+        g.dirty = True
+        data = g.read_view()
+        self.history.append(
+            {
+                "domain": g.domain.name,
+                "golden_id": g.id,
+                "version": g.version,
+                "changed_at": self.now,
+                "action": action,
+                "principal": self.actor.principal,
+                "correlation_id": self.actor.correlation_id,
+                "data": data,
+            }
+        )
+
+    def record_audit(
+        self,
+        action: str,
+        domain: Domain,
+        record_id: str | None,
+        fields: list[str],
+        outcome: str,
+        detail: str | None = None,
+    ) -> None:
+        self.audit.append(
+            {
+                "at": self.now,
+                "principal": self.actor.principal,
+                "action": action,
+                "domain": domain.name,
+                "record_id": record_id,
+                "fields": fields,
+                "correlation_id": self.actor.correlation_id,
+                "outcome": outcome,
+                "detail": detail,
+            }
+        )
+
+    # ---- flushing -----------------------------------------------------------------
+
+    def _golden_row(self, g: GoldenState) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "id": g.id,
+            "version": g.version,
+            "status": g.values.get("status") or g.domain.status_default,
+            "created_at": g.created_at,
+            "updated_at": g.updated_at,
+            "merged_into": g.merged_into,
+            "overrides": g.overrides,
+            "lineage": g.lineage,
+        }
+        for f in g.domain.fields:
+            if f.name != "status":
+                row[f.name] = to_column(f, g.values.get(f.name))
+        return row
+
+    async def flush(self) -> None:
+        """Write everything that changed, a few executemany statements per table."""
+        by_domain: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
+        for g in self.goldens.values():
+            if not g.dirty:
+                continue
+            inserts, updates = by_domain.setdefault(g.domain.name, ([], []))
+            row = self._golden_row(g)
+            if g.new:
+                inserts.append(row)
+            else:
+                updates.append({**row, "prev_version": g.prev_version})
+        for name, (inserts, updates) in by_domain.items():
+            await repo.insert_goldens(self.session, BY_NAME[name], inserts)
+            await repo.update_goldens(self.session, BY_NAME[name], updates)
+        new_x = [self._xw_row(x) for x in self.crosswalks.values() if x.new]
+        await repo.insert_crosswalks(self.session, new_x)
+        for name in {x.domain for x in self.crosswalks.values() if x.dirty and not x.new}:
+            rows = [
+                {"system": x.system, "source_id": x.source_id, "golden_id": x.golden_id, "ended_at": x.ended_at}
+                for x in self.crosswalks.values()
+                if x.dirty and not x.new and x.domain == name
+            ]
+            await repo.reopen_crosswalks(self.session, BY_NAME[name], rows)
+        await repo.insert_sources(self.session, [self._source_row(s) for s in self.sources.values() if s.new])
+        for name in {s.domain for s in self.sources.values() if s.dirty and not s.new}:
+            rows = [
+                {k: v for k, v in self._source_row(s).items() if k != "domain"}
+                for s in self.sources.values()
+                if s.dirty and not s.new and s.domain == name
+            ]
+            await repo.update_sources(self.session, BY_NAME[name], rows)
+        await repo.insert_history(self.session, self.history)
+        await repo.insert_audit(self.session, self.audit)
+        for g in self.goldens.values():
+            g.new = g.dirty = False
+            g.prev_version = g.version
+        for x in self.crosswalks.values():
+            x.new = x.dirty = False
+        for s in self.sources.values():
+            s.new = s.dirty = False
+        self.history, self.audit = [], []
+
+    @staticmethod
+    def _xw_row(x: CrosswalkState) -> dict[str, Any]:
+        return {
+            "domain": x.domain,
+            "system": x.system,
+            "source_id": x.source_id,
+            "golden_id": x.golden_id,
+            "created_at": x.created_at,
+            "ended_at": x.ended_at,
+        }
+
+    @staticmethod
+    def _source_row(s: SourceState) -> dict[str, Any]:
+        return {
+            "domain": s.domain,
+            "system": s.system,
+            "source_id": s.source_id,
+            "golden_id": s.golden_id,
+            "payload": s.payload,
+            "payload_hash": s.payload_hash,
+            "received_at": s.received_at,
+            "correlation_id": s.correlation_id,
+            "ended_at": s.ended_at,
+        }
+
+
+__all__ = ["GOLDEN", "Actor", "GoldenState", "Workspace"]

@@ -1,0 +1,118 @@
+"""Test wiring: one fresh database per run (SQLite file or a new PostgreSQL database),
+migrated once with the real Alembic revisions, and an app served against it.
+
+Tests commit for real (the raw-driver resolve path and the concurrency tests read
+committed data on other connections), so each test makes its own unique records
+instead of relying on empty tables. `MDM_TEST_DATABASE=postgresql` selects PostgreSQL.
+"""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+from ulid import ULID
+
+from mdm.app import create_app
+from mdm.db.migrate import upgrade
+from mdm.settings import Settings
+from tests.factory import Factory
+
+PG_ADMIN = os.environ.get("MDM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _backend() -> str:
+    backend = os.environ.get("MDM_TEST_DATABASE", "sqlite")
+    if backend not in ("sqlite", "postgresql"):
+        raise pytest.UsageError("MDM_TEST_DATABASE must be sqlite or postgresql")
+    return backend
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    return _backend()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "mdm-test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    name = f"mdm_test_{str(ULID()).lower()}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    app = create_app(Settings(database_url=database_url, pool_size=5))
+    with TestClient(app, base_url="http://testserver.local") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def factory(client: TestClient) -> Factory:  # type: ignore[type-arg]
+    return Factory(client)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[str]:
+    """The real server (`mdm serve`, granian) on the test database, for concurrent requests."""
+    port = _free_port()
+    env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20"}
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mdm", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mdm serve did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
