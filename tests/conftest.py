@@ -7,6 +7,7 @@ instead of relying on empty tables. `MDM_TEST_DATABASE=postgresql` selects Postg
 """
 
 import asyncio
+import logging
 import os
 import socket
 import subprocess
@@ -116,3 +117,6 @@ def live_server(database_url: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+logging.getLogger("httpx").setLevel(logging.WARNING)

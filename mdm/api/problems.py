@@ -1,6 +1,7 @@
 """Every error as application/problem+json (RFC 9457), each naming its fields."""
 
 import logging
+import re
 
 import msgspec
 from litestar import Request, Response
@@ -52,12 +53,23 @@ def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
     return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title)
 
 
+_NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")
+
+
+def _field_error(item: dict[str, object]) -> tuple[str, str]:
+    """Litestar reports body-level errors under the key `data`; name the real field."""
+    key, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
+    named = _NAMED.match(message)
+    if named:
+        field = named.group(2) if key in ("data", "body") else f"{key}.{named.group(2)}"
+        return field, "is required" if named.group(1) == "missing required" else "is not a field of this contract"
+    return key, message
+
+
 def on_validation(_: Request, exc: ValidationException) -> Response[bytes]:
     errors = []
     if isinstance(exc.extra, list):
-        for item in exc.extra:
-            if isinstance(item, dict):
-                errors.append((str(item.get("key") or item.get("source") or "body"), str(item.get("message"))))
+        errors = [_field_error(item) for item in exc.extra if isinstance(item, dict)]
     if not errors:
         return problem(400, exc.detail or "the request could not be read")
     return problem(422, exc.detail or "the request is not valid", errors)

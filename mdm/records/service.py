@@ -2,6 +2,8 @@
 the request (or the CLI batch) is the one place that commits.
 """
 
+import base64
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -198,7 +200,7 @@ async def _apply(
         await ws.validate(g)
         ws.commit_version(g, "create" if was_new else "ingest")
     outcome = outcome or ("updated" if changed else "unchanged")
-    ws.record_audit("upsert", domain, g.id, changed, outcome)
+    ws.record_audit("create" if force_new else "upsert", domain, g.id, changed, outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 
 
@@ -372,19 +374,22 @@ async def list_page(
     return views, next_cursor
 
 
-def encode_cursor(last_id: str) -> str:
-    import base64
+_CURSOR_ID = re.compile(r"^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$")
 
+
+def encode_cursor(last_id: str) -> str:
     return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
-    import base64
-
+    """The last id of the previous page; anything this API did not hand out is a 422."""
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")]) from exc
+        last_id = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        last_id = ""
+    if not _CURSOR_ID.match(last_id):
+        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")])
+    return last_id
 
 
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:

@@ -1,0 +1,89 @@
+"""Concurrency with real concurrent requests against the real server (`mdm serve`)."""
+
+import asyncio
+
+import httpx
+
+from tests.factory import unique
+
+
+async def _gather(base, requests):
+    limits = httpx.Limits(max_connections=60)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        return await asyncio.gather(*(client.request(m, url, json=body) for m, url, body in requests))
+
+
+def test_fifty_concurrent_upserts_of_one_new_source_id_make_one_golden_record(live_server):
+    sid, name = unique("001"), unique("Racing Co ")
+    body = {"name": name, "country": "US"}
+    responses = asyncio.run(_gather(live_server, [("PUT", f"/v1/customers/sources/salesforce/{sid}", body)] * 50))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    ids = {r.json()["id"] for r in responses}
+    assert len(ids) == 1
+    outcomes = sorted(r.json()["outcome"] for r in responses)
+    assert outcomes.count("created") == 1 and outcomes.count("unchanged") == 49
+    listed = httpx.get(f"{live_server}/v1/customers", params={"q": name}).json()["items"]
+    assert [c["id"] for c in listed] == list(ids)
+    crosswalks = httpx.get(f"{live_server}/v1/customers/{ids.pop()}/crosswalks").json()
+    assert [(x["system"], x["source_id"]) for x in crosswalks] == [("salesforce", sid)]
+
+
+def test_two_systems_racing_on_new_customers_make_one_record_with_both_fields(live_server):
+    cases = [(unique("US"), unique("sf"), unique("ns")) for _ in range(10)]
+    requests = []
+    for tax, sf, ns in cases:
+        requests.append(("PUT", f"/v1/customers/sources/salesforce/{sf}",
+                         {"name": "From CRM", "tax_id": tax, "country": "US", "website": "crm.example"}))
+        requests.append(("PUT", f"/v1/customers/sources/netsuite/{ns}",
+                         {"name": "From ERP", "tax_id": tax, "country": "US", "currency": "USD"}))  # fmt: skip
+    responses = asyncio.run(_gather(live_server, requests))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    for i, (_tax, _sf, _ns) in enumerate(cases):
+        a, b = responses[2 * i].json(), responses[2 * i + 1].json()
+        assert a["id"] == b["id"]
+        assert sorted([a["outcome"], b["outcome"]]) == ["created", "linked"]
+        record = httpx.get(f"{live_server}/v1/customers/{a['id']}").json()
+        assert record["name"] == "From CRM" and record["website"] == "crm.example" and record["currency"] == "USD"
+
+
+def test_concurrent_updates_from_two_systems_lose_neither_systems_fields(live_server):
+    tax, sf, ns = unique("CA"), unique("sf"), unique("ns")
+    base = {"tax_id": tax, "country": "CA"}
+    httpx.put(f"{live_server}/v1/customers/sources/salesforce/{sf}", json={**base, "name": "Start"}).raise_for_status()
+    httpx.put(f"{live_server}/v1/customers/sources/netsuite/{ns}", json={**base, "name": "Start"}).raise_for_status()
+    rounds = 15
+    requests = []
+    for i in range(rounds):
+        requests.append(("PUT", f"/v1/customers/sources/salesforce/{sf}", {**base, "name": "N", "website": f"w{i}.ca"}))
+        requests.append(("PUT", f"/v1/customers/sources/netsuite/{ns}", {**base, "name": "N", "legal_name": f"L{i}"}))
+    responses = asyncio.run(_gather(live_server, requests))
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
+    gid = responses[0].json()["id"]
+    record = httpx.get(f"{live_server}/v1/customers/{gid}").json()
+    lineage = {e["field"]: e for e in httpx.get(f"{live_server}/v1/customers/{gid}/lineage").json()}
+    # whichever request of each system committed last, both systems' fields are there
+    assert record["website"] and record["website"].startswith("w") and lineage["website"]["system"] == "salesforce"
+    assert record["legal_name"] and record["legal_name"].startswith("L") and lineage["legal_name"]["system"] == "netsuite"
+    history = httpx.get(f"{live_server}/v1/customers/{gid}/history").json()
+    versions = [h["version"] for h in history]
+    assert versions == sorted(set(versions), reverse=True)  # no version written twice
+    resolved = httpx.get(f"{live_server}/v1/customers/resolve", params={"system": "salesforce", "source_id": sf}).json()
+    assert resolved["record"]["website"] == record["website"]
+
+
+def test_concurrent_patches_with_one_etag_one_wins_the_other_gets_412(live_server):
+    r = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Patchy "), "country": "DE"})
+    gid = r.json()["id"]
+
+    async def race():
+        async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+            return await asyncio.gather(*(
+                client.patch(f"/v1/customers/{gid}", json={"industry": f"I{i}"}, headers={"If-Match": '"1"'})
+                for i in range(10)
+            ))  # fmt: skip
+
+    responses = asyncio.run(race())
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(200) == 1 and codes.count(412) == 9, codes
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert httpx.get(f"{live_server}/v1/customers/{gid}").json()["industry"] == winner["industry"]

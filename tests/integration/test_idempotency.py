@@ -1,0 +1,74 @@
+"""Idempotency-Key replays and X-Correlation-ID on responses, history and audit rows."""
+
+import asyncio
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mdm.db.tables import audit_log
+from tests.factory import unique
+
+
+def test_same_key_and_body_replays_the_first_response(client, factory):
+    key = unique("idem-")
+    payload = factory.payload("customer")
+    first = client.post("/v1/customers", json=payload, headers={"Idempotency-Key": key})
+    second = client.post("/v1/customers", json=payload, headers={"Idempotency-Key": key})
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers["location"] == first.headers["location"]
+    assert second.headers.get("idempotent-replayed") == "true"
+    found = client.get("/v1/customers", params={"q": payload["name"]}).json()["items"]
+    assert len(found) == 1  # created once
+
+
+def test_same_key_with_another_body_is_409(client, factory):
+    key = unique("idem-")
+    assert client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": key}).status_code == 201
+    r = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": key})
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_failed_validation_is_replayed_too_but_a_new_key_can_retry(client, factory):
+    key = unique("idem-")
+    bad = factory.payload("customer", country="XX")
+    assert client.post("/v1/customers", json=bad, headers={"Idempotency-Key": key}).status_code == 422
+    assert client.post("/v1/customers", json=bad, headers={"Idempotency-Key": key}).status_code == 422
+    good = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": unique("k")})
+    assert good.status_code == 201
+
+
+def test_upsert_with_idempotency_key(client, factory):
+    sid, key = unique("s"), unique("k")
+    payload = factory.payload("customer")
+    a = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
+    b = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
+    assert a.json() == b.json() and a.json()["outcome"] == "created"  # not "unchanged": the first answer again
+
+
+def test_correlation_id_is_echoed_or_made(client, factory):
+    r = client.get("/health/live")
+    assert len(r.headers["x-correlation-id"]) == 26
+    r = client.get("/health/live", headers={"X-Correlation-ID": "job-42.step-7"})
+    assert r.headers["x-correlation-id"] == "job-42.step-7"
+    r = client.get("/health/live", headers={"X-Correlation-ID": "bad id with spaces"})
+    assert r.headers["x-correlation-id"] != "bad id with spaces"
+    r = client.get("/v1/customers/cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS", headers={"X-Correlation-ID": "err-1"})
+    assert r.status_code == 404 and r.headers["x-correlation-id"] == "err-1"
+
+
+def test_correlation_id_is_stored_on_history_and_audit(client, factory, database_url):
+    cid = unique("corr-")
+    r = client.post("/v1/customers", json=factory.payload("customer"), headers={"X-Correlation-ID": cid})
+    gid = r.json()["id"]
+    assert client.get(f"/v1/customers/{gid}/history").json()[0]["correlation_id"] == cid
+
+    async def audit_rows():
+        engine = create_async_engine(database_url)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(audit_log).where(audit_log.c.record_id == gid))).all()
+        await engine.dispose()
+        return rows
+
+    rows = asyncio.run(audit_rows())
+    assert [(r.correlation_id, r.action, r.outcome) for r in rows] == [(cid, "create", "created")]

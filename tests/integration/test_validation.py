@@ -1,0 +1,142 @@
+"""Validation a finance team trusts: every violation is a 422 problem naming the field,
+and a rejected write leaves nothing behind."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from mdm.db.tables import GOLDEN
+from tests.factory import unique
+
+
+def assert_problem(r, status, field):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert field in [e["field"] for e in body.get("errors", [])], body
+
+
+@pytest.mark.parametrize(
+    ("domain", "fields", "field"),
+    [
+        ("customer", {"country": "XX"}, "country"),
+        ("customer", {"currency": "ABC"}, "currency"),
+        ("customer", {"country": "de"}, "country"),
+        ("employee", {"email": "no-at-sign"}, "email"),
+        ("employee", {"cost_rate": "-10"}, "cost_rate"),
+        ("project", {"contract_value": "-0.01"}, "contract_value"),
+        ("project", {"billing_model": "free"}, "billing_model"),
+        ("project", {"status": "paused"}, "status"),
+        ("project", {"start_date": "2025-03-01", "end_date": "2025-02-28"}, "end_date"),
+        ("cost_center", {"valid_from": "2025-03-01", "valid_to": "2024-01-01"}, "valid_to"),
+        ("rate_card", {"effective_from": "2025-03-01", "effective_to": "2025-01-01"}, "effective_to"),
+        ("project", {"start_date": "not-a-date"}, "start_date"),
+        ("customer", {"name": ""}, "name"),
+    ],
+)
+def test_field_rules(client, factory, domain, fields, field):
+    from mdm.domains import BY_NAME
+
+    d = BY_NAME[domain]
+    r = client.post(f"/v1/{d.path}", json=factory.payload(domain, **fields))
+    assert_problem(r, 422, field)
+    source_id = unique("S")
+    r = client.put(f"/v1/{d.path}/sources/netsuite/{source_id}", json=factory.payload(domain, **fields))
+    assert_problem(r, 422, field)
+    assert client.get(f"/v1/{d.path}/resolve", params={"system": "netsuite", "source_id": source_id}).status_code == 404
+
+
+def test_missing_required_field_and_unknown_field(client, factory):
+    payload = factory.payload("project")
+    del payload["code"]
+    assert_problem(client.post("/v1/projects", json=payload), 422, "code")
+    assert_problem(client.post("/v1/projects", json={**factory.payload("project"), "colour": "red"}), 422, "colour")
+
+
+def test_unique_project_code_and_employee_number(client, factory):
+    code = unique("P")
+    factory.create("project", code=code)
+    assert_problem(client.post("/v1/projects", json=factory.payload("project", code=code)), 409, "code")
+    # a second source record with another code may not take it over either
+    other = factory.upsert("project", "certinia", unique("c"), code=unique("P"))
+    r = client.put(f"/v1/projects/sources/certinia/{unique('c')}", json=factory.payload("project", code=code))
+    assert r.status_code == 200 and r.json()["outcome"] == "linked"  # same code = same project
+    r = client.patch(f"/v1/projects/{other['id']}", json={"code": code}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "code")
+
+
+def test_cost_center_code_is_unique_within_its_legal_entity(client, factory):
+    le1, le2 = factory.create("legal_entity"), factory.create("legal_entity")
+    code = unique("CC")
+    factory.create("cost_center", code=code, legal_entity_id=le1)
+    assert factory.create("cost_center", code=code, legal_entity_id=le2)  # same code, other entity: fine
+    r = client.post("/v1/cost-centers", json=factory.payload("cost_center", code=code, legal_entity_id=le1))
+    assert_problem(r, 409, "code")
+
+
+def test_references_must_exist_be_of_the_right_domain_and_not_merged(client, factory, database_url):
+    missing = "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS"
+    assert_problem(client.post("/v1/projects", json=factory.payload("project", customer_id=missing)), 422, "customer_id")
+    employee = factory.create("employee")
+    wrong = factory.payload("project", customer_id=employee)
+    assert_problem(client.post("/v1/projects", json=wrong), 422, "customer_id")
+    survivor, folded = factory.create("customer"), factory.create("customer")
+    _mark_merged(database_url, "customer", folded, survivor)  # merge itself arrives with stewardship
+    r = client.post("/v1/projects", json=factory.payload("project", customer_id=folded))
+    assert_problem(r, 422, "customer_id")
+    assert survivor in r.json()["errors"][0]["message"]
+
+
+def _mark_merged(url: str, domain: str, folded: str, survivor: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            table = GOLDEN[domain]
+            await conn.execute(update(table).where(table.c.id == folded).values(merged_into=survivor))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def test_no_cycles_in_hierarchies(client, factory):
+    a = factory.create("customer")
+    b = factory.create("customer", parent_id=a)
+    c = factory.create("customer", parent_id=b)
+    r = client.patch(f"/v1/customers/{a}", json={"parent_id": c}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "parent_id")
+    r = client.patch(f"/v1/customers/{a}", json={"parent_id": a}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "parent_id")
+    boss = factory.create("employee")
+    report = factory.create("employee", manager_id=boss)
+    r = client.patch(f"/v1/employees/{boss}", json={"manager_id": report}, headers={"If-Match": '"1"'})
+    assert_problem(r, 422, "manager_id")
+    assert client.get(f"/v1/employees/{boss}").json()["manager_id"] is None
+
+
+def test_rate_cards_of_one_scope_never_overlap(client, factory):
+    customer = factory.create("customer")
+    name = unique("Std ")
+    scope = {"name": name, "customer_id": customer, "currency": "EUR"}
+    factory.create("rate_card", effective_from="2025-01-01", effective_to="2025-06-30", **scope)
+    r = client.post("/v1/rate-cards", json=factory.payload("rate_card", effective_from="2025-06-30", **scope))
+    assert_problem(r, 422, "effective_from")
+    # adjacent, other currency, or other customer: all fine
+    factory.create("rate_card", effective_from="2025-07-01", **scope)
+    factory.create("rate_card", effective_from="2025-03-01", **{**scope, "currency": "USD"})
+    factory.create("rate_card", effective_from="2025-03-01", **{**scope, "customer_id": factory.create("customer")})
+    # an open-ended card blocks every later start
+    r = client.post("/v1/rate-cards", json=factory.payload("rate_card", effective_from="2030-01-01", **scope))
+    assert_problem(r, 422, "effective_from")
+
+
+def test_a_rejected_write_leaves_no_partial_state(client, factory):
+    source_id = unique("SF")
+    r = client.put(f"/v1/projects/sources/certinia/{source_id}",
+                   json=factory.payload("project", customer_id="cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS"))  # fmt: skip
+    assert r.status_code == 422
+    assert client.get("/v1/projects/resolve", params={"system": "certinia", "source_id": source_id}).status_code == 404
+    r = client.post("/v1/resolve", json={"keys": [{"domain": "project", "system": "certinia", "source_id": source_id}]})
+    assert r.json()["items"][0]["status"] == "not_found"

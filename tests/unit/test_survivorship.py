@@ -1,0 +1,45 @@
+"""Survivorship: override, then owners in priority order, then recency, then default."""
+
+from datetime import UTC, datetime, timedelta
+
+from mdm.domains import BY_NAME
+from mdm.records.survivorship import SourceView, survive
+
+CUSTOMER = BY_NAME["customer"]
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def src(system, minutes, **payload):
+    return SourceView(system, f"{system}-1", T0 + timedelta(minutes=minutes), payload)
+
+
+def test_owner_beats_a_more_recent_non_owner():
+    values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme"), src("netsuite", 5, name="ACME GmbH")], {})
+    assert values["name"] == "Acme"
+    assert lineage["name"]["rule"] == "owner_priority" and lineage["name"]["system"] == "salesforce"
+
+
+def test_owner_priority_order_decides_between_owners():
+    # country owners: netsuite first, then salesforce
+    values, lineage = survive(CUSTOMER, [src("salesforce", 9, country="FR"), src("netsuite", 0, country="DE")], {})
+    assert values["country"] == "DE" and lineage["country"]["system"] == "netsuite"
+
+
+def test_most_recent_source_when_no_owner_has_a_value():
+    values, lineage = survive(CUSTOMER, [src("certinia", 0, name="Old"), src("workday", 3, name="New")], {})
+    assert values["name"] == "New" and lineage["name"]["rule"] == "most_recent"
+
+
+def test_override_wins_until_cleared():
+    sources = [src("salesforce", 0, name="Acme")]
+    override = {"name": {"value": "Acme Group", "by": "user:sam", "at": T0.isoformat()}}
+    values, lineage = survive(CUSTOMER, sources, override)
+    assert values["name"] == "Acme Group" and lineage["name"]["rule"] == "override"
+    values, _ = survive(CUSTOMER, sources, {})
+    assert values["name"] == "Acme"
+
+
+def test_status_defaults_and_absent_fields_are_empty():
+    values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme")], {})
+    assert values["status"] == "active" and lineage["status"]["rule"] == "default"
+    assert values["website"] is None and "website" not in lineage
