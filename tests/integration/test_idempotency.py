@@ -24,9 +24,13 @@ def test_same_key_and_body_replays_the_first_response(client, factory):
 
 def test_same_key_with_another_body_is_409(client, factory):
     key = unique("idem-")
-    assert client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": key}).status_code == 201
+    assert (
+        client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": key}).status_code
+        == 201
+    )
     r = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": key})
-    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
 
 
 def test_failed_validation_is_replayed_too_but_a_new_key_can_retry(client, factory):
@@ -43,7 +47,8 @@ def test_upsert_with_idempotency_key(client, factory):
     payload = factory.payload("customer")
     a = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
     b = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
-    assert a.json() == b.json() and a.json()["outcome"] == "created"  # not "unchanged": the first answer again
+    assert a.json() == b.json()
+    assert a.json()["outcome"] == "created"
 
 
 def test_correlation_id_is_echoed_or_made(client, factory):
@@ -54,7 +59,8 @@ def test_correlation_id_is_echoed_or_made(client, factory):
     r = client.get("/health/live", headers={"X-Correlation-ID": "bad id with spaces"})
     assert r.headers["x-correlation-id"] != "bad id with spaces"
     r = client.get("/v1/customers/cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS", headers={"X-Correlation-ID": "err-1"})
-    assert r.status_code == 404 and r.headers["x-correlation-id"] == "err-1"
+    assert r.status_code == 404
+    assert r.headers["x-correlation-id"] == "err-1"
 
 
 def test_correlation_id_is_stored_on_history_and_audit(client, factory, database_url):

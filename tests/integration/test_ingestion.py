@@ -13,11 +13,13 @@ def test_same_payload_again_is_unchanged_without_a_new_version(client, factory):
     payload = factory.payload("customer", name="Globex")
     first = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload).json()
     again = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload).json()
-    assert first["outcome"] == "created" and again["outcome"] == "unchanged"
+    assert first["outcome"] == "created"
+    assert again["outcome"] == "unchanged"
     assert again["version"] == first["version"] == 1
     assert _history_len(client, "customers", first["id"]) == 1
     changed = client.put(f"/v1/customers/sources/salesforce/{sid}", json={**payload, "industry": "Media"}).json()
-    assert changed["outcome"] == "updated" and changed["version"] == 2
+    assert changed["outcome"] == "updated"
+    assert changed["version"] == 2
 
 
 def test_customer_links_by_tax_id_and_country_only(client, factory):
@@ -25,23 +27,27 @@ def test_customer_links_by_tax_id_and_country_only(client, factory):
     a = factory.upsert("customer", "salesforce", unique("s"), tax_id=tax, country="FR")
     b = factory.upsert("customer", "netsuite", unique("n"), tax_id=tax, country="FR")
     c = factory.upsert("customer", "netsuite", unique("n"), tax_id=tax, country="BE")
-    assert b["id"] == a["id"] and b["outcome"] == "linked"
+    assert b["id"] == a["id"]
+    assert b["outcome"] == "linked"
     assert b["match"] == {"rule": "key", "fields": ["tax_id", "country"], "id": a["id"], "score": 1.0}
-    assert c["id"] != a["id"] and c["outcome"] == "created"
+    assert c["id"] != a["id"]
+    assert c["outcome"] == "created"
 
 
 def test_legal_entity_links_by_registration_number_and_country(client, factory):
     reg = unique("HRB")
     a = factory.upsert("legal_entity", "netsuite", unique("le"), registration_number=reg, country="DE")
     b = factory.upsert("legal_entity", "workday", unique("co"), registration_number=reg, country="DE")
-    assert b["id"] == a["id"] and b["outcome"] == "linked"
+    assert b["id"] == a["id"]
+    assert b["outcome"] == "linked"
 
 
 def test_project_links_by_code(client, factory):
     code = unique("PRJ-")
     a = factory.upsert("project", "certinia", unique("a"), code=code, name="Delivery name")
     b = factory.upsert("project", "netsuite", unique("b"), code=code, name="ERP name", contract_value="50000")
-    assert b["id"] == a["id"] and b["outcome"] == "linked"
+    assert b["id"] == a["id"]
+    assert b["outcome"] == "linked"
     record = client.get(f"/v1/projects/{a['id']}").json()
     assert record["name"] == "Delivery name"  # certinia owns delivery fields
     assert record["contract_value"] == "50000"  # netsuite owns the financials
@@ -53,7 +59,8 @@ def test_employee_links_by_number_then_by_email(client, factory):
     by_number = factory.upsert("employee", "certinia", unique("c"), employee_number=number, email=None)
     by_email = factory.upsert("employee", "netsuite", unique("n"), employee_number=unique("X"), email=email)
     assert by_number["id"] == a["id"] == by_email["id"]
-    assert by_number["match"]["fields"] == ["employee_number"] and by_email["match"]["fields"] == ["email"]
+    assert by_number["match"]["fields"] == ["employee_number"]
+    assert by_email["match"]["fields"] == ["email"]
 
 
 def test_cost_center_links_by_code_within_legal_entity(client, factory):
@@ -62,19 +69,22 @@ def test_cost_center_links_by_code_within_legal_entity(client, factory):
     a = factory.upsert("cost_center", "netsuite", unique("a"), code=code, legal_entity_id=le)
     b = factory.upsert("cost_center", "workday", unique("b"), code=code, legal_entity_id=le)
     c = factory.upsert("cost_center", "workday", unique("b"), code=code, legal_entity_id=factory.create("legal_entity"))
-    assert b["id"] == a["id"] and c["id"] != a["id"]
+    assert b["id"] == a["id"]
+    assert c["id"] != a["id"]
 
 
 def test_rate_card_links_by_scope_and_effective_from(client, factory):
     name = unique("Std ")
     a = factory.upsert("rate_card", "netsuite", unique("a"), name=name, effective_from="2026-01-01")
     b = factory.upsert("rate_card", "certinia", unique("b"), name=name, effective_from="2026-01-01")
-    assert b["id"] == a["id"] and b["outcome"] == "linked"
+    assert b["id"] == a["id"]
+    assert b["outcome"] == "linked"
 
 
 def test_unknown_system_is_rejected(client, factory):
     r = client.put(f"/v1/customers/sources/hubspot/{unique('h')}", json=factory.payload("customer"))
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "system"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "system"
 
 
 def test_an_update_that_changes_nothing_golden_is_unchanged(client, factory):
@@ -85,4 +95,5 @@ def test_an_update_that_changes_nothing_golden_is_unchanged(client, factory):
     factory.upsert("customer", "netsuite", sid, tax_id=tax, country="NL", name="INITECH B.V.")
     version = client.get(f"/v1/customers/{a['id']}").json()["version"]
     r = factory.upsert("customer", "netsuite", sid, tax_id=tax, country="NL", name="Initech BV")
-    assert r["outcome"] == "unchanged" and r["version"] == version
+    assert r["outcome"] == "unchanged"
+    assert r["version"] == version

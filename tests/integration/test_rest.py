@@ -28,7 +28,9 @@ def test_create_answers_201_with_location_and_etag(client, factory):
     r = client.post("/v1/customers", json=factory.payload("customer", website="acme.example"))
     assert r.status_code == 201
     body = r.json()
-    assert body["id"].startswith("cus_") and body["version"] == 1 and body["status"] == "active"
+    assert body["id"].startswith("cus_")
+    assert body["version"] == 1
+    assert body["status"] == "active"
     assert r.headers["location"] == f"/v1/customers/{body['id']}"
     assert r.headers["etag"] == '"1"'
     got = client.get(r.headers["location"])
@@ -66,7 +68,8 @@ def test_list_filters_updated_since(client, factory):
 
 def test_get_unknown_is_404_problem(client):
     r = client.get("/v1/customers/cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS")
-    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
 
 
 def test_patch_needs_if_match_and_rejects_stale_etags(client, factory):
@@ -74,9 +77,12 @@ def test_patch_needs_if_match_and_rejects_stale_etags(client, factory):
     r = client.patch(f"/v1/customers/{gid}", json={"industry": "Legal"})
     assert r.status_code == 428
     r = client.patch(f"/v1/customers/{gid}", json={"industry": "Legal"}, headers={"If-Match": '"1"'})
-    assert r.status_code == 200 and r.json()["version"] == 2 and r.headers["etag"] == '"2"'
+    assert r.status_code == 200
+    assert r.json()["version"] == 2
+    assert r.headers["etag"] == '"2"'
     r = client.patch(f"/v1/customers/{gid}", json={"industry": "Retail"}, headers={"If-Match": '"1"'})
-    assert r.status_code == 412 and r.headers["etag"] == '"2"'
+    assert r.status_code == 412
+    assert r.headers["etag"] == '"2"'
     assert client.get(f"/v1/customers/{gid}").json()["industry"] == "Legal"
 
 
@@ -91,14 +97,17 @@ def test_get_as_of_and_history(client, factory):
     assert r.status_code == 404
     history = client.get(f"/v1/customers/{gid}/history").json()
     assert [(h["version"], h["action"]) for h in history] == [(2, "patch"), (1, "create")]
-    assert history[0]["data"]["industry"] == "Utilities" and history[1]["data"]["industry"] == "Energy"
+    assert history[0]["data"]["industry"] == "Utilities"
+    assert history[1]["data"]["industry"] == "Energy"
 
 
 def test_upsert_crosswalks_translate_and_resolve(client, factory):
     tax = unique("GB")
     a = factory.upsert("customer", "salesforce", sf := unique("001"), tax_id=tax, country="GB")
     b = factory.upsert("customer", "netsuite", ns := unique("C-"), tax_id=tax, country="GB")
-    assert a["outcome"] == "created" and b["outcome"] == "linked" and a["id"] == b["id"]
+    assert a["outcome"] == "created"
+    assert b["outcome"] == "linked"
+    assert a["id"] == b["id"]
     gid = a["id"]
     xws = client.get(f"/v1/customers/{gid}/crosswalks").json()
     assert {(x["system"], x["source_id"]) for x in xws} == {("salesforce", sf), ("netsuite", ns)}
@@ -107,7 +116,9 @@ def test_upsert_crosswalks_translate_and_resolve(client, factory):
     assert client.get(f"/v1/customers/{gid}/translate", params={"to": "workday"}).status_code == 404
     r = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sf})
     body = r.json()
-    assert body["id"] == gid and body["record"]["tax_id"] == tax and body["merged_path"] == []
+    assert body["id"] == gid
+    assert body["record"]["tax_id"] == tax
+    assert body["merged_path"] == []
     assert body["record"] == client.get(f"/v1/customers/{gid}").json()
     assert client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": "nope"}).status_code == 404
 
@@ -117,15 +128,20 @@ def test_detach_ends_the_crosswalk_and_keeps_the_golden_record(client, factory):
     a = factory.upsert("customer", "salesforce", sf := unique("001"), tax_id=tax, name="Acme CRM", currency=None)
     factory.upsert("customer", "netsuite", ns := unique("C-"), tax_id=tax, name="Acme ERP", currency="CHF")
     r = client.delete(f"/v1/customers/sources/netsuite/{ns}")
-    assert r.status_code == 200 and r.json()["id"] == a["id"] and r.json()["ended_at"]
+    assert r.status_code == 200
+    assert r.json()["id"] == a["id"]
+    assert r.json()["ended_at"]
     record = client.get(f"/v1/customers/{a['id']}").json()
-    assert record["currency"] is None and record["name"] == "Acme CRM"  # netsuite's values are gone with it
+    assert record["currency"] is None
+    assert record["name"] == "Acme CRM"
     assert client.get("/v1/customers/resolve", params={"system": "netsuite", "source_id": ns}).status_code == 404
     xw = {x["source_id"]: x for x in client.get(f"/v1/customers/{a['id']}/crosswalks").json()}
-    assert xw[ns]["ended_at"] and xw[sf]["ended_at"] is None
+    assert xw[ns]["ended_at"]
+    assert xw[sf]["ended_at"] is None
     assert client.delete(f"/v1/customers/sources/netsuite/{ns}").status_code == 404
     again = factory.upsert("customer", "netsuite", ns, tax_id=tax, name="Acme ERP")
-    assert again["id"] == a["id"] and again["outcome"] == "linked"
+    assert again["id"] == a["id"]
+    assert again["outcome"] == "linked"
 
 
 def test_bulk_resolve_answers_in_order_with_not_found(client, factory):
@@ -143,9 +159,11 @@ def test_bulk_resolve_answers_in_order_with_not_found(client, factory):
 def test_bulk_resolve_limits(client):
     key = {"domain": "customer", "system": "salesforce", "source_id": "x"}
     r = client.post("/v1/resolve", json={"keys": [key] * 1000})
-    assert r.status_code == 200 and len(r.json()["items"]) == 1000
+    assert r.status_code == 200
+    assert len(r.json()["items"]) == 1000
     r = client.post("/v1/resolve", json={"keys": [key] * 1001})
-    assert r.status_code == 413 and r.json()["errors"][0]["field"] == "keys"
+    assert r.status_code == 413
+    assert r.json()["errors"][0]["field"] == "keys"
     r = client.post("/v1/resolve", json={"keys": [{**key, "domain": "planet"}]})
     assert r.status_code == 422
 
@@ -159,14 +177,17 @@ def test_merged_ids_answer_301_and_resolve_follows_chains(client, factory, datab
     _sql(database_url, update(t).where(t.c.id == a).values(merged_into=b),
          update(t).where(t.c.id == b).values(merged_into=c))  # fmt: skip
     r = client.get(f"/v1/customers/{a}", follow_redirects=False)
-    assert r.status_code == 301 and r.headers["location"] == f"/v1/customers/{c}"
+    assert r.status_code == 301
+    assert r.headers["location"] == f"/v1/customers/{c}"
     assert r.json()["merged_path"] == [a, b]
     assert client.get(f"/v1/customers/{a}").json()["id"] == c  # clients that follow redirects land on C
     r = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sa})
-    assert r.json()["id"] == c and r.json()["merged_path"] == [a, b]
+    assert r.json()["id"] == c
+    assert r.json()["merged_path"] == [a, b]
     items = client.post("/v1/resolve", json={"keys": [{"domain": "customer", "system": "salesforce",
                                                        "source_id": sa}]}).json()["items"]  # fmt: skip
-    assert items[0]["id"] == c and items[0]["merged_path"] == [a, b]
+    assert items[0]["id"] == c
+    assert items[0]["merged_path"] == [a, b]
     r = client.patch(f"/v1/customers/{a}", json={"industry": "x"}, headers={"If-Match": '"1"'})
     assert r.status_code == 409
 

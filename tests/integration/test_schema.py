@@ -15,7 +15,9 @@ def _diff(url: str) -> list:
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(
-                    lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}), metadata)
+                    lambda sync: compare_metadata(
+                        MigrationContext.configure(sync, opts={"compare_type": False}), metadata
+                    )
                 )
         finally:
             await engine.dispose()

@@ -14,13 +14,18 @@ def test_each_field_comes_from_its_owner_and_lineage_says_so(client, factory):
                        website="acme.it")  # fmt: skip
     factory.upsert("customer", "netsuite", ns, tax_id=tax, country="IT", name="ACME ITALIA SRL", currency="EUR")
     record = client.get(f"/v1/customers/{a['id']}").json()
-    assert record["name"] == "Acme Italia" and record["currency"] == "EUR"
+    assert record["name"] == "Acme Italia"
+    assert record["currency"] == "EUR"
     lineage = _lineage(client, a["id"])
-    assert lineage["name"]["system"] == "salesforce" and lineage["name"]["source_id"] == sf
-    assert lineage["name"]["rule"] == "owner_priority" and lineage["name"]["at"]
-    assert lineage["currency"]["system"] == "netsuite" and lineage["currency"]["source_id"] == ns
+    assert lineage["name"]["system"] == "salesforce"
+    assert lineage["name"]["source_id"] == sf
+    assert lineage["name"]["rule"] == "owner_priority"
+    assert lineage["name"]["at"]
+    assert lineage["currency"]["system"] == "netsuite"
+    assert lineage["currency"]["source_id"] == ns
     assert lineage["website"]["value"] == "acme.it"
-    assert lineage["industry"]["rule"] == "none" and lineage["industry"]["value"] is None
+    assert lineage["industry"]["rule"] == "none"
+    assert lineage["industry"]["value"] is None
 
 
 def test_recency_decides_among_non_owners(client, factory):
@@ -28,7 +33,8 @@ def test_recency_decides_among_non_owners(client, factory):
     factory.upsert("customer", "workday", unique("w"), industry="Insurance", tax_id=client.get(
         f"/v1/customers/{gid}").json()["tax_id"], country="DE")  # fmt: skip
     lineage = _lineage(client, gid)
-    assert lineage["industry"]["value"] == "Insurance" and lineage["industry"]["rule"] == "most_recent"
+    assert lineage["industry"]["value"] == "Insurance"
+    assert lineage["industry"]["rule"] == "most_recent"
     assert sid
 
 
@@ -36,7 +42,8 @@ def test_steward_override_wins_until_cleared(client, factory):
     sid = unique("001")
     gid = factory.upsert("customer", "salesforce", sid, name="Umbrella")["id"]
     r = client.patch(f"/v1/customers/{gid}", json={"name": "Umbrella Corporation"}, headers={"If-Match": '"1"'})
-    assert r.json()["name"] == "Umbrella Corporation" and r.json()["overrides"] == ["name"]
+    assert r.json()["name"] == "Umbrella Corporation"
+    assert r.json()["overrides"] == ["name"]
     factory.upsert("customer", "salesforce", sid, name="Umbrella Inc")  # the owner sends a new value
     record = client.get(f"/v1/customers/{gid}").json()
     assert record["name"] == "Umbrella Corporation"
@@ -44,15 +51,20 @@ def test_steward_override_wins_until_cleared(client, factory):
     assert _lineage(client, gid)["name"]["source_id"] == "anonymous"  # who set it
     etag = client.get(f"/v1/customers/{gid}").headers["etag"]
     r = client.patch(f"/v1/customers/{gid}", json={"overrides_cleared": ["name"]}, headers={"If-Match": etag})
-    assert r.json()["name"] == "Umbrella Inc" and r.json()["overrides"] == []
+    assert r.json()["name"] == "Umbrella Inc"
+    assert r.json()["overrides"] == []
     assert _lineage(client, gid)["name"]["rule"] == "owner_priority"
 
 
 def test_override_to_null_and_invalid_clear(client, factory):
     gid = factory.create("customer", website="old.example")
     r = client.patch(f"/v1/customers/{gid}", json={"website": None}, headers={"If-Match": '"1"'})
-    assert r.status_code == 200 and r.json()["website"] is None and r.json()["overrides"] == ["website"]
+    assert r.status_code == 200
+    assert r.json()["website"] is None
+    assert r.json()["overrides"] == ["website"]
     r = client.patch(f"/v1/customers/{gid}", json={"overrides_cleared": ["colour"]}, headers={"If-Match": '"2"'})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "overrides_cleared"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "overrides_cleared"
     r = client.patch(f"/v1/customers/{gid}", json={"name": None}, headers={"If-Match": '"2"'})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "name"

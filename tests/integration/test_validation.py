@@ -15,7 +15,9 @@ def assert_problem(r, status, field):
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
-    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
     assert field in [e["field"] for e in body.get("errors", [])], body
 
 
@@ -63,7 +65,8 @@ def test_unique_project_code_and_employee_number(client, factory):
     # a second source record with another code may not take it over either
     other = factory.upsert("project", "certinia", unique("c"), code=unique("P"))
     r = client.put(f"/v1/projects/sources/certinia/{unique('c')}", json=factory.payload("project", code=code))
-    assert r.status_code == 200 and r.json()["outcome"] == "linked"  # same code = same project
+    assert r.status_code == 200
+    assert r.json()["outcome"] == "linked"
     r = client.patch(f"/v1/projects/{other['id']}", json={"code": code}, headers={"If-Match": '"1"'})
     assert_problem(r, 422, "code")
 
@@ -79,7 +82,9 @@ def test_cost_center_code_is_unique_within_its_legal_entity(client, factory):
 
 def test_references_must_exist_be_of_the_right_domain_and_not_merged(client, factory, database_url):
     missing = "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS"
-    assert_problem(client.post("/v1/projects", json=factory.payload("project", customer_id=missing)), 422, "customer_id")
+    assert_problem(
+        client.post("/v1/projects", json=factory.payload("project", customer_id=missing)), 422, "customer_id"
+    )
     employee = factory.create("employee")
     wrong = factory.payload("project", customer_id=employee)
     assert_problem(client.post("/v1/projects", json=wrong), 422, "customer_id")

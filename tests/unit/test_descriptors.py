@@ -42,5 +42,6 @@ def test_prefixes_and_paths_are_unique():
     assert len({d.path for d in DOMAINS}) == len(DOMAINS)
     for d in DOMAINS:
         new_id = d.new_id()
-        assert new_id.startswith(d.prefix + "_") and len(new_id) == len(d.prefix) + 27
+        assert new_id.startswith(d.prefix + "_")
+        assert len(new_id) == len(d.prefix) + 27
         assert new_id != d.new_id()

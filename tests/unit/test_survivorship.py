@@ -16,30 +16,36 @@ def src(system, minutes, **payload):
 def test_owner_beats_a_more_recent_non_owner():
     values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme"), src("netsuite", 5, name="ACME GmbH")], {})
     assert values["name"] == "Acme"
-    assert lineage["name"]["rule"] == "owner_priority" and lineage["name"]["system"] == "salesforce"
+    assert lineage["name"]["rule"] == "owner_priority"
+    assert lineage["name"]["system"] == "salesforce"
 
 
 def test_owner_priority_order_decides_between_owners():
     # country owners: netsuite first, then salesforce
     values, lineage = survive(CUSTOMER, [src("salesforce", 9, country="FR"), src("netsuite", 0, country="DE")], {})
-    assert values["country"] == "DE" and lineage["country"]["system"] == "netsuite"
+    assert values["country"] == "DE"
+    assert lineage["country"]["system"] == "netsuite"
 
 
 def test_most_recent_source_when_no_owner_has_a_value():
     values, lineage = survive(CUSTOMER, [src("certinia", 0, name="Old"), src("workday", 3, name="New")], {})
-    assert values["name"] == "New" and lineage["name"]["rule"] == "most_recent"
+    assert values["name"] == "New"
+    assert lineage["name"]["rule"] == "most_recent"
 
 
 def test_override_wins_until_cleared():
     sources = [src("salesforce", 0, name="Acme")]
     override = {"name": {"value": "Acme Group", "by": "user:sam", "at": T0.isoformat()}}
     values, lineage = survive(CUSTOMER, sources, override)
-    assert values["name"] == "Acme Group" and lineage["name"]["rule"] == "override"
+    assert values["name"] == "Acme Group"
+    assert lineage["name"]["rule"] == "override"
     values, _ = survive(CUSTOMER, sources, {})
     assert values["name"] == "Acme"
 
 
 def test_status_defaults_and_absent_fields_are_empty():
     values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme")], {})
-    assert values["status"] == "active" and lineage["status"]["rule"] == "default"
-    assert values["website"] is None and "website" not in lineage
+    assert values["status"] == "active"
+    assert lineage["status"]["rule"] == "default"
+    assert values["website"] is None
+    assert "website" not in lineage
