@@ -14,7 +14,11 @@ from mdm.db.migrate import upgrade
 from mdm.domains import BY_NAME
 from mdm.settings import Settings
 
-app = typer.Typer(help="mdm: the master-data hub of a professional-services firm.", no_args_is_help=True)
+app = typer.Typer(
+    help="mdm: the master-data hub of a professional-services firm.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 systems_app = typer.Typer(help="The registry of source systems.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -185,6 +189,19 @@ def systems_add(
 
     asyncio.run(run())
     console.print(f"registered {code}")
+
+
+contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+
+
+@contracts_app.command("export")
+def contracts_export() -> None:
+    """Write openapi/<version>.json from the app (no database needed)."""
+    from mdm.contracts_export import export
+
+    for path in export():
+        console.print(f"wrote {path}")
 
 
 def main() -> None:

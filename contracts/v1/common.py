@@ -8,15 +8,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-import msgspec
 from msgspec import Meta, Struct
 
-Id = Annotated[str, Meta(min_length=1, max_length=64, description="canonical id: domain prefix + ULID")]
-Text = Annotated[str, Meta(min_length=1, max_length=500)]
-ShortText = Annotated[str, Meta(min_length=1, max_length=100)]
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; no business value contains one
+Id = Annotated[
+    str, Meta(pattern=r"^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$", description="canonical id: domain prefix + ULID")
+]
+Text = Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=NO_NUL)]
 CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217")]
-Email = Annotated[str, Meta(max_length=320, description="e-mail address")]
+Email = Annotated[str, Meta(max_length=320, pattern=NO_NUL, description="e-mail address")]
 Money = Annotated[Decimal, Meta(description="non-negative decimal, as a JSON string")]
 
 
@@ -25,7 +27,7 @@ class Address(Struct, kw_only=True, forbid_unknown_fields=True):
     line2: Text | None = None
     city: ShortText | None = None
     region: ShortText | None = None
-    postal_code: Annotated[str, Meta(max_length=20)] | None = None
+    postal_code: Annotated[str, Meta(max_length=20, pattern=NO_NUL)] | None = None
     country: CountryCode | None = None
 
 
@@ -99,14 +101,6 @@ class HistoryEntry(Struct, kw_only=True):
     data: dict[str, Any]
 
 
-class Resolved(Struct, kw_only=True):
-    id: Id
-    system: str
-    source_id: str
-    merged_path: list[str] = msgspec.field(default_factory=list)
-    record: dict[str, Any] | None = None
-
-
 class Translation(Struct, kw_only=True):
     id: Id
     system: str
@@ -116,7 +110,7 @@ class Translation(Struct, kw_only=True):
 class ResolveKey(Struct, kw_only=True, forbid_unknown_fields=True):
     domain: ShortText
     system: ShortText
-    source_id: Annotated[str, Meta(min_length=1, max_length=200)]
+    source_id: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 
 
 class BulkResolveRequest(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -15,13 +15,19 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
+from contracts.v1.common import NO_NUL
 from mdm.api.deps import provide_actor, provide_session
 from mdm.domains import Domain
 from mdm.errors import NotFound
 from mdm.records import service
 from mdm.records.workspace import Actor
 
-_SOURCE_ID: dict[str, Any] = {"min_length": 1, "max_length": 200, "description": "the record's id in that system"}
+_SOURCE_ID: dict[str, Any] = {
+    "min_length": 1,
+    "max_length": 200,
+    "pattern": NO_NUL,
+    "description": "the record's id in that system",
+}
 _SYSTEM: dict[str, Any] = {
     "min_length": 1,
     "max_length": 50,
@@ -32,8 +38,9 @@ SourceId = Annotated[str, PathParameter(**_SOURCE_ID)]
 System = Annotated[str, PathParameter(**_SYSTEM)]
 SourceIdQuery = Annotated[str, QueryParameter(**_SOURCE_ID)]
 SystemQuery = Annotated[str, QueryParameter(**_SYSTEM)]
-RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, description="canonical id")]
+RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=NO_NUL, description="canonical id")]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag from a GET")]
+Search = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in searchable fields")]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Actor]
 
@@ -58,6 +65,11 @@ def records_router(domain: Domain) -> Router:
     page_type = msgspec.defstruct(
         f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True
     )
+    resolved_type = msgspec.defstruct(
+        f"{domain.label}Resolved",
+        [("id", str), ("system", str), ("source_id", str), ("merged_path", list[str]), ("record", read_type)],
+        kw_only=True,
+    )
     status_type = Literal.__getitem__(domain.statuses)
     label, plural = domain.label, domain.plural_label
 
@@ -65,8 +77,10 @@ def records_router(domain: Domain) -> Router:
     async def list_records(
         db_session: Session,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        q: Annotated[str | None, QueryParameter(max_length=200, description="text in the searchable fields")] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in the searchable fields")
+        ] = None,
         status: FromQuery[status_type | None] = None,
         updated_since: FromQuery[datetime | None] = None,
     ) -> page_type:
@@ -156,7 +170,7 @@ def records_router(domain: Domain) -> Router:
         responses=problems(404),
     )
     async def translate(
-        db_session: Session, record_id: RecordId, to: Annotated[str, QueryParameter(min_length=1, max_length=50)]
+        db_session: Session, record_id: RecordId, to: Annotated[str, QueryParameter(**_SYSTEM)]
     ) -> v1.Translation:
         return msgspec.convert(await service.translate(db_session, domain, record_id, to), v1.Translation)
 
@@ -195,12 +209,18 @@ def records_router(domain: Domain) -> Router:
         summary="Canonical id and record for a source id",
         responses=problems(404),
     )
-    async def resolve(request: Request, system: SystemQuery, source_id: SourceIdQuery) -> v1.Resolved:
+    async def resolve(request: Request, system: SystemQuery, source_id: SourceIdQuery) -> resolved_type:
         found = await request.app.state.fast.resolve(domain, system, source_id)
         if found is None:
             raise NotFound(f"no active {domain.name} for {system}/{source_id}")
         record, passed = found
-        return v1.Resolved(id=record["id"], system=system, source_id=source_id, merged_path=passed, record=record)
+        return resolved_type(
+            id=record["id"],
+            system=system,
+            source_id=source_id,
+            merged_path=passed,
+            record=msgspec.convert(record, read_type),
+        )
 
     return Router(
         path=f"/v1/{domain.path}",

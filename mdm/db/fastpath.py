@@ -27,7 +27,7 @@ def _sqlite_path(url: str) -> str:
 
 
 def _columns(domain: Domain) -> list[str]:
-    return [c.name for c in GOLDEN[domain.name].columns if c.name not in ("lineage",)]
+    return [str(c.name) for c in GOLDEN[domain.name].columns if c.name != "lineage"]
 
 
 def _view(domain: Domain, row: Any, offset: int) -> dict[str, Any]:

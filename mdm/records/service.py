@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
 from mdm.records import repository as repo
-from mdm.records.values import Record, check_fields, from_column, payload_hash
+from mdm.records.values import Record, check_fields, drop_nulls, from_column, payload_hash
 from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
@@ -47,39 +47,25 @@ def _key_lock_ids(domain: Domain, item: SourceItem) -> list[int]:
     return ids
 
 
-async def _key_hits(ws: Workspace, domain: Domain, items: list[SourceItem]) -> dict[tuple[Any, ...], str]:
-    """(key fields, values) -> live golden id, for the deterministic keys of these payloads."""
-    hits: dict[tuple[Any, ...], str] = {}
-    for key in domain.keys:
-        wanted = {v for it in items if (v := key.values(it.payload)) is not None}
-        if not wanted:
-            continue
-        rows = await repo.live_ids_by_first_key_field(ws.session, domain, key.fields, [v[0] for v in wanted])
-        for row in sorted(rows, key=lambda r: r.id, reverse=True):  # oldest id wins a tie
-            values = tuple(from_column(domain.field(n), getattr(row, n)) for n in key.fields)
-            if values in wanted:
-                hits[(key.fields, values)] = row.id
-    return hits
-
-
-def find_match(
-    ws: Workspace, domain: Domain, payload: Record, hits: dict[tuple[Any, ...], str]
-) -> tuple[str | None, dict[str, Any] | None]:
+def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | None, dict[str, Any] | None]:
     """The golden record a new source record belongs to, and the evidence.
 
-    This is the matching seam: deterministic keys today; fuzzy matching (scored
-    candidates, review thresholds) plugs in here and may answer pending_review.
+    This is the matching seam: deterministic keys today (after `ws.preload_keys`);
+    fuzzy matching (scored candidates, review thresholds) plugs in here and may answer
+    pending_review.
     """
     for key in domain.keys:
         values = key.values(payload)
         if values is None:
             continue
-        golden_id = hits.get((key.fields, values))
-        if golden_id is None:
-            golden_id = ws.key_owner(domain, key.fields, values, exclude="")
+        golden_id = ws.key_lookup(domain, key, values)
         if golden_id is not None:
             return golden_id, {"rule": "key", "fields": list(key.fields), "id": golden_id, "score": 1.0}
     return None, None
+
+
+def _ref_ids(domain: Domain, items: list[SourceItem]) -> set[str]:
+    return {v for it in items for f in domain.references if isinstance(v := it.payload.get(f.name), str)}
 
 
 def _live(ws: Workspace, golden_id: str) -> GoldenState:
@@ -122,19 +108,21 @@ async def ingest(
     unlinked = [
         it for it in todo if (x := ws.crosswalks.get((domain.name, it.system, it.source_id))) is None or x.ended_at
     ]
-    hits = await _key_hits(ws, domain, unlinked)
-    ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | set(hits.values())
+    await ws.preload_keys(domain, [it.payload for it in unlinked])
+    candidates = {m for it in unlinked if (m := find_match(ws, domain, it.payload)[0])}
+    ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | candidates
     await _load_following_merges(ws, domain, ids)
+    await ws.preload_refs(_ref_ids(domain, todo))
     for i in valid:
         item = items[i]
         key = (domain.name, item.system, item.source_id)
         x = ws.crosswalks.get(key)
         touched = [_live(ws, x.golden_id).id] if x and x.golden_id in ws.goldens else []
-        candidate, _ = find_match(ws, domain, item.payload, hits)
+        candidate, _ = find_match(ws, domain, item.payload)
         touched += [candidate] if candidate else []
         snap = ws.snapshot(touched, [key])
         try:
-            results[i] = await _apply(ws, domain, item, hits)
+            results[i] = await _apply(ws, domain, item)
         except MdmError as exc:
             ws.restore(snap)
             ws.record_audit("upsert", domain, None, sorted(item.payload), "rejected", exc.detail)
@@ -143,9 +131,7 @@ async def ingest(
     return [r for r in results if r is not None]
 
 
-async def _apply(
-    ws: Workspace, domain: Domain, item: SourceItem, hits: dict[tuple[Any, ...], str], *, force_new: bool = False
-) -> dict[str, Any]:
+async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: bool = False) -> dict[str, Any]:
     key = (domain.name, item.system, item.source_id)
     x = ws.crosswalks.get(key)
     src = ws.sources.get(key)
@@ -154,20 +140,20 @@ async def _apply(
     if x is not None and x.ended_at is None and x.golden_id in ws.goldens:
         g = _live(ws, x.golden_id)
     else:
-        target, match = (None, None) if force_new else find_match(ws, domain, item.payload, hits)
-        if force_new and match is None:
-            owner, evidence = find_match(ws, domain, item.payload, hits)
-            if owner:
+        target, match = (None, None) if force_new else find_match(ws, domain, item.payload)
+        if force_new:
+            owner, evidence = find_match(ws, domain, item.payload)
+            if owner and evidence:
+                names = " and ".join(evidence["fields"])
                 raise Conflict(
-                    f"{domain.name} {owner} already has these {' and '.join(evidence['fields'])}"
-                    if evidence
-                    else f"{domain.name} {owner} already exists",
-                    [(evidence["fields"][0] if evidence else "id", f"already used by {owner}")],
+                    f"{domain.name} {owner} already has this {names}",
+                    [(evidence["fields"][0], f"{names} already used by {owner}")],
                 )
         if target is None and x is not None and x.golden_id in ws.goldens:
             target = _live(ws, x.golden_id).id  # a detached source came back: same record
         if target is not None:
-            g, outcome = ws.goldens[target], "linked"
+            await _load_following_merges(ws, domain, {target})
+            g, outcome = _live(ws, target), "linked"
         else:
             g, outcome = ws.new_golden(domain), "created"
         if x is None:
@@ -197,7 +183,7 @@ async def _apply(
     was_new = g.new
     changed = ws.recompute(g)
     if changed or was_new:
-        await ws.validate(g)
+        await ws.validate(g, changed)
         ws.commit_version(g, "create" if was_new else "ingest")
     outcome = outcome or ("updated" if changed else "unchanged")
     ws.record_audit("create" if force_new else "upsert", domain, g.id, changed, outcome)
@@ -213,9 +199,8 @@ async def create(session: AsyncSession, domain: Domain, payload: Record, actor: 
     golden_id = domain.new_id()
     item = SourceItem(HUB_SYSTEM, golden_id, payload)
     await repo.advisory_locks(session, _key_lock_ids(domain, item))
-    hits = await _key_hits(ws, domain, [item])
-    await ws.load(domain, set(hits.values()))
-    result = await _apply(ws, domain, item, hits, force_new=True)
+    await ws.preload_keys(domain, [payload])
+    result = await _apply(ws, domain, item, force_new=True)
     g = ws.goldens[result["id"]]
     await ws.flush()
     return g.read_view()
@@ -279,7 +264,7 @@ async def patch(
         g.overrides.pop(name, None)
     changed = ws.recompute(g)
     if changed or before != g.overrides:
-        await ws.validate(g)
+        await ws.validate(g, changed)
         ws.commit_version(g, "patch")
     ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), "updated")
     await ws.flush()
@@ -465,7 +450,7 @@ def decode_payload(domain: Domain, raw: Any) -> Record:
         struct: msgspec.Struct = msgspec.convert(raw, domain.create, strict=False)
     except msgspec.ValidationError as exc:
         raise Invalid(f"{domain.name} record is not valid", [_field_of(exc)]) from exc
-    return {k: v for k, v in msgspec.to_builtins(struct).items() if v is not None}
+    return drop_nulls(msgspec.to_builtins(struct))
 
 
 def _field_of(exc: msgspec.ValidationError) -> tuple[str, str]:

@@ -19,10 +19,13 @@ from mdm.domains import Domain, Field
 Record = dict[str, Any]
 
 
-def to_builtins(struct: msgspec.Struct) -> Record:
-    """A decoded contract as builtins, without unset or null fields (they carry no value)."""
-    raw = msgspec.to_builtins(struct)
-    return {k: v for k, v in raw.items() if v is not None}
+def drop_nulls(value: Any) -> Any:
+    """Builtins without null fields at any depth: a null carries no value from a source."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value
 
 
 def payload_hash(payload: Record) -> str:

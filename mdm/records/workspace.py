@@ -14,12 +14,13 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.tables import GOLDEN
-from mdm.domains import BY_NAME, Domain, domain_of_id
+from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
 from mdm.records import repository as repo
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record, check_complete, check_fields, from_column, to_column
 
+KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
 BASE_COLUMNS = ("id", "version", "status", "created_at", "updated_at", "merged_into", "overrides", "lineage")
 
 
@@ -103,6 +104,9 @@ class Workspace:
         self.sources: dict[tuple[str, str, str], SourceState] = {}
         self.crosswalks: dict[tuple[str, str, str], CrosswalkState] = {}
         self.ref_cache: dict[str, str | None] = {}  # id -> merged_into ("" = missing)
+        self.key_index: dict[KeyRef, set[str]] = {}  # key values of goldens held here
+        self.db_keys: dict[KeyRef, set[str]] = {}  # key values read from the database
+        self.db_keys_loaded: set[tuple[str, tuple[str, ...], Any]] = set()  # (domain, fields, first value)
         self.history: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
 
@@ -130,8 +134,9 @@ class Workspace:
         if not missing:
             return
         for row in await repo.goldens(self.session, domain, missing, lock=lock):
-            self.goldens[row.id] = self._golden_from_row(domain, row)
+            g = self.goldens[row.id] = self._golden_from_row(domain, row)
             self.ref_cache[row.id] = row.merged_into or None
+            self._index(g, add=True)
         for row in await repo.sources_of(self.session, domain, missing):
             state = SourceState(
                 domain=domain.name,
@@ -207,8 +212,11 @@ class Workspace:
     def restore(self, snap: tuple[Any, ...]) -> None:
         golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit = snap
         for gid in set(self.goldens) - golden_ids:
-            del self.goldens[gid]
+            self._index(self.goldens.pop(gid), add=False)
             self.ref_cache.pop(gid, None)
+        for gid, g in goldens.items():
+            self._index(self.goldens[gid], add=False)
+            self._index(g, add=True)
         self.goldens.update(goldens)
         self.sources.update(sources)
         self.crosswalks.update(crosswalks)
@@ -249,11 +257,49 @@ class Workspace:
         changed = [n for n, v in values.items() if g.values.get(n) != v]
         g.lineage = lineage
         if changed or g.new:
+            self._index(g, add=False)
             g.values = values
+            self._index(g, add=True)
         g.dirty = True
         return changed
 
-    async def validate(self, g: GoldenState) -> None:
+    # ---- key lookups: workspace state first, then what the database holds ----------
+
+    def _index(self, g: GoldenState, *, add: bool) -> None:
+        for key in g.domain.keys:
+            values = key.values(g.values)
+            if values is None:
+                continue
+            ref = (g.domain.name, key.fields, values)
+            if add:
+                self.key_index.setdefault(ref, set()).add(g.id)
+            else:
+                self.key_index.get(ref, set()).discard(g.id)
+
+    async def preload_keys(self, domain: Domain, records: list[Record], keys: tuple[Key, ...] | None = None) -> None:
+        """Read the live golden records holding these records' key values, one query per key."""
+        for key in keys if keys is not None else domain.keys:
+            firsts = {
+                v[0]
+                for r in records
+                if (v := key.values(r)) is not None and (domain.name, key.fields, v[0]) not in self.db_keys_loaded
+            }
+            if not firsts:
+                continue
+            for row in await repo.live_ids_by_first_key_field(self.session, domain, key.fields, list(firsts)):
+                values = tuple(from_column(domain.field(n), getattr(row, n)) for n in key.fields)
+                self.db_keys.setdefault((domain.name, key.fields, values), set()).add(row.id)
+            self.db_keys_loaded.update((domain.name, key.fields, f) for f in firsts)
+
+    def key_lookup(self, domain: Domain, key: Key, values: tuple[Any, ...], exclude: str = "") -> str | None:
+        """The oldest live golden record holding these key values (call preload_keys first)."""
+        ref = (domain.name, key.fields, values)
+        ids = {i for i in self.key_index.get(ref, ()) if self.goldens[i].merged_into is None}
+        ids |= {i for i in self.db_keys.get(ref, ()) if i not in self.goldens}
+        ids.discard(exclude)
+        return min(ids) if ids else None
+
+    async def validate(self, g: GoldenState, changed: list[str]) -> None:
         """Golden-level rules: completeness, ranges, references, unique keys, cycles, hooks."""
         d = g.domain
         problems = check_complete(d, g.values) + check_fields(d, g.values)
@@ -274,16 +320,19 @@ class Workspace:
             elif rid == g.id:
                 problems.append((f.name, "must not point at the record itself"))
         if not problems:
-            problems += await self._check_cycles(g)
+            problems += await self._check_cycles(g, changed)
             problems += await self._check_unique(g)
             for check in d.checks:
                 problems += await check(self, d, g.values, g.id)
         if problems:
             raise Invalid(f"{d.name} {g.id} is not valid", problems)
 
-    async def _check_cycles(self, g: GoldenState) -> list[tuple[str, str]]:
+    async def _check_cycles(self, g: GoldenState, changed: list[str]) -> list[tuple[str, str]]:
+        """Walk up a changed parent chain. A new record cannot close a cycle: nothing points at it yet."""
         problems = []
         for f in g.domain.hierarchy_fields:
+            if g.new or f.name not in changed:
+                continue
             seen = {g.id}
             current = g.values.get(f.name)
             while current:
@@ -300,34 +349,14 @@ class Workspace:
     async def _check_unique(self, g: GoldenState) -> list[tuple[str, str]]:
         problems = []
         for key in g.domain.unique_keys:
-            values = tuple(g.values.get(n) for n in key.fields)
-            if any(v is None for v in values):
+            values = key.values(g.values)
+            if values is None:
                 continue
-            clash = self.key_owner(g.domain, key.fields, values, exclude=g.id)
-            if clash is None:
-                rows = await repo.live_ids_by_first_key_field(self.session, g.domain, key.fields, [values[0]])
-                for row in rows:
-                    other = self.goldens.get(row.id)
-                    row_values = (
-                        tuple(other.values.get(n) for n in key.fields)
-                        if other
-                        else tuple(from_column(g.domain.field(n), getattr(row, n)) for n in key.fields)
-                    )
-                    if row.id != g.id and row_values == values:
-                        clash = row.id
-                        break
+            await self.preload_keys(g.domain, [g.values], (key,))
+            clash = self.key_lookup(g.domain, key, values, exclude=g.id)
             if clash:
-                names = " and ".join(key.fields)
-                problems.append((key.fields[0], f"{names} already used by {clash}"))
+                problems.append((key.fields[0], f"{' and '.join(key.fields)} already used by {clash}"))
         return problems
-
-    def key_owner(self, domain: Domain, fields: tuple[str, ...], values: tuple[Any, ...], exclude: str) -> str | None:
-        """A golden record in this workspace holding these key values."""
-        for other in self.goldens.values():
-            live = other.domain is domain and other.id != exclude and other.merged_into is None
-            if live and tuple(other.values.get(n) for n in fields) == values:
-                return other.id
-        return None
 
     async def find_overlapping_rate_card(
         self, domain: Domain, record: Record, record_id: str, scope: tuple[str, ...]

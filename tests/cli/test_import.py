@@ -1,0 +1,143 @@
+"""`mdm import`: CSV and NDJSON through ingestion, per-row rejects, batches that commit
+whole, so a crash loses no accepted row and leaves no half-row."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from mdm.db.engine import Database
+from mdm.domains import BY_NAME
+from mdm.records import repository
+from mdm.records.importer import import_file
+from tests.factory import unique
+
+
+def _write_csv(path, rows, header):
+    lines = [",".join(header)] + [",".join(str(r.get(h, "")) for h in header) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_cli_imports_csv_with_nested_columns_and_writes_rejects(tmp_path, database_url, client):
+    tag = unique()
+    rows = [
+        {"source_id": f"{tag}-1", "name": "Northwind Traders", "country": "GB", "billing_address.city": "Leeds",
+         "billing_address.country": "GB"},
+        {"source_id": f"{tag}-2", "name": "Contoso", "country": "XX"},
+        {"source_id": "", "name": "No id"},
+        {"source_id": f"{tag}-3", "name": "Fabrikam", "country": "US", "currency": "USD"},
+    ]  # fmt: skip
+    src = tmp_path / "accounts.csv"
+    _write_csv(
+        src, rows, ["source_id", "name", "country", "currency", "billing_address.city", "billing_address.country"]
+    )
+    rejects = tmp_path / "rejects.ndjson"
+    env = {**os.environ, "MDM_DATABASE_URL": database_url}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mdm", "import", "customer", str(src), "--system", "salesforce",
+         "--reject-file", str(rejects)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # some rows were rejected
+    assert "4 rows: 2 accepted" in proc.stderr
+    bad = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert sorted((b["line"], b["errors"][0]["field"]) for b in bad) == [(3, "country"), (4, "source_id")]
+    r = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": f"{tag}-1"})
+    assert r.json()["record"]["billing_address"] == {"city": "Leeds", "country": "GB", "line1": None, "line2": None,
+                                                     "region": None, "postal_code": None}  # fmt: skip
+
+
+def test_ndjson_import_is_idempotent(tmp_path, database_url, client):
+    tag = unique()
+    src = tmp_path / "workers.ndjson"
+    lines = [{"source_id": f"{tag}-{i}", "employee_number": f"{tag}-{i}", "given_name": "Grace",
+              "family_name": f"Hopper{i}", "start_date": "2024-01-01"} for i in range(5)]  # fmt: skip
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", encoding="utf-8")
+
+    async def run():
+        db = Database.connect(database_url)
+        try:
+            first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
+            second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
+        finally:
+            await db.dispose()
+        return first, second
+
+    first, second = asyncio.run(run())
+    assert (first.accepted, first.rejected, first.outcomes) == (5, 1, {"created": 5})
+    assert second.outcomes == {"unchanged": 5}
+    r = client.get("/v1/employees/resolve", params={"system": "workday", "source_id": f"{tag}-4"})
+    assert r.json()["record"]["family_name"] == "Hopper4"
+
+
+def test_a_crash_between_batches_keeps_every_committed_row(tmp_path, database_url, client):
+    tag = unique()
+    src = tmp_path / "crash.ndjson"
+    src.write_text("\n".join(json.dumps({"source_id": f"{tag}-{i}", "name": f"Crash Co {i}"}) for i in range(7)))
+
+    def crash_after_first_batch(n):
+        raise RuntimeError("killed")
+
+    async def run(on_progress):
+        db = Database.connect(database_url)
+        try:
+            return await import_file(db, BY_NAME["customer"], src, "salesforce", batch_size=3, on_progress=on_progress)
+        finally:
+            await db.dispose()
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(run(crash_after_first_batch))
+    found = _found(client, [f"{tag}-{i}" for i in range(7)])
+    assert found == [True] * 3 + [False] * 4
+    report = asyncio.run(run(None))  # the rerun finishes the file
+    assert report.outcomes == {"unchanged": 3, "created": 4}
+    assert _found(client, [f"{tag}-{i}" for i in range(7)]) == [True] * 7
+
+
+def test_a_crash_inside_a_batch_leaves_no_half_row(tmp_path, database_url, client, monkeypatch):
+    """Golden rows, crosswalks and source records of a batch commit together or not at all."""
+    tag = unique()
+    src = tmp_path / "half.ndjson"
+    src.write_text("\n".join(json.dumps({"source_id": f"{tag}-{i}", "name": f"Half Co {i}"}) for i in range(4)))
+
+    async def failing_history(session, rows):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(repository, "insert_history", failing_history)
+
+    async def run():
+        db = Database.connect(database_url)
+        try:
+            await import_file(db, BY_NAME["customer"], src, "salesforce", batch_size=10)
+        finally:
+            await db.dispose()
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(run())
+    assert _found(client, [f"{tag}-{i}" for i in range(4)]) == [False] * 4
+    listed = client.get("/v1/customers", params={"q": "Half Co"}).json()["items"]
+    assert not [c for c in listed if c["name"].startswith("Half Co")]
+
+
+def _found(client, source_ids):
+    keys = [{"domain": "customer", "system": "salesforce", "source_id": s} for s in source_ids]
+    items = client.post("/v1/resolve", json={"keys": keys}).json()["items"]
+    return [i["status"] == "found" for i in items]
+
+
+def test_db_upgrade_and_systems_commands(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    env = {**os.environ, "MDM_DATABASE_URL": url}
+    up = subprocess.run([sys.executable, "-m", "mdm", "db", "upgrade"], env=env, capture_output=True, text=True)
+    assert up.returncode == 0, up.stderr
+    add = subprocess.run([sys.executable, "-m", "mdm", "systems", "add", "hubspot", "HubSpot (CRM)"], env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert add.returncode == 0, add.stderr
+    listed = subprocess.run([sys.executable, "-m", "mdm", "systems", "list"], env=env, capture_output=True, text=True)
+    assert "hubspot\tHubSpot (CRM)" in listed.stdout.splitlines()
+    again = subprocess.run([sys.executable, "-m", "mdm", "systems", "add", "hubspot", "x"], env=env,
+                           capture_output=True, text=True)  # fmt: skip
+    assert again.returncode != 0
