@@ -67,15 +67,20 @@ def source_id(i: int) -> str:
 
 # ---- realistic customers ---------------------------------------------------------------------
 
-WORDS = ("Acme Northwind Globex Initech Umbrella Stark Wayne Hooli Vandelay Soylent Tyrell Cyberdyne Wonka Gringotts "
-         "Oceanic Massive Dynamic Aperture Virtucom Prestige Blue Sun Kellerman Sterling Cooper Pierce Dunder "
-         "Monarch Bluth Gekko Oscorp Nakatomi Zorin Rekall Omni Weyland Yutani Nova Polar Cedar Harbor Summit "
-         "Granite Silver Atlas Beacon Meridian Vertex Horizon Pioneer Quantum Evergreen").split()  # fmt: skip
+# fmt: off
+WORDS = [
+    "Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent", "Tyrell",
+    "Cyberdyne", "Wonka", "Gringotts", "Oceanic", "Massive", "Dynamic", "Aperture", "Virtucom", "Prestige", "Blue",
+    "Sun", "Kellerman", "Sterling", "Cooper", "Pierce", "Dunder", "Monarch", "Bluth", "Gekko", "Oscorp", "Nakatomi",
+    "Zorin", "Rekall", "Omni", "Weyland", "Yutani", "Nova", "Polar", "Cedar", "Harbor", "Summit", "Granite",
+    "Silver", "Atlas", "Beacon", "Meridian", "Vertex", "Horizon", "Pioneer", "Quantum", "Evergreen",
+]
+# fmt: on
 SUFFIXES = ("Inc", "LLC", "Ltd", "GmbH", "AG", "SA", "BV", "AB", "Group", "Holdings", "Partners", "Consulting", "plc")
 TLDS = {"US": "com", "GB": "co.uk", "DE": "de", "FR": "fr", "NL": "nl", "CA": "ca", "AU": "com.au", "ES": "es",
         "IT": "it", "SE": "se", "CH": "ch", "IE": "ie", "SG": "sg", "JP": "jp", "IN": "in"}  # fmt: skip
 COUNTRY_WEIGHTS = (30, 12, 10, 7, 5, 5, 4, 4, 4, 3, 3, 3, 3, 4, 3)
-CITIES = {
+CITIES: dict[str, list[tuple[str, str | None]]] = {
     "US": [("New York", "NY"), ("Austin", "TX"), ("Chicago", "IL"), ("Seattle", "WA"), ("Boston", "MA")],
     "GB": [("London", None), ("Manchester", None), ("Edinburgh", None)],
     "DE": [("Berlin", None), ("Munich", None), ("Hamburg", None), ("Frankfurt am Main", None)],
@@ -170,6 +175,7 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         upgrade(url)
+        asyncio.run(_check_migrated(url))
         yield url
         return
     name = f"mdm_bench_{secrets.token_hex(4)}"
@@ -178,19 +184,47 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
     try:
         url = PG_URL.format(name=name)
         upgrade(url)
+        asyncio.run(_check_migrated(url))
         yield url
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         console.print(f"  dropped PostgreSQL database {name}")
 
 
-async def _pg_admin(sql: str) -> str:
+async def _check_migrated(url: str) -> None:
+    """Fail early and clearly if the migration left no source systems to ingest from."""
+    db = Database.connect(url)
+    try:
+        async with db.write.connect() as conn:
+            found = (await conn.exec_driver_sql(f"SELECT count(*) FROM source_system WHERE code = '{SYSTEM}'")).scalar()
+    finally:
+        await db.dispose()
+    if not found:
+        raise RuntimeError(f"after upgrade({url!r}) there is no source system '{SYSTEM}'")
+
+
+async def _pg_settings() -> str:
+    """Server settings that change what the figures mean."""
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        rows = await conn.fetch(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'autovacuum', 'shared_buffers', "
+            "'synchronous_commit') ORDER BY name"
+        )
+        return ", ".join(f"{r['name']}={r['setting']}" for r in rows)
+    finally:
+        await conn.close()
+
+
+async def _pg_admin(sql: str) -> None:
+    """One statement on the maintenance database (CREATE / DROP DATABASE)."""
     import asyncpg
 
     conn = await asyncpg.connect(PG_ADMIN)
     try:
         await conn.execute(sql)
-        return str(await conn.fetchval("SHOW server_version"))
     finally:
         await conn.close()
 
@@ -205,6 +239,10 @@ class IngestResult:
     batch_size: int
     outcomes: Counter[str]
     calibration: dict[int, float]  # batch size -> records/s during the interleaved trial
+    tenths: list[float]  # records/s over each tenth of the load, in order
+
+    def tenth_rates(self) -> str:
+        return " → ".join(f"{r:,.0f}" for r in self.tenths)
 
 
 async def _ingest_batch(db: Database, batch: list[service.SourceItem], n: int, outcomes: Counter[str]) -> float:
@@ -236,6 +274,7 @@ async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int 
     done = {500: 0, 1000: 0}
     pos, n_batch, total = 0, 0, 0.0
     calibration: dict[int, float] = {}
+    marks: list[tuple[int, float]] = [(0, 0.0)]  # (records done, seconds spent) after each batch
     try:
         with Progress(
             TextColumn("  ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
@@ -250,6 +289,7 @@ async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int 
                 done[size] += len(batch)
                 total += elapsed
                 pos, n_batch = pos + len(batch), n_batch + 1
+                marks.append((pos, total))
                 progress.update(task, completed=pos, rate=f"{pos / total:,.0f}/s (trial)")
             if plan:
                 calibration = {s: done[s] / spent[s] for s in spent if spent[s]}
@@ -259,10 +299,22 @@ async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int 
                 batch = items[pos : pos + size]
                 total += await _ingest_batch(db, batch, n_batch, outcomes)
                 pos, n_batch = pos + len(batch), n_batch + 1
+                marks.append((pos, total))
                 progress.update(task, completed=pos, rate=f"{pos / total:,.0f}/s")
     finally:
         await db.dispose()
-    return IngestResult(total, len(items), size, outcomes, calibration)
+    return IngestResult(total, len(items), size, outcomes, calibration, _tenths(marks, len(items)))
+
+
+def _tenths(marks: list[tuple[int, float]], n: int) -> list[float]:
+    """Records/s over each tenth of the load (at batch granularity), to show whether ingestion slows as tables grow."""
+    rates, prev = [], marks[0]
+    for k in range(1, 11):
+        end = next(m for m in marks if m[0] >= n * k // 10)
+        if end[0] > prev[0]:
+            rates.append((end[0] - prev[0]) / (end[1] - prev[1]))
+            prev = end
+    return rates
 
 
 async def analyze(url: str) -> None:
@@ -389,24 +441,26 @@ ENDPOINTS = (
 )
 
 
-def load_test(port: int, n: int, args: argparse.Namespace) -> dict[str, float]:
-    """Requests/s per endpoint: a short warm-up, then a measured run, endpoint after endpoint.
-    With several rounds the endpoints alternate and each figure is the median over rounds."""
+def load_test(port: int, n: int, args: argparse.Namespace) -> tuple[dict[str, float], dict[str, int]]:
+    """Requests/s per endpoint (and its count of non-2xx answers): a short warm-up, then a measured run,
+    endpoint after endpoint. With several rounds the endpoints alternate and each figure is the median."""
     runs: dict[str, list[float]] = {name: [] for name, _ in ENDPOINTS}
+    bad: dict[str, int] = dict.fromkeys(runs, 0)
     for r in range(args.rounds):
         for name, path in ENDPOINTS:
             kw = {"threads": args.threads, "connections": args.connections}
             run_wrk(port, path, n, seconds=args.warmup, **kw)
             res = run_wrk(port, path, n, seconds=args.duration, **kw)
             runs[name].append(res.rps)
-            errors = f", non-2xx {res.non_2xx}" if res.non_2xx else ""
+            bad[name] += res.non_2xx
+            errors = f", [red]non-2xx {res.non_2xx:,}[/]" if res.non_2xx else ""
             errors += f", socket errors: {res.socket_errors}" if res.socket_errors else ""
             round_label = f" (round {r + 1})" if args.rounds > 1 else ""
             console.print(
                 f"  wrk {path}{round_label}: {res.rps:,.0f} req/s, {res.requests:,} requests, "
                 f"latency p50 {res.latency_p50} p99 {res.latency_p99}{errors}"
             )
-    return {name: statistics.median(v) for name, v in runs.items()}
+    return {name: statistics.median(v) for name, v in runs.items()}, bad
 
 
 # ---- 5. bulk resolve -------------------------------------------------------------------------
@@ -465,7 +519,7 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
         if kind == "postgresql":
-            report.notes.append(f"PostgreSQL {asyncio.run(_pg_admin('SELECT 1'))}")
+            report.notes.append(f"PostgreSQL: {asyncio.run(_pg_settings())}")
         else:
             report.notes.append(f"SQLite {sqlite3.sqlite_version}")
 
@@ -485,6 +539,8 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
         else:
             report.add("ingestion (records/s)", f"{rate:,.0f}", "— (target is for PostgreSQL)")
         report.notes.append(f"ingested {result.records:,} in {result.seconds:.1f} s; outcomes {dict(result.outcomes)}")
+        report.notes.append(f"ingestion records/s by tenth of the load: {result.tenth_rates()}")
+        console.print(f"  records/s by tenth of the load: {result.tenth_rates()}")
         if kind == "postgresql" and not args.no_analyze:
             asyncio.run(analyze(url))
             report.notes.append("ANALYZE run after the load")
@@ -495,13 +551,21 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
             if problems:
                 console.print(f"  [red]endpoint check failed:[/] {problems[:5]}")
                 report.notes.append(f"endpoint check: {problems[:5]}")
-            rps = load_test(port, args.customers, args)
+            rps, bad = load_test(port, args.customers, args)
+
+            def flag(name: str) -> str:
+                return f" ({bad[name]:,} non-2xx!)" if bad[name] else ""
+
             ratio = rps["resolve"] / rps["raw-resolve"]
-            report.add("constant endpoint (req/s)", f"{rps['constant']:,.0f}", "— (framework ceiling)")
-            report.add("raw-driver lookup (req/s)", f"{rps['raw-resolve']:,.0f}", "— (database ceiling)")
-            report.add("GET /v1/customers/resolve (req/s)", f"{rps['resolve']:,.0f}")
+            valid = not (bad["resolve"] or bad["raw-resolve"])
+            report.add("constant endpoint (req/s)", f"{rps['constant']:,.0f}{flag('constant')}", "— (ceiling)")
+            report.add("raw-driver lookup (req/s)", f"{rps['raw-resolve']:,.0f}{flag('raw-resolve')}", "— (baseline)")
+            report.add("GET /v1/customers/resolve (req/s)", f"{rps['resolve']:,.0f}{flag('resolve')}")
             report.add(
-                "resolve / raw lookup", f"{ratio:.2f}", f">= {TARGET_RESOLVE_RATIO:.2f}", ratio >= TARGET_RESOLVE_RATIO
+                "resolve / raw lookup",
+                f"{ratio:.2f}" + ("" if valid else " (invalid: errors)"),
+                f">= {TARGET_RESOLVE_RATIO:.2f}",
+                valid and ratio >= TARGET_RESOLVE_RATIO,
             )
 
             times, problems = bulk_resolve(port, args.customers, args, rng)
