@@ -141,3 +141,26 @@ def test_db_upgrade_and_systems_commands(tmp_path):
     again = subprocess.run([sys.executable, "-m", "mdm", "systems", "add", "hubspot", "x"], env=env,
                            capture_output=True, text=True)  # fmt: skip
     assert again.returncode != 0
+
+
+def test_demo_command_loads_a_cross_referenced_estate(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    env = {**os.environ, "MDM_DATABASE_URL": url}
+    proc = subprocess.run([sys.executable, "-m", "mdm", "demo", "--scale", "0.05"], env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "demo loaded:" in proc.stderr
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "demo.db")
+    counts = dict(db.execute("SELECT domain, count(DISTINCT golden_id) FROM crosswalk GROUP BY domain").fetchall())
+    assert set(counts) == {"customer", "legal_entity", "project", "employee", "cost_center", "rate_card"}
+    systems = {s for (s,) in db.execute("SELECT DISTINCT system FROM crosswalk")}
+    assert systems == {"salesforce", "certinia", "netsuite", "workday"}
+    orphans = db.execute(
+        "SELECT count(*) FROM project p LEFT JOIN customer c ON c.id = p.customer_id "
+        "WHERE p.customer_id IS NOT NULL AND c.id IS NULL"
+    ).fetchone()[0]
+    assert orphans == 0
+    managed = db.execute("SELECT count(*) FROM employee WHERE manager_id IS NOT NULL").fetchone()[0]
+    assert managed > 0
