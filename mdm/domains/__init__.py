@@ -2,7 +2,7 @@
 
 from mdm.domains.cost_center import COST_CENTER
 from mdm.domains.customer import CUSTOMER
-from mdm.domains.descriptor import Domain, Field, Key
+from mdm.domains.descriptor import Domain, ExclusiveRange, Field, Key
 from mdm.domains.employee import EMPLOYEE
 from mdm.domains.legal_entity import LEGAL_ENTITY
 from mdm.domains.project import PROJECT
@@ -19,4 +19,4 @@ def domain_of_id(golden_id: str) -> Domain | None:
     return BY_PREFIX.get(prefix)
 
 
-__all__ = ["BY_NAME", "BY_PREFIX", "DOMAINS", "Domain", "Field", "Key", "domain_of_id"]
+__all__ = ["BY_NAME", "BY_PREFIX", "DOMAINS", "Domain", "ExclusiveRange", "Field", "Key", "domain_of_id"]

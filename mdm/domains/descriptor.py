@@ -48,6 +48,16 @@ class Key:
         return values
 
 
+@dataclass(frozen=True, slots=True)
+class ExclusiveRange:
+    """Records with equal `scope` values may not have overlapping [start, end] dates
+    (an empty end is open-ended)."""
+
+    scope: tuple[str, ...]
+    start: str
+    end: str
+
+
 Check = Callable[["Workspace", "Domain", dict[str, Any], str], Awaitable[list[tuple[str, str]]]]
 
 
@@ -64,6 +74,7 @@ class Domain:
     fields: tuple[Field, ...]
     keys: tuple[Key, ...] = ()  # deterministic link keys, tried in order
     date_ranges: tuple[tuple[str, str], ...] = ()  # (start, end): end >= start
+    exclusive_ranges: tuple[ExclusiveRange, ...] = ()
     status_default: str = "active"
     statuses: tuple[str, ...] = ("active", "inactive")
     checks: tuple[Check, ...] = ()  # domain-specific golden-record checks

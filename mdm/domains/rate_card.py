@@ -1,28 +1,10 @@
 """Rate card: ERP's price list; cards of one scope never overlap in time."""
 
-from typing import TYPE_CHECKING, Any
-
 from contracts import v1
-from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
-
-if TYPE_CHECKING:
-    from mdm.records.workspace import Workspace
+from mdm.domains.descriptor import Domain, ExclusiveRange, Field, Key, enum, ref, text
 
 _ERP = ("netsuite",)
 SCOPE = ("name", "customer_id", "legal_entity_id", "currency")
-
-
-async def no_overlapping_cards(
-    ws: "Workspace", domain: Domain, record: dict[str, Any], record_id: str
-) -> list[tuple[str, str]]:
-    """Another live card of the same scope whose effective dates intersect is a 422."""
-    other = await ws.find_overlapping_rate_card(domain, record, record_id, SCOPE)
-    if other is None:
-        return []
-    return [
-        ("effective_from", f"overlaps rate card {other} of the same scope (name, customer, legal entity, currency)")
-    ]
-
 
 RATE_CARD = Domain(
     name="rate_card",
@@ -45,5 +27,5 @@ RATE_CARD = Domain(
     ),
     keys=(Key((*SCOPE, "effective_from"), nullable=("customer_id", "legal_entity_id")),),
     date_ranges=(("effective_from", "effective_to"),),
-    checks=(no_overlapping_cards,),
+    exclusive_ranges=(ExclusiveRange(SCOPE, "effective_from", "effective_to"),),
 )

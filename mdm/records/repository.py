@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.tables import GOLDEN, audit_log, crosswalk, golden_history, source_record, source_system
@@ -135,13 +135,13 @@ async def overlapping(
     scope: dict[str, Any],
     start: Any,
     end: Any,
-    exclude_id: str,
+    exclude_ids: Sequence[str],
     start_field: str,
     end_field: str,
 ) -> str | None:
-    """A live record of the same scope whose [start, end] range meets this one."""
+    """A live record of the same scope, not among `exclude_ids`, whose [start, end] meets this one."""
     table = GOLDEN[domain.name]
-    conds = [table.c.merged_into.is_(None), table.c.id != exclude_id]
+    conds: list[ColumnElement[bool]] = [table.c.merged_into.is_(None), table.c.id.not_in(list(exclude_ids))]
     for name, value in scope.items():
         conds.append(table.c[name].is_(None) if value is None else table.c[name] == value)
     conds.append(or_(table.c[end_field].is_(None), table.c[end_field] >= start))
@@ -225,6 +225,12 @@ async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 # ---- reads for the API -------------------------------------------------------------
 
 
+async def count_live(session: AsyncSession, domain: Domain) -> int:
+    table = GOLDEN[domain.name]
+    stmt = select(func.count()).select_from(table).where(table.c.merged_into.is_(None))
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def golden_row(session: AsyncSession, domain: Domain, golden_id: str) -> Row[Any] | None:
     table = GOLDEN[domain.name]
     return (await session.execute(select(table).where(table.c.id == golden_id))).first()
@@ -249,9 +255,10 @@ async def list_goldens(
     if updated_since:
         stmt = stmt.where(table.c.updated_at >= updated_since)
     if q:
-        pattern = f"%{q.lower()}%"
+        fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
+        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         searchable = [table.c[f.name] for f in domain.fields if f.searchable]
-        stmt = stmt.where(or_(*(func.lower(c).like(pattern) for c in searchable)))
+        stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
     return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).all())
 
 

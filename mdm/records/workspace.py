@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import GOLDEN
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
 from mdm.records import repository as repo
@@ -229,10 +228,10 @@ class Workspace:
 
     # ---- changing -----------------------------------------------------------------
 
-    def new_golden(self, domain: Domain) -> GoldenState:
+    def new_golden(self, domain: Domain, golden_id: str | None = None) -> GoldenState:
         g = GoldenState(
             domain=domain,
-            id=domain.new_id(),
+            id=golden_id or domain.new_id(),
             version=0,
             created_at=self.now,
             updated_at=self.now,
@@ -322,6 +321,7 @@ class Workspace:
         if not problems:
             problems += await self._check_cycles(g, changed)
             problems += await self._check_unique(g)
+            problems += await self._check_exclusive_ranges(g)
             for check in d.checks:
                 problems += await check(self, d, g.values, g.id)
         if problems:
@@ -333,6 +333,8 @@ class Workspace:
         for f in g.domain.hierarchy_fields:
             if g.new or f.name not in changed:
                 continue
+            # one writer of a hierarchy at a time: two concurrent edits could each close half a loop
+            await repo.advisory_locks(self.session, [repo.lock_id(g.domain.name, "hierarchy", f.name)])
             seen = {g.id}
             current = g.values.get(f.name)
             while current:
@@ -358,34 +360,38 @@ class Workspace:
                 problems.append((key.fields[0], f"{' and '.join(key.fields)} already used by {clash}"))
         return problems
 
-    async def find_overlapping_rate_card(
-        self, domain: Domain, record: Record, record_id: str, scope: tuple[str, ...]
-    ) -> str | None:
-        start, end = record.get("effective_from"), record.get("effective_to")
-        if start is None:
-            return None
-        scope_values = {n: record.get(n) for n in scope}
-        for other in self.goldens.values():
-            live = other.domain is domain and other.id != record_id and other.merged_into is None
-            if live and {n: other.values.get(n) for n in scope} == scope_values:
-                o_start, o_end = other.values.get("effective_from"), other.values.get("effective_to")
-                if (o_end is None or o_end >= start) and (end is None or o_start <= end):
-                    return other.id
-        f_start, f_end = domain.field("effective_from"), domain.field("effective_to")
-        typed_scope = {n: to_column(domain.field(n), v) for n, v in scope_values.items()}
-        found = await repo.overlapping(
-            self.session,
-            domain,
-            typed_scope,
-            to_column(f_start, start),
-            to_column(f_end, end),
-            record_id,
-            "effective_from",
-            "effective_to",
-        )
-        if found and found in self.goldens:
-            return None  # its in-memory values were checked above and did not overlap
-        return found
+    async def _check_exclusive_ranges(self, g: GoldenState) -> list[tuple[str, str]]:
+        """No two live records of one scope with overlapping date ranges. Writers of one
+        scope are serialized first, so two concurrent writes cannot both pass."""
+        problems = []
+        d = g.domain
+        for rule in d.exclusive_ranges:
+            start, end = g.values.get(rule.start), g.values.get(rule.end)
+            if start is None:
+                continue
+            scope = {n: g.values.get(n) for n in rule.scope}
+            await repo.advisory_locks(self.session, [repo.lock_id(d.name, "range", rule.start, sorted(scope.items()))])
+            held = [o for o in self.goldens.values() if o.domain is d and o.id != g.id]
+            clash = next(
+                (
+                    o.id
+                    for o in held
+                    if o.merged_into is None
+                    and {n: o.values.get(n) for n in rule.scope} == scope
+                    and _overlaps(start, end, o.values.get(rule.start), o.values.get(rule.end))
+                ),
+                None,
+            )
+            if clash is None:
+                typed = {n: to_column(d.field(n), v) for n, v in scope.items()}
+                clash = await repo.overlapping(
+                    self.session, d, typed, to_column(d.field(rule.start), start), to_column(d.field(rule.end), end),
+                    [g.id, *(o.id for o in held)], rule.start, rule.end,
+                )  # fmt: skip
+            if clash:
+                names = ", ".join(rule.scope)
+                problems.append((rule.start, f"overlaps {d.name} {clash} of the same scope ({names})"))
+        return problems
 
     def commit_version(self, g: GoldenState, action: str) -> None:
         """Bump the version and queue a history row for a golden record that changed."""
@@ -460,8 +466,9 @@ class Workspace:
             else:
                 updates.append({**row, "prev_version": g.prev_version})
         for name, (inserts, updates) in by_domain.items():
-            await repo.insert_goldens(self.session, BY_NAME[name], inserts)
+            # updates first: a record may release a unique value that a new record takes
             await repo.update_goldens(self.session, BY_NAME[name], updates)
+            await repo.insert_goldens(self.session, BY_NAME[name], inserts)
         new_x = [self._xw_row(x) for x in self.crosswalks.values() if x.new]
         await repo.insert_crosswalks(self.session, new_x)
         for name in {x.domain for x in self.crosswalks.values() if x.dirty and not x.new}:
@@ -516,4 +523,6 @@ class Workspace:
         }
 
 
-__all__ = ["GOLDEN", "Actor", "GoldenState", "Workspace"]
+def _overlaps(start: Any, end: Any, other_start: Any, other_end: Any) -> bool:
+    """Closed ranges of ISO dates; an empty end runs forever."""
+    return (other_end is None or other_end >= start) and (end is None or other_start <= end)

@@ -100,3 +100,38 @@ def test_concurrent_patches_with_one_etag_one_wins_the_other_gets_412(live_serve
     assert codes == [200] + [412] * 9
     winner = next(r for r in responses if r.status_code == 200).json()
     assert httpx.get(f"{live_server}/v1/customers/{gid}").json()["industry"] == winner["industry"]
+
+
+def test_two_concurrent_edits_cannot_close_a_hierarchy_loop(live_server):
+    for _ in range(5):
+        a = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Loop A "), "country": "DE"}).json()["id"]
+        b = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Loop B "), "country": "DE"}).json()["id"]
+
+        async def race(a=a, b=b):
+            async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+                return await asyncio.gather(
+                    client.patch(f"/v1/customers/{a}", json={"parent_id": b}, headers={"If-Match": '"1"'}),
+                    client.patch(f"/v1/customers/{b}", json={"parent_id": a}, headers={"If-Match": '"1"'}),
+                )
+
+        codes = sorted(r.status_code for r in asyncio.run(race()))
+        assert codes == [200, 422]
+        parents = [httpx.get(f"{live_server}/v1/customers/{x}").json()["parent_id"] for x in (a, b)]
+        assert parents.count(None) == 1
+
+
+def test_two_concurrent_rate_cards_of_one_scope_cannot_overlap(live_server):
+    for _ in range(5):
+        name = unique("Std ")
+
+        async def race(name=name):
+            async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+                return await asyncio.gather(*(
+                    client.put(f"/v1/rate-cards/sources/netsuite/{unique('rc')}", json={
+                        "name": name, "currency": "EUR", "effective_from": start,
+                        "lines": [{"role": "Consultant", "unit": "day", "rate": "1200"}]})
+                    for start in ("2025-01-01", "2025-02-01")
+                ))  # fmt: skip
+
+        codes = sorted(r.status_code for r in asyncio.run(race()))
+        assert codes == [200, 422]
