@@ -15,6 +15,7 @@ from mdm.api.middleware import correlation_middleware, idempotency_middleware
 from mdm.api.ops import list_systems, live, ready
 from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
+from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[live, ready, list_systems, bulk_resolve, *(records_router(d) for d in DOMAINS)],
         middleware=[correlation_middleware, idempotency_middleware],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        after_exception=[audit_rejected_write],
         lifespan=[lifespan],
         openapi_config=OpenAPIConfig(
             title="mdm",

@@ -39,12 +39,10 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 async def _count_customers(db: Database) -> int:
-    from sqlalchemy import func, select
-
-    from mdm.db.tables import GOLDEN
+    from mdm.records import repository as repo
 
     async with db.sessionmaker(write=False)() as session:
-        return int((await session.execute(select(func.count()).select_from(GOLDEN["customer"]))).scalar_one())
+        return await repo.count_live(session, BY_NAME["customer"])
 
 
 async def _demo(settings: Settings, scale: float, only_if_empty: bool) -> None:

@@ -7,11 +7,10 @@ from typing import Any
 
 import msgspec
 from litestar.types import ASGIApp
-from sqlalchemy import delete, insert, select, update
 from ulid import ULID
 
-from contracts.v1 import Problem
-from mdm.db.tables import idempotency_key
+from contracts.v1 import FieldError, Problem
+from mdm.db import idempotency as store
 
 CORRELATION = b"x-correlation-id"
 _VALID_CID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -21,7 +20,7 @@ Receive = Any
 Send = Any
 Message = Any
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-IN_FLIGHT_TIMEOUT = timedelta(seconds=60)
+IN_FLIGHT_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker
 
 
 def correlation_middleware(app: ASGIApp) -> ASGIApp:
@@ -50,10 +49,10 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def _problem(status: int, detail: str) -> bytes:
+def _problem(status: int, detail: str, errors: list[FieldError] | None = None) -> bytes:
     title = {409: "Conflict", 422: "Validation failed"}.get(status, "Error")
     return msgspec.json.encode(
-        Problem(type=f"https://mdm.dev/problems/{status}", title=title, status=status, detail=detail)
+        Problem(type=f"https://mdm.dev/problems/{status}", title=title, status=status, detail=detail, errors=errors)
     )
 
 
@@ -76,7 +75,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             return
         ptype = [(b"content-type", b"application/problem+json")]
         if not 1 <= len(key) <= 200:
-            await _send_bytes(send, 422, _problem(422, "Idempotency-Key must be 1 to 200 characters"), ptype)
+            bad = [FieldError(field="Idempotency-Key", message="must be 1 to 200 characters")]
+            await _send_bytes(send, 422, _problem(422, "Idempotency-Key is not valid", bad), ptype)
             return
         chunks = []
         while True:
@@ -110,18 +110,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             "response_headers": [],
             "created_at": now,
         }
-        t = idempotency_key.c
         async with db.transaction() as session:
-            existing = (
-                await session.execute(select(idempotency_key).where(t.principal == principal, t.key == key))
-            ).first()
-            if existing is None:
-                await session.execute(insert(idempotency_key).values(**row))
-            elif existing.status_code == 0 and now - existing.created_at > IN_FLIGHT_TIMEOUT:
-                await session.execute(
-                    update(idempotency_key).where(t.principal == principal, t.key == key).values(**row)
-                )
-                existing = None
+            existing = await store.claim(session, row, IN_FLIGHT_TIMEOUT)
         if existing is not None:
             if existing.body_hash != digest:
                 detail = "this Idempotency-Key was used with another request; use a new key"
@@ -153,18 +143,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, replay_receive, capture)
         finally:
             async with db.transaction() as session:
-                where = (t.principal == principal, t.key == key)
-                if captured["status"] >= 500:
-                    await session.execute(delete(idempotency_key).where(*where))
-                else:
-                    await session.execute(
-                        update(idempotency_key)
-                        .where(*where)
-                        .values(
-                            status_code=captured["status"],
-                            response_body=b"".join(captured["body"]),
-                            response_headers=captured["headers"],
-                        )
-                    )
+                body_bytes = b"".join(captured["body"])
+                await store.complete(session, principal, key, captured["status"], body_bytes, captured["headers"])
 
     return middleware

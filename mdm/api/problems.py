@@ -59,6 +59,8 @@ _NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)
 def _field_error(item: dict[str, object]) -> tuple[str, str]:
     """Litestar reports body-level errors under the key `data`; name the real field."""
     key, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
+    if key == "data" and message == "'data'":
+        return "body", "a JSON object is required"
     named = _NAMED.match(message)
     if named:
         field = named.group(2) if key in ("data", "body") else f"{key}.{named.group(2)}"

@@ -18,6 +18,10 @@ def _json_dumps(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def _fold(value: str | None) -> str | None:
+    return value.casefold() if isinstance(value, str) else value
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -40,6 +44,8 @@ def _make_engine(url: str, *, immediate: bool = False, pool_size: int = 10) -> A
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's lower() folds ASCII only; search needs "Ärzte" to find "ÄRZTE"
+            dbapi_conn.create_function("mdm_fold", 1, _fold, deterministic=True)
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:

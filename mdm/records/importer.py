@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import msgspec
+from sqlalchemy.exc import DBAPIError
 
 from mdm.db.engine import Database
 from mdm.domains import Domain
-from mdm.errors import Invalid, MdmError
+from mdm.errors import Conflict, Invalid, MdmError
 from mdm.records.service import SourceItem, decode_payload, ingest
 from mdm.records.workspace import Actor
 
@@ -32,11 +33,13 @@ class ImportReport:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-def _csv_rows(fh: IO[str], domain: Domain) -> Iterator[tuple[int, dict[str, Any]]]:
-    """CSV rows as dicts: empty cells dropped, `a.b` columns nested, list fields as JSON text."""
+def _csv_rows(fh: IO[str], domain: Domain) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """CSV rows as dicts: empty cells dropped, `a.b` columns nested, list fields as JSON text;
+    a row that cannot be read is answered as the reason why."""
     json_fields = {f.name for f in domain.fields if f.kind in JSON_FIELD_KINDS}
     for line_no, raw in enumerate(csv.DictReader(fh), start=2):
         row: dict[str, Any] = {}
+        problem = None
         for column, value in raw.items():
             if column is None or value is None or value == "":
                 continue
@@ -44,19 +47,24 @@ def _csv_rows(fh: IO[str], domain: Domain) -> Iterator[tuple[int, dict[str, Any]
                 outer, inner = column.split(".", 1)
                 row.setdefault(outer, {})[inner] = value
             elif column in json_fields:
-                row[column] = json.loads(value)
+                try:
+                    row[column] = json.loads(value)
+                except json.JSONDecodeError as exc:
+                    problem = f"column {column} is not JSON: {exc}"
             else:
                 row[column] = value
-        yield line_no, row
+        yield line_no, problem or row
 
 
 def _ndjson_rows(fh: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
     for line_no, line in enumerate(fh, start=1):
         if line.strip():
             try:
-                yield line_no, msgspec.json.decode(line)
+                row = msgspec.json.decode(line)
             except msgspec.DecodeError as exc:
                 yield line_no, f"not valid JSON: {exc}"
+                continue
+            yield line_no, row if isinstance(row, dict) else "not a JSON object"
 
 
 def read_rows(path: Path, domain: Domain, fh: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -96,11 +104,22 @@ async def import_file(
 
         batch: list[tuple[int, SourceItem]] = []
 
+        async def apply(items: list[SourceItem]) -> list[dict[str, Any] | MdmError]:
+            async with db.transaction() as session:
+                return await ingest(session, domain, items, actor)
+
         async def flush() -> None:
             if not batch:
                 return
-            async with db.transaction() as session:
-                results = await ingest(session, domain, [item for _, item in batch], actor)
+            try:
+                results = await apply([item for _, item in batch])
+            except DBAPIError:  # a conflict inside the batch: find the row that causes it, keep the rest
+                results = []
+                for _, item in batch:
+                    try:
+                        results += await apply([item])
+                    except DBAPIError as exc:
+                        results.append(Conflict(f"the database refused this row: {exc.orig}"))
             for (line_no, item), result in zip(batch, results, strict=True):
                 if isinstance(result, MdmError):
                     reject(line_no, item.source_id, result)

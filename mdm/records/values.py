@@ -34,6 +34,10 @@ def payload_hash(payload: Record) -> str:
     return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
 
 
+MONEY_SCALE = 4  # NUMERIC(20, 4): what every database stores exactly
+MONEY_LIMIT = 10**16
+
+
 @cache
 def _countries() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
@@ -53,6 +57,11 @@ def _check_money(value: Any) -> str | None:
         return "must be a finite decimal number"
     if amount < 0:
         return "must not be negative"
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MONEY_SCALE:
+        return f"must have at most {MONEY_SCALE} decimal places"
+    if amount >= MONEY_LIMIT:
+        return f"must be less than {MONEY_LIMIT:,}"
     return None
 
 

@@ -3,7 +3,7 @@ source systems, idempotency keys and the audit log; seeds the demo source system
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:27:23.380374
+Create Date: 2026-11-22 03:10:14.406457
 """
 
 from collections.abc import Sequence
@@ -155,7 +155,7 @@ def upgrade() -> None:
     sa.Column('principal', sa.String(length=100), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=False),
-    sa.Column('path', sa.String(length=500), nullable=False),
+    sa.Column('path', sa.Text(), nullable=False),
     sa.Column('body_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response_body', sa.LargeBinary(), nullable=False),

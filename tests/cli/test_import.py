@@ -164,3 +164,30 @@ def test_demo_command_loads_a_cross_referenced_estate(tmp_path):
     assert orphans == 0
     managed = db.execute("SELECT count(*) FROM employee WHERE manager_id IS NOT NULL").fetchone()[0]
     assert managed > 0
+
+
+def test_unreadable_rows_go_to_the_reject_file(tmp_path, database_url):
+    tag = unique()
+    csv_file = tmp_path / "cards.csv"
+    csv_file.write_text(
+        "source_id,name,currency,effective_from,lines\n"
+        f'{tag}-1,Std {tag},EUR,2025-01-01,"[{{""role"": ""A"", ""unit"": ""day"", ""rate"": ""900""}}]"\n'
+        f"{tag}-2,Std2 {tag},EUR,2025-01-01,not-json\n",
+        encoding="utf-8",
+    )
+    nd = tmp_path / "rows.ndjson"
+    nd.write_text('[1, 2]\n"text"\n', encoding="utf-8")
+
+    async def run():
+        db = Database.connect(database_url)
+        try:
+            return (await import_file(db, BY_NAME["rate_card"], csv_file, "netsuite"),
+                    await import_file(db, BY_NAME["customer"], nd, "salesforce"))  # fmt: skip
+        finally:
+            await db.dispose()
+
+    cards, customers = asyncio.run(run())
+    assert (cards.accepted, cards.rejected) == (1, 1)
+    assert (customers.accepted, customers.rejected) == (0, 2)
+    reasons = [json.loads(line)["detail"] for line in (tmp_path / "cards.csv.rejects.ndjson").read_text().splitlines()]
+    assert "not JSON" in reasons[0]

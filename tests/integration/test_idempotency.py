@@ -78,3 +78,16 @@ def test_correlation_id_is_stored_on_history_and_audit(client, factory, database
 
     rows = asyncio.run(audit_rows())
     assert [(r.correlation_id, r.action, r.outcome) for r in rows] == [(cid, "create", "created")]
+
+
+def test_a_long_query_string_with_a_key_is_fine(client, factory):
+    sid = unique("q")
+    r = client.put(f"/v1/customers/sources/salesforce/{sid}", params={"note": "a" * 600},
+                   json=factory.payload("customer"), headers={"Idempotency-Key": unique("k")})  # fmt: skip
+    assert r.status_code == 200
+
+
+def test_a_bad_idempotency_key_names_the_header(client, factory):
+    r = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": "k" * 201})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "Idempotency-Key"

@@ -37,6 +37,10 @@ def assert_problem(r, status, field):
         ("rate_card", {"effective_from": "2025-03-01", "effective_to": "2025-01-01"}, "effective_to"),
         ("project", {"start_date": "not-a-date"}, "start_date"),
         ("customer", {"name": ""}, "name"),
+        ("project", {"contract_value": "0.00001"}, "contract_value"),
+        ("project", {"contract_value": "1e30"}, "contract_value"),
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": "0.123456"}]}, "lines"),
+        ("project", {"customer_id": "not-an-id"}, "customer_id"),
     ],
 )
 def test_field_rules(client, factory, domain, fields, field):
@@ -145,3 +149,43 @@ def test_a_rejected_write_leaves_no_partial_state(client, factory):
     assert client.get("/v1/projects/resolve", params={"system": "certinia", "source_id": source_id}).status_code == 404
     r = client.post("/v1/resolve", json={"keys": [{"domain": "project", "system": "certinia", "source_id": source_id}]})
     assert r.json()["items"][0]["status"] == "not_found"
+
+
+def test_an_empty_or_non_object_body_names_the_body(client):
+    r = client.put(
+        f"/v1/customers/sources/salesforce/{unique('e')}", content=b"", headers={"content-type": "application/json"}
+    )
+    assert_problem(r, 422, "body")
+    r = client.post("/v1/customers", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_rejected_writes_are_audited_although_nothing_else_is_kept(client, factory, database_url):
+    import asyncio
+
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from mdm.db.tables import audit_log
+
+    sid, cid = unique("r"), unique("corr-")
+    r = client.put(f"/v1/customers/sources/salesforce/{sid}", json=factory.payload("customer", country="XX"),
+                   headers={"X-Correlation-ID": cid})  # fmt: skip
+    assert r.status_code == 422
+
+    async def rows():
+        engine = create_async_engine(database_url)
+        async with engine.connect() as conn:
+            found = (await conn.execute(select(audit_log).where(audit_log.c.correlation_id == cid))).all()
+        await engine.dispose()
+        return found
+
+    (row,) = asyncio.run(rows())
+    assert (row.action, row.domain, row.record_id, row.outcome) == (
+        "upsert",
+        "customer",
+        f"salesforce/{sid}",
+        "rejected",
+    )
+    assert row.fields == ["country"]

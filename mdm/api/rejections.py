@@ -1,0 +1,44 @@
+"""Audit rows for writes the API refused: they roll back with the request, so the row
+that says so is written in a transaction of its own."""
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from mdm.api.middleware import WRITE_METHODS
+from mdm.domains import DOMAINS
+from mdm.errors import MdmError
+from mdm.records import repository as repo
+
+log = logging.getLogger("mdm.audit")
+_BY_PATH = {d.path: d.name for d in DOMAINS}
+_ACTIONS = {"POST": "create", "PUT": "upsert", "PATCH": "patch", "DELETE": "detach"}
+
+
+async def audit_rejected_write(exc: Exception, scope: Any) -> None:
+    """After-exception hook: a refused write (4xx from the service) leaves an audit row."""
+    if scope.get("type") != "http" or scope.get("method") not in WRITE_METHODS or not isinstance(exc, MdmError):
+        return
+    parts = scope["path"].strip("/").split("/")
+    domain = _BY_PATH.get(parts[1]) if len(parts) > 1 and parts[0] == "v1" else None
+    params = scope.get("path_params", {})
+    record = params.get("record_id") or (
+        f"{params['system']}/{params['source_id']}" if "system" in params and "source_id" in params else None
+    )
+    state = scope.get("state", {})
+    row = {
+        "at": datetime.now(UTC),
+        "principal": state.get("principal", "anonymous"),
+        "action": _ACTIONS.get(scope["method"], scope["method"].lower()),
+        "domain": domain,
+        "record_id": record[:40] if record else None,
+        "fields": [field for field, _ in exc.errors],
+        "correlation_id": state.get("correlation_id"),
+        "outcome": "rejected",
+        "detail": f"{exc.status} {exc.detail}"[:2000],
+    }
+    try:
+        async with scope["app"].state.db.transaction() as session:
+            await repo.insert_audit(session, [row])
+    except Exception:  # the refusal itself was already answered; never turn it into a 500
+        log.exception("could not audit a rejected write")
