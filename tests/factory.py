@@ -1,19 +1,37 @@
-"""One descriptor-driven factory: valid records of any domain, unique per call,
-with the references they need created through the API first."""
+"""One descriptor-driven factory: a valid record of any domain from its descriptor, with
+values unique per call (so keys never collide between tests) and the records it must
+reference created through the API first."""
 
-import itertools
 from typing import Any
 
 from litestar.testing import TestClient
 from ulid import ULID
 
-from mdm.domains import BY_NAME, Domain
-
-_counter = itertools.count(1)
+from mdm.domains import BY_NAME, Domain, Field
 
 
 def unique(prefix: str = "") -> str:
     return f"{prefix}{ULID()}"
+
+
+def _value(f: Field, tag: str) -> Any:
+    match f.kind:
+        case "country":
+            return "DE"
+        case "currency":
+            return "EUR"
+        case "email":
+            return f"{f.name}.{tag.lower()}@firm.example"
+        case "money":
+            return "100.00"
+        case "date":
+            return "2025-01-01"
+        case "address":
+            return {"line1": "1 Example Street", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+        case "rate_lines":
+            return [{"role": "Consultant", "unit": "hour", "rate": "150.00"}]
+        case _:
+            return f"{f.name.replace('_', ' ').title()} {tag}"
 
 
 class Factory:
@@ -21,36 +39,26 @@ class Factory:
         self.client = client
 
     def payload(self, domain: str, **overrides: Any) -> dict[str, Any]:
-        """A valid create payload of `domain`, creating the records it must reference."""
-        n = next(_counter)
+        """A valid create payload of `domain`: every field but enums, optional references and
+        range ends, which are left to their defaults unless given."""
+        d: Domain = BY_NAME[domain]
         tag = unique()
-        base: dict[str, Any]
-        match domain:
-            case "customer":
-                base = {"name": f"Customer {tag}", "country": "DE", "tax_id": f"DE{tag}", "currency": "EUR"}
-            case "legal_entity":
-                base = {"name": f"Entity {tag}", "country": "GB", "registration_number": f"R{tag}",
-                        "functional_currency": "GBP"}  # fmt: skip
-            case "cost_center":
-                base = {"code": f"CC{tag}", "name": f"Cost center {n}", "legal_entity_id": self.create("legal_entity")}
-            case "employee":
-                base = {"employee_number": f"E{tag}", "given_name": "Ada", "family_name": f"Lovelace{n}",
-                        "email": f"ada.{tag.lower()}@firm.example", "country": "GB"}  # fmt: skip
-            case "project":
-                base = {"code": f"P{tag}", "name": f"Project {n}", "billing_model": "time_and_materials",
-                        "currency": "EUR", "contract_value": "1000.00"}  # fmt: skip
-            case "rate_card":
-                base = {"name": f"Rates {tag}", "currency": "EUR", "effective_from": "2025-01-01",
-                        "lines": [{"role": "Consultant", "unit": "hour", "rate": "150.00"}]}  # fmt: skip
-            case _:
-                raise KeyError(domain)
-        base.update(overrides)
-        return base
+        range_ends = {end for _, end in d.date_ranges}
+        body: dict[str, Any] = {}
+        for f in d.fields:
+            if f.name in overrides or f.kind == "enum" or f.name in range_ends:
+                continue
+            if f.kind == "ref":
+                if f.required and f.ref:
+                    body[f.name] = self.create(f.ref)
+                continue
+            body[f.name] = _value(f, tag)
+        body.update(overrides)
+        return body
 
     def create(self, domain: str, **overrides: Any) -> str:
         """Create via POST /v1/{d} and answer the new id."""
-        d: Domain = BY_NAME[domain]
-        r = self.client.post(f"/v1/{d.path}", json=self.payload(domain, **overrides))
+        r = self.client.post(f"/v1/{BY_NAME[domain].path}", json=self.payload(domain, **overrides))
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 

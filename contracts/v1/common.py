@@ -86,9 +86,10 @@ class Crosswalk(Struct, kw_only=True):
 class LineageEntry(Struct, kw_only=True):
     field: str
     value: Any
-    rule: Literal["override", "owner_priority", "most_recent", "default", "none"]
+    rule: Literal["override", "owner_priority", "most_recent", "default", "retained", "none"]
     system: str | None = None
     source_id: str | None = None
+    by: str | None = None  # who set an override
     at: datetime | None = None
 
 

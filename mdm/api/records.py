@@ -186,12 +186,12 @@ def records_router(domain: Domain) -> Router:
         actor: Caller,
         system: System,
         source_id: SourceId,
-    ) -> v1.UpsertResult:
+    ) -> Response[v1.UpsertResult]:
         item = service.SourceItem(system, source_id, service.decode_payload(domain, msgspec.to_builtins(data)))
         (result,) = await service.ingest(db_session, domain, [item], actor)
         if isinstance(result, Exception):
             raise result
-        return msgspec.convert(result, v1.UpsertResult)
+        return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": service.etag(result["version"])})
 
     @delete(
         "/sources/{system:str}/{source_id:str}",

@@ -50,9 +50,9 @@ def _key_lock_ids(domain: Domain, item: SourceItem) -> list[int]:
 def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | None, dict[str, Any] | None]:
     """The golden record a new source record belongs to, and the evidence.
 
-    This is the matching seam: deterministic keys today (after `ws.preload_keys`);
-    fuzzy matching (scored candidates, review thresholds) plugs in here and may answer
-    pending_review.
+    This is the matching seam: deterministic keys today, tried in the descriptor's order
+    (after `ws.preload_keys`); fuzzy matching (scored candidates, review thresholds)
+    plugs in here and may answer pending_review.
     """
     for key in domain.keys:
         values = key.values(payload)
@@ -155,7 +155,7 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
             await _load_following_merges(ws, domain, {target})
             g, outcome = _live(ws, target), "linked"
         else:
-            g, outcome = ws.new_golden(domain), "created"
+            g, outcome = ws.new_golden(domain, item.source_id if force_new else None), "created"
         if x is None:
             ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
         else:
@@ -180,7 +180,7 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
         src.golden_id, src.payload, src.payload_hash = g.id, item.payload, digest
         src.received_at, src.correlation_id, src.ended_at, src.dirty = ws.now, ws.actor.correlation_id, None, True
     g.source_keys.add((item.system, item.source_id))
-    was_new = g.new
+    was_new = g.version == 0
     changed = ws.recompute(g)
     if changed or was_new:
         await ws.validate(g, changed)
@@ -219,9 +219,12 @@ async def _load_one(ws: Workspace, domain: Domain, golden_id: str) -> GoldenStat
     return g
 
 
-def parse_if_match(value: str | None) -> int:
+def parse_if_match(value: str | None) -> int | None:
+    """The version an If-Match names; None for `*` (any current version)."""
     if value is None:
         raise PreconditionRequired("PATCH needs an If-Match header with the record's ETag")
+    if value.strip() == "*":
+        return None
     tag = value.strip().removeprefix("W/").strip('"')
     try:
         return int(tag)
@@ -242,7 +245,7 @@ async def patch(
     expected = parse_if_match(if_match)
     ws = Workspace(session, actor, utcnow())
     g = await _load_one(ws, domain, golden_id)
-    if g.version != expected:
+    if expected is not None and g.version != expected:
         raise PreconditionFailed(
             f"{domain.name} {golden_id} is at version {g.version}, not {expected}", headers={"ETag": etag(g.version)}
         )
@@ -259,14 +262,17 @@ async def patch(
         raise Invalid(f"{domain.name} edit is not valid", problems)
     before = dict(g.overrides)
     for name, value in changes.items():
-        g.overrides[name] = {"value": value, "by": actor.principal, "at": ws.now.isoformat()}
+        if name not in g.overrides or g.overrides[name]["value"] != value:  # re-sending a value changes nothing
+            g.overrides[name] = {"value": value, "by": actor.principal, "at": ws.now.isoformat()}
     for name in cleared:
         g.overrides.pop(name, None)
     changed = ws.recompute(g)
+    outcome = "unchanged"
     if changed or before != g.overrides:
         await ws.validate(g, changed)
         ws.commit_version(g, "patch")
-    ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), "updated")
+        outcome = "updated"
+    ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), outcome)
     await ws.flush()
     return g.read_view()
 
@@ -286,8 +292,14 @@ async def detach(session: AsyncSession, domain: Domain, system: str, source_id: 
     src = ws.sources[key]
     src.ended_at, src.dirty = ws.now, True
     g.source_keys.discard((system, source_id))
-    if ws.recompute(g):
-        ws.commit_version(g, "detach")
+    if g.source_keys or g.overrides:
+        if ws.recompute(g):
+            ws.commit_version(g, "detach")
+    else:  # the last source left: the record keeps its values, and lineage says they are retained
+        for entry in g.lineage.values():
+            if (entry.get("system"), entry.get("source_id")) == (system, source_id):
+                entry["rule"] = "retained"
+        g.dirty = True
     ws.record_audit("detach", domain, g.id, [], "detached")
     await ws.flush()
     return {"id": g.id, "system": system, "source_id": source_id, "ended_at": ws.now, "version": g.version}
@@ -328,10 +340,21 @@ async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -
     return row, passed
 
 
+def as_utc(value: datetime | None, field: str) -> datetime | None:
+    """Query instants in UTC; one without an offset is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:
+        raise Invalid(f"{field} is out of range", [(field, "is not a representable instant")]) from exc
+
+
 async def get(session: AsyncSession, domain: Domain, golden_id: str, as_of: datetime | None = None) -> Record:
     row, passed = await follow_merges(session, domain, golden_id)
     if passed:
         raise Moved(row.id, f"/v1/{domain.path}/{row.id}", passed)
+    as_of = as_utc(as_of, "as_of")
     if as_of is None:
         return view_of_row(domain, row)
     past = await repo.version_as_of(session, domain, golden_id, as_of)
@@ -351,6 +374,7 @@ async def list_page(
     updated_since: datetime | None,
 ) -> tuple[list[Record], str | None]:
     after = decode_cursor(cursor) if cursor else None
+    updated_since = as_utc(updated_since, "updated_since")
     rows = await repo.list_goldens(
         session, domain, limit=limit + 1, after_id=after, q=q, status=status, updated_since=updated_since
     )
@@ -414,6 +438,7 @@ async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list
                 "rule": entry.get("rule", "none"),
                 "system": entry.get("system"),
                 "source_id": entry.get("source_id"),
+                "by": entry.get("by"),
                 "at": entry.get("at"),
             }
         )
@@ -458,7 +483,11 @@ def _field_of(exc: msgspec.ValidationError) -> tuple[str, str]:
     message = str(exc)
     reason, _, where = message.partition(" - at `")
     path = where.rstrip("`").removeprefix("$").lstrip(".") or "body"
-    if reason.startswith("Object missing required field"):
-        missing = reason.split("`")[1]
-        return (f"{path}.{missing}" if path != "body" else missing, "is required")
+    for prefix, meaning in (
+        ("Object missing required field", "is required"),
+        ("Object contains unknown field", "is not a field of this contract"),
+    ):
+        if reason.startswith(prefix):
+            name = reason.split("`")[1]
+            return (f"{path}.{name}" if path != "body" else name, meaning)
     return (path, reason)

@@ -31,7 +31,13 @@ def survive(
         if f.name in overrides:
             o = overrides[f.name]
             values[f.name] = o["value"]
-            lineage[f.name] = {"rule": "override", "system": None, "source_id": o.get("by"), "at": o.get("at")}
+            lineage[f.name] = {
+                "rule": "override",
+                "system": None,
+                "source_id": None,
+                "by": o.get("by"),
+                "at": o.get("at"),
+            }
             continue
         having = [s for s in newest_first if f.name in s.payload]
         chosen, rule = None, "none"

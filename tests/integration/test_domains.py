@@ -33,4 +33,4 @@ def test_every_domain_has_the_whole_lifecycle(client, factory, domain):
     lineage = {e["field"]: e for e in client.get(f"{path}/{gid}/lineage").json()}
     assert set(lineage) == set(domain.field_names)
     assert lineage["status"]["rule"] == "override"
-    assert client.get(f"{path}/{gid}/crosswalks").json()[0]["system"] == "mdm"
+    assert [(x["system"], x["source_id"]) for x in client.get(f"{path}/{gid}/crosswalks").json()] == [("mdm", gid)]

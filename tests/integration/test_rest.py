@@ -200,3 +200,58 @@ def test_golden_ids_are_never_reused(client, factory):
 @pytest.mark.parametrize("path", ["/health/live", "/health/ready"])
 def test_health(client, path):
     assert client.get(path).json() == {"status": "ok"}
+
+
+def test_detaching_the_last_source_keeps_the_record_and_says_so(client, factory):
+    sid = unique("d")
+    gid = factory.upsert("customer", "salesforce", sid, name="Keep me")["id"]
+    assert client.delete(f"/v1/customers/sources/salesforce/{sid}").status_code == 200
+    record = client.get(f"/v1/customers/{gid}").json()
+    assert record["name"] == "Keep me"
+    lineage = {e["field"]: e for e in client.get(f"/v1/customers/{gid}/lineage").json()}
+    assert lineage["name"]["rule"] == "retained"
+
+
+@pytest.mark.parametrize("value", ["2025-01-01T00:00:00", "2025-01-01T00:00:00Z", "2025-01-01T02:00:00+02:00"])
+def test_instants_without_an_offset_are_utc(client, factory, value):
+    gid = factory.create("customer")
+    assert client.get(f"/v1/customers/{gid}", params={"as_of": value}).status_code == 404  # before it existed
+    assert client.get("/v1/customers", params={"updated_since": value, "limit": 1}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00"])
+def test_unrepresentable_instants_are_422(client, factory, value):
+    gid = factory.create("customer")
+    r = client.get(f"/v1/customers/{gid}", params={"as_of": value})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "as_of"
+    r = client.get("/v1/customers", params={"updated_since": value})
+    assert r.status_code == 422
+
+
+def test_search_folds_unicode_case_and_treats_wildcards_literally(client, factory):
+    tag = unique()
+    umlaut = factory.create("customer", name=f"ÄRZTE Partner {tag}")
+    percent = factory.create("customer", name=f"100% Consulting {tag}")
+    factory.create("customer", name=f"1000x Consulting {tag}")
+    assert [c["id"] for c in client.get("/v1/customers", params={"q": f"ärzte partner {tag}"}).json()["items"]] == [
+        umlaut
+    ]
+    assert [c["id"] for c in client.get("/v1/customers", params={"q": f"100% consulting {tag}"}).json()["items"]] == [
+        percent
+    ]
+
+
+def test_if_match_star_and_resending_a_value(client, factory):
+    gid = factory.create("customer")
+    r = client.patch(f"/v1/customers/{gid}", json={"industry": "Law"}, headers={"If-Match": "*"})
+    assert r.status_code == 200
+    assert r.json()["version"] == 2
+    r = client.patch(f"/v1/customers/{gid}", json={"industry": "Law"}, headers={"If-Match": '"2"'})
+    assert r.json()["version"] == 2  # the same override again changes nothing
+    assert len(client.get(f"/v1/customers/{gid}/history").json()) == 2
+
+
+def test_upsert_answers_an_etag(client, factory):
+    r = client.put(f"/v1/customers/sources/salesforce/{unique('e')}", json=factory.payload("customer"))
+    assert r.headers["etag"] == '"1"'

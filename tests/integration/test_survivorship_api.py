@@ -11,8 +11,9 @@ def test_each_field_comes_from_its_owner_and_lineage_says_so(client, factory):
     tax = unique("IT")
     sf, ns = unique("001"), unique("C")
     a = factory.upsert("customer", "salesforce", sf, tax_id=tax, country="IT", name="Acme Italia", currency="USD",
-                       website="acme.it")  # fmt: skip
-    factory.upsert("customer", "netsuite", ns, tax_id=tax, country="IT", name="ACME ITALIA SRL", currency="EUR")
+                       website="acme.it", industry=None)  # fmt: skip
+    factory.upsert("customer", "netsuite", ns, tax_id=tax, country="IT", name="ACME ITALIA SRL", currency="EUR",
+                   industry=None)  # fmt: skip
     record = client.get(f"/v1/customers/{a['id']}").json()
     assert record["name"] == "Acme Italia"
     assert record["currency"] == "EUR"
@@ -48,7 +49,7 @@ def test_steward_override_wins_until_cleared(client, factory):
     record = client.get(f"/v1/customers/{gid}").json()
     assert record["name"] == "Umbrella Corporation"
     assert _lineage(client, gid)["name"]["rule"] == "override"
-    assert _lineage(client, gid)["name"]["source_id"] == "anonymous"  # who set it
+    assert _lineage(client, gid)["name"]["by"] == "anonymous"  # who set it
     etag = client.get(f"/v1/customers/{gid}").headers["etag"]
     r = client.patch(f"/v1/customers/{gid}", json={"overrides_cleared": ["name"]}, headers={"If-Match": etag})
     assert r.json()["name"] == "Umbrella Inc"
