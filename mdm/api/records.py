@@ -219,7 +219,7 @@ def records_router(domain: Domain) -> Router:
             system=system,
             source_id=source_id,
             merged_path=passed,
-            record=msgspec.convert(record, read_type),
+            record=read_type(**record),  # already in the contract's shape: no second validation
         )
 
     return Router(

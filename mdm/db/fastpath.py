@@ -7,13 +7,12 @@ the same table metadata, so they cannot drift from the schema.
 """
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
+from contracts.v1 import Address
 from mdm.db.tables import GOLDEN
 from mdm.db.types import canonical_decimal
 from mdm.domains import BY_NAME, DOMAINS, Domain
@@ -27,38 +26,72 @@ def _sqlite_path(url: str) -> str:
 
 
 def _columns(domain: Domain) -> list[str]:
-    return [str(c.name) for c in GOLDEN[domain.name].columns if c.name != "lineage"]
-
-
-def _view(domain: Domain, row: Any, offset: int) -> dict[str, Any]:
-    """A golden row (driver values) as the API's builtin view."""
-    view: dict[str, Any] = {}
-    for i, name in enumerate(_COLUMNS[domain.name]):
-        value = row[offset + i]
-        if name == "overrides":
-            if isinstance(value, str):
-                value = msgspec.json.decode(value)
-            view[name] = sorted(value or {})
-        elif name == "merged_into":
-            continue
-        elif isinstance(value, Decimal):
-            view[name] = canonical_decimal(value)
-        elif isinstance(value, datetime):
-            view[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
-        elif isinstance(value, date):
-            view[name] = value.isoformat()
-        elif name in _TIMESTAMPS and isinstance(value, str):
-            view[name] = datetime.fromisoformat(value).replace(tzinfo=UTC)
-        elif name in _JSON_FIELDS[domain.name] and isinstance(value, str):
-            view[name] = msgspec.json.decode(value)
-        else:
-            view[name] = value
-    return view
+    """The view's columns, after merged_into (which every statement selects first)."""
+    return [str(c.name) for c in GOLDEN[domain.name].columns if c.name not in ("lineage", "merged_into")]
 
 
 _COLUMNS = {d.name: _columns(d) for d in DOMAINS}
-_TIMESTAMPS = {"created_at", "updated_at"}
-_JSON_FIELDS = {d.name: {f.name for f in d.fields if f.kind in ("address", "rate_lines")} for d in DOMAINS}
+Converter = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sqlite_timestamp(value: str | None) -> str | None:
+    """'2026-11-22 02:49:41.296354' (naive UTC, as stored) -> the API's '…T02:49:41.296354Z'."""
+    if value is None:
+        return None
+    return value.removesuffix(".000000").replace(" ", "T", 1) + "Z"
+
+
+def _json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str) else value
+
+
+_ADDRESS_KEYS = tuple(f.name for f in msgspec.structs.fields(Address))
+
+
+def _address(value: Any) -> Any:
+    """Stored without empty parts; answered with every part, as the contract reads."""
+    value = _json(value)
+    return None if value is None else {k: value.get(k) for k in _ADDRESS_KEYS}
+
+
+def _overrides(value: Any) -> list[str]:
+    return sorted(_json(value) or {})
+
+
+def _decimal(value: Any) -> Any:
+    return None if value is None else canonical_decimal(value)
+
+
+def _date(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _converters(domain: Domain, sqlite: bool) -> list[tuple[str, Converter]]:
+    """One converter per column, chosen once: driver value -> the API's builtin value."""
+    kinds = {f.name: f.kind for f in domain.fields}
+    out: list[tuple[str, Converter]] = []
+    for name in _COLUMNS[domain.name]:
+        kind = kinds.get(name)
+        if name == "overrides":
+            fn: Converter = _overrides
+        elif name in ("created_at", "updated_at"):
+            fn = _sqlite_timestamp if sqlite else _same
+        elif kind == "address":
+            fn = _address
+        elif kind == "rate_lines":
+            fn = _json
+        elif kind == "money":
+            fn = _same if sqlite else _decimal
+        elif kind == "date":
+            fn = _same if sqlite else _date
+        else:
+            fn = _same
+        out.append((name, fn))
+    return out
 
 
 def _resolve_sql(domain: Domain, placeholder: str) -> str:
@@ -83,6 +116,7 @@ class FastReads:
         self.pool_size = pool_size
         self.pool: Any = None
         self.sqlite: sqlite3.Connection | None = None
+        self.views = {d.name: _converters(d, self.is_sqlite) for d in DOMAINS}
 
     @property
     def is_sqlite(self) -> bool:
@@ -93,6 +127,7 @@ class FastReads:
             self.sqlite = sqlite3.connect(_sqlite_path(self.url), check_same_thread=False, isolation_level=None)
             self.sqlite.execute("PRAGMA busy_timeout=5000")
             self.sqlite.execute("PRAGMA query_only=1")
+            self.sqlite.execute("PRAGMA mmap_size=1073741824")  # reads straight from the page cache
         else:
             import asyncpg
 
@@ -134,7 +169,7 @@ class FastReads:
             row = await self._fetchrow(_BY_ID_PG[domain.name], _BY_ID_LITE[domain.name], row[0])
             if row is None:
                 return None
-        return _view(domain, row, 1), passed
+        return {name: fn(row[i]) for i, (name, fn) in enumerate(self.views[domain.name], start=1)}, passed
 
     async def bulk_resolve(self, keys: Sequence[Key]) -> list[tuple[str | None, list[str]]]:
         """(golden id or None, merged path) per key, in order, in one round trip per table."""

@@ -143,12 +143,16 @@ def golden_table(domain: Domain) -> Table:
         Column("status", String(32), nullable=False, index=True),
         Column("created_at", UTCDateTime(), nullable=False),
         Column("updated_at", UTCDateTime(), nullable=False, index=True),
-        Column("merged_into", String(ID), index=True),
+        Column("merged_into", String(ID)),
         Column("overrides", JSONType, nullable=False),
         Column("lineage", JSONType, nullable=False),
     ]
     columns += [Column(f.name, _column_type(f), index=f.kind == "ref") for f in domain.fields if f.name != "status"]
     table = Table(domain.name, metadata, *columns)
+    # partial: "merged_into IS NULL" filters must not be planned through this index (SQLite
+    # did, walking every live row); it serves "what was merged into X" lookups
+    merged = table.c.merged_into.is_not(None)
+    Index(f"ix_{domain.name}_merged_into", table.c.merged_into, sqlite_where=merged, postgresql_where=merged)
     for i, key in enumerate(domain.keys, start=1):
         if key.unique:
             table.append_constraint(UniqueConstraint(*key.fields, name=f"uq_{domain.name}_key{i}"))

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.tables import GOLDEN, audit_log, crosswalk, golden_history, source_record, source_system
@@ -22,6 +23,30 @@ CHUNK = 500  # bound on IN-list sizes
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _each(
+    session: AsyncSession,
+    columns: Sequence[Any],
+    column: Any,
+    values: Sequence[Any],
+    *conds: ColumnElement[bool],
+    lock: bool = False,
+) -> Select[Any]:
+    """Rows whose `column` equals one of `values` (and `conds`), in one statement.
+
+    On PostgreSQL each value drives its own index lookup (unnest, joined LATERAL), a plan
+    that does not depend on table statistics. With an IN list, the generic plan that
+    PostgreSQL caches for asyncpg's prepared statements used only part of the index on a
+    never-analyzed table and filtered every row: 15 ms became 1.2 s per batch at 100k rows.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        stmt = select(*columns).where(column.in_(list(values)), *conds)
+        return stmt.with_for_update() if lock else stmt
+    keys = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type))).table_valued("v").render_derived("k")
+    inner = select(*columns).where(column == keys.c.v, *conds)
+    hit = (inner.with_for_update() if lock else inner).lateral("hit")
+    return select(hit).select_from(keys).join(hit, true())
 
 
 def lock_id(*parts: object) -> int:
@@ -58,9 +83,10 @@ async def crosswalks_for(session: AsyncSession, domain: Domain, keys: Sequence[S
         by_system.setdefault(system, []).append(source_id)
     for system, ids in by_system.items():
         for chunk in _chunks(ids):
-            stmt = select(crosswalk).where(
-                crosswalk.c.domain == domain.name, crosswalk.c.system == system, crosswalk.c.source_id.in_(chunk)
-            )
+            stmt = _each(
+                session, [crosswalk], crosswalk.c.source_id, chunk,
+                crosswalk.c.domain == domain.name, crosswalk.c.system == system,
+            )  # fmt: skip
             for row in (await session.execute(stmt)).all():
                 found[(row.system, row.source_id)] = row
     return found
@@ -74,7 +100,7 @@ async def live_ids_by_first_key_field(
     cols = [table.c.id, *(table.c[f] for f in fields)]
     rows: list[Row[Any]] = []
     for chunk in _chunks(list(set(first_values))):
-        stmt = select(*cols).where(table.c[fields[0]].in_(chunk), table.c.merged_into.is_(None))
+        stmt = _each(session, cols, table.c[fields[0]], chunk, table.c.merged_into.is_(None))
         rows += (await session.execute(stmt)).all()
     return rows
 
@@ -83,17 +109,14 @@ async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, 
     table = GOLDEN[domain.name]
     rows: list[Row[Any]] = []
     for chunk in _chunks(sorted(set(ids))):
-        stmt = select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)
-        if lock:
-            stmt = stmt.with_for_update()
-        rows += (await session.execute(stmt)).all()
+        rows += (await session.execute(_each(session, [table], table.c.id, chunk, lock=lock))).all()
     return rows
 
 
 async def sources_of(session: AsyncSession, domain: Domain, golden_ids: Sequence[str]) -> list[Row[Any]]:
     rows: list[Row[Any]] = []
     for chunk in _chunks(sorted(set(golden_ids))):
-        stmt = select(source_record).where(source_record.c.domain == domain.name, source_record.c.golden_id.in_(chunk))
+        stmt = _each(session, [source_record], source_record.c.golden_id, chunk, source_record.c.domain == domain.name)
         rows += (await session.execute(stmt)).all()
     return rows
 
@@ -105,11 +128,10 @@ async def source_rows(session: AsyncSession, domain: Domain, keys: Sequence[Sour
         by_system.setdefault(system, []).append(source_id)
     for system, ids in by_system.items():
         for chunk in _chunks(ids):
-            stmt = select(source_record).where(
-                source_record.c.domain == domain.name,
-                source_record.c.system == system,
-                source_record.c.source_id.in_(chunk),
-            )
+            stmt = _each(
+                session, [source_record], source_record.c.source_id, chunk,
+                source_record.c.domain == domain.name, source_record.c.system == system,
+            )  # fmt: skip
             rows += (await session.execute(stmt)).all()
     return rows
 
@@ -119,7 +141,7 @@ async def ref_targets(session: AsyncSession, domain: Domain, ids: Sequence[str])
     table = GOLDEN[domain.name]
     out: dict[str, str | None] = {}
     for chunk in _chunks(sorted(set(ids))):
-        stmt = select(table.c.id, table.c.merged_into).where(table.c.id.in_(chunk))
+        stmt = _each(session, [table.c.id, table.c.merged_into], table.c.id, chunk)
         out.update({r.id: r.merged_into for r in (await session.execute(stmt)).all()})
     return out
 

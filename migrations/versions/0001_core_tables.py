@@ -3,7 +3,7 @@ source systems, idempotency keys and the audit log; seeds the demo source system
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 03:10:14.406457
+Create Date: 2026-11-22 03:16:32.380787
 """
 
 from collections.abc import Sequence
@@ -59,7 +59,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cost_center', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cost_center_legal_entity_id'), ['legal_entity_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_cost_center_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_cost_center_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_cost_center_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cost_center_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cost_center_status'), ['status'], unique=False)
@@ -99,7 +99,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index('ix_customer_key1', ['tax_id', 'country'], unique=False)
-        batch_op.create_index(batch_op.f('ix_customer_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_customer_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_customer_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_updated_at'), ['updated_at'], unique=False)
@@ -134,7 +134,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_employee_key2', ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_employee_legal_entity_id'), ['legal_entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_employee_manager_id'), ['manager_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_employee_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_employee_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_employee_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_employee_updated_at'), ['updated_at'], unique=False)
 
@@ -185,7 +185,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('legal_entity', schema=None) as batch_op:
         batch_op.create_index('ix_legal_entity_key1', ['registration_number', 'country'], unique=False)
-        batch_op.create_index(batch_op.f('ix_legal_entity_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_legal_entity_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_legal_entity_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_legal_entity_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_legal_entity_updated_at'), ['updated_at'], unique=False)
@@ -219,7 +219,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_legal_entity_id'), ['legal_entity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_manager_id'), ['manager_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_project_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_project_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_project_rate_card_id'), ['rate_card_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_updated_at'), ['updated_at'], unique=False)
@@ -246,7 +246,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_rate_card_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_rate_card_key1', ['name', 'customer_id', 'legal_entity_id', 'currency', 'effective_from'], unique=False)
         batch_op.create_index(batch_op.f('ix_rate_card_legal_entity_id'), ['legal_entity_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_rate_card_merged_into'), ['merged_into'], unique=False)
+        batch_op.create_index('ix_rate_card_merged_into', ['merged_into'], unique=False, sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_rate_card_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_rate_card_updated_at'), ['updated_at'], unique=False)
 
@@ -300,7 +300,7 @@ def downgrade() -> None:
     with op.batch_alter_table('rate_card', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_card_updated_at'))
         batch_op.drop_index(batch_op.f('ix_rate_card_status'))
-        batch_op.drop_index(batch_op.f('ix_rate_card_merged_into'))
+        batch_op.drop_index('ix_rate_card_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_rate_card_legal_entity_id'))
         batch_op.drop_index('ix_rate_card_key1')
         batch_op.drop_index(batch_op.f('ix_rate_card_customer_id'))
@@ -310,7 +310,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_updated_at'))
         batch_op.drop_index(batch_op.f('ix_project_status'))
         batch_op.drop_index(batch_op.f('ix_project_rate_card_id'))
-        batch_op.drop_index(batch_op.f('ix_project_merged_into'))
+        batch_op.drop_index('ix_project_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_project_manager_id'))
         batch_op.drop_index(batch_op.f('ix_project_legal_entity_id'))
         batch_op.drop_index(batch_op.f('ix_project_customer_id'))
@@ -321,7 +321,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_legal_entity_updated_at'))
         batch_op.drop_index(batch_op.f('ix_legal_entity_status'))
         batch_op.drop_index(batch_op.f('ix_legal_entity_parent_id'))
-        batch_op.drop_index(batch_op.f('ix_legal_entity_merged_into'))
+        batch_op.drop_index('ix_legal_entity_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index('ix_legal_entity_key1')
 
     op.drop_table('legal_entity')
@@ -333,7 +333,7 @@ def downgrade() -> None:
     with op.batch_alter_table('employee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_employee_updated_at'))
         batch_op.drop_index(batch_op.f('ix_employee_status'))
-        batch_op.drop_index(batch_op.f('ix_employee_merged_into'))
+        batch_op.drop_index('ix_employee_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_employee_manager_id'))
         batch_op.drop_index(batch_op.f('ix_employee_legal_entity_id'))
         batch_op.drop_index('ix_employee_key2')
@@ -344,7 +344,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_updated_at'))
         batch_op.drop_index(batch_op.f('ix_customer_status'))
         batch_op.drop_index(batch_op.f('ix_customer_parent_id'))
-        batch_op.drop_index(batch_op.f('ix_customer_merged_into'))
+        batch_op.drop_index('ix_customer_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index('ix_customer_key1')
 
     op.drop_table('customer')
@@ -357,7 +357,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cost_center_status'))
         batch_op.drop_index(batch_op.f('ix_cost_center_parent_id'))
         batch_op.drop_index(batch_op.f('ix_cost_center_owner_id'))
-        batch_op.drop_index(batch_op.f('ix_cost_center_merged_into'))
+        batch_op.drop_index('ix_cost_center_merged_into', sqlite_where=sa.text('merged_into IS NOT NULL'), postgresql_where=sa.text('merged_into IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_cost_center_legal_entity_id'))
 
     op.drop_table('cost_center')
