@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, insert, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,21 +75,24 @@ async def add_system(session: AsyncSession, code: str, name: str, at: datetime) 
     await session.execute(insert(source_system).values(code=code, name=name, created_at=at))
 
 
-async def crosswalks_for(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> dict[SourceKey, Row[Any]]:
-    """Crosswalk rows (active or ended) of these source keys."""
-    found: dict[SourceKey, Row[Any]] = {}
+async def _by_source_key(
+    session: AsyncSession, table: Table, domain: Domain, keys: Sequence[SourceKey]
+) -> list[Row[Any]]:
+    """Rows of a table keyed by (domain, system, source_id): crosswalk or source_record."""
     by_system: dict[str, list[str]] = {}
     for system, source_id in keys:
         by_system.setdefault(system, []).append(source_id)
+    rows: list[Row[Any]] = []
     for system, ids in by_system.items():
         for chunk in _chunks(ids):
-            stmt = _each(
-                session, [crosswalk], crosswalk.c.source_id, chunk,
-                crosswalk.c.domain == domain.name, crosswalk.c.system == system,
-            )  # fmt: skip
-            for row in (await session.execute(stmt)).all():
-                found[(row.system, row.source_id)] = row
-    return found
+            conds = (table.c.domain == domain.name, table.c.system == system)
+            rows += (await session.execute(_each(session, [table], table.c.source_id, chunk, *conds))).all()
+    return rows
+
+
+async def crosswalks_for(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> dict[SourceKey, Row[Any]]:
+    """Crosswalk rows (active or ended) of these source keys."""
+    return {(row.system, row.source_id): row for row in await _by_source_key(session, crosswalk, domain, keys)}
 
 
 async def live_ids_by_first_key_field(
@@ -122,18 +125,7 @@ async def sources_of(session: AsyncSession, domain: Domain, golden_ids: Sequence
 
 
 async def source_rows(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> list[Row[Any]]:
-    rows: list[Row[Any]] = []
-    by_system: dict[str, list[str]] = {}
-    for system, source_id in keys:
-        by_system.setdefault(system, []).append(source_id)
-    for system, ids in by_system.items():
-        for chunk in _chunks(ids):
-            stmt = _each(
-                session, [source_record], source_record.c.source_id, chunk,
-                source_record.c.domain == domain.name, source_record.c.system == system,
-            )  # fmt: skip
-            rows += (await session.execute(stmt)).all()
-    return rows
+    return await _by_source_key(session, source_record, domain, keys)
 
 
 async def ref_targets(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, str | None]:

@@ -137,18 +137,7 @@ class Workspace:
             self.ref_cache[row.id] = row.merged_into or None
             self._index(g, add=True)
         for row in await repo.sources_of(self.session, domain, missing):
-            state = SourceState(
-                domain=domain.name,
-                system=row.system,
-                source_id=row.source_id,
-                golden_id=row.golden_id,
-                payload=dict(row.payload),
-                payload_hash=row.payload_hash,
-                received_at=row.received_at,
-                correlation_id=row.correlation_id,
-                ended_at=row.ended_at,
-            )
-            self.sources[(domain.name, row.system, row.source_id)] = state
+            self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
             if row.golden_id in self.goldens and row.ended_at is None:
                 self.goldens[row.golden_id].source_keys.add((row.system, row.source_id))
 
@@ -166,17 +155,7 @@ class Workspace:
         # source rows whose golden we may not load (ended ones) still need to be known
         unknown = [k for k in wanted if (domain.name, *k) not in self.sources]
         for row in await repo.source_rows(self.session, domain, unknown):
-            self.sources[(domain.name, row.system, row.source_id)] = SourceState(
-                domain=domain.name,
-                system=row.system,
-                source_id=row.source_id,
-                golden_id=row.golden_id,
-                payload=dict(row.payload),
-                payload_hash=row.payload_hash,
-                received_at=row.received_at,
-                correlation_id=row.correlation_id,
-                ended_at=row.ended_at,
-            )
+            self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
 
     async def preload_refs(self, ids: set[str]) -> None:
         by_domain: dict[str, list[str]] = {}
@@ -521,6 +500,20 @@ class Workspace:
             "correlation_id": s.correlation_id,
             "ended_at": s.ended_at,
         }
+
+
+def _source_from_row(domain: Domain, row: Row[Any]) -> SourceState:
+    return SourceState(
+        domain=domain.name,
+        system=row.system,
+        source_id=row.source_id,
+        golden_id=row.golden_id,
+        payload=dict(row.payload),
+        payload_hash=row.payload_hash,
+        received_at=row.received_at,
+        correlation_id=row.correlation_id,
+        ended_at=row.ended_at,
+    )
 
 
 def _overlaps(start: Any, end: Any, other_start: Any, other_end: Any) -> bool:
