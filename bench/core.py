@@ -374,10 +374,28 @@ def granian_server(url: str, workdir: Path) -> Iterator[int]:
         log.close()
 
 
+API_KEY: dict[str, str] = {}  # {"key": ...}: an admin key made in each fresh database
+
+
+def auth_header() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_KEY['key']}"}
+
+
+async def make_key(url: str) -> str:
+    """Every request but /health/* needs a key; the benchmark makes its own."""
+    from mdm.auth.keys import create_key
+
+    db = Database.connect(url)
+    try:
+        return (await create_key(db, "user:bench", ["admin"]))[1]
+    finally:
+        await db.dispose()
+
+
 def http_get(port: int, path: str) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=auth_header())
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
@@ -415,6 +433,7 @@ class WrkResult:
 def run_wrk(port: int, path: str, n: int, *, seconds: int, threads: int, connections: int) -> WrkResult:
     cmd = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA),
+        "-H", f"Authorization: Bearer {API_KEY['key']}",
         f"http://127.0.0.1:{port}{path}", "--", str(n), SYSTEM, ID_PREFIX,
     ]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -482,7 +501,7 @@ def bulk_resolve(port: int, n: int, args: argparse.Namespace, rng: random.Random
     """Sequential POST /v1/resolve calls on one keep-alive connection; latency in ms per call."""
     bodies = bulk_bodies(n, args.bulk_warmup + args.bulk_runs, rng)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **auth_header()}
     times: list[float] = []
     problems: list[str] = []
     try:
@@ -523,6 +542,7 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
         else:
             report.notes.append(f"SQLite {sqlite3.sqlite_version}")
 
+        API_KEY["key"] = asyncio.run(make_key(url))
         t0 = time.perf_counter()
         items = build_items(args.customers, args.seed)
         console.print(f"  built {len(items):,} payloads in {time.perf_counter() - t0:.1f} s (not timed)")

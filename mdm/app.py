@@ -10,13 +10,17 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
+from mdm.api.audit import list_audit
 from mdm.api.middleware import correlation_middleware, idempotency_middleware
 from mdm.api.ops import list_systems, live, ready
 from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
+from mdm.auth.keys import KeyCache
+from mdm.auth.middleware import auth_middleware
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
 from mdm.domains import DOMAINS
@@ -30,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.db = Database.connect(settings.database_url, settings.pool_size)
         app.state.fast = FastReads(settings.database_url, settings.pool_size)
+        app.state.api_keys = KeyCache(app.state.db)
         await app.state.fast.start()
         try:
             yield
@@ -38,8 +43,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.db.dispose()
 
     return Litestar(
-        route_handlers=[live, ready, list_systems, bulk_resolve, *(records_router(d) for d in DOMAINS)],
-        middleware=[correlation_middleware, idempotency_middleware],
+        route_handlers=[live, ready, list_systems, bulk_resolve, list_audit, *(records_router(d) for d in DOMAINS)],
+        middleware=[correlation_middleware, auth_middleware, idempotency_middleware],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_exception=[audit_rejected_write],
         lifespan=[lifespan],
@@ -49,6 +54,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Master-data hub: golden records, crosswalks and survivorship for six domains.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            security=[{"BearerToken": []}],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="an mdm API key")
+                }
+            ),
         ),
         debug=False,
     )

@@ -82,6 +82,7 @@ def serve(
     upgrade(settings.database_url)
     if with_demo:
         asyncio.run(_demo(settings, 1.0, only_if_empty=True))
+        _demo_keys(settings)
     os.environ["MDM_DATABASE_URL"] = settings.database_url
     console.print(f"mdm serving on http://{settings.host}:{settings.port}  (OpenAPI: /schema)")
     Granian(
@@ -187,6 +188,106 @@ def systems_add(
 
     asyncio.run(run())
     console.print(f"registered {code}")
+
+
+keys_app = typer.Typer(help="API keys: each bound to one principal and its roles.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+DEMO_KEYS = Path("mdm-demo-keys.txt")
+DEMO_PRINCIPALS: tuple[tuple[str, list[str]], ...] = (
+    ("system:salesforce", []),
+    ("system:certinia", []),
+    ("system:netsuite", []),
+    ("system:workday", []),
+    ("user:steward", ["steward"]),
+    ("user:admin", ["admin", "steward", "finance"]),
+)
+
+
+@keys_app.command("create")
+def keys_create(
+    principal: Annotated[str, typer.Option(help="system:<code> for an integration, user:<name> for a person")],
+    role: Annotated[
+        list[str] | None, typer.Option(help="steward, admin, reader or finance; repeat for several")
+    ] = None,
+) -> None:
+    """Make a key and print it once; only its hash is stored."""
+    from mdm.auth.keys import create_key
+
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def run() -> tuple[str, str]:
+        db = Database.connect(settings.database_url)
+        try:
+            return await create_key(db, principal, role or [])
+        finally:
+            await db.dispose()
+
+    try:
+        key_id, key = asyncio.run(run())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--principal/--role") from exc
+    console.print(f"{key_id} for {principal}; the key is shown this once:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Key ids, principals, roles and whether revoked (never the keys)."""
+    from mdm.db import api_keys
+
+    async def run() -> None:
+        db = Database.connect(_settings().database_url)
+        try:
+            async with db.sessionmaker(write=False)() as session:
+                for row in await api_keys.all_keys(session):
+                    state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+                    typer.echo(f"{row.id}\t{row.principal}\t{','.join(row.roles) or '-'}\t{state}")
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id from `mdm keys list`")]) -> None:
+    """Revoke a key; every worker refuses it within seconds."""
+    from datetime import UTC, datetime
+
+    from mdm.db import api_keys
+
+    async def run() -> bool:
+        db = Database.connect(_settings().database_url)
+        try:
+            async with db.transaction() as session:
+                return await api_keys.revoke(session, key_id, datetime.now(UTC))
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(run()):
+        raise typer.BadParameter(f"no active key {key_id}", param_hint="KEY_ID")
+    console.print(f"revoked {key_id}")
+
+
+def _demo_keys(settings: Settings) -> None:
+    """One key per demo system and for a steward and an admin, written to a file once."""
+    from mdm.auth.keys import create_key
+
+    if DEMO_KEYS.exists():
+        console.print(f"demo API keys: {DEMO_KEYS.resolve()}")
+        return
+
+    async def make() -> list[str]:
+        db = Database.connect(settings.database_url)
+        try:
+            return [f"{p}={(await create_key(db, p, roles))[1]}" for p, roles in DEMO_PRINCIPALS]
+        finally:
+            await db.dispose()
+
+    lines = asyncio.run(make())
+    DEMO_KEYS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    DEMO_KEYS.chmod(0o600)
+    console.print(f"demo API keys written to {DEMO_KEYS.resolve()} (one per line, principal=key)")
 
 
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)

@@ -19,6 +19,11 @@ class Invalid(MdmError):
     title = "Validation failed"
 
 
+class Forbidden(MdmError):
+    status = 403
+    title = "Forbidden"
+
+
 class NotFound(MdmError):
     status = 404
     title = "Not found"

@@ -22,8 +22,11 @@ from litestar.testing import TestClient
 from ulid import ULID
 
 from mdm.app import create_app
+from mdm.auth.keys import create_key
+from mdm.db.engine import Database
 from mdm.db.migrate import upgrade
 from mdm.settings import Settings
+from tests.auth import AUTH, PRINCIPALS
 from tests.factory import Factory
 
 PG_ADMIN = os.environ.get("MDM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -71,9 +74,25 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iter
 
 
 @pytest.fixture(scope="session")
-def client(database_url: str) -> Iterator[TestClient]:  # type: ignore[type-arg]
+def api_keys(database_url: str) -> dict[str, str]:
+    """principal -> key for every test principal, made through the real key store."""
+
+    async def make() -> dict[str, str]:
+        db = Database.connect(database_url)
+        try:
+            return {p: (await create_key(db, p, roles))[1] for p, roles in PRINCIPALS.items()}
+        finally:
+            await db.dispose()
+
+    AUTH.keys.update(asyncio.run(make()))
+    return AUTH.keys
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str, api_keys: dict[str, str]) -> Iterator[TestClient]:  # type: ignore[type-arg]
     app = create_app(Settings(database_url=database_url, pool_size=5))
     with TestClient(app, base_url="http://testserver.local") as c:
+        c.auth = AUTH
         yield c
 
 
@@ -89,7 +108,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str) -> Iterator[str]:
+def live_server(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
     """The real server (`mdm serve`, granian) on the test database, for concurrent requests."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20"}
@@ -106,7 +125,7 @@ def live_server(database_url: str) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:  # open: no key needed
                     break
             except httpx.HTTPError:
                 pass

@@ -2,6 +2,8 @@
 
 from contracts.v1.common import (
     Address,
+    AuditEntry,
+    AuditPage,
     BulkResolveItem,
     BulkResolveRequest,
     BulkResolveResponse,
@@ -27,6 +29,8 @@ from contracts.v1.rate_card import RateCard, RateCardCreate, RateCardPatch
 
 __all__ = [
     "Address",
+    "AuditEntry",
+    "AuditPage",
     "BulkResolveItem",
     "BulkResolveRequest",
     "BulkResolveResponse",

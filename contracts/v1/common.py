@@ -131,6 +131,24 @@ class BulkResolveResponse(Struct, kw_only=True):
     items: list[BulkResolveItem]
 
 
+class AuditEntry(Struct, kw_only=True):
+    id: int
+    at: datetime
+    principal: str
+    action: str
+    domain: str | None
+    record_id: str | None
+    fields: list[str] | None
+    correlation_id: str | None
+    outcome: str
+    detail: str | None
+
+
+class AuditPage(Struct, kw_only=True):
+    items: list[AuditEntry]
+    next_cursor: str | None = None
+
+
 class SourceSystem(Struct, kw_only=True):
     code: str
     name: str

@@ -24,7 +24,7 @@ async def provide_session(request: Request) -> AsyncGenerator[AsyncSession, None
 
 
 def provide_actor(request: Request) -> Actor:
-    """Who is calling. Authentication (API keys bound to principals) replaces `anonymous`."""
+    """Who is calling, as the authentication middleware found it."""
     return Actor(
         principal=request.scope["state"].get("principal", "anonymous"),
         correlation_id=request.scope["state"].get("correlation_id"),

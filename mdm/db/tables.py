@@ -97,6 +97,19 @@ idempotency_key = Table(
     Column("created_at", UTCDateTime(), nullable=False, index=True),
 )
 
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", String(40), primary_key=True),  # key_<ULID>: what `mdm keys list/revoke` name
+    Column("principal", String(100), nullable=False, index=True),
+    Column("roles", JSONType, nullable=False),
+    Column(
+        "key_hash", String(64), nullable=False, unique=True
+    ),  # sha256 of the whole key; the key itself is never kept
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -231,6 +231,26 @@ async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> N
         await session.execute(insert(golden_history), rows)
 
 
+async def audit_rows(
+    session: AsyncSession,
+    equal: dict[str, Any],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """Audit rows newest first, filtered by equal columns and a time window."""
+    stmt = select(audit_log).where(*(audit_log.c[k] == v for k, v in equal.items()))
+    if since:
+        stmt = stmt.where(audit_log.c.at >= since)
+    if until:
+        stmt = stmt.where(audit_log.c.at < until)
+    if before_id is not None:
+        stmt = stmt.where(audit_log.c.id < before_id)
+    return list((await session.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))).all())
+
+
 async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(audit_log), rows)

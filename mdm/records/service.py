@@ -401,6 +401,18 @@ def decode_cursor(cursor: str) -> str:
     return last_id
 
 
+def encode_cursor_number(last: int) -> str:
+    return encode_cursor(f"n_{last}")
+
+
+def decode_cursor_number(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+        return int(text.removeprefix("n_")) if text.startswith("n_") else int("x")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")]) from exc
+
+
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
     await _existing(session, domain, golden_id)
     return [

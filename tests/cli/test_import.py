@@ -191,3 +191,28 @@ def test_unreadable_rows_go_to_the_reject_file(tmp_path, database_url):
     assert (customers.accepted, customers.rejected) == (0, 2)
     reasons = [json.loads(line)["detail"] for line in (tmp_path / "cards.csv.rejects.ndjson").read_text().splitlines()]
     assert "not JSON" in reasons[0]
+
+
+def test_keys_create_list_revoke(tmp_path):
+    env = {**os.environ, "MDM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"}
+
+    def mdm(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "mdm", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    made = mdm("keys", "create", "--principal", "user:ann", "--role", "steward")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("mdm_")
+    assert len(key) > 40
+    listed = mdm("keys", "list")
+    key_id, principal, roles, state = listed.stdout.strip().split("\t")
+    assert (principal, roles, state) == ("user:ann", "steward", "active")
+    assert key not in listed.stdout + listed.stderr  # the key is shown once, at creation
+    assert mdm("keys", "revoke", key_id).returncode == 0
+    assert mdm("keys", "list").stdout.strip().split("\t")[3].startswith("revoked")
+    assert mdm("keys", "revoke", key_id).returncode != 0
+    bad = mdm("keys", "create", "--principal", "salesforce")
+    assert bad.returncode != 0
+    assert "system:<code>" in bad.stderr

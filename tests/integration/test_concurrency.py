@@ -4,12 +4,13 @@ import asyncio
 
 import httpx
 
+from tests.auth import AUTH
 from tests.factory import unique
 
 
 async def _gather(base, requests):
     limits = httpx.Limits(max_connections=60)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, auth=AUTH) as client:
         return await asyncio.gather(*(client.request(m, url, json=body) for m, url, body in requests))
 
 
@@ -23,9 +24,9 @@ def test_fifty_concurrent_upserts_of_one_new_source_id_make_one_golden_record(li
     outcomes = sorted(r.json()["outcome"] for r in responses)
     assert outcomes.count("created") == 1
     assert outcomes.count("unchanged") == 49
-    listed = httpx.get(f"{live_server}/v1/customers", params={"q": name}).json()["items"]
+    listed = httpx.get(f"{live_server}/v1/customers", params={"q": name}, auth=AUTH).json()["items"]
     assert [c["id"] for c in listed] == list(ids)
-    crosswalks = httpx.get(f"{live_server}/v1/customers/{ids.pop()}/crosswalks").json()
+    crosswalks = httpx.get(f"{live_server}/v1/customers/{ids.pop()}/crosswalks", auth=AUTH).json()
     assert [(x["system"], x["source_id"]) for x in crosswalks] == [("salesforce", sid)]
 
 
@@ -48,7 +49,7 @@ def test_two_systems_racing_on_new_customers_make_one_record_with_both_fields(li
         a, b = responses[2 * i].json(), responses[2 * i + 1].json()
         assert a["id"] == b["id"]
         assert sorted([a["outcome"], b["outcome"]]) == ["created", "linked"]
-        record = httpx.get(f"{live_server}/v1/customers/{a['id']}").json()
+        record = httpx.get(f"{live_server}/v1/customers/{a['id']}", auth=AUTH).json()
         assert record["name"] == "From CRM"
         assert record["website"] == "crm.example"
         assert record["currency"] == "USD"
@@ -57,8 +58,12 @@ def test_two_systems_racing_on_new_customers_make_one_record_with_both_fields(li
 def test_concurrent_updates_from_two_systems_lose_neither_systems_fields(live_server):
     tax, sf, ns = unique("CA"), unique("sf"), unique("ns")
     base = {"tax_id": tax, "country": "CA"}
-    httpx.put(f"{live_server}/v1/customers/sources/salesforce/{sf}", json={**base, "name": "Start"}).raise_for_status()
-    httpx.put(f"{live_server}/v1/customers/sources/netsuite/{ns}", json={**base, "name": "Start"}).raise_for_status()
+    httpx.put(
+        f"{live_server}/v1/customers/sources/salesforce/{sf}", json={**base, "name": "Start"}, auth=AUTH
+    ).raise_for_status()
+    httpx.put(
+        f"{live_server}/v1/customers/sources/netsuite/{ns}", json={**base, "name": "Start"}, auth=AUTH
+    ).raise_for_status()
     rounds = 15
     requests = []
     for i in range(rounds):
@@ -67,8 +72,8 @@ def test_concurrent_updates_from_two_systems_lose_neither_systems_fields(live_se
     responses = asyncio.run(_gather(live_server, requests))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
     gid = responses[0].json()["id"]
-    record = httpx.get(f"{live_server}/v1/customers/{gid}").json()
-    lineage = {e["field"]: e for e in httpx.get(f"{live_server}/v1/customers/{gid}/lineage").json()}
+    record = httpx.get(f"{live_server}/v1/customers/{gid}", auth=AUTH).json()
+    lineage = {e["field"]: e for e in httpx.get(f"{live_server}/v1/customers/{gid}/lineage", auth=AUTH).json()}
     # whichever request of each system committed last, both systems' fields are there
     assert record["website"]
     assert record["website"].startswith("w")
@@ -76,19 +81,21 @@ def test_concurrent_updates_from_two_systems_lose_neither_systems_fields(live_se
     assert record["legal_name"]
     assert record["legal_name"].startswith("L")
     assert lineage["legal_name"]["system"] == "netsuite"
-    history = httpx.get(f"{live_server}/v1/customers/{gid}/history").json()
+    history = httpx.get(f"{live_server}/v1/customers/{gid}/history", auth=AUTH).json()
     versions = [h["version"] for h in history]
     assert versions == sorted(set(versions), reverse=True)  # no version written twice
-    resolved = httpx.get(f"{live_server}/v1/customers/resolve", params={"system": "salesforce", "source_id": sf}).json()
+    resolved = httpx.get(
+        f"{live_server}/v1/customers/resolve", params={"system": "salesforce", "source_id": sf}, auth=AUTH
+    ).json()
     assert resolved["record"]["website"] == record["website"]
 
 
 def test_concurrent_patches_with_one_etag_one_wins_the_other_gets_412(live_server):
-    r = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Patchy "), "country": "DE"})
+    r = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Patchy "), "country": "DE"}, auth=AUTH)
     gid = r.json()["id"]
 
     async def race():
-        async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=live_server, timeout=30, auth=AUTH) as client:
             patches = [
                 client.patch(f"/v1/customers/{gid}", json={"industry": f"I{i}"}, headers={"If-Match": '"1"'})
                 for i in range(10)
@@ -99,16 +106,20 @@ def test_concurrent_patches_with_one_etag_one_wins_the_other_gets_412(live_serve
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [412] * 9
     winner = next(r for r in responses if r.status_code == 200).json()
-    assert httpx.get(f"{live_server}/v1/customers/{gid}").json()["industry"] == winner["industry"]
+    assert httpx.get(f"{live_server}/v1/customers/{gid}", auth=AUTH).json()["industry"] == winner["industry"]
 
 
 def test_two_concurrent_edits_cannot_close_a_hierarchy_loop(live_server):
     for _ in range(5):
-        a = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Loop A "), "country": "DE"}).json()["id"]
-        b = httpx.post(f"{live_server}/v1/customers", json={"name": unique("Loop B "), "country": "DE"}).json()["id"]
+        a = httpx.post(
+            f"{live_server}/v1/customers", json={"name": unique("Loop A "), "country": "DE"}, auth=AUTH
+        ).json()["id"]
+        b = httpx.post(
+            f"{live_server}/v1/customers", json={"name": unique("Loop B "), "country": "DE"}, auth=AUTH
+        ).json()["id"]
 
         async def race(a=a, b=b):
-            async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+            async with httpx.AsyncClient(base_url=live_server, timeout=30, auth=AUTH) as client:
                 return await asyncio.gather(
                     client.patch(f"/v1/customers/{a}", json={"parent_id": b}, headers={"If-Match": '"1"'}),
                     client.patch(f"/v1/customers/{b}", json={"parent_id": a}, headers={"If-Match": '"1"'}),
@@ -116,7 +127,7 @@ def test_two_concurrent_edits_cannot_close_a_hierarchy_loop(live_server):
 
         codes = sorted(r.status_code for r in asyncio.run(race()))
         assert codes == [200, 422]
-        parents = [httpx.get(f"{live_server}/v1/customers/{x}").json()["parent_id"] for x in (a, b)]
+        parents = [httpx.get(f"{live_server}/v1/customers/{x}", auth=AUTH).json()["parent_id"] for x in (a, b)]
         assert parents.count(None) == 1
 
 
@@ -125,7 +136,7 @@ def test_two_concurrent_rate_cards_of_one_scope_cannot_overlap(live_server):
         name = unique("Std ")
 
         async def race(name=name):
-            async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+            async with httpx.AsyncClient(base_url=live_server, timeout=30, auth=AUTH) as client:
                 return await asyncio.gather(*(
                     client.put(f"/v1/rate-cards/sources/netsuite/{unique('rc')}", json={
                         "name": name, "currency": "EUR", "effective_from": start,

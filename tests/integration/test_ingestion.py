@@ -81,8 +81,22 @@ def test_rate_card_links_by_scope_and_effective_from(client, factory):
     assert b["outcome"] == "linked"
 
 
-def test_unknown_system_is_rejected(client, factory):
-    r = client.put(f"/v1/customers/sources/hubspot/{unique('h')}", json=factory.payload("customer"))
+def test_unknown_system_is_rejected(client, factory, database_url):
+    import asyncio
+
+    from mdm.auth.keys import create_key
+    from mdm.db.engine import Database
+
+    async def hubspot_key():
+        db = Database.connect(database_url)
+        try:
+            return (await create_key(db, "system:hubspot", []))[1]
+        finally:
+            await db.dispose()
+
+    key = asyncio.run(hubspot_key())
+    r = client.put(f"/v1/customers/sources/hubspot/{unique('h')}", json=factory.payload("customer"),
+                   headers={"Authorization": f"Bearer {key}"})  # fmt: skip
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "system"
 

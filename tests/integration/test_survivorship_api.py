@@ -49,7 +49,7 @@ def test_steward_override_wins_until_cleared(client, factory):
     record = client.get(f"/v1/customers/{gid}").json()
     assert record["name"] == "Umbrella Corporation"
     assert _lineage(client, gid)["name"]["rule"] == "override"
-    assert _lineage(client, gid)["name"]["by"] == "anonymous"  # who set it
+    assert _lineage(client, gid)["name"]["by"] == "user:steward"  # who set it
     etag = client.get(f"/v1/customers/{gid}").headers["etag"]
     r = client.patch(f"/v1/customers/{gid}", json={"overrides_cleared": ["name"]}, headers={"If-Match": etag})
     assert r.json()["name"] == "Umbrella Inc"

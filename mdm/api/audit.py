@@ -1,0 +1,47 @@
+"""The audit log: every write and every refused write, for stewards and admins."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get
+from litestar.params import QueryParameter
+
+from contracts.v1 import AuditEntry, AuditPage
+from mdm.api.records import problems
+from mdm.errors import Forbidden
+from mdm.records import repository as repo
+from mdm.records.service import as_utc, decode_cursor_number, encode_cursor_number
+
+Filter = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00]*$")]
+
+
+@get("/v1/audit", operation_id="listAudit", tags=["Audit"], responses=problems(403, 422),
+     summary="Audit rows, newest first; filters combine")  # fmt: skip
+async def list_audit(
+    request: Request,
+    principal: Filter = None,
+    action: Filter = None,
+    domain: Filter = None,
+    record_id: Filter = None,
+    outcome: Filter = None,
+    since: Annotated[datetime | None, QueryParameter()] = None,
+    until: Annotated[datetime | None, QueryParameter()] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, QueryParameter(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+) -> AuditPage:
+    if not request.scope["state"].get("roles", frozenset()) & {"steward", "admin"}:
+        raise Forbidden("the audit log is for stewards and admins")
+    filters: dict[str, Any] = {"principal": principal, "action": action, "domain": domain,
+                               "record_id": record_id, "outcome": outcome}  # fmt: skip
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        rows = await repo.audit_rows(
+            session,
+            {k: v for k, v in filters.items() if v is not None},
+            since=as_utc(since, "since"),
+            until=as_utc(until, "until"),
+            before_id=decode_cursor_number(cursor) if cursor else None,
+            limit=limit + 1,
+        )
+    items = [msgspec.convert(r, AuditEntry, from_attributes=True) for r in rows[:limit]]
+    return AuditPage(items=items, next_cursor=encode_cursor_number(rows[limit - 1].id) if len(rows) > limit else None)

@@ -1,0 +1,81 @@
+"""API keys: made once, shown once, stored as a hash, cached briefly after a lookup.
+
+A key is `mdm_` + 43 URL-safe random characters (256 bits), so a plain sha256 is a safe
+way to keep it: there is nothing to guess that a slow hash would protect.
+"""
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ulid import ULID
+
+from mdm.db import api_keys as store
+from mdm.db.engine import Database
+
+ROLES = ("steward", "admin", "reader", "finance")
+PRINCIPAL = re.compile(r"^(system|user):[a-z0-9][a-z0-9._-]{0,60}$")
+CACHE_SECONDS = 5.0  # a revoked key stops working on every worker within this
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    principal: str
+    roles: frozenset[str]
+    key_id: str
+
+    @property
+    def system(self) -> str | None:
+        kind, _, name = self.principal.partition(":")
+        return name if kind == "system" else None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_principal(principal: str, roles: list[str]) -> list[str]:
+    problems = []
+    if not PRINCIPAL.match(principal):
+        problems.append(f"principal '{principal}' must be system:<code> or user:<name> (lower case)")
+    problems += [f"unknown role '{r}' (one of {', '.join(ROLES)})" for r in roles if r not in ROLES]
+    return problems
+
+
+async def create_key(db: Database, principal: str, roles: list[str]) -> tuple[str, str]:
+    """(key id, the key). The key is not stored and cannot be shown again."""
+    problems = check_principal(principal, roles)
+    if problems:
+        raise ValueError("; ".join(problems))
+    key = "mdm_" + secrets.token_urlsafe(32)
+    key_id = f"key_{ULID()}"
+    async with db.transaction() as session:
+        await store.add(session, key_id, principal, sorted(set(roles)), hash_key(key), datetime.now(UTC))
+    return key_id, key
+
+
+class KeyCache:
+    """Lookups by key hash, kept CACHE_SECONDS so authentication costs no query per request."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.entries: dict[str, tuple[float, Caller | None]] = {}
+
+    async def caller(self, key: str) -> Caller | None:
+        digest = hash_key(key)
+        now = time.monotonic()
+        hit = self.entries.get(digest)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        async with self.db.sessionmaker(write=False)() as session:
+            row = await store.by_hash(session, digest)
+        caller = None
+        if row is not None and row.revoked_at is None:
+            caller = Caller(principal=row.principal, roles=frozenset(row.roles), key_id=row.id)
+        if len(self.entries) > 10_000:  # unknown keys must not grow this without bound
+            self.entries.clear()
+        self.entries[digest] = (now, caller)
+        return caller
