@@ -63,6 +63,23 @@ class KeyCache:
     def __init__(self, db: Database):
         self.db = db
         self.entries: dict[str, tuple[float, Caller | None]] = {}
+        self.headers: dict[bytes, tuple[float, Caller | None]] = {}
+
+    async def caller_for_header(self, header: bytes) -> Caller | None:
+        """The caller an Authorization header names; the hot path is one dict lookup."""
+        now = time.monotonic()
+        hit = self.headers.get(header)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1]
+        scheme, _, key = header.decode("latin-1").partition(" ")
+        key = key.strip()
+        caller = None
+        if scheme.lower() == "bearer" and key.startswith("mdm_") and len(key) < 200:
+            caller = await self.caller(key)
+        if len(self.headers) > 10_000:
+            self.headers.clear()
+        self.headers[header] = (now, caller)
+        return caller
 
     async def caller(self, key: str) -> Caller | None:
         digest = hash_key(key)

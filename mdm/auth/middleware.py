@@ -43,12 +43,13 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope["path"].startswith(OPEN_PREFIXES):
             await app(scope, receive, send)
             return
-        header = next((v for n, v in scope["headers"] if n == b"authorization"), b"").decode("latin-1")
-        scheme, _, key = header.partition(" ")
-        caller = None
-        if scheme.lower() == "bearer" and key.startswith("mdm_") and len(key) < 200:
-            cache: KeyCache = scope["app"].state.api_keys
-            caller = await cache.caller(key.strip())
+        header = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value
+                break
+        cache: KeyCache = scope["app"].state.api_keys
+        caller = await cache.caller_for_header(header)
         if caller is None:
             detail = "send Authorization: Bearer <api key>; this key is missing, unknown or revoked"
             await _send(send, 401, _problem(401, "Unauthorized", detail), [(b"www-authenticate", b"Bearer")])
