@@ -20,12 +20,12 @@ from contracts.v1.common import (
     Translation,
     UpsertResult,
 )
-from contracts.v1.cost_center import CostCenter, CostCenterCreate, CostCenterPatch
-from contracts.v1.customer import Customer, CustomerCreate, CustomerPatch
-from contracts.v1.employee import Employee, EmployeeCreate, EmployeePatch
-from contracts.v1.legal_entity import LegalEntity, LegalEntityCreate, LegalEntityPatch
-from contracts.v1.project import Project, ProjectCreate, ProjectPatch
-from contracts.v1.rate_card import RateCard, RateCardCreate, RateCardPatch
+from contracts.v1.cost_center import CostCenter, CostCenterCreate, CostCenterPatch, CostCenterSource
+from contracts.v1.customer import Customer, CustomerCreate, CustomerPatch, CustomerSource
+from contracts.v1.employee import Employee, EmployeeCreate, EmployeePatch, EmployeeSource
+from contracts.v1.legal_entity import LegalEntity, LegalEntityCreate, LegalEntityPatch, LegalEntitySource
+from contracts.v1.project import Project, ProjectCreate, ProjectPatch, ProjectSource
+from contracts.v1.rate_card import RateCard, RateCardCreate, RateCardPatch, RateCardSource
 
 __all__ = [
     "Address",
@@ -37,28 +37,34 @@ __all__ = [
     "CostCenter",
     "CostCenterCreate",
     "CostCenterPatch",
+    "CostCenterSource",
     "Crosswalk",
     "Customer",
     "CustomerCreate",
     "CustomerPatch",
+    "CustomerSource",
     "DetachResult",
     "Employee",
     "EmployeeCreate",
     "EmployeePatch",
+    "EmployeeSource",
     "FieldError",
     "HistoryEntry",
     "LegalEntity",
     "LegalEntityCreate",
     "LegalEntityPatch",
+    "LegalEntitySource",
     "LineageEntry",
     "Page",
     "Problem",
     "Project",
     "ProjectCreate",
     "ProjectPatch",
+    "ProjectSource",
     "RateCard",
     "RateCardCreate",
     "RateCardPatch",
+    "RateCardSource",
     "RateLine",
     "ResolveKey",
     "SourceSystem",

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import msgspec
 from msgspec import Meta, Struct
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; no business value contains one
@@ -156,3 +157,13 @@ class SourceSystem(Struct, kw_only=True):
 
 
 DateRange = tuple[date | None, date | None]
+
+
+def source_contract(create: type[Struct], name: str) -> type[Struct]:
+    """What a source system sends: the create contract with every field optional.
+
+    A system sends the fields it holds (an ERP may know only a customer's tax ID and
+    currency); the golden record, after survivorship, must still have the required ones.
+    """
+    fields = [(f.name, f.type | None, None) for f in msgspec.structs.fields(create)]
+    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True, module=create.__module__)

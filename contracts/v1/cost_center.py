@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import Id, ShortText, Text
+from contracts.v1.common import Id, ShortText, Text, source_contract
 
 CostCenterStatus = Literal["active", "inactive"]
 
@@ -19,6 +19,9 @@ class CostCenterCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     valid_from: date | None = None
     valid_to: date | None = None
     status: CostCenterStatus | None = None
+
+
+CostCenterSource = source_contract(CostCenterCreate, "CostCenterSource")
 
 
 class CostCenterPatch(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import Address, CountryCode, CurrencyCode, Id, ShortText, Text
+from contracts.v1.common import Address, CountryCode, CurrencyCode, Id, ShortText, Text, source_contract
 
 CustomerStatus = Literal["active", "inactive", "prospect"]
 
@@ -21,6 +21,9 @@ class CustomerCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     currency: CurrencyCode | None = None
     parent_id: Id | None = None
     status: CustomerStatus | None = None
+
+
+CustomerSource = source_contract(CustomerCreate, "CustomerSource")
 
 
 class CustomerPatch(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CountryCode, Email, Id, Money, ShortText
+from contracts.v1.common import CountryCode, Email, Id, Money, ShortText, source_contract
 
 EmploymentType = Literal["employee", "contractor"]
 EmployeeStatus = Literal["active", "leave", "terminated"]
@@ -26,6 +26,9 @@ class EmployeeCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     end_date: date | None = None
     cost_rate: Money | None = None
     status: EmployeeStatus | None = None
+
+
+EmployeeSource = source_contract(EmployeeCreate, "EmployeeSource")
 
 
 class EmployeePatch(Struct, kw_only=True, forbid_unknown_fields=True):

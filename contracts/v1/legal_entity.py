@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CountryCode, CurrencyCode, Id, ShortText, Text
+from contracts.v1.common import CountryCode, CurrencyCode, Id, ShortText, Text, source_contract
 
 LegalEntityStatus = Literal["active", "inactive"]
 
@@ -18,6 +18,9 @@ class LegalEntityCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     functional_currency: CurrencyCode | None = None
     parent_id: Id | None = None
     status: LegalEntityStatus | None = None
+
+
+LegalEntitySource = source_contract(LegalEntityCreate, "LegalEntitySource")
 
 
 class LegalEntityPatch(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CurrencyCode, Id, Money, ShortText, Text
+from contracts.v1.common import CurrencyCode, Id, Money, ShortText, Text, source_contract
 
 BillingModel = Literal["time_and_materials", "fixed_fee", "milestone", "retainer", "managed_service"]
 ProjectStatus = Literal["proposed", "active", "on_hold", "closed", "cancelled"]
@@ -25,6 +25,9 @@ class ProjectCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     start_date: date | None = None
     end_date: date | None = None
     status: ProjectStatus | None = None
+
+
+ProjectSource = source_contract(ProjectCreate, "ProjectSource")
 
 
 class ProjectPatch(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from contracts.v1.common import CurrencyCode, Id, RateLine, Text
+from contracts.v1.common import CurrencyCode, Id, RateLine, Text, source_contract
 
 RateCardStatus = Literal["active", "inactive"]
 RateLines = Annotated[list[RateLine], Meta(min_length=1, max_length=200)]
@@ -20,6 +20,9 @@ class RateCardCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     effective_to: date | None = None
     lines: RateLines
     status: RateCardStatus | None = None
+
+
+RateCardSource = source_contract(RateCardCreate, "RateCardSource")
 
 
 class RateCardPatch(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -61,6 +61,7 @@ def records_router(domain: Domain) -> Router:
     source upsert and detach, resolve, translate."""
     read_type = domain.read
     create_type = domain.create
+    source_type = domain.source
     patch_type = domain.patch
     page_type = msgspec.defstruct(
         f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True
@@ -98,7 +99,7 @@ def records_router(domain: Domain) -> Router:
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
         view = await service.create(
-            db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data)), actor
+            db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data), source=False), actor
         )
         return Response(
             _one(domain, view),
@@ -181,7 +182,7 @@ def records_router(domain: Domain) -> Router:
         responses=problems(409, 422),
     )
     async def upsert_source(
-        data: JSONBody[create_type],
+        data: JSONBody[source_type],
         db_session: Session,
         actor: Caller,
         system: System,

@@ -13,6 +13,7 @@ COST_CENTER = Domain(
     plural_label="CostCenters",
     read=v1.CostCenter,
     create=v1.CostCenterCreate,
+    source=v1.CostCenterSource,
     patch=v1.CostCenterPatch,
     fields=(
         text("code", required=True, owners=_ERP, searchable=True),

@@ -11,6 +11,7 @@ CUSTOMER = Domain(
     plural_label="Customers",
     read=v1.Customer,
     create=v1.CustomerCreate,
+    source=v1.CustomerSource,
     patch=v1.CustomerPatch,
     fields=(
         text("name", required=True, owners=("salesforce",), searchable=True),

@@ -70,6 +70,7 @@ class Domain:
     plural_label: str
     read: type
     create: type
+    source: type  # what a source system sends: every field optional
     patch: type
     fields: tuple[Field, ...]
     keys: tuple[Key, ...] = ()  # deterministic link keys, tried in order

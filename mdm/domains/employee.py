@@ -13,6 +13,7 @@ EMPLOYEE = Domain(
     plural_label="Employees",
     read=v1.Employee,
     create=v1.EmployeeCreate,
+    source=v1.EmployeeSource,
     patch=v1.EmployeePatch,
     fields=(
         text("employee_number", required=True, owners=_HCM, searchable=True),

@@ -11,6 +11,7 @@ LEGAL_ENTITY = Domain(
     plural_label="LegalEntities",
     read=v1.LegalEntity,
     create=v1.LegalEntityCreate,
+    source=v1.LegalEntitySource,
     patch=v1.LegalEntityPatch,
     fields=(
         text("name", required=True, owners=("netsuite",), searchable=True),

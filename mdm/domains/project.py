@@ -14,6 +14,7 @@ PROJECT = Domain(
     plural_label="Projects",
     read=v1.Project,
     create=v1.ProjectCreate,
+    source=v1.ProjectSource,
     patch=v1.ProjectPatch,
     fields=(
         text("code", required=True, owners=_PSA, searchable=True),

@@ -14,6 +14,7 @@ RATE_CARD = Domain(
     plural_label="RateCards",
     read=v1.RateCard,
     create=v1.RateCardCreate,
+    source=v1.RateCardSource,
     patch=v1.RateCardPatch,
     fields=(
         text("name", required=True, owners=_ERP, searchable=True),

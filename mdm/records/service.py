@@ -481,10 +481,11 @@ async def translate(session: AsyncSession, domain: Domain, golden_id: str, syste
     return {"id": row.id, "system": system, "source_ids": ids}
 
 
-def decode_payload(domain: Domain, raw: Any) -> Record:
-    """A dict from a file or request as the domain's create contract (builtins, nulls dropped)."""
+def decode_payload(domain: Domain, raw: Any, *, source: bool = True) -> Record:
+    """A dict from a file or request as the domain's source (or create) contract, as
+    builtins with nulls dropped."""
     try:
-        struct: msgspec.Struct = msgspec.convert(raw, domain.create, strict=False)
+        struct: msgspec.Struct = msgspec.convert(raw, domain.source if source else domain.create, strict=False)
     except msgspec.ValidationError as exc:
         raise Invalid(f"{domain.name} record is not valid", [_field_of(exc)]) from exc
     return drop_nulls(msgspec.to_builtins(struct))

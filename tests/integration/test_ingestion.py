@@ -111,3 +111,30 @@ def test_an_update_that_changes_nothing_golden_is_unchanged(client, factory):
     r = factory.upsert("customer", "netsuite", sid, tax_id=tax, country="NL", name="Initech BV")
     assert r["outcome"] == "unchanged"
     assert r["version"] == version
+
+
+def test_a_source_may_send_only_the_fields_it_holds(client, factory):
+    tax = unique("AT")
+    crm = factory.upsert("customer", "salesforce", unique("s"), tax_id=tax, country="AT", currency=None)
+    r = client.put(f"/v1/customers/sources/netsuite/{unique('n')}", json={"tax_id": tax, "country": "AT",
+                                                                           "currency": "EUR"})  # fmt: skip
+    assert r.status_code == 200
+    assert r.json()["outcome"] == "linked"
+    assert r.json()["id"] == crm["id"]
+    record = client.get(f"/v1/customers/{crm['id']}").json()
+    assert record["currency"] == "EUR"
+    assert record["name"] == factory_name(client, crm["id"])
+
+
+def factory_name(client, gid):
+    lineage = {e["field"]: e for e in client.get(f"/v1/customers/{gid}/lineage").json()}
+    assert lineage["name"]["system"] == "salesforce"
+    return lineage["name"]["value"]
+
+
+def test_a_partial_record_cannot_make_an_incomplete_golden_record(client):
+    sid = unique("n")
+    r = client.put(f"/v1/customers/sources/netsuite/{sid}", json={"tax_id": unique("CH"), "country": "CH"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "name", "message": "is required"}]
+    assert client.get("/v1/customers/resolve", params={"system": "netsuite", "source_id": sid}).status_code == 404

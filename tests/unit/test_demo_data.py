@@ -35,7 +35,7 @@ def with_placeholders(record: SourceRecord) -> dict[str, Any]:
 
 
 def without_nulls(value: Any) -> Any:
-    """decode_payload drops null fields at the top level only; nested ones (address lines) stay."""
+    """Nulls carry no value: decode_payload drops them at any depth."""
     if isinstance(value, dict):
         return {k: without_nulls(v) for k, v in value.items() if v is not None}
     return value

@@ -17,6 +17,8 @@ def _names(struct: type) -> set[str]:
 def test_contracts_match_descriptor(domain):
     fields = set(domain.field_names)
     assert _names(domain.create) == fields
+    assert _names(domain.source) == fields
+    assert all(f.default is None for f in msgspec.structs.fields(domain.source))  # a source sends what it holds
     assert _names(domain.patch) == fields | {"overrides_cleared"}
     assert _names(domain.read) == fields | BASE
 
