@@ -193,12 +193,9 @@ def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
 
 async def _check_migrated(url: str) -> None:
     """Fail early and clearly if the migration left no source systems to ingest from."""
-    db = Database.connect(url)
-    try:
+    async with Database.opened(url) as db:
         async with db.write.connect() as conn:
             found = (await conn.exec_driver_sql(f"SELECT count(*) FROM source_system WHERE code = '{SYSTEM}'")).scalar()
-    finally:
-        await db.dispose()
     if not found:
         raise RuntimeError(f"after upgrade({url!r}) there is no source system '{SYSTEM}'")
 
@@ -319,13 +316,10 @@ def _tenths(marks: list[tuple[int, float]], n: int) -> list[float]:
 
 async def analyze(url: str) -> None:
     """Planner statistics, as autovacuum would have gathered them a minute after the load."""
-    db = Database.connect(url)
-    try:
+    async with Database.opened(url) as db:
         async with db.write.connect() as conn:
             await conn.exec_driver_sql("ANALYZE")
             await conn.commit()
-    finally:
-        await db.dispose()
 
 
 # ---- 3. server -------------------------------------------------------------------------------
@@ -385,11 +379,8 @@ async def make_key(url: str) -> str:
     """Every request but /health/* needs a key; the benchmark makes its own."""
     from mdm.auth.keys import create_key
 
-    db = Database.connect(url)
-    try:
+    async with Database.opened(url) as db:
         return (await create_key(db, "user:bench", ["admin"]))[1]
-    finally:
-        await db.dispose()
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:

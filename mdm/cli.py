@@ -48,15 +48,12 @@ async def _count_customers(db: Database) -> int:
 async def _demo(settings: Settings, scale: float, only_if_empty: bool) -> None:
     from mdm.demo import load_demo
 
-    db = Database.connect(settings.database_url)
-    try:
+    async with Database.opened(settings.database_url) as db:
         if only_if_empty and await _count_customers(db) > 0:
             console.print("demo data already present; not loading it again")
             return
         counts = await load_demo(db, scale=scale)
         console.print("demo loaded: " + ", ".join(f"{n} {d}" for d, n in counts.items()))
-    finally:
-        await db.dispose()
 
 
 @app.command()
@@ -117,9 +114,8 @@ def import_(
     rejects = reject_file or file.with_name(file.name + ".rejects.ndjson")
 
     async def run() -> None:
-        db = Database.connect(settings.database_url)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        try:
+        async with Database.opened(settings.database_url) as db:
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(f"importing {domain}", total=max(total, 0))
                 report = await import_file(
@@ -132,8 +128,6 @@ def import_(
                     batch_size=batch_size,
                     on_progress=lambda n: progress.advance(task, n),
                 )
-        finally:
-            await db.dispose()
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
         console.print(f"{report.rows} rows: {report.accepted} accepted ({outcomes}), {report.rejected} rejected")
         if report.rejected:
@@ -149,13 +143,10 @@ def systems_list() -> None:
     from mdm.records import repository as repo
 
     async def run() -> None:
-        db = Database.connect(_settings().database_url)
-        try:
+        async with Database.opened(_settings().database_url) as db:
             async with db.sessionmaker(write=False)() as session:
                 for code, row in (await repo.known_systems(session)).items():
                     typer.echo(f"{code}\t{row.name}")
-        finally:
-            await db.dispose()
 
     asyncio.run(run())
 
@@ -177,14 +168,11 @@ def systems_add(
     upgrade(settings.database_url)
 
     async def run() -> None:
-        db = Database.connect(settings.database_url)
-        try:
+        async with Database.opened(settings.database_url) as db:
             async with db.transaction() as session:
                 if code in await repo.known_systems(session):
                     raise typer.BadParameter(f"'{code}' is already registered", param_hint="CODE")
                 await repo.add_system(session, code, name, datetime.now(UTC))
-        finally:
-            await db.dispose()
 
     asyncio.run(run())
     console.print(f"registered {code}")
@@ -217,11 +205,8 @@ def keys_create(
     upgrade(settings.database_url)
 
     async def run() -> tuple[str, str]:
-        db = Database.connect(settings.database_url)
-        try:
+        async with Database.opened(settings.database_url) as db:
             return await create_key(db, principal, role or [])
-        finally:
-            await db.dispose()
 
     try:
         key_id, key = asyncio.run(run())
@@ -237,14 +222,11 @@ def keys_list() -> None:
     from mdm.db import api_keys
 
     async def run() -> None:
-        db = Database.connect(_settings().database_url)
-        try:
+        async with Database.opened(_settings().database_url) as db:
             async with db.sessionmaker(write=False)() as session:
                 for row in await api_keys.all_keys(session):
                     state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
                     typer.echo(f"{row.id}\t{row.principal}\t{','.join(row.roles) or '-'}\t{state}")
-        finally:
-            await db.dispose()
 
     asyncio.run(run())
 
@@ -257,12 +239,9 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id from `m
     from mdm.db import api_keys
 
     async def run() -> bool:
-        db = Database.connect(_settings().database_url)
-        try:
+        async with Database.opened(_settings().database_url) as db:
             async with db.transaction() as session:
                 return await api_keys.revoke(session, key_id, datetime.now(UTC))
-        finally:
-            await db.dispose()
 
     if not asyncio.run(run()):
         raise typer.BadParameter(f"no active key {key_id}", param_hint="KEY_ID")
@@ -278,11 +257,8 @@ def _demo_keys(settings: Settings) -> None:
         return
 
     async def make() -> list[str]:
-        db = Database.connect(settings.database_url)
-        try:
+        async with Database.opened(settings.database_url) as db:
             return [f"{p}={(await create_key(db, p, roles))[1]}" for p, roles in DEMO_PRINCIPALS]
-        finally:
-            await db.dispose()
 
     lines = asyncio.run(make())
     DEMO_KEYS.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -78,11 +78,8 @@ def api_keys(database_url: str) -> dict[str, str]:
     """principal -> key for every test principal, made through the real key store."""
 
     async def make() -> dict[str, str]:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             return {p: (await create_key(db, p, roles))[1] for p, roles in PRINCIPALS.items()}
-        finally:
-            await db.dispose()
 
     AUTH.keys.update(asyncio.run(make()))
     return AUTH.keys

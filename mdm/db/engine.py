@@ -68,6 +68,16 @@ class Database:
         read = _make_engine(url, pool_size=pool_size) if is_sqlite(url) else write
         return cls(url=url, write=write, read=read)
 
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, url: str) -> AsyncIterator["Database"]:
+        """A database for one command or script, disposed of at the end."""
+        db = cls.connect(url)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
     @property
     def dialect(self) -> str:
         return self.write.dialect.name

@@ -1,19 +1,16 @@
 """The descriptor type: a domain described once, as data, for the generic machinery.
 
 Tables, routes, validation, ingestion keys and survivorship owners are all read from
-these frozen objects; behaviour only one domain needs enters through `checks` hooks.
+these frozen objects; a rule only some domains need is declared as data (keys,
+date ranges, exclusive ranges), never as `if domain == ...` in the machinery.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ulid import ULID
-
-if TYPE_CHECKING:
-    from mdm.records.workspace import Workspace
 
 FieldKind = Literal["text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines"]
 
@@ -58,9 +55,6 @@ class ExclusiveRange:
     end: str
 
 
-Check = Callable[["Workspace", "Domain", dict[str, Any], str], Awaitable[list[tuple[str, str]]]]
-
-
 @dataclass(frozen=True, slots=True)
 class Domain:
     name: str
@@ -78,7 +72,6 @@ class Domain:
     exclusive_ranges: tuple[ExclusiveRange, ...] = ()
     status_default: str = "active"
     statuses: tuple[str, ...] = ("active", "inactive")
-    checks: tuple[Check, ...] = ()  # domain-specific golden-record checks
     _by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

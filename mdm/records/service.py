@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
 from mdm.records import repository as repo
-from mdm.records.values import Record, check_fields, drop_nulls, from_column, payload_hash
-from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace
+from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
+from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
 
@@ -140,15 +140,13 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
     if x is not None and x.ended_at is None and x.golden_id in ws.goldens:
         g = _live(ws, x.golden_id)
     else:
-        target, match = (None, None) if force_new else find_match(ws, domain, item.payload)
-        if force_new:
-            owner, evidence = find_match(ws, domain, item.payload)
-            if owner and evidence:
-                names = " and ".join(evidence["fields"])
-                raise Conflict(
-                    f"{domain.name} {owner} already has this {names}",
-                    [(evidence["fields"][0], f"{names} already used by {owner}")],
-                )
+        target, match = find_match(ws, domain, item.payload)
+        if force_new and target and match:  # a record authored in the hub may not duplicate a key
+            names = " and ".join(match["fields"])
+            raise Conflict(
+                f"{domain.name} {target} already has this {names}",
+                [(match["fields"][0], f"{names} already used by {target}")],
+            )
         if target is None and x is not None and x.golden_id in ws.goldens:
             target = _live(ws, x.golden_id).id  # a detached source came back: same record
         if target is not None:
@@ -309,19 +307,7 @@ async def detach(session: AsyncSession, domain: Domain, system: str, source_id: 
 
 
 def view_of_row(domain: Domain, row: Any) -> Record:
-    m = row._mapping
-    view: Record = {
-        "id": m["id"],
-        "version": m["version"],
-        "status": m["status"],
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-    }
-    for f in domain.fields:
-        if f.name != "status":
-            view[f.name] = from_column(f, m[f.name])
-    view["overrides"] = sorted(m["overrides"] or {})
-    return view
+    return golden_from_row(domain, row).read_view()
 
 
 async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -> tuple[Any, list[str]]:

@@ -20,7 +20,6 @@ from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record, check_complete, check_fields, from_column, to_column
 
 KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
-BASE_COLUMNS = ("id", "version", "status", "created_at", "updated_at", "merged_into", "overrides", "lineage")
 
 
 @dataclass(slots=True)
@@ -111,29 +110,13 @@ class Workspace:
 
     # ---- loading ------------------------------------------------------------------
 
-    def _golden_from_row(self, domain: Domain, row: Row[Any]) -> GoldenState:
-        m = row._mapping
-        values = {f.name: from_column(f, m[f.name]) for f in domain.fields}
-        return GoldenState(
-            domain=domain,
-            id=m["id"],
-            version=m["version"],
-            created_at=m["created_at"],
-            updated_at=m["updated_at"],
-            merged_into=m["merged_into"],
-            values=values,
-            overrides=dict(m["overrides"] or {}),
-            lineage=dict(m["lineage"] or {}),
-            prev_version=m["version"],
-        )
-
     async def load(self, domain: Domain, ids: set[str], *, lock: bool = True) -> None:
         """Load (and on PostgreSQL lock) golden records with all their source records."""
         missing = [i for i in ids if i not in self.goldens]
         if not missing:
             return
         for row in await repo.goldens(self.session, domain, missing, lock=lock):
-            g = self.goldens[row.id] = self._golden_from_row(domain, row)
+            g = self.goldens[row.id] = golden_from_row(domain, row)
             self.ref_cache[row.id] = row.merged_into or None
             self._index(g, add=True)
         for row in await repo.sources_of(self.session, domain, missing):
@@ -301,8 +284,6 @@ class Workspace:
             problems += await self._check_cycles(g, changed)
             problems += await self._check_unique(g)
             problems += await self._check_exclusive_ranges(g)
-            for check in d.checks:
-                problems += await check(self, d, g.values, g.id)
         if problems:
             raise Invalid(f"{d.name} {g.id} is not valid", problems)
 
@@ -500,6 +481,23 @@ class Workspace:
             "correlation_id": s.correlation_id,
             "ended_at": s.ended_at,
         }
+
+
+def golden_from_row(domain: Domain, row: Row[Any]) -> GoldenState:
+    """A stored golden row in its in-memory form (values as builtins)."""
+    m = row._mapping
+    return GoldenState(
+        domain=domain,
+        id=m["id"],
+        version=m["version"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        merged_into=m["merged_into"],
+        values={f.name: from_column(f, m[f.name]) for f in domain.fields},
+        overrides=dict(m["overrides"] or {}),
+        lineage=dict(m["lineage"] or {}),
+        prev_version=m["version"],
+    )
 
 
 def _source_from_row(domain: Domain, row: Row[Any]) -> SourceState:

@@ -58,12 +58,9 @@ def test_ndjson_import_is_idempotent(tmp_path, database_url, client):
     src.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", encoding="utf-8")
 
     async def run():
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
             second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
-        finally:
-            await db.dispose()
         return first, second
 
     first, second = asyncio.run(run())
@@ -82,11 +79,8 @@ def test_a_crash_between_batches_keeps_every_committed_row(tmp_path, database_ur
         raise RuntimeError("killed")
 
     async def run(on_progress):
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             return await import_file(db, BY_NAME["customer"], src, "salesforce", batch_size=3, on_progress=on_progress)
-        finally:
-            await db.dispose()
 
     with pytest.raises(RuntimeError):
         asyncio.run(run(crash_after_first_batch))
@@ -109,11 +103,8 @@ def test_a_crash_inside_a_batch_leaves_no_half_row(tmp_path, database_url, clien
     monkeypatch.setattr(repository, "insert_history", failing_history)
 
     async def run():
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             await import_file(db, BY_NAME["customer"], src, "salesforce", batch_size=10)
-        finally:
-            await db.dispose()
 
     with pytest.raises(RuntimeError):
         asyncio.run(run())
@@ -179,12 +170,9 @@ def test_unreadable_rows_go_to_the_reject_file(tmp_path, database_url):
     nd.write_text('[1, 2]\n"text"\n', encoding="utf-8")
 
     async def run():
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             return (await import_file(db, BY_NAME["rate_card"], csv_file, "netsuite"),
                     await import_file(db, BY_NAME["customer"], nd, "salesforce"))  # fmt: skip
-        finally:
-            await db.dispose()
 
     cards, customers = asyncio.run(run())
     assert (cards.accepted, cards.rejected) == (1, 1)

@@ -55,19 +55,13 @@ def test_a_revoked_key_stops_working_within_seconds(client, database_url):
     from mdm.db.engine import Database
 
     async def make():
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             return await create_key(db, "user:temp", ["reader"])
-        finally:
-            await db.dispose()
 
     async def revoke(key_id):
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             async with db.transaction() as session:
                 await api_keys.revoke(session, key_id, datetime.now(UTC))
-        finally:
-            await db.dispose()
 
     key_id, key = asyncio.run(make())
     headers = {"Authorization": f"Bearer {key}"}

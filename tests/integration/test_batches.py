@@ -16,12 +16,9 @@ ACTOR = Actor(principal="system:test", correlation_id="batch-test")
 
 def _ingest(url, domain, items):
     async def run():
-        db = Database.connect(url)
-        try:
+        async with Database.opened(url) as db:
             async with db.transaction() as session:
                 return await ingest(session, BY_NAME[domain], items, ACTOR)
-        finally:
-            await db.dispose()
 
     return asyncio.run(run())
 

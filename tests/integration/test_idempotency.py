@@ -1,12 +1,10 @@
 """Idempotency-Key replays and X-Correlation-ID on responses, history and audit rows."""
 
-import asyncio
-
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from mdm.db.tables import audit_log
 from tests.factory import unique
+from tests.sql import fetch_all
 
 
 def test_same_key_and_body_replays_the_first_response(client, factory):
@@ -69,14 +67,7 @@ def test_correlation_id_is_stored_on_history_and_audit(client, factory, database
     gid = r.json()["id"]
     assert client.get(f"/v1/customers/{gid}/history").json()[0]["correlation_id"] == cid
 
-    async def audit_rows():
-        engine = create_async_engine(database_url)
-        async with engine.connect() as conn:
-            rows = (await conn.execute(select(audit_log).where(audit_log.c.record_id == gid))).all()
-        await engine.dispose()
-        return rows
-
-    rows = asyncio.run(audit_rows())
+    rows = fetch_all(database_url, select(audit_log).where(audit_log.c.record_id == gid))
     assert [(r.correlation_id, r.action, r.outcome) for r in rows] == [(cid, "create", "created")]
 
 

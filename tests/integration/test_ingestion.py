@@ -88,11 +88,8 @@ def test_unknown_system_is_rejected(client, factory, database_url):
     from mdm.db.engine import Database
 
     async def hubspot_key():
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             return (await create_key(db, "system:hubspot", []))[1]
-        finally:
-            await db.dispose()
 
     key = asyncio.run(hubspot_key())
     r = client.put(f"/v1/customers/sources/hubspot/{unique('h')}", json=factory.payload("customer"),

@@ -1,27 +1,15 @@
 """REST v1: list, create, get (as_of), PATCH with ETags, history, crosswalks, lineage,
 resolve, translate, bulk resolve, and merged-away ids."""
 
-import asyncio
 import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from mdm.db.tables import GOLDEN
 from tests.factory import unique
-
-
-def _sql(url, *statements):
-    async def run():
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            for stmt in statements:
-                await conn.execute(stmt)
-        await engine.dispose()
-
-    asyncio.run(run())
+from tests.sql import execute
 
 
 def test_create_answers_201_with_location_and_etag(client, factory):
@@ -174,7 +162,7 @@ def test_merged_ids_answer_301_and_resolve_follows_chains(client, factory, datab
     b, c = factory.create("customer"), factory.create("customer")
     t = GOLDEN["customer"]
     # A folded into B, B folded into C; A's crosswalk still names A (the chain must be followed)
-    _sql(database_url, update(t).where(t.c.id == a).values(merged_into=b),
+    execute(database_url, update(t).where(t.c.id == a).values(merged_into=b),
          update(t).where(t.c.id == b).values(merged_into=c))  # fmt: skip
     r = client.get(f"/v1/customers/{a}", follow_redirects=False)
     assert r.status_code == 301

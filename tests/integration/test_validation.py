@@ -1,14 +1,12 @@
 """Validation a finance team trusts: every violation is a 422 problem naming the field,
 and a rejected write leaves nothing behind."""
 
-import asyncio
-
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from mdm.db.tables import GOLDEN
 from tests.factory import unique
+from tests.sql import execute, fetch_all
 
 
 def assert_problem(r, status, field):
@@ -100,14 +98,8 @@ def test_references_must_exist_be_of_the_right_domain_and_not_merged(client, fac
 
 
 def _mark_merged(url: str, domain: str, folded: str, survivor: str) -> None:
-    async def run() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            table = GOLDEN[domain]
-            await conn.execute(update(table).where(table.c.id == folded).values(merged_into=survivor))
-        await engine.dispose()
-
-    asyncio.run(run())
+    table = GOLDEN[domain]
+    execute(url, update(table).where(table.c.id == folded).values(merged_into=survivor))
 
 
 def test_no_cycles_in_hierarchies(client, factory):
@@ -162,10 +154,7 @@ def test_an_empty_or_non_object_body_names_the_body(client):
 
 
 def test_rejected_writes_are_audited_although_nothing_else_is_kept(client, factory, database_url):
-    import asyncio
-
     from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import create_async_engine
 
     from mdm.db.tables import audit_log
 
@@ -174,14 +163,7 @@ def test_rejected_writes_are_audited_although_nothing_else_is_kept(client, facto
                    headers={"X-Correlation-ID": cid})  # fmt: skip
     assert r.status_code == 422
 
-    async def rows():
-        engine = create_async_engine(database_url)
-        async with engine.connect() as conn:
-            found = (await conn.execute(select(audit_log).where(audit_log.c.correlation_id == cid))).all()
-        await engine.dispose()
-        return found
-
-    (row,) = asyncio.run(rows())
+    (row,) = fetch_all(database_url, select(audit_log).where(audit_log.c.correlation_id == cid))
     assert (row.action, row.domain, row.record_id, row.outcome) == (
         "upsert",
         "customer",
