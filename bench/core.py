@@ -44,6 +44,7 @@ if str(ROOT) not in sys.path:  # `python bench/core.py` puts bench/, not the pro
 from mdm.db.engine import Database  # noqa: E402
 from mdm.db.migrate import upgrade  # noqa: E402
 from mdm.domains.customer import CUSTOMER  # noqa: E402
+from mdm.policy.store import load as load_policy  # noqa: E402
 from mdm.records import service  # noqa: E402
 from mdm.records.workspace import Actor  # noqa: E402
 
@@ -243,9 +244,9 @@ class IngestResult:
 
 
 async def _ingest_batch(db: Database, batch: list[service.SourceItem], n: int, outcomes: Counter[str]) -> float:
-    actor = Actor(principal=f"system:{SYSTEM}", correlation_id=f"bench-{n}")
     t0 = time.perf_counter()
     async with db.transaction() as session:
+        actor = Actor(f"system:{SYSTEM}", f"bench-{n}", await load_policy(session))
         results = await service.ingest(session, CUSTOMER, batch, actor)
     elapsed = time.perf_counter() - t0
     for r in results:

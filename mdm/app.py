@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mdm.api.audit import list_audit
 from mdm.api.middleware import correlation_middleware, idempotency_middleware
 from mdm.api.ops import list_systems, live, ready
+from mdm.api.policy import policy_router
 from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
@@ -24,6 +25,7 @@ from mdm.auth.middleware import auth_middleware
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
 from mdm.domains import DOMAINS
+from mdm.policy.store import PolicyCache
 from mdm.settings import Settings
 
 
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db = Database.connect(settings.database_url, settings.pool_size)
         app.state.fast = FastReads(settings.database_url, settings.pool_size)
         app.state.api_keys = KeyCache(app.state.db)
+        app.state.policies = PolicyCache(app.state.db)
         await app.state.fast.start()
         try:
             yield
@@ -43,7 +46,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.db.dispose()
 
     return Litestar(
-        route_handlers=[live, ready, list_systems, bulk_resolve, list_audit, *(records_router(d) for d in DOMAINS)],
+        route_handlers=[
+            live,
+            ready,
+            list_systems,
+            bulk_resolve,
+            list_audit,
+            policy_router,
+            *(records_router(d) for d in DOMAINS),
+        ],
         middleware=[correlation_middleware, auth_middleware, idempotency_middleware],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_exception=[audit_rejected_write],

@@ -182,12 +182,14 @@ keys_app = typer.Typer(help="API keys: each bound to one principal and its roles
 app.add_typer(keys_app, name="keys")
 DEMO_KEYS = Path("mdm-demo-keys.txt")
 DEMO_PRINCIPALS: tuple[tuple[str, list[str]], ...] = (
-    ("system:salesforce", []),
-    ("system:certinia", []),
-    ("system:netsuite", []),
-    ("system:workday", []),
+    ("system:salesforce", ["reader"]),
+    ("system:certinia", ["reader"]),
+    ("system:netsuite", ["reader"]),
+    ("system:workday", ["reader"]),
     ("user:steward", ["steward"]),
-    ("user:admin", ["admin", "steward", "finance"]),
+    ("user:admin", ["admin"]),
+    ("user:analyst", ["reader"]),
+    ("user:controller", ["finance"]),
 )
 
 
@@ -249,7 +251,8 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id from `m
 
 
 def _demo_keys(settings: Settings) -> None:
-    """One key per demo system and for a steward and an admin, written to a file once."""
+    """One key per demo system (with the reader role), and for a steward, an admin, a
+    reader and a finance user, written to a file once."""
     from mdm.auth.keys import create_key
 
     if DEMO_KEYS.exists():
@@ -264,6 +267,38 @@ def _demo_keys(settings: Settings) -> None:
     DEMO_KEYS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     DEMO_KEYS.chmod(0o600)
     console.print(f"demo API keys written to {DEMO_KEYS.resolve()} (one per line, principal=key)")
+
+
+policy_app = typer.Typer(help="The edit-right policy (who may create, write, read, merge what).", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="a policy file (casbin CSV)", exists=True)]) -> None:
+    """Check a policy file against the domains; each error names its line. Exit 1 if any."""
+    from mdm.policy.rules import Policy, PolicyError
+
+    try:
+        policy = Policy(file.read_text(encoding="utf-8"))
+    except PolicyError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{file}: {len(policy.rules)} rules, no errors")
+
+
+@policy_app.command("show")
+def policy_show() -> None:
+    """Print the policy in force (its text, as adopted)."""
+    from mdm.policy.store import load
+
+    async def run() -> str:
+        async with Database.opened(_settings().database_url) as db:
+            async with db.sessionmaker(write=False)() as session:
+                policy = await load(session)
+                return f"# version {policy.version}\n{policy.text}"
+
+    typer.echo(asyncio.run(run()))
 
 
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)

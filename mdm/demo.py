@@ -22,6 +22,7 @@ from mdm.db.engine import Database
 from mdm.db.tables import GOLDEN
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.errors import MdmError
+from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest
 from mdm.records.workspace import Actor
 
@@ -417,6 +418,7 @@ _MAX_TENURE_YEARS = (22, 16, 12, 10, 7, 4, 2)
 _MANAGER_GRADES: tuple[tuple[int, ...], ...] = ((), (0,), (1,), (2,), (3,), (3, 4), (4, 3))  # partners: the lead
 _LEAD_TITLE = "Managing Partner"
 _DAY_RATES_EUR = (2900, 2500, 2100, 1750, 1400, 1100, 850)  # per grade, 2025 standard card
+_DAY_COST = (1300, 1100, 900, 760, 620, 500, 400)  # fully loaded cost per day and grade, in the entity currency
 _CURRENCY_FACTORS = {"EUR": 1.0, "USD": 1.1, "GBP": 0.86, "CHF": 0.97, "SEK": 11.4, "AUD": 1.65, "CAD": 1.5}
 _RATE_PERIODS = ((date(2025, 1, 1), None, 1.0), (date(2024, 1, 1), date(2024, 12, 31), 0.96),
                  (date(2023, 1, 1), date(2023, 12, 31), 0.92))  # fmt: skip
@@ -945,10 +947,10 @@ class _Builder:
         )
 
     def _channels(self, company: _Company) -> None:
-        """Which systems know the company: CRM for prospects, ERP once it is billed, mostly both."""
+        """Which systems know the company: CRM always, ERP once it is billed (with the fields it owns)."""
         country = _COUNTRIES[company.country]
         roll = self.rng.random()
-        in_crm = company.status == "prospect" or company.parent is not None or roll < 0.95
+        in_crm = True  # the default policy lets only the CRM create customers; the ERP links by tax id
         in_erp = company.status != "prospect" and roll > 0.06
         if in_erp:
             company.tax_id = self.unique_fill(country.tax_id)
@@ -968,7 +970,6 @@ class _Builder:
             company.crm = SourceRecord("customer", "salesforce", self.salesforce_id("001"), payload)
         if in_erp:
             payload = {
-                "name": company.legal_name,
                 "legal_name": company.legal_name,
                 "tax_id": company.tax_id,
                 "country": company.country,
@@ -1177,17 +1178,13 @@ class _Builder:
             psa.append(SourceRecord("project", "certinia", self.salesforce_id("a0V"), delivery))
             if proposed:
                 continue  # not sold yet: only the PSA knows it
-            finance: dict[str, Any] = {
+            finance: dict[str, Any] = {  # the ERP's job: the code links it, the rest is its own
                 "code": code,
-                "name": delivery["name"],
                 "customer_id": customer,
                 "legal_entity_id": entity.ref,
                 "cost_center_id": self.rng.choice(entity.delivery_centers or [entity.cost_centers[0][1].ref]),
                 "currency": entity.currency,
                 "contract_value": _money(self._contract_value(entity.currency, days, model)),
-                "start_date": delivery["start_date"],
-                "end_date": delivery["end_date"],
-                "status": status,
             }
             card = self._rate_card(entity_index, customer, start, model)
             if card is not None:
@@ -1195,6 +1192,19 @@ class _Builder:
             erp.append(SourceRecord("project", "netsuite", self.netsuite_id("job"), finance))
         self.add_step("project", "certinia", "projects", psa)
         self.add_step("project", "netsuite", "jobs", erp)
+
+    def cost_rates(self) -> None:
+        """The ERP's cost rate per worker (a day rate in the entity's currency), linked by
+        worker number: the one employee field the default policy gives the ERP."""
+        records = []
+        rehired = {original for original, _ in self.employee_duplicates}  # golden has the second number
+        for person in self.people:
+            if person.ref in rehired:
+                continue
+            rate = round(_DAY_COST[person.grade] * self.rng.uniform(0.9, 1.1))
+            payload = {"employee_number": person.number, "cost_rate": _money(rate)}
+            records.append(SourceRecord("employee", "netsuite", self.netsuite_id("employee"), payload))
+        self.add_step("employee", "netsuite", "cost rates", records)
 
     def _project_status(self, start: date, end: date) -> str:
         if start > AS_OF:
@@ -1239,6 +1249,7 @@ class _Builder:
         self.customers()
         self.rate_cards()
         self.projects()
+        self.cost_rates()
         duplicates = tuple((c.ref, c.duplicate.ref) for c in self.companies if c.duplicate is not None)
         expected = {
             "legal_entity": len(self.entities),
@@ -1337,7 +1348,8 @@ async def load_demo(db: Database, *, seed: int = 7, scale: float = 1.0, progress
     get them back in the owners pass (two versions each).
     """
     estate = generate(seed, scale)
-    actor = Actor(principal="system:demo", correlation_id="demo-load")
+    async with db.sessionmaker(write=False)() as session:
+        policy = await load_policy(session)
     golden: dict[SourceRef, str] = {}
     columns = (TextColumn("{task.description:<48}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress) as bar:
@@ -1346,6 +1358,7 @@ async def load_demo(db: Database, *, seed: int = 7, scale: float = 1.0, progress
             task = tasks[step.domain]
             bar.start_task(task)
             bar.update(task, description=f"{step.domain} ({step.system}: {step.label})")
+            actor = Actor(principal=f"system:{step.system}", correlation_id="demo-load", policy=policy)
             await _ingest_step(db, step, golden, actor, partial(bar.advance, task))
             bar.update(task, description=step.domain)
     _check_links(estate, golden)

@@ -7,11 +7,18 @@ class MdmError(Exception):
     status = 500
     title = "Internal error"
 
-    def __init__(self, detail: str, errors: Iterable[tuple[str, str]] = (), headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        detail: str,
+        errors: Iterable[tuple[str, str]] = (),
+        headers: dict[str, str] | None = None,
+        owners: dict[str, list[str]] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
         self.headers = headers or {}
+        self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
 
 
 class Invalid(MdmError):

@@ -8,10 +8,10 @@ import httpx
 
 SOURCE_PATH = re.compile(r"^/v1/[a-z-]+/sources/([^/]+)/")
 PRINCIPALS = {
-    "system:salesforce": [],
-    "system:certinia": [],
-    "system:netsuite": [],
-    "system:workday": [],
+    "system:salesforce": ["reader"],
+    "system:certinia": ["reader"],
+    "system:netsuite": ["reader"],
+    "system:workday": ["reader"],
     "user:steward": ["steward"],
     "user:admin": ["admin", "steward", "finance"],
     "user:reader": ["reader"],

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -104,15 +105,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
-    """The real server (`mdm serve`, granian) on the test database, for concurrent requests."""
+@contextmanager
+def serving(database_url: str, *options: str) -> Iterator[str]:
+    """A real `mdm serve` (granian) on the test database until the block ends; its base URL."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20"}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mdm", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "mdm", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -133,6 +134,13 @@ def live_server(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, api_keys: dict[str, str]) -> Iterator[str]:
+    """The real server for concurrent requests, one worker."""
+    with serving(database_url) as base:
+        yield base
 
 
 logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,6 +1,7 @@
 """One descriptor-driven factory: a valid record of any domain from its descriptor, with
 values unique per call (so keys never collide between tests) and the records it must
-reference created through the API first."""
+reference created through the API first. A source system's payload holds only the fields
+the default edit-right policy lets that system write."""
 
 from typing import Any
 
@@ -8,10 +9,23 @@ from litestar.testing import TestClient
 from ulid import ULID
 
 from mdm.domains import BY_NAME, Domain, Field
+from mdm.policy.rules import default_policy
+
+POLICY = default_policy()
 
 
 def unique(prefix: str = "") -> str:
     return f"{prefix}{ULID()}"
+
+
+def writes(system: str, domain: str, field: str) -> bool:
+    """Whether the default policy lets `system` write `field` of `domain`."""
+    return POLICY.allows((f"system:{system}",), domain, field, "write")
+
+
+def creator(domain: str) -> str:
+    """The source system the default policy lets make new golden records of `domain`."""
+    return next(s.removeprefix("system:") for s in POLICY.grantees(domain, "*", "create") if s.startswith("system:"))
 
 
 def _value(f: Field, tag: str) -> Any:
@@ -38,15 +52,18 @@ class Factory:
     def __init__(self, client: TestClient):  # type: ignore[type-arg]
         self.client = client
 
-    def payload(self, domain: str, **overrides: Any) -> dict[str, Any]:
+    def payload(self, domain: str, system: str | None = None, **overrides: Any) -> dict[str, Any]:
         """A valid create payload of `domain`: every field but enums, optional references and
-        range ends, which are left to their defaults unless given."""
+        range ends, which are left to their defaults unless given. With a `system`, only the
+        fields that system may write (overrides are sent as given, allowed or not)."""
         d: Domain = BY_NAME[domain]
         tag = unique()
         range_ends = {end for _, end in d.date_ranges}
         body: dict[str, Any] = {}
         for f in d.fields:
             if f.name in overrides or f.kind == "enum" or f.name in range_ends:
+                continue
+            if system is not None and not writes(system, domain, f.name):
                 continue
             if f.kind == "ref":
                 if f.required and f.ref:
@@ -64,6 +81,7 @@ class Factory:
 
     def upsert(self, domain: str, system: str, source_id: str, **fields: Any) -> dict[str, Any]:
         d = BY_NAME[domain]
-        r = self.client.put(f"/v1/{d.path}/sources/{system}/{source_id}", json=self.payload(domain, **fields))
+        body = self.payload(domain, system, **fields)
+        r = self.client.put(f"/v1/{d.path}/sources/{system}/{source_id}", json=body)
         assert r.status_code == 200, r.text
         return dict(r.json())

@@ -24,6 +24,19 @@ from contracts.v1.cost_center import CostCenter, CostCenterCreate, CostCenterPat
 from contracts.v1.customer import Customer, CustomerCreate, CustomerPatch, CustomerSource
 from contracts.v1.employee import Employee, EmployeeCreate, EmployeePatch, EmployeeSource
 from contracts.v1.legal_entity import LegalEntity, LegalEntityCreate, LegalEntityPatch, LegalEntitySource
+from contracts.v1.policy import (
+    DecidingRule,
+    DeniedWrite,
+    DryRunReport,
+    DryRunRequest,
+    Explanation,
+    FieldCount,
+    Policy,
+    PolicyChange,
+    PolicyRule,
+    PolicyVersion,
+    ValueChange,
+)
 from contracts.v1.project import Project, ProjectCreate, ProjectPatch, ProjectSource
 from contracts.v1.rate_card import RateCard, RateCardCreate, RateCardPatch, RateCardSource
 
@@ -43,11 +56,17 @@ __all__ = [
     "CustomerCreate",
     "CustomerPatch",
     "CustomerSource",
+    "DecidingRule",
+    "DeniedWrite",
     "DetachResult",
+    "DryRunReport",
+    "DryRunRequest",
     "Employee",
     "EmployeeCreate",
     "EmployeePatch",
     "EmployeeSource",
+    "Explanation",
+    "FieldCount",
     "FieldError",
     "HistoryEntry",
     "LegalEntity",
@@ -56,6 +75,10 @@ __all__ = [
     "LegalEntitySource",
     "LineageEntry",
     "Page",
+    "Policy",
+    "PolicyChange",
+    "PolicyRule",
+    "PolicyVersion",
     "Problem",
     "Project",
     "ProjectCreate",
@@ -70,4 +93,5 @@ __all__ = [
     "SourceSystem",
     "Translation",
     "UpsertResult",
+    "ValueChange",
 ]

@@ -38,9 +38,10 @@ class RateLine(Struct, kw_only=True, forbid_unknown_fields=True):
     rate: Money
 
 
-class FieldError(Struct, kw_only=True):
+class FieldError(Struct, kw_only=True, omit_defaults=True):
     field: str
     message: str
+    owners: list[str] | None = None  # on a 403: the systems the policy lets write this field, first wins
 
 
 class Problem(Struct, kw_only=True, omit_defaults=True):
@@ -143,6 +144,7 @@ class AuditEntry(Struct, kw_only=True):
     correlation_id: str | None
     outcome: str
     detail: str | None
+    roles: list[str] | None = None
 
 
 class AuditPage(Struct, kw_only=True):

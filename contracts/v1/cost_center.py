@@ -39,14 +39,14 @@ class CostCenterPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class CostCenter(Struct, kw_only=True):
     id: Id
     version: int
-    status: CostCenterStatus
+    status: CostCenterStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    code: str | None = None
-    name: str | None = None
-    legal_entity_id: str | None = None
-    parent_id: str | None = None
-    owner_id: str | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    code: str | None | UnsetType = UNSET
+    name: str | None | UnsetType = UNSET
+    legal_entity_id: str | None | UnsetType = UNSET
+    parent_id: str | None | UnsetType = UNSET
+    owner_id: str | None | UnsetType = UNSET
+    valid_from: date | None | UnsetType = UNSET
+    valid_to: date | None | UnsetType = UNSET
     overrides: list[str] = []

@@ -43,16 +43,16 @@ class CustomerPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class Customer(Struct, kw_only=True):
     id: Id
     version: int
-    status: CustomerStatus
+    status: CustomerStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    name: str | None = None
-    legal_name: str | None = None
-    website: str | None = None
-    tax_id: str | None = None
-    country: str | None = None
-    billing_address: Address | None = None
-    industry: str | None = None
-    currency: str | None = None
-    parent_id: str | None = None
+    name: str | None | UnsetType = UNSET
+    legal_name: str | None | UnsetType = UNSET
+    website: str | None | UnsetType = UNSET
+    tax_id: str | None | UnsetType = UNSET
+    country: str | None | UnsetType = UNSET
+    billing_address: Address | None | UnsetType = UNSET
+    industry: str | None | UnsetType = UNSET
+    currency: str | None | UnsetType = UNSET
+    parent_id: str | None | UnsetType = UNSET
     overrides: list[str] = []

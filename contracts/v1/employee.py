@@ -1,4 +1,5 @@
-"""Employee: a consultant or staff member (HCM's worker); `cost_rate` is sensitive."""
+"""Employee: a consultant or staff member (HCM's worker). Read contracts leave out every field
+the caller may not read; by default `cost_rate` is readable by finance and stewards only."""
 
 from datetime import date, datetime
 from typing import Literal
@@ -52,20 +53,20 @@ class EmployeePatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class Employee(Struct, kw_only=True):
     id: Id
     version: int
-    status: EmployeeStatus
+    status: EmployeeStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    employee_number: str | None = None
-    given_name: str | None = None
-    family_name: str | None = None
-    email: str | None = None
-    legal_entity_id: str | None = None
-    cost_center_id: str | None = None
-    manager_id: str | None = None
-    job_title: str | None = None
-    employment_type: EmploymentType | None = None
-    country: str | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-    cost_rate: Money | None = None
+    employee_number: str | None | UnsetType = UNSET
+    given_name: str | None | UnsetType = UNSET
+    family_name: str | None | UnsetType = UNSET
+    email: str | None | UnsetType = UNSET
+    legal_entity_id: str | None | UnsetType = UNSET
+    cost_center_id: str | None | UnsetType = UNSET
+    manager_id: str | None | UnsetType = UNSET
+    job_title: str | None | UnsetType = UNSET
+    employment_type: EmploymentType | None | UnsetType = UNSET
+    country: str | None | UnsetType = UNSET
+    start_date: date | None | UnsetType = UNSET
+    end_date: date | None | UnsetType = UNSET
+    cost_rate: Money | None | UnsetType = UNSET
     overrides: list[str] = []

@@ -37,13 +37,13 @@ class LegalEntityPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class LegalEntity(Struct, kw_only=True):
     id: Id
     version: int
-    status: LegalEntityStatus
+    status: LegalEntityStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    name: str | None = None
-    registration_number: str | None = None
-    tax_id: str | None = None
-    country: str | None = None
-    functional_currency: str | None = None
-    parent_id: str | None = None
+    name: str | None | UnsetType = UNSET
+    registration_number: str | None | UnsetType = UNSET
+    tax_id: str | None | UnsetType = UNSET
+    country: str | None | UnsetType = UNSET
+    functional_currency: str | None | UnsetType = UNSET
+    parent_id: str | None | UnsetType = UNSET
     overrides: list[str] = []

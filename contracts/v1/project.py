@@ -50,19 +50,19 @@ class ProjectPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class Project(Struct, kw_only=True):
     id: Id
     version: int
-    status: ProjectStatus
+    status: ProjectStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    code: str | None = None
-    name: str | None = None
-    customer_id: str | None = None
-    legal_entity_id: str | None = None
-    cost_center_id: str | None = None
-    rate_card_id: str | None = None
-    manager_id: str | None = None
-    billing_model: BillingModel | None = None
-    currency: str | None = None
-    contract_value: Money | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    code: str | None | UnsetType = UNSET
+    name: str | None | UnsetType = UNSET
+    customer_id: str | None | UnsetType = UNSET
+    legal_entity_id: str | None | UnsetType = UNSET
+    cost_center_id: str | None | UnsetType = UNSET
+    rate_card_id: str | None | UnsetType = UNSET
+    manager_id: str | None | UnsetType = UNSET
+    billing_model: BillingModel | None | UnsetType = UNSET
+    currency: str | None | UnsetType = UNSET
+    contract_value: Money | None | UnsetType = UNSET
+    start_date: date | None | UnsetType = UNSET
+    end_date: date | None | UnsetType = UNSET
     overrides: list[str] = []

@@ -40,14 +40,14 @@ class RateCardPatch(Struct, kw_only=True, forbid_unknown_fields=True):
 class RateCard(Struct, kw_only=True):
     id: Id
     version: int
-    status: RateCardStatus
+    status: RateCardStatus | UnsetType = UNSET
     created_at: datetime
     updated_at: datetime
-    name: str | None = None
-    currency: str | None = None
-    customer_id: str | None = None
-    legal_entity_id: str | None = None
-    effective_from: date | None = None
-    effective_to: date | None = None
-    lines: list[RateLine] | None = None
+    name: str | None | UnsetType = UNSET
+    currency: str | None | UnsetType = UNSET
+    customer_id: str | None | UnsetType = UNSET
+    legal_entity_id: str | None | UnsetType = UNSET
+    effective_from: date | None | UnsetType = UNSET
+    effective_to: date | None | UnsetType = UNSET
+    lines: list[RateLine] | None | UnsetType = UNSET
     overrides: list[str] = []

@@ -3,6 +3,7 @@
 from collections.abc import AsyncGenerator
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.engine import Database
@@ -23,9 +24,13 @@ async def provide_session(request: Request) -> AsyncGenerator[AsyncSession, None
         await session.close()
 
 
-def provide_actor(request: Request) -> Actor:
-    """Who is calling, as the authentication middleware found it."""
+async def provide_actor(request: Request, db_session: NamedDependency[AsyncSession]) -> Actor:
+    """Who is calling, as the authentication middleware found it, under the policy in
+    force when this request's transaction began (checked inside it)."""
+    state = request.scope["state"]
     return Actor(
-        principal=request.scope["state"].get("principal", "anonymous"),
-        correlation_id=request.scope["state"].get("correlation_id"),
+        principal=state["principal"],
+        correlation_id=state.get("correlation_id"),
+        policy=await request.app.state.policies.for_write(db_session),
+        roles=state["roles"],
     )

@@ -35,13 +35,14 @@ def problem(
     errors: list[tuple[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     title: str | None = None,
+    owners: dict[str, list[str]] | None = None,
 ) -> Response[bytes]:
     body = Problem(
         type=f"https://mdm.dev/problems/{status}",
         title=title or _TITLES.get(status, "Error"),
         status=status,
         detail=detail,
-        errors=[FieldError(field=f, message=m) for f, m in errors] if errors else None,
+        errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
     )
     return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM, headers=headers)
 
@@ -50,7 +51,7 @@ def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
     if isinstance(exc, Moved):
         body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
         return Response(body, status_code=301, media_type="application/json", headers=exc.headers)
-    return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title)
+    return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title, exc.owners)
 
 
 _NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")

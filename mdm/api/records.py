@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import v1
 from contracts.v1.common import NO_NUL
 from mdm.api.deps import provide_actor, provide_session
+from mdm.api.visibility import readable, shown
 from mdm.domains import Domain
 from mdm.errors import NotFound
 from mdm.records import service
@@ -43,6 +44,7 @@ IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
 Search = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in searchable fields")]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Actor]
+Readable = NamedDependency[frozenset[str]]
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
@@ -52,8 +54,13 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-def _one(domain: Domain, view: dict[str, Any]) -> Any:
-    return msgspec.convert(view, domain.read)
+def _one(domain: Domain, view: dict[str, Any], fields: frozenset[str]) -> Any:
+    return msgspec.convert(shown(domain, view, fields), domain.read)
+
+
+def _written(domain: Domain, view: dict[str, Any], actor: Actor) -> Any:
+    """A write's answer shows what the writer may read (under the policy it wrote with)."""
+    return _one(domain, view, actor.policy.readable(actor.subjects, domain.name))
 
 
 def records_router(domain: Domain) -> Router:
@@ -72,11 +79,17 @@ def records_router(domain: Domain) -> Router:
         kw_only=True,
     )
     status_type = Literal.__getitem__(domain.statuses)
+
+    async def provide_readable(request: Request) -> frozenset[str]:
+        """The fields this caller may read here (403 if none)."""
+        return await readable(request, domain)
+
     label, plural = domain.label, domain.plural_label
 
-    @get("/", operation_id=f"list{plural}", summary=f"List {domain.name} golden records", responses=problems(422))
+    @get("/", operation_id=f"list{plural}", summary=f"List {domain.name} golden records", responses=problems(403, 422))
     async def list_records(
         db_session: Session,
+        fields: Readable,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
         q: Annotated[
@@ -86,23 +99,30 @@ def records_router(domain: Domain) -> Router:
         updated_since: FromQuery[datetime | None] = None,
     ) -> page_type:
         items, next_cursor = await service.list_page(
-            db_session, domain, limit=limit, cursor=cursor, q=q, status=status, updated_since=updated_since
+            db_session,
+            domain,
+            limit=limit,
+            cursor=cursor,
+            q=q,
+            status=status,
+            updated_since=updated_since,
+            readable=fields,
         )
-        return page_type(items=[_one(domain, v) for v in items], next_cursor=next_cursor)
+        return page_type(items=[_one(domain, v, fields) for v in items], next_cursor=next_cursor)
 
     @post(
         "/",
         operation_id=f"create{label}",
         summary=f"Create a {domain.name} authored in the hub",
         status_code=201,
-        responses=problems(409, 422),
+        responses=problems(403, 409, 422),
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
         view = await service.create(
             db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data), source=False), actor
         )
         return Response(
-            _one(domain, view),
+            _written(domain, view, actor),
             status_code=201,
             headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": service.etag(view["version"])},
         )
@@ -111,19 +131,22 @@ def records_router(domain: Domain) -> Router:
         "/{record_id:str}",
         operation_id=f"get{label}",
         summary=f"One {domain.name} (optionally as of a past instant)",
-        responses={301: ResponseSpec(None, description="merged away: Location names the survivor"), **problems(404)},
+        responses={
+            301: ResponseSpec(None, description="merged away: Location names the survivor"),
+            **problems(403, 404),
+        },
     )
     async def get_record(
-        db_session: Session, record_id: RecordId, as_of: FromQuery[datetime | None] = None
+        db_session: Session, fields: Readable, record_id: RecordId, as_of: FromQuery[datetime | None] = None
     ) -> Response[read_type]:
         view = await service.get(db_session, domain, record_id, as_of)
-        return Response(_one(domain, view), headers={"ETag": service.etag(view["version"])})
+        return Response(_one(domain, view, fields), headers={"ETag": service.etag(view["version"])})
 
     @patch(
         "/{record_id:str}",
         operation_id=f"patch{label}",
         summary=f"Steward edit of a {domain.name}: set fields become overrides",
-        responses=problems(404, 409, 412, 422, 428),
+        responses=problems(403, 404, 409, 412, 422, 428),
     )
     async def patch_record(
         data: JSONBody[patch_type],
@@ -135,43 +158,47 @@ def records_router(domain: Domain) -> Router:
         changes = msgspec.to_builtins(data)
         cleared = changes.pop("overrides_cleared", [])
         view = await service.patch(db_session, domain, record_id, changes, cleared, if_match, actor)
-        return Response(_one(domain, view), headers={"ETag": service.etag(view["version"])})
+        return Response(_written(domain, view, actor), headers={"ETag": service.etag(view["version"])})
 
     @get(
         "/{record_id:str}/history",
         operation_id=f"get{label}History",
         summary="Every version, newest first",
-        responses=problems(404),
+        responses=problems(403, 404),
     )
-    async def get_history(db_session: Session, record_id: RecordId) -> list[v1.HistoryEntry]:
-        return msgspec.convert(await service.history(db_session, domain, record_id), list[v1.HistoryEntry])
+    async def get_history(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.HistoryEntry]:
+        entries = await service.history(db_session, domain, record_id)
+        for entry in entries:
+            entry["data"] = shown(domain, entry["data"], fields)
+        return msgspec.convert(entries, list[v1.HistoryEntry])
 
     @get(
         "/{record_id:str}/lineage",
         operation_id=f"get{label}Lineage",
         summary="Per field: value, the source it came from, when, and the rule that chose it",
-        responses={301: ResponseSpec(None, description="merged away"), **problems(404)},
+        responses={301: ResponseSpec(None, description="merged away"), **problems(403, 404)},
     )
-    async def get_lineage(db_session: Session, record_id: RecordId) -> list[v1.LineageEntry]:
-        return msgspec.convert(await service.lineage(db_session, domain, record_id), list[v1.LineageEntry])
+    async def get_lineage(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.LineageEntry]:
+        entries = [e for e in await service.lineage(db_session, domain, record_id) if e["field"] in fields]
+        return msgspec.convert(entries, list[v1.LineageEntry])
 
     @get(
         "/{record_id:str}/crosswalks",
         operation_id=f"get{label}Crosswalks",
         summary="Source system ids of this record",
-        responses=problems(404),
+        responses=problems(403, 404),
     )
-    async def get_crosswalks(db_session: Session, record_id: RecordId) -> list[v1.Crosswalk]:
+    async def get_crosswalks(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.Crosswalk]:
         return msgspec.convert(await service.crosswalks(db_session, domain, record_id), list[v1.Crosswalk])
 
     @get(
         "/{record_id:str}/translate",
         operation_id=f"translate{label}",
         summary="This record's ids in another system",
-        responses=problems(404),
+        responses=problems(403, 404),
     )
     async def translate(
-        db_session: Session, record_id: RecordId, to: Annotated[str, QueryParameter(**_SYSTEM)]
+        db_session: Session, fields: Readable, record_id: RecordId, to: Annotated[str, QueryParameter(**_SYSTEM)]
     ) -> v1.Translation:
         return msgspec.convert(await service.translate(db_session, domain, record_id, to), v1.Translation)
 
@@ -179,7 +206,7 @@ def records_router(domain: Domain) -> Router:
         "/sources/{system:str}/{source_id:str}",
         operation_id=f"upsert{label}Source",
         summary=f"A source system upserts its {domain.name}: match, link or create, then survivorship",
-        responses=problems(409, 422),
+        responses=problems(403, 409, 422),
     )
     async def upsert_source(
         data: JSONBody[source_type],
@@ -199,7 +226,7 @@ def records_router(domain: Domain) -> Router:
         operation_id=f"detach{label}Source",
         status_code=200,
         summary="The source dropped its record: the crosswalk ends, the golden record stays",
-        responses=problems(404),
+        responses=problems(403, 404),
     )
     async def detach_source(db_session: Session, actor: Caller, system: System, source_id: SourceId) -> v1.DetachResult:
         return msgspec.convert(await service.detach(db_session, domain, system, source_id, actor), v1.DetachResult)
@@ -208,9 +235,10 @@ def records_router(domain: Domain) -> Router:
         "/resolve",
         operation_id=f"resolve{label}",
         summary="Canonical id and record for a source id",
-        responses=problems(404),
+        responses=problems(403, 404),
     )
     async def resolve(request: Request, system: SystemQuery, source_id: SourceIdQuery) -> resolved_type:
+        fields = await readable(request, domain)
         found = await request.app.state.fast.resolve(domain, system, source_id)
         if found is None:
             raise NotFound(f"no active {domain.name} for {system}/{source_id}")
@@ -220,7 +248,7 @@ def records_router(domain: Domain) -> Router:
             system=system,
             source_id=source_id,
             merged_path=passed,
-            record=read_type(**record),  # already in the contract's shape: no second validation
+            record=read_type(**shown(domain, record, fields)),  # already in the contract's shape
         )
 
     return Router(
@@ -238,6 +266,10 @@ def records_router(domain: Domain) -> Router:
             detach_source,
             resolve,
         ],
-        dependencies={"db_session": Provide(provide_session), "actor": Provide(provide_actor, sync_to_thread=False)},
+        dependencies={
+            "db_session": Provide(provide_session),
+            "actor": Provide(provide_actor),
+            "fields": Provide(provide_readable),
+        },
         tags=[domain.plural_label],
     )

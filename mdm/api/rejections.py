@@ -19,6 +19,12 @@ async def audit_rejected_write(exc: Exception, scope: Any) -> None:
     """After-exception hook: a refused write (4xx from the service) leaves an audit row."""
     if scope.get("type") != "http" or scope.get("method") not in WRITE_METHODS or not isinstance(exc, MdmError):
         return
+    await audit_refusal(scope, exc.status, exc.detail, [field for field, _ in exc.errors])
+
+
+async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str]) -> None:
+    """One audit row, in its own transaction, for a write that was refused: `denied` when
+    the caller lacked the right (403), else `rejected`."""
     parts = scope["path"].strip("/").split("/")
     domain = _BY_PATH.get(parts[1]) if len(parts) > 1 and parts[0] == "v1" else None
     params = scope.get("path_params", {})
@@ -29,13 +35,14 @@ async def audit_rejected_write(exc: Exception, scope: Any) -> None:
     row = {
         "at": datetime.now(UTC),
         "principal": state.get("principal", "anonymous"),
-        "action": _ACTIONS.get(scope["method"], scope["method"].lower()),
+        "roles": sorted(state.get("roles", ())),
+        "action": "policy_change" if parts[:2] == ["v1", "policy"] else _ACTIONS.get(scope["method"], "write"),
         "domain": domain,
         "record_id": record[:40] if record else None,
-        "fields": [field for field, _ in exc.errors],
+        "fields": fields,
         "correlation_id": state.get("correlation_id"),
-        "outcome": "rejected",
-        "detail": f"{exc.status} {exc.detail}"[:2000],
+        "outcome": "denied" if status == 403 else "rejected",
+        "detail": f"{status} {detail}"[:2000],
     }
     try:
         async with scope["app"].state.db.transaction() as session:

@@ -5,6 +5,7 @@ from litestar.params import JSONBody
 
 from contracts import v1
 from mdm.api.records import problems
+from mdm.api.visibility import caller_subjects, readable_by
 from mdm.domains import BY_NAME
 from mdm.errors import Invalid, TooLarge
 
@@ -17,7 +18,7 @@ MAX_KEYS = 1000
     status_code=200,
     tags=["Resolve"],
     summary="Canonical ids for up to 1,000 {domain, system, source_id} keys; unknown ones are not_found",
-    responses=problems(413, 422),
+    responses=problems(403, 413, 422),
 )
 async def bulk_resolve(request: Request, data: JSONBody[v1.BulkResolveRequest]) -> v1.BulkResolveResponse:
     keys = data.keys
@@ -26,6 +27,9 @@ async def bulk_resolve(request: Request, data: JSONBody[v1.BulkResolveRequest]) 
     unknown = sorted({k.domain for k in keys} - set(BY_NAME))
     if unknown:
         raise Invalid("unknown domain", [("keys.domain", f"'{d}' is not a domain") for d in unknown])
+    policy = await request.app.state.policies.for_read()
+    for name in sorted({k.domain for k in keys}):
+        readable_by(policy, caller_subjects(request), BY_NAME[name])  # 403 for a domain it may not read
     found = await request.app.state.fast.bulk_resolve([(k.domain, k.system, k.source_id) for k in keys])
     items = []
     for k, (gid, passed) in zip(keys, found, strict=True):

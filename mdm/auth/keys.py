@@ -10,22 +10,27 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from ulid import ULID
 
 from mdm.db import api_keys as store
 from mdm.db.engine import Database
+from mdm.policy.rules import ROLES, subjects_of
 
-ROLES = ("steward", "admin", "reader", "finance")
 PRINCIPAL = re.compile(r"^(system|user):[a-z0-9][a-z0-9._-]{0,60}$")
 CACHE_SECONDS = 5.0  # a revoked key stops working on every worker within this
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Caller:
     principal: str
     roles: frozenset[str]
     key_id: str
+
+    @cached_property
+    def subjects(self) -> tuple[str, ...]:
+        return subjects_of(self.principal, self.roles)
 
     @property
     def system(self) -> str | None:

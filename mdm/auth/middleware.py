@@ -1,9 +1,10 @@
-"""Authentication on every request but /health/*, and the interim write rules.
+"""Authentication on every request but /health/*, and the one write rule that is about
+paths rather than fields.
 
 `Authorization: Bearer <key>` names the caller; an unknown, malformed or revoked key is a
-401. Until the casbin edit-right policy lands, writes follow three fixed rules: a system
-writes only under its own /sources/{system}/ path, people with the steward or admin
-role make every other write, and readers only read.
+401. A system writes only under its own /sources/{system}/ path (a 403 here, audited).
+Everything else a caller may do is the edit-right policy's to decide, field by field,
+in the service (writes) and in mdm.api.visibility (reads).
 """
 
 from typing import Any
@@ -12,10 +13,11 @@ import msgspec
 from litestar.types import ASGIApp
 
 from contracts.v1 import Problem
+from mdm.api.middleware import WRITE_METHODS
+from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
 OPEN_PREFIXES = ("/health/",)
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = ("/v1/resolve",)  # POST for its body's size, not to change anything
 
 
@@ -24,8 +26,9 @@ def _problem(status: int, title: str, detail: str) -> bytes:
                                        detail=detail))  # fmt: skip
 
 
-def may_write(caller: Caller, method: str, path: str) -> str | None:
-    """Why this caller may not make this write, or None."""
+def path_refusal(caller: Caller, method: str, path: str) -> str | None:
+    """Why this caller may not write under this path, or None: source records are written
+    only by their own system, and systems write nothing else."""
     if method not in WRITE_METHODS or path in READ_ONLY_POSTS:
         return None
     parts = path.strip("/").split("/")
@@ -33,9 +36,9 @@ def may_write(caller: Caller, method: str, path: str) -> str | None:
         if caller.system == parts[3]:
             return None
         return f"{caller.principal} may only write source records under /sources/{caller.system or '<its system>'}/"
-    if caller.roles & {"steward", "admin"}:
-        return None
-    return f"{caller.principal} may not make this change: it needs the steward or admin role"
+    if caller.system is not None:
+        return f"{caller.principal} is an integration: it writes only its own source records"
+    return None
 
 
 def auth_middleware(app: ASGIApp) -> ASGIApp:
@@ -54,12 +57,13 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
             detail = "send Authorization: Bearer <api key>; this key is missing, unknown or revoked"
             await _send(send, 401, _problem(401, "Unauthorized", detail), [(b"www-authenticate", b"Bearer")])
             return
-        refusal = may_write(caller, scope["method"], scope["path"])
+        state = scope.setdefault("state", {})
+        state["principal"], state["roles"], state["subjects"] = caller.principal, caller.roles, caller.subjects
+        refusal = path_refusal(caller, scope["method"], scope["path"])
         if refusal:
+            await audit_refusal(scope, 403, refusal, [])
             await _send(send, 403, _problem(403, "Forbidden", refusal), [])
             return
-        state = scope.setdefault("state", {})
-        state["principal"], state["roles"] = caller.principal, caller.roles
         await app(scope, receive, send)
 
     return middleware

@@ -116,6 +116,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime(), nullable=False, index=True),
     Column("principal", String(100), nullable=False),
+    Column("roles", JSONType),  # the caller's roles then: policy dry-runs replay writes with them
     Column("action", String(32), nullable=False),
     Column("domain", String(32)),
     Column("record_id", String(ID), index=True),
@@ -123,6 +124,17 @@ audit_log = Table(
     Column("correlation_id", String(100)),
     Column("outcome", String(32), nullable=False),
     Column("detail", Text),
+)
+
+policy_version = Table(
+    "policy_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),  # 1, 2, ...: the newest is in force
+    Column("text", Text, nullable=False),  # casbin CSV, as the admin sent it
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("comment", String(500)),
+    Column("correlation_id", String(100)),
 )
 
 

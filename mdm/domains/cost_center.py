@@ -3,8 +3,6 @@
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
 
-_ERP = ("netsuite",)
-
 COST_CENTER = Domain(
     name="cost_center",
     prefix="cc",
@@ -16,14 +14,14 @@ COST_CENTER = Domain(
     source=v1.CostCenterSource,
     patch=v1.CostCenterPatch,
     fields=(
-        text("code", required=True, owners=_ERP, searchable=True),
-        text("name", required=True, owners=_ERP, searchable=True),
-        ref("legal_entity_id", "legal_entity", required=True, owners=_ERP),
-        ref("parent_id", "cost_center", owners=_ERP),
-        ref("owner_id", "employee", owners=_ERP),
-        Field("valid_from", "date", owners=_ERP),
-        Field("valid_to", "date", owners=_ERP),
-        enum("status", ("active", "inactive"), owners=_ERP),
+        text("code", required=True, searchable=True),
+        text("name", required=True, searchable=True),
+        ref("legal_entity_id", "legal_entity", required=True),
+        ref("parent_id", "cost_center"),
+        ref("owner_id", "employee"),
+        Field("valid_from", "date"),
+        Field("valid_to", "date"),
+        enum("status", ("active", "inactive")),
     ),
     keys=(Key(("code", "legal_entity_id"), unique=True),),
     date_ranges=(("valid_from", "valid_to"),),

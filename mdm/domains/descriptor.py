@@ -1,8 +1,9 @@
 """The descriptor type: a domain described once, as data, for the generic machinery.
 
-Tables, routes, validation, ingestion keys and survivorship owners are all read from
-these frozen objects; a rule only some domains need is declared as data (keys,
-date ranges, exclusive ranges), never as `if domain == ...` in the machinery.
+Tables, routes, validation and ingestion keys are all read from these frozen objects;
+who may write or read which field is the edit-right policy's (mdm/policy). A rule only
+some domains need is declared as data (keys, date ranges, exclusive ranges), never as
+`if domain == ...` in the machinery.
 """
 
 from __future__ import annotations
@@ -22,11 +23,9 @@ class Field:
     name: str
     kind: FieldKind = "text"
     required: bool = False
-    owners: tuple[str, ...] = ()  # systems in priority order (survivorship)
     ref: str | None = None  # referenced domain for kind == "ref"
     choices: tuple[str, ...] = ()  # for kind == "enum"
     searchable: bool = False  # matched by the list filter `q`
-    sensitive: bool = False  # readable by finance/steward only (enforced by the policy issue)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,6 @@
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
 
-_HCM = ("workday",)
-
 EMPLOYEE = Domain(
     name="employee",
     prefix="emp",
@@ -16,20 +14,20 @@ EMPLOYEE = Domain(
     source=v1.EmployeeSource,
     patch=v1.EmployeePatch,
     fields=(
-        text("employee_number", required=True, owners=_HCM, searchable=True),
-        text("given_name", required=True, owners=_HCM, searchable=True),
-        text("family_name", required=True, owners=_HCM, searchable=True),
-        Field("email", "email", owners=_HCM, searchable=True),
-        ref("legal_entity_id", "legal_entity", owners=_HCM),
-        ref("cost_center_id", "cost_center", owners=_HCM),
-        ref("manager_id", "employee", owners=_HCM),
-        text("job_title", owners=_HCM),
-        enum("employment_type", ("employee", "contractor"), owners=_HCM),
-        Field("country", "country", owners=_HCM),
-        Field("start_date", "date", owners=_HCM),
-        Field("end_date", "date", owners=_HCM),
-        Field("cost_rate", "money", owners=("netsuite",), sensitive=True),
-        enum("status", ("active", "leave", "terminated"), owners=_HCM),
+        text("employee_number", required=True, searchable=True),
+        text("given_name", required=True, searchable=True),
+        text("family_name", required=True, searchable=True),
+        Field("email", "email", searchable=True),
+        ref("legal_entity_id", "legal_entity"),
+        ref("cost_center_id", "cost_center"),
+        ref("manager_id", "employee"),
+        text("job_title"),
+        enum("employment_type", ("employee", "contractor")),
+        Field("country", "country"),
+        Field("start_date", "date"),
+        Field("end_date", "date"),
+        Field("cost_rate", "money"),
+        enum("status", ("active", "leave", "terminated")),
     ),
     keys=(Key(("employee_number",), unique=True), Key(("email",))),
     date_ranges=(("start_date", "end_date"),),

@@ -3,9 +3,6 @@
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
 
-_FIN = ("netsuite", "certinia")
-_PSA = ("certinia", "netsuite")
-
 PROJECT = Domain(
     name="project",
     prefix="prj",
@@ -17,23 +14,22 @@ PROJECT = Domain(
     source=v1.ProjectSource,
     patch=v1.ProjectPatch,
     fields=(
-        text("code", required=True, owners=_PSA, searchable=True),
-        text("name", required=True, owners=_PSA, searchable=True),
-        ref("customer_id", "customer", owners=("salesforce", "certinia")),
-        ref("legal_entity_id", "legal_entity", owners=_FIN),
-        ref("cost_center_id", "cost_center", owners=_FIN),
-        ref("rate_card_id", "rate_card", owners=_FIN),
-        ref("manager_id", "employee", owners=_PSA),
+        text("code", required=True, searchable=True),
+        text("name", required=True, searchable=True),
+        ref("customer_id", "customer"),
+        ref("legal_entity_id", "legal_entity"),
+        ref("cost_center_id", "cost_center"),
+        ref("rate_card_id", "rate_card"),
+        ref("manager_id", "employee"),
         enum(
             "billing_model",
             ("time_and_materials", "fixed_fee", "milestone", "retainer", "managed_service"),
-            owners=_PSA,
         ),
-        Field("currency", "currency", owners=_FIN),
-        Field("contract_value", "money", owners=_FIN),
-        Field("start_date", "date", owners=_PSA),
-        Field("end_date", "date", owners=_PSA),
-        enum("status", ("proposed", "active", "on_hold", "closed", "cancelled"), owners=_PSA),
+        Field("currency", "currency"),
+        Field("contract_value", "money"),
+        Field("start_date", "date"),
+        Field("end_date", "date"),
+        enum("status", ("proposed", "active", "on_hold", "closed", "cancelled")),
     ),
     keys=(Key(("code",), unique=True),),
     date_ranges=(("start_date", "end_date"),),

@@ -3,7 +3,6 @@
 from contracts import v1
 from mdm.domains.descriptor import Domain, ExclusiveRange, Field, Key, enum, ref, text
 
-_ERP = ("netsuite",)
 SCOPE = ("name", "customer_id", "legal_entity_id", "currency")
 
 RATE_CARD = Domain(
@@ -17,14 +16,14 @@ RATE_CARD = Domain(
     source=v1.RateCardSource,
     patch=v1.RateCardPatch,
     fields=(
-        text("name", required=True, owners=_ERP, searchable=True),
-        Field("currency", "currency", required=True, owners=_ERP),
-        ref("customer_id", "customer", owners=_ERP),
-        ref("legal_entity_id", "legal_entity", owners=_ERP),
-        Field("effective_from", "date", required=True, owners=_ERP),
-        Field("effective_to", "date", owners=_ERP),
-        Field("lines", "rate_lines", required=True, owners=_ERP),
-        enum("status", ("active", "inactive"), owners=_ERP),
+        text("name", required=True, searchable=True),
+        Field("currency", "currency", required=True),
+        ref("customer_id", "customer"),
+        ref("legal_entity_id", "legal_entity"),
+        Field("effective_from", "date", required=True),
+        Field("effective_to", "date"),
+        Field("lines", "rate_lines", required=True),
+        enum("status", ("active", "inactive")),
     ),
     keys=(Key((*SCOPE, "effective_from"), nullable=("customer_id", "legal_entity_id")),),
     date_ranges=(("effective_from", "effective_to"),),

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError
+from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest
 from mdm.records.workspace import Actor
 
@@ -87,7 +88,10 @@ async def import_file(
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Ingest every row of `path` as `system`'s record; rejects go to `reject_path` as NDJSON."""
-    actor = actor or Actor(principal=f"system:{system}", correlation_id=f"import:{path.name}")
+    if actor is None:  # a file is imported as its system: the policy decides what it may write
+        async with db.sessionmaker(write=False)() as session:
+            policy = await load_policy(session)
+        actor = Actor(principal=f"system:{system}", correlation_id=f"import:{path.name}", policy=policy)
     reject_path = reject_path or path.with_name(path.name + ".rejects.ndjson")
     report = ImportReport()
     with path.open(encoding="utf-8", newline="") as fh, reject_path.open("w", encoding="utf-8") as rejects:

@@ -251,6 +251,25 @@ async def audit_rows(
     return list((await session.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))).all())
 
 
+async def accepted_writes(session: AsyncSession, since: datetime) -> list[Row[Any]]:
+    """Record writes that went through since an instant, newest first (for policy dry-runs)."""
+    stmt = select(audit_log).where(
+        audit_log.c.at >= since,
+        audit_log.c.action.in_(("upsert", "create", "patch")),
+        audit_log.c.outcome.not_in(("rejected", "denied")),
+    )
+    return list((await session.execute(stmt.order_by(audit_log.c.id.desc()))).all())
+
+
+async def live_ids_page(session: AsyncSession, domain: Domain, after_id: str | None, limit: int) -> list[str]:
+    """Ids of live golden records in id order, one page at a time."""
+    table = GOLDEN[domain.name]
+    stmt = select(table.c.id).where(table.c.merged_into.is_(None))
+    if after_id:
+        stmt = stmt.where(table.c.id > after_id)
+    return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).scalars())
+
+
 async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(audit_log), rows)
@@ -279,6 +298,7 @@ async def list_goldens(
     q: str | None,
     status: str | None,
     updated_since: datetime | None,
+    readable: frozenset[str],
 ) -> list[Row[Any]]:
     table = GOLDEN[domain.name]
     stmt = select(table).where(table.c.merged_into.is_(None))
@@ -291,7 +311,9 @@ async def list_goldens(
     if q:
         fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
         escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        searchable = [table.c[f.name] for f in domain.fields if f.searchable]
+        searchable = [table.c[f.name] for f in domain.fields if f.searchable and f.name in readable]
+        if not searchable:  # searching fields the caller may not read would leak them
+            return []
         stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
     return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).all())
 

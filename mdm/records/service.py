@@ -12,7 +12,8 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
-from mdm.errors import Conflict, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
+from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
+from mdm.policy.rules import Policy
 from mdm.records import repository as repo
 from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
 from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
@@ -33,6 +34,39 @@ class SourceItem:
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+# ---- the edit-right policy ------------------------------------------------------------
+
+
+def check_rights(
+    policy: Policy, subjects: tuple[str, ...], domain: Domain, fields: list[str], *, create: bool = False
+) -> None:
+    """Forbidden, naming each field the caller may not write and who may, unless every
+    field (and, to make a new record, `create`) is allowed. Deny by default.
+
+    A source record is written with its system's rights (`system:<code>`); a hub edit
+    with the caller's principal and roles."""
+    who = subjects[0]
+    denied = [n for n in fields if domain.has_field(n) and not policy.allows(subjects, domain.name, n, "write")]
+    if denied:
+        owners = {n: [f"system:{s}" for s in policy.owners(domain.name, n)] for n in denied}
+        raise Forbidden(
+            f"{who} may not write {', '.join(denied)} of {domain.name}; nothing was written",
+            [(n, f"owned by {', '.join(owners[n]) or 'no system'}") for n in denied],
+            owners=owners,
+        )
+    if create and not policy.allows(subjects, domain.name, "*", "create"):
+        creators = ", ".join(policy.grantees(domain.name, "*", "create")) or "nobody"
+        raise Forbidden(
+            f"{who} may not create {domain.name} records (the policy lets {creators}); "
+            "no existing record matched, so nothing was written",
+            [("body", f"no {domain.name} matches and {who} may not create one")],
+        )
+
+
+def _system_subjects(system: str) -> tuple[str, ...]:
+    return (f"system:{system}",)
 
 
 # ---- ingestion ------------------------------------------------------------------------
@@ -95,13 +129,20 @@ async def ingest(
     results: list[dict[str, Any] | MdmError | None] = [None] * len(items)
     valid: list[int] = []
     for i, item in enumerate(items):
+        if item.system in systems:  # rights first: a refused write learns nothing about its values
+            try:
+                check_rights(actor.policy, _system_subjects(item.system), domain, sorted(item.payload))
+            except Forbidden as exc:
+                ws.record_audit("upsert", domain, None, sorted(item.payload), "denied", exc.detail)
+                results[i] = exc
+                continue
         problems = check_fields(domain, item.payload)
         if item.system not in systems:
             problems.insert(0, ("system", f"unknown source system '{item.system}'"))
         if problems:
             results[i] = Invalid(f"{domain.name} source record {item.system}/{item.source_id} is not valid", problems)
-        else:
-            valid.append(i)
+            continue
+        valid.append(i)
     todo = [items[i] for i in valid]
     await repo.advisory_locks(session, [lid for it in todo for lid in _key_lock_ids(domain, it)])
     await ws.load_crosswalks(domain, [(it.system, it.source_id) for it in todo])
@@ -125,7 +166,8 @@ async def ingest(
             results[i] = await _apply(ws, domain, item)
         except MdmError as exc:
             ws.restore(snap)
-            ws.record_audit("upsert", domain, None, sorted(item.payload), "rejected", exc.detail)
+            outcome = "denied" if isinstance(exc, Forbidden) else "rejected"
+            ws.record_audit("upsert", domain, None, sorted(item.payload), outcome, exc.detail)
             results[i] = exc
     await ws.flush()
     return [r for r in results if r is not None]
@@ -153,6 +195,8 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
             await _load_following_merges(ws, domain, {target})
             g, outcome = _live(ws, target), "linked"
         else:
+            subjects = ws.actor.subjects if force_new else _system_subjects(item.system)
+            check_rights(ws.actor.policy, subjects, domain, [], create=True)
             g, outcome = ws.new_golden(domain, item.source_id if force_new else None), "created"
         if x is None:
             ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
@@ -184,13 +228,14 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
         await ws.validate(g, changed)
         ws.commit_version(g, "create" if was_new else "ingest")
     outcome = outcome or ("updated" if changed else "unchanged")
-    ws.record_audit("create" if force_new else "upsert", domain, g.id, changed, outcome)
+    ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 
 
 async def create(session: AsyncSession, domain: Domain, payload: Record, actor: Actor) -> Record:
     """A golden record authored in the hub: the hub is its first source."""
     ws = Workspace(session, actor, utcnow())
+    check_rights(actor.policy, actor.subjects, domain, sorted(payload), create=True)
     problems = check_fields(domain, payload)
     if problems:
         raise Invalid(f"{domain.name} is not valid", problems)
@@ -240,6 +285,7 @@ async def patch(
     actor: Actor,
 ) -> Record:
     """A steward edit: each set field becomes an override; `cleared` overrides are dropped."""
+    check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
     expected = parse_if_match(if_match)
     ws = Workspace(session, actor, utcnow())
     g = await _load_one(ws, domain, golden_id)
@@ -358,11 +404,22 @@ async def list_page(
     q: str | None,
     status: str | None,
     updated_since: datetime | None,
+    readable: frozenset[str],
 ) -> tuple[list[Record], str | None]:
+    """One page; `q` searches only the searchable fields the caller may read."""
     after = decode_cursor(cursor) if cursor else None
     updated_since = as_utc(updated_since, "updated_since")
+    if status and "status" not in readable:
+        raise Forbidden(f"status of {domain.name} is not readable by this caller", [("status", "not readable")])
     rows = await repo.list_goldens(
-        session, domain, limit=limit + 1, after_id=after, q=q, status=status, updated_since=updated_since
+        session,
+        domain,
+        limit=limit + 1,
+        after_id=after,
+        q=q,
+        status=status,
+        updated_since=updated_since,
+        readable=readable,
     )
     views = [view_of_row(domain, r) for r in rows[:limit]]
     next_cursor = encode_cursor(views[-1]["id"]) if len(rows) > limit else None

@@ -2,7 +2,8 @@
 
 Order: a steward override wins until cleared; then the field's owners in priority
 order (most recent within one owner); then the most recent source that has a value;
-else the domain default for `status`, else nothing.
+else the domain default for `status`, else nothing. The owners come from the edit-right
+policy (`Policy.owners_of`): the systems allowed to write a field, in the policy's order.
 """
 
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ class SourceView:
 
 
 def survive(
-    domain: Domain, sources: list[SourceView], overrides: dict[str, dict[str, Any]]
+    domain: Domain,
+    sources: list[SourceView],
+    overrides: dict[str, dict[str, Any]],
+    owners: dict[str, tuple[str, ...]],
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Golden values and per-field lineage from the live sources and overrides."""
     newest_first = sorted(sources, key=lambda s: (s.received_at, s.system, s.source_id), reverse=True)
@@ -41,9 +45,10 @@ def survive(
             continue
         having = [s for s in newest_first if f.name in s.payload]
         chosen, rule = None, "none"
-        owned = [s for s in having if s.system in f.owners]
+        ranked = owners.get(f.name, ())
+        owned = [s for s in having if s.system in ranked]
         if owned:
-            chosen, rule = min(owned, key=lambda s: f.owners.index(s.system)), "owner_priority"
+            chosen, rule = min(owned, key=lambda s: ranked.index(s.system)), "owner_priority"
         elif having:
             chosen, rule = having[0], "most_recent"
         if chosen is not None:

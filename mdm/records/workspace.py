@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
+from mdm.policy.rules import Policy, subjects_of
 from mdm.records import repository as repo
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record, check_complete, check_fields, from_column, to_column
@@ -24,8 +25,17 @@ KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, va
 
 @dataclass(slots=True)
 class Actor:
+    """Who writes, under which policy: the policy decides what they may touch and which
+    source wins each field."""
+
     principal: str
     correlation_id: str | None
+    policy: Policy
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return subjects_of(self.principal, self.roles)
 
 
 @dataclass(slots=True)
@@ -207,14 +217,18 @@ class Workspace:
         self.ref_cache[g.id] = None
         return g
 
-    def recompute(self, g: GoldenState) -> list[str]:
-        """Run survivorship; answer the fields whose values changed."""
-        views = [
+    def source_views(self, g: GoldenState) -> list[SourceView]:
+        """The live source records of a golden record, as survivorship reads them."""
+        return [
             SourceView(s.system, s.source_id, s.received_at, s.payload)
             for key in sorted(g.source_keys)
             if (s := self.sources[(g.domain.name, *key)]).ended_at is None
         ]
-        values, lineage = survive(g.domain, views, g.overrides)
+
+    def recompute(self, g: GoldenState) -> list[str]:
+        """Run survivorship; answer the fields whose values changed."""
+        owners = self.actor.policy.owners_of(g.domain.name)
+        values, lineage = survive(g.domain, self.source_views(g), g.overrides, owners)
         changed = [n for n, v in values.items() if g.values.get(n) != v]
         g.lineage = lineage
         if changed or g.new:
@@ -385,6 +399,7 @@ class Workspace:
             {
                 "at": self.now,
                 "principal": self.actor.principal,
+                "roles": sorted(self.actor.roles),
                 "action": action,
                 "domain": domain.name,
                 "record_id": record_id,

@@ -28,11 +28,11 @@ def test_cli_imports_csv_with_nested_columns_and_writes_rejects(tmp_path, databa
          "billing_address.country": "GB"},
         {"source_id": f"{tag}-2", "name": "Contoso", "country": "XX"},
         {"source_id": "", "name": "No id"},
-        {"source_id": f"{tag}-3", "name": "Fabrikam", "country": "US", "currency": "USD"},
+        {"source_id": f"{tag}-3", "name": "Fabrikam", "country": "US", "industry": "Manufacturing"},
     ]  # fmt: skip
     src = tmp_path / "accounts.csv"
     _write_csv(
-        src, rows, ["source_id", "name", "country", "currency", "billing_address.city", "billing_address.country"]
+        src, rows, ["source_id", "name", "country", "industry", "billing_address.city", "billing_address.country"]
     )
     rejects = tmp_path / "rejects.ndjson"
     env = {**os.environ, "MDM_DATABASE_URL": database_url}

@@ -24,7 +24,7 @@ def test_health_is_open(client):
 
 
 def test_a_system_writes_only_its_own_source_records(client, factory):
-    payload = factory.payload("customer")
+    payload = factory.payload("customer", "salesforce")  # only fields salesforce may write
     r = client.put(f"/v1/customers/sources/netsuite/{unique('x')}", json=payload, headers=bearer("system:salesforce"))
     assert r.status_code == 403
     assert "sources/salesforce" in r.json()["detail"]
@@ -32,6 +32,14 @@ def test_a_system_writes_only_its_own_source_records(client, factory):
     assert r.status_code == 403
     r = client.put(f"/v1/customers/sources/salesforce/{unique('x')}", json=payload, headers=bearer("system:salesforce"))
     assert r.status_code == 200
+    # under its own path too, only the fields the policy gives it: currency is netsuite's
+    sid = unique("x")
+    r = client.put(f"/v1/customers/sources/salesforce/{sid}", json={**factory.payload("customer", "salesforce"),
+                   "currency": "EUR"}, headers=bearer("system:salesforce"))  # fmt: skip
+    assert r.status_code == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert [(e["field"], e["owners"]) for e in r.json()["errors"]] == [("currency", ["system:netsuite"])]
+    assert client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sid}).status_code == 404
 
 
 def test_readers_read_and_people_without_a_role_do_not_write(client, factory):
@@ -41,7 +49,7 @@ def test_readers_read_and_people_without_a_role_do_not_write(client, factory):
     assert r.status_code == 403
     keys = {"keys": [{"domain": "customer", "system": "salesforce", "source_id": "x"}]}
     assert client.post("/v1/resolve", json=keys, headers=bearer("user:reader")).status_code == 200
-    r = client.put(f"/v1/customers/sources/salesforce/{unique('x')}", json=factory.payload("customer"),
+    r = client.put(f"/v1/customers/sources/salesforce/{unique('x')}", json=factory.payload("customer", "salesforce"),
                    headers=bearer("user:steward"))  # fmt: skip
     assert r.status_code == 403  # a steward edits golden records; sources come from their systems
 

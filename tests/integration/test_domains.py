@@ -3,7 +3,7 @@
 import pytest
 
 from mdm.domains import DOMAINS
-from tests.factory import unique
+from tests.factory import creator, unique
 
 
 @pytest.mark.parametrize("domain", DOMAINS, ids=lambda d: d.name)
@@ -15,11 +15,11 @@ def test_every_domain_has_the_whole_lifecycle(client, factory, domain):
     gid = created.json()["id"]
     assert gid.startswith(domain.prefix + "_")
     assert created.json()["status"] == domain.status_default
-    sid = unique("src-")
-    upsert = client.put(f"{path}/sources/netsuite/{sid}", json=factory.payload(domain.name))
-    assert upsert.status_code == 200
+    sid, system = unique("src-"), creator(domain.name)  # the system that may create this domain's records
+    upsert = client.put(f"{path}/sources/{system}/{sid}", json=factory.payload(domain.name, system))
+    assert upsert.status_code == 200, upsert.text
     assert upsert.json()["outcome"] == "created"
-    resolved = client.get(f"{path}/resolve", params={"system": "netsuite", "source_id": sid}).json()
+    resolved = client.get(f"{path}/resolve", params={"system": system, "source_id": sid}).json()
     assert resolved["id"] == upsert.json()["id"]
     assert resolved["record"] == client.get(f"{path}/{resolved['id']}").json()
     listed = client.get(path, params={"limit": 500}).json()

@@ -42,7 +42,7 @@ def test_failed_validation_is_replayed_too_but_a_new_key_can_retry(client, facto
 
 def test_upsert_with_idempotency_key(client, factory):
     sid, key = unique("s"), unique("k")
-    payload = factory.payload("customer")
+    payload = factory.payload("customer", "salesforce")
     a = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
     b = client.put(f"/v1/customers/sources/salesforce/{sid}", json=payload, headers={"Idempotency-Key": key})
     assert a.json() == b.json()
@@ -72,9 +72,9 @@ def test_correlation_id_is_stored_on_history_and_audit(client, factory, database
 
 
 def test_a_long_query_string_with_a_key_is_fine(client, factory):
-    sid = unique("q")
+    sid, payload = unique("q"), factory.payload("customer", "salesforce")
     r = client.put(f"/v1/customers/sources/salesforce/{sid}", params={"note": "a" * 600},
-                   json=factory.payload("customer"), headers={"Idempotency-Key": unique("k")})  # fmt: skip
+                   json=payload, headers={"Idempotency-Key": unique("k")})  # fmt: skip
     assert r.status_code == 200
 
 

@@ -113,8 +113,8 @@ def test_upsert_crosswalks_translate_and_resolve(client, factory):
 
 def test_detach_ends_the_crosswalk_and_keeps_the_golden_record(client, factory):
     tax = unique("DE")
-    a = factory.upsert("customer", "salesforce", sf := unique("001"), tax_id=tax, name="Acme CRM", currency=None)
-    factory.upsert("customer", "netsuite", ns := unique("C-"), tax_id=tax, name="Acme ERP", currency="CHF")
+    a = factory.upsert("customer", "salesforce", sf := unique("001"), tax_id=tax, name="Acme CRM")
+    factory.upsert("customer", "netsuite", ns := unique("C-"), tax_id=tax, legal_name="Acme ERP", currency="CHF")
     r = client.delete(f"/v1/customers/sources/netsuite/{ns}")
     assert r.status_code == 200
     assert r.json()["id"] == a["id"]
@@ -127,7 +127,7 @@ def test_detach_ends_the_crosswalk_and_keeps_the_golden_record(client, factory):
     assert xw[ns]["ended_at"]
     assert xw[sf]["ended_at"] is None
     assert client.delete(f"/v1/customers/sources/netsuite/{ns}").status_code == 404
-    again = factory.upsert("customer", "netsuite", ns, tax_id=tax, name="Acme ERP")
+    again = factory.upsert("customer", "netsuite", ns, tax_id=tax, legal_name="Acme ERP")
     assert again["id"] == a["id"]
     assert again["outcome"] == "linked"
 
@@ -241,5 +241,5 @@ def test_if_match_star_and_resending_a_value(client, factory):
 
 
 def test_upsert_answers_an_etag(client, factory):
-    r = client.put(f"/v1/customers/sources/salesforce/{unique('e')}", json=factory.payload("customer"))
+    r = client.put(f"/v1/customers/sources/salesforce/{unique('e')}", json=factory.payload("customer", "salesforce"))
     assert r.headers["etag"] == '"1"'

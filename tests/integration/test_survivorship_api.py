@@ -10,14 +10,16 @@ def _lineage(client, gid):
 def test_each_field_comes_from_its_owner_and_lineage_says_so(client, factory):
     tax = unique("IT")
     sf, ns = unique("001"), unique("C")
-    a = factory.upsert("customer", "salesforce", sf, tax_id=tax, country="IT", name="Acme Italia", currency="USD",
-                       website="acme.it", industry=None)  # fmt: skip
-    factory.upsert("customer", "netsuite", ns, tax_id=tax, country="IT", name="ACME ITALIA SRL", currency="EUR",
-                   industry=None)  # fmt: skip
+    a = factory.upsert("customer", "salesforce", sf, tax_id=tax, country="IT", name="Acme Italia",
+                       legal_name="Acme Italia S.r.l.", website="acme.it", industry=None)  # fmt: skip
+    # netsuite comes later; legal_name is salesforce's first, netsuite's second
+    factory.upsert("customer", "netsuite", ns, tax_id=tax, country="IT", legal_name="ACME ITALIA SRL", currency="EUR")
     record = client.get(f"/v1/customers/{a['id']}").json()
     assert record["name"] == "Acme Italia"
+    assert record["legal_name"] == "Acme Italia S.r.l."
     assert record["currency"] == "EUR"
     lineage = _lineage(client, a["id"])
+    assert (lineage["legal_name"]["system"], lineage["legal_name"]["rule"]) == ("salesforce", "owner_priority")
     assert lineage["name"]["system"] == "salesforce"
     assert lineage["name"]["source_id"] == sf
     assert lineage["name"]["rule"] == "owner_priority"
@@ -29,14 +31,29 @@ def test_each_field_comes_from_its_owner_and_lineage_says_so(client, factory):
     assert lineage["industry"]["value"] is None
 
 
-def test_recency_decides_among_non_owners(client, factory):
-    gid = factory.upsert("customer", "certinia", sid := unique("c"), industry="Banking", tax_id=unique("x"))["id"]
-    factory.upsert("customer", "workday", unique("w"), industry="Insurance", tax_id=client.get(
-        f"/v1/customers/{gid}").json()["tax_id"], country="DE")  # fmt: skip
+def test_recency_decides_when_no_owner_has_a_value_and_within_one_owner(client, factory):
+    """Non-owner systems may no longer send a field at all (403), so the non-owner value here
+    is the hub's own (`mdm`, a steward's POST): it stands by recency while no owner has one.
+    Between two source records of one owner, the more recent wins."""
+    tax = unique("x")
+    gid = factory.create("customer", tax_id=tax, country="DE", industry="Banking")
+    sf1 = factory.upsert("customer", "salesforce", s1 := unique("s"), tax_id=tax, country="DE", industry=None)
+    assert (sf1["id"], sf1["outcome"]) == (gid, "linked")
     lineage = _lineage(client, gid)
-    assert lineage["industry"]["value"] == "Insurance"
-    assert lineage["industry"]["rule"] == "most_recent"
-    assert sid
+    assert (lineage["industry"]["value"], lineage["industry"]["rule"]) == ("Banking", "most_recent")
+    assert (lineage["industry"]["system"], lineage["industry"]["source_id"]) == ("mdm", gid)
+    r = client.put(f"/v1/customers/sources/netsuite/{unique('n')}", json={"tax_id": tax, "country": "DE",
+                   "industry": "Insurance"})  # fmt: skip
+    assert r.status_code == 403  # netsuite does not own industry: it may not send it
+    assert _lineage(client, gid)["industry"]["value"] == "Banking"
+    factory.upsert("customer", "salesforce", s1, tax_id=tax, country="DE", industry="Insurance")
+    factory.upsert("customer", "salesforce", s2 := unique("s"), tax_id=tax, country="DE", industry="Retail")
+    lineage = _lineage(client, gid)
+    assert (lineage["industry"]["value"], lineage["industry"]["rule"]) == ("Retail", "owner_priority")
+    assert lineage["industry"]["source_id"] == s2
+    factory.upsert("customer", "salesforce", s1, tax_id=tax, country="DE", industry="Energy")
+    lineage = _lineage(client, gid)
+    assert (lineage["industry"]["value"], lineage["industry"]["source_id"]) == ("Energy", s1)
 
 
 def test_steward_override_wins_until_cleared(client, factory):

@@ -85,8 +85,11 @@ def test_unique_keys_are_unique(full: DemoEstate) -> None:
     assert len(set(psa_codes)) == len(psa_codes) == full.expected["project"]
     assert len(set(erp_codes)) == len(erp_codes)
     assert set(erp_codes) <= set(psa_codes)
-    numbers = [r.payload["employee_number"] for r in full.records("employee")]
+    numbers = [r.payload["employee_number"] for r in full.records("employee") if r.system == "workday"]
     assert len(set(numbers)) == len(numbers)
+    erp_numbers = [r.payload["employee_number"] for r in full.records("employee") if r.system == "netsuite"]
+    assert len(set(erp_numbers)) == len(erp_numbers)
+    assert set(erp_numbers) <= set(numbers)
     first_pass = [s for s in full.steps if s.domain == "cost_center" and s.label != "owners"]
     codes = [(r.payload["code"], r.payload["legal_entity_id"]) for s in first_pass for r in s.records]
     assert len(set(codes)) == len(codes) == full.expected["cost_center"]

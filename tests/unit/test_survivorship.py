@@ -3,9 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 from mdm.domains import BY_NAME
+from mdm.policy.rules import default_policy
 from mdm.records.survivorship import SourceView, survive
 
 CUSTOMER = BY_NAME["customer"]
+OWNERS = default_policy().owners_of("customer")  # name: salesforce; country: netsuite, then salesforce
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -14,7 +16,9 @@ def src(system, minutes, **payload):
 
 
 def test_owner_beats_a_more_recent_non_owner():
-    values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme"), src("netsuite", 5, name="ACME GmbH")], {})
+    values, lineage = survive(
+        CUSTOMER, [src("salesforce", 0, name="Acme"), src("netsuite", 5, name="ACME GmbH")], {}, OWNERS
+    )
     assert values["name"] == "Acme"
     assert lineage["name"]["rule"] == "owner_priority"
     assert lineage["name"]["system"] == "salesforce"
@@ -22,13 +26,15 @@ def test_owner_beats_a_more_recent_non_owner():
 
 def test_owner_priority_order_decides_between_owners():
     # country owners: netsuite first, then salesforce
-    values, lineage = survive(CUSTOMER, [src("salesforce", 9, country="FR"), src("netsuite", 0, country="DE")], {})
+    values, lineage = survive(
+        CUSTOMER, [src("salesforce", 9, country="FR"), src("netsuite", 0, country="DE")], {}, OWNERS
+    )
     assert values["country"] == "DE"
     assert lineage["country"]["system"] == "netsuite"
 
 
 def test_most_recent_source_when_no_owner_has_a_value():
-    values, lineage = survive(CUSTOMER, [src("certinia", 0, name="Old"), src("workday", 3, name="New")], {})
+    values, lineage = survive(CUSTOMER, [src("certinia", 0, name="Old"), src("workday", 3, name="New")], {}, OWNERS)
     assert values["name"] == "New"
     assert lineage["name"]["rule"] == "most_recent"
 
@@ -36,15 +42,15 @@ def test_most_recent_source_when_no_owner_has_a_value():
 def test_override_wins_until_cleared():
     sources = [src("salesforce", 0, name="Acme")]
     override = {"name": {"value": "Acme Group", "by": "user:sam", "at": T0.isoformat()}}
-    values, lineage = survive(CUSTOMER, sources, override)
+    values, lineage = survive(CUSTOMER, sources, override, OWNERS)
     assert values["name"] == "Acme Group"
     assert lineage["name"]["rule"] == "override"
-    values, _ = survive(CUSTOMER, sources, {})
+    values, _ = survive(CUSTOMER, sources, {}, OWNERS)
     assert values["name"] == "Acme"
 
 
 def test_status_defaults_and_absent_fields_are_empty():
-    values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme")], {})
+    values, lineage = survive(CUSTOMER, [src("salesforce", 0, name="Acme")], {}, OWNERS)
     assert values["status"] == "active"
     assert lineage["status"]["rule"] == "default"
     assert values["website"] is None

@@ -1,0 +1,162 @@
+"""The edit-right policy over HTTP: read it, change it (admins), ask it, try a change."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post, put
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+
+from contracts import v1
+from mdm.api.records import problems
+from mdm.db import api_keys as key_store
+from mdm.db import policies as store
+from mdm.domains import BY_NAME
+from mdm.errors import Forbidden, Invalid, NotFound
+from mdm.policy import dryrun
+from mdm.policy.rules import ACTIONS, SUBJECT, Policy, PolicyError, subjects_of
+from mdm.policy.store import adopt, load
+from mdm.records.service import parse_if_match
+
+Name = Annotated[str, QueryParameter(min_length=1, max_length=100, pattern=r"^[a-z0-9_:.*-]+$")]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag of GET /v1/policy")]
+
+
+def _document(policy: Policy, row: Any) -> v1.Policy:
+    return v1.Policy(
+        version=policy.version,
+        text=policy.text,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        comment=row.comment,
+        rules=[msgspec.convert(r, v1.PolicyRule, from_attributes=True) for r in policy.rules],
+        owners={d: {f: list(o) for f, o in policy.owners_of(d).items() if o} for d in BY_NAME},
+    )
+
+
+def _require_admin(request: Request) -> None:
+    if "admin" not in request.scope["state"]["roles"]:
+        raise Forbidden("changing or trying out the policy needs the admin role")
+
+
+def _parsed(text: str) -> Policy:
+    try:
+        return Policy(text)
+    except PolicyError as exc:
+        errors = [(p.split(":", 1)[0], p.split(":", 1)[1].strip()) for p in exc.problems]
+        raise Invalid(f"the policy has {len(errors)} error(s)", errors) from exc
+
+
+@get("/", operation_id="getPolicy", summary="The policy in force, its rules and the owner priority it gives")
+async def get_policy(request: Request) -> Response[v1.Policy]:
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        policy = await load(session)
+        row = await store.version(session, policy.version)
+    return Response(_document(policy, row), headers={"ETag": f'"{policy.version}"'})
+
+
+@put("/", operation_id="changePolicy", responses=problems(403, 412, 422, 428),
+     summary="Adopt a new policy (admin); records whose owners changed are recomputed")  # fmt: skip
+async def change_policy(request: Request, data: JSONBody[v1.PolicyChange], if_match: IfMatch = None) -> v1.Policy:
+    _require_admin(request)
+    _parsed(data.text)
+    expected = parse_if_match(if_match)
+    state = request.scope["state"]
+    async with request.app.state.db.transaction() as session:
+        policy, _ = await adopt(
+            session, data.text, expected, state["principal"], state["roles"], data.comment, state.get("correlation_id")
+        )
+        row = await store.version(session, policy.version)
+        document = _document(policy, row)
+    request.app.state.policies.invalidate()
+    return document
+
+
+@get("/versions", operation_id="listPolicyVersions", summary="Every adopted version, newest first")
+async def list_versions(request: Request) -> list[v1.PolicyVersion]:
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        rows = await store.versions(session)
+    return [msgspec.convert(r, v1.PolicyVersion, from_attributes=True) for r in rows]
+
+
+@get("/versions/{number:int}", operation_id="getPolicyVersion", responses=problems(404),
+     summary="One past version, as adopted")  # fmt: skip
+async def get_version(request: Request, number: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> v1.Policy:
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        row = await store.version(session, number)
+    if row is None:
+        raise NotFound(f"no policy version {number}")
+    return _document(Policy(row.text, row.version), row)
+
+
+@get("/explain", operation_id="explainPolicy", responses=problems(422),
+     summary="May this principal do this? And the rule that decided it")  # fmt: skip
+async def explain(
+    request: Request,
+    principal: Name,
+    domain: Name,
+    action: Name,
+    field: Name = "*",
+    roles: Annotated[
+        str | None,
+        QueryParameter(max_length=100, pattern=r"^[a-z,]*$", description="comma-separated; default: its keys' roles"),
+    ] = None,
+) -> v1.Explanation:
+    problems_found = []
+    if not SUBJECT.match(principal) or principal.startswith("role:"):
+        problems_found.append(("principal", "must be system:<code> or user:<name>"))
+    if domain not in BY_NAME:
+        problems_found.append(("domain", f"one of {', '.join(BY_NAME)}"))
+    elif field != "*" and not BY_NAME[domain].has_field(field):
+        problems_found.append(("field", f"not a field of {domain}"))
+    if action not in ACTIONS:
+        problems_found.append(("action", f"one of {', '.join(ACTIONS)}"))
+    if problems_found:
+        raise Invalid("cannot explain this question", problems_found)
+    if roles is None:
+        async with request.app.state.db.sessionmaker(write=False)() as session:
+            keys = await key_store.all_keys(session)
+        role_set = {r for k in keys if k.principal == principal and k.revoked_at is None for r in k.roles}
+    else:
+        role_set = {r for r in roles.split(",") if r}
+    policy = await request.app.state.policies.for_read()
+    subjects = subjects_of(principal, role_set)
+    decision = policy.explain(subjects, domain, field, action)
+    if decision.rule is not None:
+        verdict = "allows" if decision.allowed else "denies"
+        reason = f"line {decision.rule.line} {verdict} it for {decision.subject}"
+    else:
+        reason = f"no rule allows {action} on {domain}.{field} for {', '.join(subjects)} (deny by default)"
+    return v1.Explanation(
+        allowed=decision.allowed,
+        principal=principal,
+        subjects=list(subjects),
+        domain=domain,
+        field=field,
+        action=action,
+        policy_version=policy.version,
+        decided_by=v1.DecidingRule(subject=decision.subject, line=decision.rule.line, rule=decision.rule.text)
+        if decision.rule and decision.subject
+        else None,
+        reason=reason,
+        owners=[f"system:{s}" for s in policy.owners(domain, field)] if field != "*" else [],
+    )
+
+
+@post("/dry-run", operation_id="dryRunPolicy", status_code=200, responses=problems(403, 422),
+      summary="What a proposed policy would have denied lately, and which values it would change")  # fmt: skip
+async def dry_run(request: Request, data: JSONBody[v1.DryRunRequest]) -> v1.DryRunReport:
+    _require_admin(request)
+    proposed = _parsed(data.text)
+    async with request.app.state.db.sessionmaker(write=False)() as session:
+        current = await load(session)
+        report = await dryrun.dry_run(
+            session, current, proposed, days=data.days, limit=data.limit, viewer=request.scope["state"]["subjects"]
+        )
+    return msgspec.convert(report, v1.DryRunReport)
+
+
+policy_router = Router(
+    path="/v1/policy",
+    route_handlers=[get_policy, change_policy, list_versions, get_version, explain, dry_run],
+    tags=["Policy"],
+)

@@ -1,0 +1,223 @@
+"""The edit-right policy: parsed, checked against the domain descriptors, and decided by casbin.
+
+A policy is casbin CSV (`p, subject, domain, field, action, effect`) read with
+`model.conf`. Every decision is memoized per policy object: a policy never changes in
+place (a change makes a new `Policy`), so its cached decisions can never go stale.
+Survivorship's owner priority is read from the same rules: the systems allowed to write
+a field, in the order the policy lists them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import casbin  # type: ignore[import-untyped]
+from casbin.model import Model  # type: ignore[import-untyped]
+
+from mdm.domains import BY_NAME, DOMAINS
+
+HERE = Path(__file__).parent
+MODEL_TEXT = (HERE / "model.conf").read_text()
+DEFAULT_TEXT = (HERE / "default.csv").read_text()
+
+ACTIONS = ("create", "write", "read", "merge")
+RECORD_ACTIONS = frozenset({"create", "merge"})  # about whole records: their field is `*`
+EFFECTS = ("allow", "deny")
+ROLES = ("steward", "admin", "reader", "finance")
+SUBJECT = re.compile(r"^((system|user):[a-z0-9][a-z0-9._-]{0,60}|role:(" + "|".join(ROLES) + "))$")
+ALL_FIELDS = frozenset(f.name for d in DOMAINS for f in d.fields)
+
+
+class PolicyError(ValueError):
+    """A policy text that cannot be adopted; each problem names its line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    line: int
+    subject: str
+    domain: str
+    field: str
+    action: str
+    effect: str
+
+    @property
+    def tokens(self) -> tuple[str, str, str, str, str]:
+        return (self.subject, self.domain, self.field, self.action, self.effect)
+
+    @property
+    def text(self) -> str:
+        return "p, " + ", ".join(self.tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    subject: str | None  # the caller's subject the deciding rule names
+    rule: Rule | None  # None: no rule allows it (deny by default)
+
+
+def _check(line: int, tokens: list[str]) -> list[str]:
+    where = f"line {line}"
+    if not tokens or tokens[0] != "p":
+        return [f"{where}: a rule starts with 'p' (got '{tokens[0] if tokens else ''}')"]
+    if len(tokens) != 6:
+        return [f"{where}: a rule is 'p, subject, domain, field, action, effect' ({len(tokens) - 1} values given)"]
+    _, subject, domain, field, action, effect = tokens
+    problems = []
+    if not SUBJECT.match(subject):
+        problems.append(f"{where}: subject '{subject}' is not system:<code>, user:<name> or role:<{'|'.join(ROLES)}>")
+    if domain != "*" and domain not in BY_NAME:
+        problems.append(f"{where}: unknown domain '{domain}' (one of {', '.join(BY_NAME)}, or *)")
+    elif field != "*":
+        known = ALL_FIELDS if domain == "*" else {f.name for f in BY_NAME[domain].fields}
+        if field not in known:
+            problems.append(f"{where}: '{field}' is not a field of {'any domain' if domain == '*' else domain}")
+    if action not in ACTIONS:
+        problems.append(f"{where}: unknown action '{action}' (one of {', '.join(ACTIONS)})")
+    elif action in RECORD_ACTIONS and field != "*":
+        problems.append(f"{where}: {action} is about whole records; its field must be *")
+    if effect not in EFFECTS:
+        problems.append(f"{where}: unknown effect '{effect}' (allow or deny)")
+    return problems
+
+
+def parse(text: str) -> list[Rule]:
+    """The rules of a policy text, or a PolicyError naming every bad line."""
+    rules: list[Rule] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        tokens = [t.strip() for t in next(csv.reader([raw], skipinitialspace=True))]
+        found = _check(number, tokens)
+        if found:
+            problems += found
+            continue
+        rule = Rule(number, *tokens[1:])
+        if rule.tokens in seen:
+            problems.append(f"line {number}: repeats line {seen[rule.tokens]}")
+            continue
+        seen[rule.tokens] = number
+        rules.append(rule)
+    if problems:
+        raise PolicyError(problems)
+    return rules
+
+
+def subjects_of(principal: str, roles: frozenset[str] | set[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """What a caller is in the policy's terms: its principal and each of its roles."""
+    return (principal, *sorted(f"role:{r}" for r in roles))
+
+
+class Policy:
+    """One adopted policy text (immutable) with memoized decisions."""
+
+    def __init__(self, text: str, version: int = 0):
+        self.text = text
+        self.version = version
+        self.rules = parse(text)
+        model = Model()
+        model.load_model_from_text(MODEL_TEXT)
+        self._enforcer = casbin.Enforcer(model)
+        if self.rules:
+            self._enforcer.add_policies([list(r.tokens) for r in self.rules])
+        self._by_tokens = {r.tokens: r for r in self.rules}
+        self._decisions: dict[tuple[str, str, str, str], Decision] = {}
+        self._readable: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+
+    def decide(self, subject: str, domain: str, field: str, action: str) -> Decision:
+        """casbin's answer for one subject, memoized (a casbin call costs about 0.1 ms)."""
+        key = (subject, domain, field, action)
+        found = self._decisions.get(key)
+        if found is None:
+            allowed, explain = self._enforcer.enforce_ex(subject, domain, field, action)
+            rule = self._by_tokens.get(tuple(explain)) if explain else None
+            if not allowed and rule is None:  # casbin names no rule for a deny: find the deny line
+                rule = next(
+                    (
+                        r
+                        for r in self.rules
+                        if r.effect == "deny"
+                        and r.subject == subject
+                        and r.action == action
+                        and r.domain in ("*", domain)
+                        and r.field in ("*", field)
+                    ),
+                    None,
+                )
+            found = self._decisions[key] = Decision(bool(allowed), subject if rule else None, rule)
+        return found
+
+    def explain(self, subjects: tuple[str, ...], domain: str, field: str, action: str) -> Decision:
+        """Allowed when any of the caller's subjects is; the rule that decided it."""
+        denied: Decision | None = None
+        for subject in subjects:
+            decision = self.decide(subject, domain, field, action)
+            if decision.allowed:
+                return decision
+            if decision.rule is not None and denied is None:
+                denied = decision
+        return denied or Decision(False, None, None)
+
+    def allows(self, subjects: tuple[str, ...], domain: str, field: str, action: str) -> bool:
+        return any(self.decide(s, domain, field, action).allowed for s in subjects)
+
+    def readable(self, subjects: tuple[str, ...], domain: str) -> frozenset[str]:
+        """The fields of a domain these subjects may read (memoized: the read hot path)."""
+        key = (subjects, domain)
+        found = self._readable.get(key)
+        if found is None:
+            names = BY_NAME[domain].field_names
+            found = self._readable[key] = frozenset(n for n in names if self.allows(subjects, domain, n, "read"))
+        return found
+
+    def owners(self, domain: str, field: str) -> tuple[str, ...]:
+        """Systems that may write this field, in the order the policy lists them."""
+        return self._owners.get((domain, field), ())
+
+    def owners_of(self, domain: str) -> dict[str, tuple[str, ...]]:
+        """Owner priority of every field of a domain (what survivorship takes)."""
+        return self._owners_by_domain[domain]
+
+    @cached_property
+    def _owners_by_domain(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        return {d.name: {f.name: self.owners(d.name, f.name) for f in d.fields} for d in DOMAINS}
+
+    @cached_property
+    def _owners(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        owners: dict[tuple[str, str], tuple[str, ...]] = {}
+        for d in DOMAINS:
+            for f in d.fields:
+                systems: list[str] = []
+                for r in self.rules:
+                    if (
+                        r.subject.startswith("system:")
+                        and r.action == "write"
+                        and r.effect == "allow"
+                        and r.domain in ("*", d.name)
+                        and r.field in ("*", f.name)
+                        and (system := r.subject.removeprefix("system:")) not in systems
+                        and self.decide(r.subject, d.name, f.name, "write").allowed
+                    ):
+                        systems.append(system)
+                owners[(d.name, f.name)] = tuple(systems)
+        return owners
+
+    def grantees(self, domain: str, field: str, action: str) -> list[str]:
+        """Every subject the policy allows this (for error messages and explain)."""
+        subjects = dict.fromkeys(r.subject for r in self.rules if r.action == action)
+        return [s for s in subjects if self.decide(s, domain, field, action).allowed]
+
+
+def default_policy() -> Policy:
+    return Policy(DEFAULT_TEXT, 0)

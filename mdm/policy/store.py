@@ -1,0 +1,159 @@
+"""The policy in force, cached per worker, and how an admin changes it.
+
+Every worker keeps the newest policy it has seen. Reads check the stored version at most
+once a second (one indexed query); writes check it inside their own transaction, so a
+write never runs under a policy older than the one committed before it began. A change
+therefore reaches every worker without a restart: at once for writes, within a second
+for reads. Decisions are memoized on the `Policy` object, so adopting a new version
+drops them all at once.
+"""
+
+import asyncio
+import difflib
+import json
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.db import policies as store
+from mdm.db.engine import Database
+from mdm.domains import DOMAINS
+from mdm.errors import PreconditionFailed
+from mdm.policy.dryrun import owner_changes, pages
+from mdm.policy.rules import Policy
+from mdm.records import repository as repo
+from mdm.records.workspace import Actor
+
+READ_CHECK_SECONDS = 1.0
+
+
+class PolicyMissing(RuntimeError):
+    pass
+
+
+async def load(session: AsyncSession) -> Policy:
+    """The policy in force, read from the database."""
+    number = await store.newest_version(session)
+    row = await store.version(session, number) if number else None
+    if row is None:
+        raise PolicyMissing("the database holds no policy: run `mdm db upgrade`")
+    return Policy(row.text, row.version)
+
+
+class PolicyCache:
+    def __init__(self, db: Database):
+        self.db = db
+        self.policy: Policy | None = None
+        self.checked_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, session: AsyncSession) -> Policy:
+        number = await store.newest_version(session)
+        if self.policy is None or self.policy.version != number:
+            self.policy = await load(session)
+        return self.policy
+
+    def invalidate(self) -> None:
+        """This worker just adopted a version: the next read checks at once."""
+        self.checked_at = float("-inf")
+
+    async def for_read(self) -> Policy:
+        """The policy for a read: at most a second old."""
+        if self.policy is not None and time.monotonic() - self.checked_at < READ_CHECK_SECONDS:
+            return self.policy
+        async with self._lock:
+            if self.policy is None or time.monotonic() - self.checked_at >= READ_CHECK_SECONDS:
+                async with self.db.sessionmaker(write=False)() as session:
+                    await self._refresh(session)
+                self.checked_at = time.monotonic()
+        assert self.policy is not None
+        return self.policy
+
+    async def for_write(self, session: AsyncSession) -> Policy:
+        """The policy for a write, checked inside the write's transaction."""
+        return await self._refresh(session)
+
+
+def _diff(before: str, after: str) -> dict[str, list[str]]:
+    lines = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return {
+        "added": [line[2:] for line in lines if line.startswith("+ ")],
+        "removed": [line[2:] for line in lines if line.startswith("- ")],
+    }
+
+
+async def recompute_owned(session: AsyncSession, current: Policy, adopted: Policy, actor: Actor) -> int:
+    """Recompute every golden record whose fields' owner priority changed, under the
+    adopted policy, in the adopting transaction; answers how many records changed. A
+    record the new values would make invalid fails the whole change (nothing adopted)."""
+    changed_fields = owner_changes(current, adopted)
+    recomputed = 0
+    for domain in DOMAINS:
+        if not any(c["domain"] == domain.name for c in changed_fields):
+            continue
+        async for ws, ids in pages(session, domain, actor, lock=True):
+            for golden_id in ids:
+                g = ws.goldens[golden_id]
+                if not g.source_keys:  # no live source: its values are retained, owners decide nothing
+                    g.dirty = False
+                    continue
+                lineage_before = g.lineage
+                changed = ws.recompute(g)
+                if changed:
+                    await ws.validate(g, changed)
+                    ws.commit_version(g, "policy")
+                    recomputed += 1
+                elif g.lineage == lineage_before:
+                    g.dirty = False  # nothing to write for this one
+            await ws.flush()
+    return recomputed
+
+
+async def adopt(
+    session: AsyncSession,
+    text: str,
+    expected_version: int | None,
+    principal: str,
+    roles: frozenset[str],
+    comment: str | None,
+    correlation_id: str | None,
+) -> tuple[Policy, int]:
+    """Store a new version (PolicyError if the text is bad) and audit the change.
+
+    `expected_version` is the version the admin edited (If-Match); None takes any.
+    Answers the adopted policy and how many golden records its owners changed.
+    """
+    policy = Policy(text)  # parse and check before anything is written
+    current = await load(session)
+    if expected_version is not None and expected_version != current.version:
+        raise PreconditionFailed(
+            f"the policy is at version {current.version}, not {expected_version}",
+            headers={"ETag": f'"{current.version}"'},
+        )
+    now = datetime.now(UTC)
+    number = current.version + 1
+    await store.add(session, number, text, principal, now, comment, correlation_id)
+    adopted = Policy(policy.text, number)
+    actor = Actor(principal, correlation_id, adopted, roles)
+    recomputed = await recompute_owned(session, current, adopted, actor)
+    detail = {
+        "before_version": current.version,
+        "after_version": number,
+        "records_recomputed": recomputed,
+        **_diff(current.text, text),
+    }
+    row = {
+        "at": now,
+        "principal": principal,
+        "roles": sorted(roles),
+        "action": "policy_change",
+        "domain": None,
+        "record_id": f"policy/{number}",
+        "fields": [],
+        "correlation_id": correlation_id,
+        "outcome": "adopted",
+        "detail": json.dumps(detail),
+    }
+    await repo.insert_audit(session, [row])
+    return adopted, recomputed

@@ -1,0 +1,257 @@
+"""The default policy, cell by cell, through the HTTP API: every system x domain x field for
+`write`, every system x domain for `create`, every role x domain x field for `read`.
+
+The expected table is written out here from the issue's ownership table, not read from the
+policy, so a wrong default policy (or a wrong engine) fails these tests.
+"""
+
+from typing import Any
+
+import pytest
+
+from mdm.domains import BY_NAME, DOMAINS
+from tests.auth import bearer
+from tests.factory import _value, unique
+
+SYSTEMS = ("salesforce", "certinia", "netsuite", "workday")
+ALL = "*"
+
+# system -> domain -> fields it may write (ALL: every field), from the issue's table plus the
+# identifiers a second system sends to link its record (README: "Who owns what")
+WRITES: dict[str, dict[str, set[str] | str]] = {
+    "salesforce": {
+        "customer": {
+            "name",
+            "legal_name",
+            "website",
+            "industry",
+            "billing_address",
+            "parent_id",
+            "tax_id",
+            "country",
+            "status",
+        },
+    },
+    "netsuite": {
+        "customer": {"tax_id", "currency", "legal_name", "country", "status"},
+        "legal_entity": ALL,
+        "cost_center": ALL,
+        "rate_card": ALL,
+        "project": {
+            "legal_entity_id",
+            "cost_center_id",
+            "rate_card_id",
+            "contract_value",
+            "currency",
+            "code",
+            "customer_id",
+        },
+        "employee": {"cost_rate", "employee_number"},
+    },
+    "certinia": {
+        "project": {
+            "code",
+            "name",
+            "customer_id",
+            "manager_id",
+            "billing_model",
+            "start_date",
+            "end_date",
+            "status",
+        },
+    },
+    "workday": {"employee": {n for n in BY_NAME["employee"].field_names if n != "cost_rate"}},
+}
+CREATES = {("salesforce", "customer"), ("netsuite", "legal_entity"), ("netsuite", "cost_center"),
+           ("netsuite", "rate_card"), ("certinia", "project"), ("workday", "employee")}  # fmt: skip
+HIDDEN_FROM = {"reader": {"employee.cost_rate"}, "admin": {"employee.cost_rate"}, "finance": set(), "steward": set()}
+
+
+def may_write(system: str, domain: str, field: str) -> bool:
+    fields = WRITES.get(system, {}).get(domain, set())
+    return fields == ALL or field in fields
+
+
+def _path(domain: str, system: str, source_id: str) -> str:
+    return f"/v1/{BY_NAME[domain].path}/sources/{system}/{source_id}"
+
+
+class Estate:
+    """Source records each system keeps linked to one golden record per domain, made once."""
+
+    def __init__(self, client: Any, factory: Any):
+        self.client, self.factory = client, factory
+        self.refs: dict[str, str] = {}
+        self.linked: dict[tuple[str, str], tuple[str, dict[str, Any], str]] = {}  # -> source id, base, golden
+
+    def ref(self, domain: str) -> str:
+        if domain not in self.refs:
+            self.refs[domain] = self.factory.create(domain)
+        return self.refs[domain]
+
+    def value(self, domain: str, field: str) -> Any:
+        f = BY_NAME[domain].field(field)
+        if f.kind == "ref":
+            return self.ref(f.ref or "")
+        if f.kind == "enum":
+            return f.choices[0]
+        return _value(f, unique())
+
+    def put(self, domain: str, system: str, source_id: str, body: dict[str, Any]) -> Any:
+        return self.client.put(_path(domain, system, source_id), json=body)
+
+    def owner_record(self, domain: str) -> tuple[str, dict[str, Any]]:
+        """A payload the domain's creating system sends for a new record."""
+        d = BY_NAME[domain]
+        body = {f.name: self.value(domain, f.name) for f in d.fields if f.required}
+        return body, next(s for s, dom in CREATES if dom == domain)
+
+    def link(self, system: str, domain: str) -> tuple[str, dict[str, Any], str]:
+        """This system's source record, linked to a golden record (its base payload kept)."""
+        if (system, domain) in self.linked:
+            return self.linked[(system, domain)]
+        body, creator = self.owner_record(domain)
+        if system != creator:  # a second system links to the creator's record through key fields it may send
+            _, body, golden = self.link(creator, domain)
+            key = {"customer": ("tax_id", "country"), "project": ("code",), "employee": ("employee_number",)}[domain]
+            base = {k: body[k] for k in key}
+            source_id = unique("l")
+            r = self.put(domain, system, source_id, base)
+            assert r.status_code == 200, r.text
+            assert (r.json()["outcome"], r.json()["id"]) == ("linked", golden)
+            self.linked[(system, domain)] = (source_id, base, golden)
+            return self.linked[(system, domain)]
+        if domain == "customer":
+            body |= {"tax_id": unique("T"), "country": "DE"}
+        creator_id = unique("c")
+        r = self.put(domain, creator, creator_id, body)
+        assert r.status_code == 200, r.text
+        self.linked[(system, domain)] = (creator_id, body, r.json()["id"])
+        return self.linked[(system, domain)]
+
+
+@pytest.fixture(scope="module")
+def estate(client, factory) -> Estate:
+    return Estate(client, factory)
+
+
+WRITE_CASES = [(s, d.name, f.name) for s in SYSTEMS for d in DOMAINS for f in d.fields]
+
+
+@pytest.mark.parametrize(("system", "domain", "field"), WRITE_CASES, ids=lambda v: v)
+def test_write_each_field(estate, client, system, domain, field):
+    has_rights = any(may_write(system, domain, f) for f in BY_NAME[domain].field_names)
+    if has_rights:
+        source_id, base, golden = estate.link(system, domain)
+    else:
+        source_id, base, golden = unique("x"), {}, None
+    before = client.get(f"/v1/{BY_NAME[domain].path}/{golden}").json() if golden else None
+    value = estate.value(domain, field)
+    r = estate.put(domain, system, source_id, base | {field: value})
+    if may_write(system, domain, field):
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == golden
+        return
+    assert r.status_code == 403, r.text
+    problem = r.json()
+    assert problem["status"] == 403
+    assert r.headers["content-type"].startswith("application/problem+json")
+    denied = {e["field"]: e for e in problem["errors"]}
+    assert set(denied) == {field}
+    owners = {f"system:{s}" for s in SYSTEMS if may_write(s, domain, field)}
+    assert set(denied[field]["owners"]) == owners
+    # nothing was written: not the golden record, not the source, not a crosswalk
+    if golden:
+        after = client.get(f"/v1/{BY_NAME[domain].path}/{golden}").json()
+        assert after == before
+    else:
+        resolved = client.get(f"/v1/{BY_NAME[domain].path}/resolve", params={"system": system, "source_id": source_id})
+        assert resolved.status_code == 404
+    # ... but the audit log has the denied write
+    audit = client.get("/v1/audit", params={"principal": f"system:{system}", "outcome": "denied", "limit": 5})
+    assert any(
+        row["domain"] == domain and row["record_id"] == f"{system}/{source_id}"[:40] and field in row["fields"]
+        for row in audit.json()["items"]
+    ), audit.text
+
+
+CREATE_CASES = [(s, d.name) for s in SYSTEMS for d in DOMAINS if any(may_write(s, d.name, f) for f in d.field_names)]
+
+
+@pytest.mark.parametrize(("system", "domain"), CREATE_CASES, ids=lambda v: v)
+def test_create(estate, client, system, domain):
+    """A record no key matches: made only by a system with `create` on the domain (a system
+    with no right in a domain is refused on its fields first: test_write_each_field)."""
+    body, _ = estate.owner_record(domain)
+    if domain == "customer":
+        body |= {"tax_id": unique("T"), "country": "DE"}
+    body = {k: v for k, v in body.items() if may_write(system, domain, k)}
+    assert body, f"{system} may write none of the fields that make or find a {domain}"
+    source_id = unique("n")
+    r = estate.put(domain, system, source_id, body)
+    if (system, domain) in CREATES:
+        assert r.status_code == 200, r.text
+        assert r.json()["outcome"] == "created"
+    else:
+        assert r.status_code == 403, r.text
+        assert f"may not create {domain}" in r.json()["detail"]
+        resolved = client.get(f"/v1/{BY_NAME[domain].path}/resolve", params={"system": system, "source_id": source_id})
+        assert resolved.status_code == 404
+
+
+READERS = ("reader", "steward", "finance", "admin")
+
+
+@pytest.fixture(scope="module")
+def role_keys(database_url):
+    """Keys holding exactly one role each (the shared test keys mix some)."""
+    import asyncio
+
+    from mdm.auth.keys import create_key
+    from mdm.db.engine import Database
+
+    async def make():
+        async with Database.opened(database_url) as db:
+            return {role: (await create_key(db, f"user:only-{role}", [role]))[1] for role in READERS}
+
+    return asyncio.run(make())
+
+
+@pytest.mark.parametrize("role", READERS)
+@pytest.mark.parametrize("domain", [d.name for d in DOMAINS])
+def test_read_each_field(estate, client, role_keys, role, domain):
+    golden = estate.link(next(s for s, d in CREATES if d == domain), domain)[2]
+    if domain == "employee":  # make sure there is a cost rate to hide
+        source_id, base, _ = estate.link("netsuite", "employee")
+        assert estate.put("employee", "netsuite", source_id, base | {"cost_rate": "812.75"}).status_code == 200
+    headers = {"Authorization": f"Bearer {role_keys[role]}"}
+    record = client.get(f"/v1/{BY_NAME[domain].path}/{golden}", headers=headers)
+    assert record.status_code == 200, record.text
+    shown = set(record.json())
+    for name in BY_NAME[domain].field_names:
+        hidden = f"{domain}.{name}" in HIDDEN_FROM[role]
+        assert (name not in shown) == hidden, f"{role} reading {domain}.{name}"
+    if domain == "employee" and role in ("steward", "finance"):
+        assert record.json()["cost_rate"] == "812.75"
+
+
+def test_cost_rate_cannot_be_read_another_way(estate, client, role_keys):
+    """Resolve, list, history, lineage and a system's own read all leave cost_rate out for a reader."""
+    source_id, base, golden = estate.link("netsuite", "employee")
+    assert estate.put("employee", "netsuite", source_id, base | {"cost_rate": "901.25"}).status_code == 200
+    for headers in ({"Authorization": f"Bearer {role_keys['reader']}"}, bearer("system:netsuite")):
+        resolved = client.get("/v1/employees/resolve", params={"system": "netsuite", "source_id": source_id},
+                              headers=headers)  # fmt: skip
+        assert resolved.status_code == 200
+        assert "cost_rate" not in resolved.json()["record"]
+        listed = client.get("/v1/employees", params={"limit": 500}, headers=headers).json()["items"]
+        assert listed
+        assert all("cost_rate" not in item for item in listed)
+        history = client.get(f"/v1/employees/{golden}/history", headers=headers).json()
+        assert history
+        assert all("cost_rate" not in h["data"] for h in history)
+        lineage = client.get(f"/v1/employees/{golden}/lineage", headers=headers).json()
+        assert "cost_rate" not in {e["field"] for e in lineage}
+        assert "901.25" not in client.get(f"/v1/employees/{golden}/history", headers=headers).text
+    steward = client.get(f"/v1/employees/{golden}/lineage", headers=bearer("user:steward")).json()
+    assert {e["field"]: e["value"] for e in steward}["cost_rate"] == "901.25"
