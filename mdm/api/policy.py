@@ -67,7 +67,7 @@ async def change_policy(request: Request, data: JSONBody[v1.PolicyChange], if_ma
         )
         row = await store.version(session, policy.version)
         document = _document(policy, row)
-    request.app.state.policies.invalidate()
+    await request.app.state.policies.invalidate()
     return document
 
 

@@ -1,11 +1,11 @@
 """The policy in force, cached per worker, and how an admin changes it.
 
-Every worker keeps the newest policy it has seen. Reads check the stored version at most
-once a second (one indexed query); writes check it inside their own transaction, so a
-write never runs under a policy older than the one committed before it began. A change
-therefore reaches every worker without a restart: at once for writes, within a second
-for reads. Decisions are memoized on the `Policy` object, so adopting a new version
-drops them all at once.
+Every worker keeps the newest policy it has seen. Reads check the stored version about
+once a second, in the background (one indexed query); writes check it inside their own
+transaction, so a write never runs under a policy older than the one committed before
+it began. A change therefore reaches every worker without a restart: at once for
+writes, within about a second for reads. Decisions are memoized on the `Policy`
+object, so adopting a new version drops them all at once.
 """
 
 import asyncio
@@ -47,6 +47,7 @@ class PolicyCache:
         self.policy: Policy | None = None
         self.checked_at = 0.0
         self._lock = asyncio.Lock()
+        self._checking: asyncio.Task[None] | None = None
 
     async def _refresh(self, session: AsyncSession) -> Policy:
         number = await store.newest_version(session)
@@ -54,21 +55,30 @@ class PolicyCache:
             self.policy = await load(session)
         return self.policy
 
-    def invalidate(self) -> None:
-        """This worker just adopted a version: the next read checks at once."""
-        self.checked_at = float("-inf")
+    async def invalidate(self) -> None:
+        """This worker just adopted a version: read it now."""
+        await self._check()
 
     async def for_read(self) -> Policy:
-        """The policy for a read: at most a second old."""
-        if self.policy is not None and time.monotonic() - self.checked_at < READ_CHECK_SECONDS:
-            return self.policy
-        async with self._lock:
-            if self.policy is None or time.monotonic() - self.checked_at >= READ_CHECK_SECONDS:
-                async with self.db.sessionmaker(write=False)() as session:
-                    await self._refresh(session)
-                self.checked_at = time.monotonic()
+        """The policy for a read: at most about a second old. Reads never wait for the
+        check: a stale policy is answered while one background task looks for a newer one
+        (under load, a blocking check stalled every reader behind it once a second)."""
+        if self.policy is None:
+            async with self._lock:
+                if self.policy is None:
+                    await self._check()
+        elif time.monotonic() - self.checked_at >= READ_CHECK_SECONDS and self._checking is None:
+            self._checking = asyncio.create_task(self._check())
         assert self.policy is not None
         return self.policy
+
+    async def _check(self) -> None:
+        try:
+            async with self.db.sessionmaker(write=False)() as session:
+                await self._refresh(session)
+            self.checked_at = time.monotonic()
+        finally:
+            self._checking = None
 
     async def for_write(self, session: AsyncSession) -> Policy:
         """The policy for a write, checked inside the write's transaction."""
