@@ -5,8 +5,10 @@
 Per database: a fresh database migrated with `upgrade(url)`; N customers ingested through
 `service.ingest` as salesforce source records; a granian server (one worker) serving
 `bench.app:create_bench_app`; wrk against a constant endpoint, a raw-driver lookup and
-`/v1/customers/resolve`; sequential `POST /v1/resolve` calls of 1,000 keys. Every figure is
-printed beside its target; nothing is asserted. See bench/README.md.
+`/v1/customers/resolve`; sequential `POST /v1/resolve` calls of 1,000 keys; then the same N
+loaded into a second fresh database with match-before-create on (`--no-match` skips it). The
+first load, keys only, is the core's ingestion figure. Every figure is printed beside its
+target; nothing is asserted. See bench/README.md.
 """
 
 import argparse
@@ -60,6 +62,7 @@ LUA = Path(__file__).with_name("resolve.lua")
 TARGET_INGEST_PG = 1_000.0  # source records per second on PostgreSQL
 TARGET_RESOLVE_RATIO = 0.70  # single resolve req/s over raw-driver lookup req/s
 TARGET_BULK_MEDIAN_MS = 30.0  # POST /v1/resolve of 1,000 keys, median
+TARGET_MATCHING_RATIO = 0.70  # ingestion with match-before-create over ingestion without (issue 4)
 
 
 def source_id(i: int) -> str:
@@ -243,11 +246,13 @@ class IngestResult:
         return " → ".join(f"{r:,.0f}" for r in self.tenths)
 
 
-async def _ingest_batch(db: Database, batch: list[service.SourceItem], n: int, outcomes: Counter[str]) -> float:
+async def _ingest_batch(
+    db: Database, batch: list[service.SourceItem], n: int, outcomes: Counter[str], fuzzy: bool
+) -> float:
     t0 = time.perf_counter()
     async with db.transaction() as session:
         actor = Actor(f"system:{SYSTEM}", f"bench-{n}", await load_policy(session))
-        results = await service.ingest(session, CUSTOMER, batch, actor)
+        results = await service.ingest(session, CUSTOMER, batch, actor, fuzzy=fuzzy)
     elapsed = time.perf_counter() - t0
     for r in results:
         outcomes[r["outcome"] if isinstance(r, dict) else type(r).__name__] += 1
@@ -263,9 +268,12 @@ def _trial_plan(n: int) -> list[int]:
     return plan
 
 
-async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int | None) -> IngestResult:
+async def ingest_all(
+    url: str, items: list[service.SourceItem], batch_size: int | None, *, fuzzy: bool = False
+) -> IngestResult:
     """Ingest every item, one transaction per batch. With no batch size, the first ~20% run as an
-    interleaved trial of 500 and 1,000 per transaction, and the faster size does the rest."""
+    interleaved trial of 500 and 1,000 per transaction, and the faster size does the rest.
+    `fuzzy` turns on match-before-create (scoring each new record against the golden ones)."""
     db = Database.connect(url)
     outcomes: Counter[str] = Counter()
     spent = {500: 0.0, 1000: 0.0}
@@ -282,7 +290,7 @@ async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int 
             plan = _trial_plan(len(items)) if batch_size is None else []
             for size in plan:
                 batch = items[pos : pos + size]
-                elapsed = await _ingest_batch(db, batch, n_batch, outcomes)
+                elapsed = await _ingest_batch(db, batch, n_batch, outcomes, fuzzy)
                 spent[size] += elapsed
                 done[size] += len(batch)
                 total += elapsed
@@ -295,10 +303,11 @@ async def ingest_all(url: str, items: list[service.SourceItem], batch_size: int 
             size = batch_size or 1000
             while pos < len(items):
                 batch = items[pos : pos + size]
-                total += await _ingest_batch(db, batch, n_batch, outcomes)
+                total += await _ingest_batch(db, batch, n_batch, outcomes, fuzzy)
                 pos, n_batch = pos + len(batch), n_batch + 1
                 marks.append((pos, total))
-                progress.update(task, completed=pos, rate=f"{pos / total:,.0f}/s")
+                mode = " (matching)" if fuzzy else ""
+                progress.update(task, completed=pos, rate=f"{pos / total:,.0f}/s{mode}")
     finally:
         await db.dispose()
     return IngestResult(total, len(items), size, outcomes, calibration, _tenths(marks, len(items)))
@@ -539,7 +548,6 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
         items = build_items(args.customers, args.seed)
         console.print(f"  built {len(items):,} payloads in {time.perf_counter() - t0:.1f} s (not timed)")
         result = asyncio.run(ingest_all(url, items, args.batch_size))
-        del items
         rate = result.records / result.seconds
         if result.calibration:
             trial = ", ".join(f"{s:,}/txn {r:,.0f}/s" for s, r in sorted(result.calibration.items()))
@@ -594,6 +602,15 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
                 f"bulk: {len(times)} calls after {args.bulk_warmup} warm-up; min {min(times):.1f} ms, "
                 f"max {max(times):.1f} ms"
             )
+    if args.match:
+        with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
+            matched = asyncio.run(ingest_all(url, items, result.batch_size, fuzzy=True))
+        with_matching = matched.records / matched.seconds
+        report.add("ingestion with matching (records/s)", f"{with_matching:,.0f}")
+        report.add("with matching / without", f"{with_matching / rate:.2f}", f">= {TARGET_MATCHING_RATIO:.2f}",
+                   with_matching / rate >= TARGET_MATCHING_RATIO)  # fmt: skip
+        report.notes.append(f"with matching: outcomes {dict(matched.outcomes)}; by tenth: {matched.tenth_rates()}")
+        console.print(f"  with matching: {with_matching:,.0f}/s, by tenth: {matched.tenth_rates()}")
     report.notes.append(f"this database took {time.perf_counter() - started:.0f} s")
     return report
 
@@ -633,6 +650,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--bulk-runs", type=int, default=100)
     p.add_argument("--bulk-warmup", type=int, default=10)
+    p.add_argument("--no-match", dest="match", action="store_false",
+                   help="skip the second load with match-before-create on")  # fmt: skip
     p.add_argument("--no-analyze", action="store_true", help="skip ANALYZE on PostgreSQL after the load")
     p.add_argument("--seed", type=int, default=20250101)
     args = p.parse_args(argv)

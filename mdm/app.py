@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.settings = settings
         app.state.db = Database.connect(settings.database_url, settings.pool_size)
         app.state.fast = FastReads(settings.database_url, settings.pool_size)
         app.state.api_keys = KeyCache(app.state.db)

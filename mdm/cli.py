@@ -3,7 +3,7 @@
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -102,6 +102,9 @@ def import_(
     id_column: Annotated[str, typer.Option(help="column holding the source id")] = "source_id",
     reject_file: Annotated[Path | None, typer.Option(help="where rejected rows go (NDJSON)")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    match: Annotated[
+        bool | None, typer.Option("--match/--no-match", help="fuzzy match-before-create (default: MDM_MATCH_ON_INGEST)")
+    ] = None,
 ) -> None:
     """Import a file of one system's records; rejected rows go to a reject file."""
     from mdm.records.importer import import_file
@@ -126,6 +129,7 @@ def import_(
                     id_column=id_column,
                     reject_path=rejects,
                     batch_size=batch_size,
+                    fuzzy=settings.match_on_ingest if match is None else match,
                     on_progress=lambda n: progress.advance(task, n),
                 )
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
@@ -299,6 +303,51 @@ def policy_show() -> None:
                 return f"# version {policy.version}\n{policy.text}"
 
     typer.echo(asyncio.run(run()))
+
+
+match_app = typer.Typer(help="Fuzzy duplicate detection.", no_args_is_help=True)
+app.add_typer(match_app, name="match")
+
+
+def _shard(value: str) -> tuple[int, int]:
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit()) or not 0 <= int(index) < int(count):
+        raise typer.BadParameter("write it as i/n with 0 <= i < n, e.g. 0/4", param_hint="--shard")
+    return int(index), int(count)
+
+
+@match_app.command("scan")
+def match_scan(
+    domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
+    shard: Annotated[str, typer.Option(help="i/n: this process takes every n-th block, from the i-th")] = "0/1",
+) -> None:
+    """Queue likely duplicate pairs of DOMAIN's golden records for stewards (rerunning adds none)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from mdm.domains import BY_NAME
+    from mdm.matching.scan import scan
+
+    if domain not in BY_NAME:
+        raise typer.BadParameter(f"one of {', '.join(BY_NAME)}", param_hint="DOMAIN")
+    part = _shard(shard)
+    settings = _settings()
+
+    async def run() -> Any:
+        async with Database.opened(settings.database_url) as db:
+            with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console) as bar:  # fmt: skip
+                task = bar.add_task(f"{domain} blocks", total=None)
+                return await scan(db, BY_NAME[domain], shard=part,
+                                  on_blocks=lambda n: bar.update(task, total=n),
+                                  advance=lambda n: bar.advance(task, n))  # fmt: skip
+
+    report = asyncio.run(run())
+    console.print(
+        f"{report.blocks} blocks, {report.pairs_compared} pairs compared, {report.pairs_scored} scored in full; "
+        f"{report.queued} candidates queued, {report.already_queued} already in the queue"
+    )
+    for line in report.oversized:
+        console.print(f"oversized block: {line}")
 
 
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)

@@ -1317,13 +1317,21 @@ async def _ingest_step(
 
 
 def _check_links(estate: DemoEstate, golden: dict[SourceRef, str]) -> None:
-    """Every domain must end with exactly the golden records the generator meant (no stray key links)."""
+    """Every domain must end with exactly the golden records the generator meant: no stray
+    link by key or score. A planted customer near-duplicate may stay apart or join its
+    original (fuzzy matching found it), never another record."""
+    planted = {dup: original for original, dup in estate.customer_duplicates}
     for domain, expected in estate.expected.items():
-        ids = {golden[r.ref] for r in estate.records(domain)}
-        if len(ids) != expected:
+        ids = {golden[r.ref] for r in estate.records(domain) if r.ref not in planted}
+        mine = {d: o for d, o in planted.items() if d.domain == domain}
+        if len(ids) != expected - len(mine):
             raise DemoLoadError(
-                f"{domain}: the estate's source records became {len(ids)} golden records, not {expected}"
+                f"{domain}: the estate's source records became {len(ids)} golden records "
+                f"(planted duplicates aside), not {expected - len(mine)}"
             )
+        for dup, original in mine.items():
+            if golden[dup] != golden[original] and golden[dup] in ids:
+                raise DemoLoadError(f"{domain}: planted duplicate {dup.source_id} joined an unrelated record")
 
 
 async def count_goldens(db: Database) -> dict[str, int]:

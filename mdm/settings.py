@@ -11,6 +11,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     port: int = 8000
     pool_size: int = 10
     log_level: str = "info"
+    # score source records no key links against the golden records (match-before-create);
+    # off, ingestion links by crosswalk and keys only (bulk loads of known-clean data)
+    match_on_ingest: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -24,6 +24,7 @@ from contracts.v1.cost_center import CostCenter, CostCenterCreate, CostCenterPat
 from contracts.v1.customer import Customer, CustomerCreate, CustomerPatch, CustomerSource
 from contracts.v1.employee import Employee, EmployeeCreate, EmployeePatch, EmployeeSource
 from contracts.v1.legal_entity import LegalEntity, LegalEntityCreate, LegalEntityPatch, LegalEntitySource
+from contracts.v1.matching import MatchCandidate, MatchDecision, MatchField, MatchResult
 from contracts.v1.policy import (
     DecidingRule,
     DeniedWrite,
@@ -74,6 +75,10 @@ __all__ = [
     "LegalEntityPatch",
     "LegalEntitySource",
     "LineageEntry",
+    "MatchCandidate",
+    "MatchDecision",
+    "MatchField",
+    "MatchResult",
     "Page",
     "Policy",
     "PolicyChange",

@@ -20,6 +20,7 @@ from mdm.api.deps import provide_actor, provide_session
 from mdm.api.visibility import readable, shown
 from mdm.domains import Domain
 from mdm.errors import NotFound
+from mdm.matching import service as matching
 from mdm.records import service
 from mdm.records.workspace import Actor
 
@@ -214,9 +215,11 @@ def records_router(domain: Domain) -> Router:
         actor: Caller,
         system: System,
         source_id: SourceId,
+        request: Request,
     ) -> Response[v1.UpsertResult]:
         item = service.SourceItem(system, source_id, service.decode_payload(domain, msgspec.to_builtins(data)))
-        (result,) = await service.ingest(db_session, domain, [item], actor)
+        fuzzy = request.app.state.settings.match_on_ingest
+        (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
         if isinstance(result, Exception):
             raise result
         return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": service.etag(result["version"])})
@@ -230,6 +233,33 @@ def records_router(domain: Domain) -> Router:
     )
     async def detach_source(db_session: Session, actor: Caller, system: System, source_id: SourceId) -> v1.DetachResult:
         return msgspec.convert(await service.detach(db_session, domain, system, source_id, actor), v1.DetachResult)
+
+    @post(
+        "/match",
+        operation_id=f"match{label}",
+        status_code=200,
+        summary=f"Score a {domain.name} (any of its fields) against the golden records; writes nothing",
+        responses=problems(403, 422),
+    )
+    async def match_record(
+        data: JSONBody[source_type],
+        db_session: Session,
+        fields: Readable,
+        limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
+    ) -> v1.MatchResult:
+        record = service.decode_payload(domain, msgspec.to_builtins(data))
+        result = await matching.match(db_session, domain, record, limit=limit, readable=fields)
+        return msgspec.convert(result, v1.MatchResult)
+
+    @get(
+        "/{record_id:str}/match-decisions",
+        operation_id=f"get{label}MatchDecisions",
+        summary="Why source records were linked to this record by score, or queued beside it",
+        responses=problems(403, 404),
+    )
+    async def get_match_decisions(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.MatchDecision]:
+        found = await matching.decisions(db_session, domain, record_id, fields)
+        return msgspec.convert(found, list[v1.MatchDecision])
 
     @get(
         "/resolve",
@@ -264,6 +294,8 @@ def records_router(domain: Domain) -> Router:
             translate,
             upsert_source,
             detach_source,
+            match_record,
+            get_match_decisions,
             resolve,
         ],
         dependencies={

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Date,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -124,6 +125,54 @@ audit_log = Table(
     Column("correlation_id", String(100)),
     Column("outcome", String(32), nullable=False),
     Column("detail", Text),
+)
+
+match_key = Table(
+    "match_key",
+    metadata,
+    Column("domain", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),  # "kind:value" (mdm.matching.blocking)
+    Column("golden_id", String(ID), primary_key=True),
+    # golden_id alone: an index led by domain lets PostgreSQL's generic plan for a block read
+    # (domain = ? AND key = ? ORDER BY golden_id LIMIT n) walk the whole domain in id order
+    Index("ix_match_key_golden", "golden_id"),
+)
+
+match_candidate = Table(
+    "match_candidate",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain", String(32), nullable=False),
+    Column("left_id", String(ID), nullable=False),  # the smaller id of the pair
+    Column("right_id", String(ID), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("rules_version", Integer, nullable=False),
+    Column("explanation", JSONType, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | not_a_match | merged
+    Column("source", String(16), nullable=False),  # scan | ingest
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("domain", "left_id", "right_id"),
+    Index("ix_match_candidate_status", "domain", "status"),
+)
+
+match_decision = Table(
+    "match_decision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("domain", String(32), nullable=False),
+    Column("golden_id", String(ID), nullable=False),  # the record the source record joined or made
+    Column("system", String(50), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("outcome", String(16), nullable=False),  # linked | pending_review
+    Column("candidate_id", String(ID), nullable=False),  # the best-scoring golden record
+    Column("score", Float, nullable=False),
+    Column("threshold", Float, nullable=False),  # the threshold the score was held against
+    Column("rules_version", Integer, nullable=False),
+    Column("explanation", JSONType, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("correlation_id", String(100)),
+    Index("ix_match_decision_golden", "domain", "golden_id"),
+    Index("ix_match_decision_candidate", "domain", "candidate_id"),
 )
 
 policy_version = Table(

@@ -85,6 +85,7 @@ async def import_file(
     reject_path: Path | None = None,
     batch_size: int = 500,
     actor: Actor | None = None,
+    fuzzy: bool = True,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Ingest every row of `path` as `system`'s record; rejects go to `reject_path` as NDJSON."""
@@ -110,7 +111,7 @@ async def import_file(
 
         async def apply(items: list[SourceItem]) -> list[dict[str, Any] | MdmError]:
             async with db.transaction() as session:
-                return await ingest(session, domain, items, actor)
+                return await ingest(session, domain, items, actor, fuzzy=fuzzy)
 
         async def flush() -> None:
             if not batch:

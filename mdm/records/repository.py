@@ -9,11 +9,39 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, func, insert, or_, select, text, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import GOLDEN, audit_log, crosswalk, golden_history, source_record, source_system
+from mdm.db.tables import (
+    GOLDEN,
+    audit_log,
+    crosswalk,
+    golden_history,
+    match_candidate,
+    match_decision,
+    match_key,
+    source_record,
+    source_system,
+)
 from mdm.domains import Domain
 
 SourceKey = tuple[str, str]  # (system, source_id)
@@ -224,6 +252,131 @@ async def update_sources(session: AsyncSession, domain: Domain, rows: list[dict[
         .values({c: bindparam(f"b_{c}") for c in cols})
     )
     await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+
+
+async def match_keys_of(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, set[str]]:
+    """The blocking keys stored for golden records."""
+    found: dict[str, set[str]] = {i: set() for i in ids}
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = _each(session, [match_key.c.golden_id, match_key.c.key], match_key.c.golden_id, chunk,
+                     match_key.c.domain == domain.name)  # fmt: skip
+        for golden_id, key in (await session.execute(stmt)).all():
+            found[golden_id].add(key)
+    return found
+
+
+async def change_match_keys(
+    session: AsyncSession, domain: Domain, removed: list[tuple[str, str]], added: list[tuple[str, str]]
+) -> None:
+    """Drop and add (golden id, key) pairs."""
+    if removed:
+        stmt = delete(match_key).where(
+            match_key.c.domain == domain.name,
+            match_key.c.golden_id == bindparam("g"),
+            match_key.c.key == bindparam("k"),
+        )
+        await session.execute(stmt, [{"g": g, "k": k} for g, k in removed])
+    if added:
+        await session.execute(insert(match_key), [{"domain": domain.name, "key": k, "golden_id": g} for g, k in added])
+
+
+async def block(session: AsyncSession, domain: Domain, key: str, cap: int) -> list[str]:
+    """Golden ids under one blocking key, at most `cap` + 1 (one more says it was capped)."""
+    stmt = (
+        select(match_key.c.golden_id)
+        .where(match_key.c.domain == domain.name, match_key.c.key == key)
+        .order_by(match_key.c.golden_id)
+        .limit(cap + 1)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], cap: int) -> dict[str, list[str]]:
+    """Golden ids under each blocking key, the first `cap` per key in id order.
+
+    Each key reads at most `cap` index entries, however large its block has grown: a
+    LATERAL subquery with LIMIT per key on PostgreSQL, a UNION ALL of limited subqueries
+    on SQLite (a window over an IN list read every entry of every large block)."""
+    found: dict[str, list[str]] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for chunk in _chunks(list(keys), 100):
+        if postgres:
+            values = bindparam(None, list(chunk), type_=ARRAY(match_key.c.key.type))
+            wanted = func.unnest(values).table_valued("v").render_derived("k")
+            hit = (
+                select(match_key.c.key, match_key.c.golden_id)
+                .where(match_key.c.domain == domain.name, match_key.c.key == wanted.c.v)
+                .order_by(match_key.c.golden_id)
+                .limit(cap)
+                .lateral("hit")
+            )
+            stmt: Any = select(hit.c.key, hit.c.golden_id).select_from(wanted).join(hit, true())
+        else:
+            parts = [
+                select(match_key.c.key, match_key.c.golden_id)
+                .where(match_key.c.domain == domain.name, match_key.c.key == key)
+                .order_by(match_key.c.golden_id)
+                .limit(cap)
+                .subquery()
+                .select()
+                for key in chunk
+            ]
+            stmt = union_all(*parts)
+        for key, golden_id in (await session.execute(stmt)).all():
+            found.setdefault(key, []).append(golden_id)
+    return found
+
+
+async def insert_decisions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(match_decision), rows)
+
+
+async def decisions_about(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:
+    """Match decisions that made or named a golden record, newest first."""
+    stmt = (
+        select(match_decision)
+        .where(
+            match_decision.c.domain == domain.name,
+            or_(match_decision.c.golden_id == golden_id, match_decision.c.candidate_id == golden_id),
+        )
+        .order_by(match_decision.c.id.desc())
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def blocks(session: AsyncSession, domain: Domain) -> list[tuple[str, int]]:
+    """Every blocking key of a domain held by two or more golden records, with its size."""
+    size = func.count().label("size")
+    stmt = (
+        select(match_key.c.key, size)
+        .where(match_key.c.domain == domain.name)
+        .group_by(match_key.c.key)
+        .having(func.count() >= 2)
+        .order_by(match_key.c.key)
+    )
+    return [(k, int(n)) for k, n in (await session.execute(stmt)).all()]
+
+
+async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Add candidate pairs; a pair already queued (in any status) is left as it is.
+    Answers how many were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert(match_candidate) if dialect == "postgresql" else sqlite_insert(match_candidate)
+    stmt = ins.on_conflict_do_nothing(index_elements=["domain", "left_id", "right_id"]).returning(match_candidate.c.id)
+    added = 0
+    for row in rows:  # one at a time: RETURNING with executemany is not portable
+        added += len((await session.execute(stmt, row)).all())
+    return added
+
+
+async def candidate_pairs(session: AsyncSession, domain: Domain, status: str | None = None) -> list[Row[Any]]:
+    stmt = select(match_candidate).where(match_candidate.c.domain == domain.name)
+    if status:
+        stmt = stmt.where(match_candidate.c.status == status)
+    return list((await session.execute(stmt.order_by(match_candidate.c.id))).all())
 
 
 async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
+from mdm.matching.ingest import FuzzyIndex
+from mdm.matching.rules import RULES
 from mdm.policy.rules import Policy
 from mdm.records import repository as repo
 from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
@@ -82,12 +84,8 @@ def _key_lock_ids(domain: Domain, item: SourceItem) -> list[int]:
 
 
 def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | None, dict[str, Any] | None]:
-    """The golden record a new source record belongs to, and the evidence.
-
-    This is the matching seam: deterministic keys today, tried in the descriptor's order
-    (after `ws.preload_keys`); fuzzy matching (scored candidates, review thresholds)
-    plugs in here and may answer pending_review.
-    """
+    """The golden record a deterministic key links a source record to, and the evidence
+    (keys in the descriptor's order, after `ws.preload_keys`)."""
     for key in domain.keys:
         values = key.values(payload)
         if values is None:
@@ -96,6 +94,77 @@ def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | No
         if golden_id is not None:
             return golden_id, {"rule": "key", "fields": list(key.fields), "id": golden_id, "score": 1.0}
     return None, None
+
+
+@dataclass(slots=True)
+class Found:
+    """Where a source record without a live crosswalk goes: an existing golden record
+    (`target`, with the evidence), or a new one, perhaps queued for review beside `review`."""
+
+    target: str | None = None
+    match: dict[str, Any] | None = None
+    review: tuple[str, float, list[dict[str, Any]]] | None = None
+
+
+def _find(ws: Workspace, domain: Domain, item: SourceItem) -> Found:
+    """Keys first; then a detached source returns to its record; then the fuzzy score
+    against the batch's prefetched candidates: at or above `auto_link` it links, at or
+    above `review` a new record is made and the pair queued for stewards."""
+    target, match = find_match(ws, domain, item.payload)
+    if target is not None:
+        return Found(target, match)
+    x = ws.crosswalks.get((domain.name, item.system, item.source_id))
+    if x is not None and x.golden_id in ws.goldens:
+        return Found(_live(ws, x.golden_id).id)
+    best = ws.fuzzy.best(item.payload) if ws.fuzzy is not None else None
+    if best is None:
+        return Found()
+    rules = RULES[domain.name]
+    golden_id, value, explanation = best
+    if value >= rules.auto_link:
+        evidence = {"rule": "fuzzy", "id": golden_id, "score": value, "rules_version": rules.version,
+                    "threshold": rules.auto_link, "explanation": explanation}  # fmt: skip
+        return Found(golden_id, evidence)
+    if value >= rules.review:
+        return Found(review=best)
+    return Found()
+
+
+def _decide(ws: Workspace, domain: Domain, item: SourceItem, golden_id: str, outcome: str, best: Any) -> None:
+    """Keep why a source record was linked by score or queued: rules, threshold, scores."""
+    rules = RULES[domain.name]
+    candidate_id, value, explanation = best
+    ws.decisions.append(
+        {
+            "domain": domain.name,
+            "golden_id": golden_id,
+            "system": item.system,
+            "source_id": item.source_id,
+            "outcome": outcome,
+            "candidate_id": candidate_id,
+            "score": value,
+            "threshold": rules.auto_link if outcome == "linked" else rules.review,
+            "rules_version": rules.version,
+            "explanation": explanation,
+            "at": ws.now,
+            "correlation_id": ws.actor.correlation_id,
+        }
+    )
+    if outcome == "pending_review":
+        left, right = sorted((golden_id, candidate_id))
+        ws.candidates.append(
+            {
+                "domain": domain.name,
+                "left_id": left,
+                "right_id": right,
+                "score": value,
+                "rules_version": rules.version,
+                "explanation": explanation,
+                "status": "pending",
+                "source": "ingest",
+                "created_at": ws.now,
+            }
+        )
 
 
 def _ref_ids(domain: Domain, items: list[SourceItem]) -> set[str]:
@@ -117,9 +186,16 @@ async def _load_following_merges(ws: Workspace, domain: Domain, ids: set[str]) -
 
 
 async def ingest(
-    session: AsyncSession, domain: Domain, items: list[SourceItem], actor: Actor, *, now: datetime | None = None
+    session: AsyncSession,
+    domain: Domain,
+    items: list[SourceItem],
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    fuzzy: bool = True,
 ) -> list[dict[str, Any] | MdmError]:
-    """Upsert source records: link by crosswalk, then deterministic keys, else create.
+    """Upsert source records: link by crosswalk, then deterministic keys, then (with
+    `fuzzy`) by match score, else create.
 
     Answers one result per item, in order: the upsert result, or the error that
     rejected that item alone (the other items still apply).
@@ -154,16 +230,21 @@ async def ingest(
     ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | candidates
     await _load_following_merges(ws, domain, ids)
     await ws.preload_refs(_ref_ids(domain, todo))
+    if fuzzy:
+        ws.fuzzy = FuzzyIndex(domain)
+        unkeyed = [it.payload for it in unlinked if find_match(ws, domain, it.payload)[0] is None]
+        await ws.fuzzy.prefetch(session, unkeyed)
     for i in valid:
         item = items[i]
         key = (domain.name, item.system, item.source_id)
         x = ws.crosswalks.get(key)
+        linked = x is not None and x.ended_at is None and x.golden_id in ws.goldens
         touched = [_live(ws, x.golden_id).id] if x and x.golden_id in ws.goldens else []
-        candidate, _ = find_match(ws, domain, item.payload)
-        touched += [candidate] if candidate else []
+        found = None if linked else _find(ws, domain, item)
+        touched += [found.target] if found and found.target else []
         snap = ws.snapshot(touched, [key])
         try:
-            results[i] = await _apply(ws, domain, item)
+            results[i] = await _apply(ws, domain, item, found=found)
         except MdmError as exc:
             ws.restore(snap)
             outcome = "denied" if isinstance(exc, Forbidden) else "rejected"
@@ -173,7 +254,9 @@ async def ingest(
     return [r for r in results if r is not None]
 
 
-async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: bool = False) -> dict[str, Any]:
+async def _apply(
+    ws: Workspace, domain: Domain, item: SourceItem, *, force_new: bool = False, found: Found | None = None
+) -> dict[str, Any]:
     key = (domain.name, item.system, item.source_id)
     x = ws.crosswalks.get(key)
     src = ws.sources.get(key)
@@ -182,7 +265,10 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
     if x is not None and x.ended_at is None and x.golden_id in ws.goldens:
         g = _live(ws, x.golden_id)
     else:
-        target, match = find_match(ws, domain, item.payload)
+        if found is None:  # a record authored in the hub: keys only
+            target, match = find_match(ws, domain, item.payload)
+            found = Found(target, match)
+        target, match = found.target, found.match
         if force_new and target and match:  # a record authored in the hub may not duplicate a key
             names = " and ".join(match["fields"])
             raise Conflict(
@@ -197,7 +283,8 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
         else:
             subjects = ws.actor.subjects if force_new else _system_subjects(item.system)
             check_rights(ws.actor.policy, subjects, domain, [], create=True)
-            g, outcome = ws.new_golden(domain, item.source_id if force_new else None), "created"
+            g = ws.new_golden(domain, item.source_id if force_new else None)
+            outcome = "pending_review" if found.review else "created"
         if x is None:
             ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
         else:
@@ -228,6 +315,13 @@ async def _apply(ws: Workspace, domain: Domain, item: SourceItem, *, force_new: 
         await ws.validate(g, changed)
         ws.commit_version(g, "create" if was_new else "ingest")
     outcome = outcome or ("updated" if changed else "unchanged")
+    if found is not None and found.review is not None:
+        _decide(ws, domain, item, g.id, "pending_review", found.review)
+        match = {"rule": "fuzzy", "id": found.review[0], "score": found.review[1], "review": True}
+    elif match is not None and match.get("rule") == "fuzzy":
+        _decide(ws, domain, item, g.id, "linked", (match["id"], match["score"], match["explanation"]))
+    if ws.fuzzy is not None and (changed or was_new):
+        ws.fuzzy.add(g.id, g.values)  # later items of this batch may match it
     ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
+from mdm.matching.blocking import blocking_keys
+from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy, subjects_of
 from mdm.records import repository as repo
 from mdm.records.survivorship import SourceView, survive
@@ -117,6 +119,9 @@ class Workspace:
         self.db_keys_loaded: set[tuple[str, tuple[str, ...], Any]] = set()  # (domain, fields, first value)
         self.history: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
+        self.fuzzy: FuzzyIndex | None = None  # set by ingestion: match-before-create
+        self.decisions: list[dict[str, Any]] = []  # why a source record was linked or queued
+        self.candidates: list[dict[str, Any]] = []  # pairs queued for stewards
 
     # ---- loading ------------------------------------------------------------------
 
@@ -178,10 +183,12 @@ class Workspace:
             set(source_keys) - set(self.crosswalks),
             len(self.history),
             len(self.audit),
+            len(self.decisions),
+            len(self.candidates),
         )
 
     def restore(self, snap: tuple[Any, ...]) -> None:
-        golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit = snap
+        golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit, n_dec, n_cand = snap
         for gid in set(self.goldens) - golden_ids:
             self._index(self.goldens.pop(gid), add=False)
             self.ref_cache.pop(gid, None)
@@ -197,6 +204,8 @@ class Workspace:
             self.crosswalks.pop(k, None)
         del self.history[n_history:]
         del self.audit[n_audit:]
+        del self.decisions[n_dec:]
+        del self.candidates[n_cand:]
 
     # ---- changing -----------------------------------------------------------------
 
@@ -428,6 +437,20 @@ class Workspace:
                 row[f.name] = to_column(f, g.values.get(f.name))
         return row
 
+    async def _reindex(self, changed: list[GoldenState]) -> None:
+        """Rewrite the blocking keys of golden records whose values changed (a merged-away
+        record keeps none), so fuzzy matching always sees what the records say now."""
+        for domain in {g.domain for g in changed}:
+            mine = [g for g in changed if g.domain is domain]
+            old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
+            removed, added = [], []
+            for g in mine:
+                keys = set() if g.merged_into else blocking_keys(domain.name, g.values)
+                before = old.get(g.id, set())
+                removed += [(g.id, k) for k in before - keys]
+                added += [(g.id, k) for k in keys - before]
+            await repo.change_match_keys(self.session, domain, removed, added)
+
     async def flush(self) -> None:
         """Write everything that changed, a few executemany statements per table."""
         by_domain: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
@@ -444,6 +467,7 @@ class Workspace:
             # updates first: a record may release a unique value that a new record takes
             await repo.update_goldens(self.session, BY_NAME[name], updates)
             await repo.insert_goldens(self.session, BY_NAME[name], inserts)
+        await self._reindex([g for g in self.goldens.values() if g.dirty and (g.new or g.version != g.prev_version)])
         new_x = [self._xw_row(x) for x in self.crosswalks.values() if x.new]
         await repo.insert_crosswalks(self.session, new_x)
         for name in {x.domain for x in self.crosswalks.values() if x.dirty and not x.new}:
@@ -463,6 +487,8 @@ class Workspace:
             await repo.update_sources(self.session, BY_NAME[name], rows)
         await repo.insert_history(self.session, self.history)
         await repo.insert_audit(self.session, self.audit)
+        await repo.insert_decisions(self.session, self.decisions)
+        await repo.queue_candidates(self.session, self.candidates)
         for g in self.goldens.values():
             g.new = g.dirty = False
             g.prev_version = g.version
@@ -470,7 +496,7 @@ class Workspace:
             x.new = x.dirty = False
         for s in self.sources.values():
             s.new = s.dirty = False
-        self.history, self.audit = [], []
+        self.history, self.audit, self.decisions, self.candidates = [], [], [], []
 
     @staticmethod
     def _xw_row(x: CrosswalkState) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Fuzzy duplicate detection: normalizers, comparators, match rules, blocking and scoring."""

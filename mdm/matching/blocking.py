@@ -1,0 +1,101 @@
+"""Blocking keys: the few index entries per golden record that make a real-time match a
+handful of lookups plus scoring a bounded candidate set, never a scan.
+
+Kept in the `match_key` table and rewritten whenever a golden record is written. Each key
+is "kind:value"; a record has several, so one typo does not hide it.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import jellyfish
+
+from mdm.matching import normalize as n
+
+Record = dict[str, Any]
+BLOCK_CAP = 500  # candidates read per key at most; a larger block is reported as capped
+STOP_TOKENS = frozenset(
+    [
+        "and",
+        "of",
+        "the",
+        "group",
+        "holding",
+        "holdings",
+        "consulting",
+        "services",
+        "solutions",
+        "international",
+        "global",
+    ]
+)
+
+
+def _phonetic(word: str) -> str:
+    return jellyfish.metaphone(word)[:6] or word[:4]
+
+
+def _customer(r: Record) -> set[str]:
+    keys: set[str] = set()
+    name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
+    if name:
+        tokens = name.split()
+        keys.add(f"name:{n.sorted_tokens(name)}")
+        core = [t for t in tokens if t not in STOP_TOKENS and len(t) > 1] or tokens
+        keys.add(f"ph:{_phonetic(core[0])}:{r.get('country') or ''}")
+        if len(core) > 1:
+            keys.add(f"ph2:{_phonetic(core[0])}:{_phonetic(core[1])}")
+        postal = n.postcode((r.get("billing_address") or {}).get("postal_code"))
+        if postal:
+            keys.add(f"zip:{postal}:{core[0][:4]}")
+    if tax := n.tax_id(r.get("tax_id"), r.get("country")):
+        keys.add(f"tax:{tax}")
+    if site := n.website_domain(r.get("website")):
+        keys.add(f"web:{site}")
+    return keys
+
+
+def _employee(r: Record) -> set[str]:
+    keys: set[str] = set()
+    if mail := n.email(r.get("email")):
+        keys.add(f"email:{mail}")
+    family, given = n.family_name(r.get("family_name")), n.given_name(r.get("given_name"))
+    if family:
+        last = family.split()[-1]
+        keys.add(f"fam:{_phonetic(last)}:{given[0] if given else ''}")
+        if given:  # typos in the family name: the given name's forms and the family initial ...
+            for form in n.given_name_forms(given):
+                keys.add(f"full:{form}:{last[0]}")
+            # ... and an initial for a given name: its letter, the family name's first two, the country
+            for initial in {form[0] for form in n.given_name_forms(given)}:
+                keys.add(f"ini:{initial}:{last[:2]}:{r.get('country') or ''}")
+    return keys
+
+
+def _named(*scope: str) -> Callable[[Record], set[str]]:
+    """Name tokens within a scope (a customer, a legal entity, a currency)."""
+
+    def keys(r: Record) -> set[str]:
+        name = n.company_name(r.get("name"))
+        if not name:
+            return set()
+        where = ":".join(str(r.get(s) or "") for s in scope)
+        first = name.split()[0]
+        return {f"name:{where}:{n.sorted_tokens(name)}", f"ph:{where}:{_phonetic(first)}"}
+
+    return keys
+
+
+BLOCKERS: dict[str, Callable[[Record], set[str]]] = {
+    "customer": _customer,
+    "employee": _employee,
+    "legal_entity": _named("country"),
+    "cost_center": _named("legal_entity_id"),
+    "project": _named("customer_id"),
+    "rate_card": _named("currency"),
+}
+
+
+def blocking_keys(domain: str, record: Record) -> set[str]:
+    """The blocking keys of a record (at most 200 characters each)."""
+    return {k[:200] for k in BLOCKERS[domain](record)}

@@ -1,0 +1,83 @@
+"""Fuzzy matching inside an ingestion batch: match-before-create.
+
+A batch first reads, in one query, the blocks its unmatched records fall into (at most
+`INGEST_BLOCK_CAP` entries a key). Each record's candidates are ranked by how many of its
+blocking keys they share (an identifier key first), and only the best `CANDIDATES` of
+each are fetched, in one more query, and scored; so the work per record stays bounded
+however large the tables and blocks grow. Records the batch creates join the in-memory
+index, so two spellings of one new client in the same batch find each other too.
+"""
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.domains import Domain
+from mdm.matching.blocking import blocking_keys
+from mdm.matching.rules import RULES, MatchRules
+from mdm.matching.score import score
+from mdm.records import repository as repo
+from mdm.records.values import from_column
+
+Record = dict[str, Any]
+INGEST_BLOCK_CAP = 25  # index entries read per blocking key while ingesting
+CANDIDATES = 8  # golden records scored per new source record, the best-ranked
+STRONG_KEYS = ("tax:", "email:")  # a candidate sharing one of these ranks first
+
+
+class FuzzyIndex:
+    """Blocks and candidate values for one domain in one batch."""
+
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        self.rules: MatchRules = RULES[domain.name]
+        self.blocks: dict[str, set[str]] = {}
+        self.values: dict[str, Record] = {}
+        self._keys: dict[int, set[str]] = {}  # id(payload) -> its blocking keys, computed once
+
+    def keys_of(self, payload: Record) -> set[str]:
+        keys = self._keys.get(id(payload))
+        if keys is None:
+            keys = self._keys[id(payload)] = blocking_keys(self.domain.name, payload)
+        return keys
+
+    def ranked(self, keys: set[str]) -> list[str]:
+        """Golden ids sharing a block with `keys`: an identifier key first, then the most
+        keys shared, then the smaller id; the first `CANDIDATES`."""
+        shared: Counter[str] = Counter(i for k in keys for i in self.blocks.get(k, ()))
+        strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in self.blocks.get(k, ())}
+        return sorted(shared, key=lambda i: (i not in strong, -shared[i], i))[:CANDIDATES]
+
+    async def prefetch(self, session: AsyncSession, payloads: list[Record]) -> None:
+        keys = sorted({k for p in payloads for k in self.keys_of(p)} - set(self.blocks))
+        if not keys:
+            return
+        for key, ids in (await repo.blocks_of(session, self.domain, keys, INGEST_BLOCK_CAP)).items():
+            self.blocks.setdefault(key, set()).update(ids)
+        for key in keys:
+            self.blocks.setdefault(key, set())
+        wanted = sorted({i for p in payloads for i in self.ranked(self.keys_of(p))} - set(self.values))
+        names = {name for c in self.rules.comparisons for name in c.reads}
+        names |= {name for e in self.rules.evidence for name in e.reads}
+        fields = [f for f in self.domain.fields if f.name in names]
+        for row in await repo.goldens(session, self.domain, wanted, lock=False) if wanted else []:
+            if not row.merged_into:
+                self.values[row.id] = {f.name: from_column(f, row._mapping[f.name]) for f in fields}
+
+    def add(self, golden_id: str, values: Record) -> None:
+        """A record this batch made or changed: later items may match it."""
+        self.values[golden_id] = dict(values)
+        for key in blocking_keys(self.domain.name, values):
+            self.blocks.setdefault(key, set()).add(golden_id)
+
+    def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
+        """The best-scoring golden record for a payload (ties: the smaller id), or None."""
+        found: tuple[str, float, list[dict[str, Any]]] | None = None
+        for golden_id in self.ranked(self.keys_of(payload)):
+            if golden_id not in self.values:
+                continue
+            value, explanation = score(self.rules, payload, self.values[golden_id], floor=self.rules.review)
+            if value > 0 and (found is None or value > found[1]):
+                found = (golden_id, value, explanation)
+        return found

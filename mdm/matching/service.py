@@ -1,0 +1,83 @@
+"""Match a record against the golden records: blocking lookups, then scoring the bounded
+candidate set. Reads only; writes nothing."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.domains import Domain
+from mdm.errors import NotFound
+from mdm.matching.blocking import BLOCK_CAP, blocking_keys
+from mdm.matching.rules import RULES
+from mdm.matching.score import score
+from mdm.records import repository as repo
+from mdm.records.workspace import golden_from_row
+
+
+async def candidates(session: AsyncSession, domain: Domain, record: dict[str, Any]) -> tuple[set[str], list[str]]:
+    """Golden ids sharing a blocking key with the record, and the keys whose block was capped."""
+    ids: set[str] = set()
+    capped: list[str] = []
+    for key in sorted(blocking_keys(domain.name, record)):
+        found = await repo.block(session, domain, key, BLOCK_CAP)
+        if len(found) > BLOCK_CAP:
+            capped.append(key)
+            found = found[:BLOCK_CAP]
+        ids.update(found)
+    return ids, capped
+
+
+def hide(domain: Domain, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
+    """The explanation without the values of fields the caller may not read."""
+    rules = RULES[domain.name]
+    reads = [(c.name, c.reads) for c in rules.comparisons] + [(e.name, e.reads) for e in rules.evidence]
+    hidden = {name for name, fields in reads if not set(fields) <= readable}
+    return [
+        {k: v for k, v in entry.items() if k not in ("left", "right")} | {"hidden": True}
+        if entry["field"] in hidden
+        else entry
+        for entry in explanation
+    ]
+
+
+async def decisions(
+    session: AsyncSession, domain: Domain, golden_id: str, readable: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Every match decision that made or named a golden record, newest first."""
+    rows = await repo.decisions_about(session, domain, golden_id)
+    if not rows and await repo.golden_row(session, domain, golden_id) is None:
+        raise NotFound(f"no {domain.name} with id {golden_id}")
+    out = []
+    for row in rows:
+        entry = {str(k): v for k, v in row._mapping.items() if str(k) != "domain"}
+        entry["explanation"] = hide(domain, list(row.explanation), readable)
+        out.append(entry)
+    return out
+
+
+async def match(
+    session: AsyncSession, domain: Domain, record: dict[str, Any], *, limit: int, readable: frozenset[str]
+) -> dict[str, Any]:
+    """The best `limit` golden records for `record`, each with score and explanation; the
+    values of fields the caller may not read are left out of the explanation."""
+    rules = RULES[domain.name]
+    ids, capped = await candidates(session, domain, record)
+    scored = []
+    for row in await repo.goldens(session, domain, sorted(ids), lock=False) if ids else []:
+        if row.merged_into:
+            continue
+        value, explanation = score(rules, record, golden_from_row(domain, row).values)
+        if value > 0:
+            scored.append((value, row.id, explanation))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    items = [
+        {"id": golden_id, "score": value, "explanation": hide(domain, explanation, readable)}
+        for value, golden_id, explanation in scored[:limit]
+    ]
+    return {
+        "items": items,
+        "rules_version": rules.version,
+        "auto_link": rules.auto_link,
+        "review": rules.review,
+        "capped_blocks": capped,
+    }

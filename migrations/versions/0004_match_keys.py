@@ -1,0 +1,52 @@
+"""match keys: the blocking index of fuzzy matching, filled for the golden records already held
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-22 06:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from mdm.db.tables import GOLDEN, match_key
+from mdm.domains import DOMAINS
+from mdm.matching.blocking import blocking_keys
+from mdm.records.values import from_column
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "match_key",
+        sa.Column("domain", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("golden_id", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("domain", "key", "golden_id", name=op.f("pk_match_key")),
+    )
+    op.create_index("ix_match_key_golden", "match_key", ["golden_id"], unique=False)
+    bind = op.get_bind()
+    for domain in DOMAINS:
+        table = GOLDEN[domain.name]
+        rows = bind.execute(sa.select(table).where(table.c.merged_into.is_(None))).mappings().all()
+        batch: list[dict[str, str]] = []
+        for row in rows:
+            values = {f.name: from_column(f, row[f.name]) for f in domain.fields}
+            batch += [
+                {"domain": domain.name, "key": k, "golden_id": row["id"]} for k in blocking_keys(domain.name, values)
+            ]
+            if len(batch) >= 5000:
+                bind.execute(sa.insert(match_key), batch)
+                batch = []
+        if batch:
+            bind.execute(sa.insert(match_key), batch)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_match_key_golden", table_name="match_key")
+    op.drop_table("match_key")

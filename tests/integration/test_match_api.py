@@ -1,0 +1,71 @@
+"""POST /v1/{d}/match: candidates from the blocking index, scored and explained; nothing written."""
+
+import random
+import string
+
+from tests.auth import bearer
+from tests.factory import unique
+
+
+def _word() -> str:
+    return "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+
+
+def test_a_legal_form_variant_finds_the_customer_and_explains_why(client):
+    brand = _word()
+    sf = unique("sf")
+    address = {"line1": "Hauptstraße 5", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+    r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={
+        "name": f"{brand} Consulting GmbH", "country": "DE", "website": f"https://www.{brand.lower()}.de",
+        "billing_address": address})  # fmt: skip
+    golden = r.json()["id"]
+    count_before = len(client.get("/v1/customers", params={"q": brand, "limit": 500}).json()["items"])
+    r = client.post("/v1/customers/match", json={"name": f"{brand.upper()} CONSULTING", "country": "DE",
+                                                 "website": f"http://{brand.lower()}.de/contact"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    body = r.json()
+    best = body["items"][0]
+    assert best["id"] == golden
+    assert best["score"] >= body["auto_link"]
+    by_field = {e["field"]: e for e in best["explanation"]}
+    assert by_field["name"]["left"] == by_field["name"]["right"] == f"{brand.lower()} consulting"
+    assert by_field["website"]["similarity"] == 1.0
+    assert by_field["street"]["note"] == "missing: neutral"
+    assert body["rules_version"] == 1
+    # nothing was written
+    assert len(client.get("/v1/customers", params={"q": brand, "limit": 500}).json()["items"]) == count_before
+    assert client.get(f"/v1/customers/{golden}").json()["version"] == 1
+
+
+def test_the_blocking_index_follows_every_write(client):
+    brand, other = _word(), _word()
+    sf = unique("sf")
+    golden = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": f"{brand} Advisory"}).json()["id"]
+    found = client.post("/v1/customers/match", json={"name": f"{brand} Advisory Ltd"}).json()["items"]
+    assert golden in [c["id"] for c in found]
+    assert client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": f"{other} Partners"}).status_code == 200
+    found = client.post("/v1/customers/match", json={"name": f"{brand} Advisory Ltd"}).json()["items"]
+    assert golden not in [c["id"] for c in found]
+    found = client.post("/v1/customers/match", json={"name": f"{other} Partners"}).json()["items"]
+    assert found[0]["id"] == golden
+
+
+def test_a_nickname_and_a_typo_find_the_employee(client, factory):
+    family = _word()
+    wd = unique("wd")
+    body = factory.payload("employee", "workday", given_name="Jonathan", family_name=f"{family}son")
+    golden = client.put(f"/v1/employees/sources/workday/{wd}", json=body).json()["id"]
+    r = client.post("/v1/employees/match", json={"given_name": "Jon", "family_name": f"{family}sen"},
+                    headers=bearer("user:reader"))  # fmt: skip
+    assert r.status_code == 200, r.text
+    best = r.json()["items"][0]
+    assert best["id"] == golden
+    assert best["score"] >= r.json()["review"]
+    assert {e["field"]: e.get("similarity") for e in best["explanation"]}["given_name"] == 0.95
+
+
+def test_a_bad_candidate_is_a_422_naming_the_field(client):
+    r = client.post("/v1/customers/match", json={"name": "Acme", "country": "Germany"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "country"
+    assert client.post("/v1/customers/match", json={"name": "Acme"}, params={"limit": 0}).status_code == 422

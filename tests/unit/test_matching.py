@@ -1,0 +1,197 @@
+"""Normalizers, comparators and scoring of fuzzy matching, without a database."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mdm.matching import compare
+from mdm.matching import normalize as n
+from mdm.matching.blocking import blocking_keys
+from mdm.matching.rules import CUSTOMER, EMPLOYEE, RULES
+from mdm.matching.score import score
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Müller   Straße!! ", "muller strasse"),
+        ("Ærø Øresund", "aero oresund"),
+        ("Јован", "jovan"),
+        ("東京", "dongjing"),
+        ("", None),
+        ("?!", None),
+        (None, None),
+    ],
+)
+def test_fold_transliterates_and_cleans(raw, expected):
+    assert n.fold(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ACME Consulting GmbH", "acme consulting"),
+        ("Acme Consulting, Inc.", "acme consulting"),
+        ("The Acme Consulting Company LLC", "acme consulting company"),
+        ("Smith & Jones Ltd", "smith jones"),
+        ("Smith and Jones Limited", "smith jones"),
+        ("Telefónica S.A.", "telefonica"),
+        ("Fiat S.p.A.", "fiat"),
+        ("Foo S.r.l.", "foo"),
+        ("Nokia Oyj", "nokia"),
+        ("Volvo AB", "volvo"),
+        ("Toyota KK", "toyota"),
+        ("Barclays plc", "barclays"),
+        ("Philips N.V.", "philips"),
+        ("Heineken B.V.", "heineken"),
+        ("Atlassian Pty Ltd", "atlassian"),
+        ("Société Générale SARL", "societe generale"),
+        ("Siemens AG", "siemens"),
+        (None, None),
+    ],
+)
+def test_company_names_lose_legal_forms_and_connectives(raw, expected):
+    assert n.company_name(raw) == expected
+
+
+def test_person_names():
+    assert n.given_name_forms("Jon") >= {"jon", "jonathan"}
+    assert n.given_name_forms("Bill") >= {"bill", "william"}
+    assert n.given_name("J. Robert") == "j"
+    assert n.family_name("van der Berg") == "berg"
+    assert n.family_name("O'Brien") == "obrien"
+    assert n.family_name("de la Cruz") == "cruz"
+    assert n.family_name("") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12 Main Street", "12 main st"),
+        ("12 Main St.", "12 main st"),
+        ("Hauptstraße 5", "haupt st 5"),
+        ("Haupt Str. 5", "haupt st 5"),
+        ("1 North Avenue, Suite 200", "1 n ave ste 200"),
+    ],
+)
+def test_street_abbreviations_agree(raw, expected):
+    assert n.street(raw) == expected
+
+
+def test_identifiers_emails_and_websites():
+    assert n.tax_id("DE 811 907 980", "DE") == "811907980"
+    assert n.tax_id("811-907-980", "DE") == "811907980"
+    assert n.tax_id("EL123456789", "GR") == "123456789"
+    assert n.tax_id(None) is None
+    assert n.postcode("sw1a 1aa") == "SW1A1AA"
+    assert n.email(" Jane.Doe@Firm.Example ") == "jane.doe@firm.example"
+    assert n.email_domain("jane@firm.example") == "firm.example"
+    assert n.email("not an address") is None
+    assert n.website_domain("HTTPS://www.Acme.com:443/about?x=1") == "acme.com"
+    assert n.website_domain("acme.com") == "acme.com"
+    assert n.website_domain("") is None
+
+
+def test_comparators():
+    assert compare.exact("a", "a") == 1.0
+    assert compare.exact("a", "b") == 0.0
+    assert compare.token_set("acme consulting", "consulting acme") == 1.0
+    assert compare.token_set("acme", "acme global holdings") < 0.9
+    assert compare.jaro_winkler("smyth", "smith") > 0.85
+    assert compare.partial("acme", "acme consulting") == 1.0
+    assert compare.given_name("jon", "jonathan") == 0.95
+    assert compare.given_name("j", "jonathan") == 0.7
+    assert compare.given_name("j", "mary") == 0.0
+    assert compare.given_name("mary", "maria") > 0.8
+
+
+def _customer(**fields):
+    return {"name": None, "legal_name": None, "website": None, "tax_id": None, "country": None,
+            "billing_address": None} | fields  # fmt: skip
+
+
+def test_a_legal_form_variant_scores_high_and_is_explained():
+    value, why = score(CUSTOMER, _customer(name="ACME Consulting GmbH", country="DE", website="https://acme.de"),
+                       _customer(name="Acme Consulting", country="DE", website="acme.de"))  # fmt: skip
+    assert value == 1.0
+    by_field = {e["field"]: e for e in why}
+    assert by_field["name"]["left"] == by_field["name"]["right"] == "acme consulting"
+    contributions = [by_field[f]["contribution"] for f in ("name", "website", "country")]
+    assert sum(contributions) == pytest.approx(1.0)
+    assert by_field["street"]["note"] == "missing: neutral"
+
+
+def test_a_name_and_a_country_alone_never_reach_auto_link():
+    value, why = score(CUSTOMER, _customer(name="ACME Consulting GmbH", country="DE"),
+                       _customer(name="Acme Consulting", country="DE"))  # fmt: skip
+    assert CUSTOMER.review <= value < CUSTOMER.auto_link
+    assert why[-1]["field"] == "*"
+    assert why[-1]["cap"] == value
+
+
+def test_tax_ids_are_strong_evidence_both_ways():
+    same, why = score(CUSTOMER, _customer(name="Acme", tax_id="DE811907980", country="DE"),
+                      _customer(name="Zenith Partners", tax_id="811907980", country="DE"))  # fmt: skip
+    assert same == CUSTOMER.evidence[0].same_floor
+    assert {"field": "tax_id", "left": "811907980", "right": "811907980", "evidence": "same", "floor": 0.97} in why
+    different, _ = score(CUSTOMER, _customer(name="Acme Consulting", tax_id="111", country="DE"),
+                         _customer(name="Acme Consulting", tax_id="222", country="DE"))  # fmt: skip
+    assert different == CUSTOMER.evidence[0].different_cap
+
+
+def test_a_hard_negative_same_name_other_country_scores_below_auto_link():
+    value, _ = score(CUSTOMER, _customer(name="Apex Advisory", country="DE", website="apex.de"),
+                     _customer(name="Apex Advisory", country="US", website="apex.com"))  # fmt: skip
+    assert value < CUSTOMER.auto_link
+
+
+def test_nickname_and_typo_employee_pair_reaches_review():
+    left = {"given_name": "Jon", "family_name": "Smyth", "email": None, "country": "GB"}
+    right = {"given_name": "Jonathan", "family_name": "Smith", "email": None, "country": "GB"}
+    value, _ = score(EMPLOYEE, left, right)
+    assert value >= EMPLOYEE.review
+
+
+def test_a_required_field_missing_scores_zero():
+    value, why = score(EMPLOYEE, {"given_name": "Ann"}, {"given_name": "Ann", "family_name": "Lee"})
+    assert value == 0.0
+    assert why[0]["note"] == "required on both sides"
+
+
+def test_blocking_keys_survive_typos_and_reordering():
+    a = blocking_keys("customer", _customer(name="Acme Consulting GmbH", country="DE", website="https://acme.de"))
+    b = blocking_keys("customer", _customer(name="Consulting Acme", country="DE"))
+    c = blocking_keys("customer", _customer(name="Acmee Consulting", country="DE"))
+    assert a & b
+    assert a & c
+    e = blocking_keys("employee", {"given_name": "Jon", "family_name": "Smyth", "email": None})
+    f = blocking_keys("employee", {"given_name": "Jonathan", "family_name": "Smith", "email": None})
+    assert e & f
+
+
+_text = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["Acme GmbH", "ACME", "Jon", "Smith", "DE"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(domain=st.sampled_from(sorted(RULES)), left=st.dictionaries(st.sampled_from(
+    ["name", "legal_name", "website", "tax_id", "country", "given_name", "family_name", "email", "code",
+     "customer_id", "legal_entity_id", "currency", "start_date", "registration_number"]), _text),
+    right=st.dictionaries(st.sampled_from(["name", "tax_id", "country", "given_name", "family_name", "email", "code",
+                                           "customer_id", "legal_entity_id", "currency"]), _text))  # fmt: skip
+def test_scoring_is_symmetric_and_bounded(domain, left, right):
+    rules = RULES[domain]
+    forward, _ = score(rules, left, right)
+    backward, _ = score(rules, right, left)
+    assert forward == backward
+    assert 0.0 <= forward <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.text(max_size=15), b=st.text(max_size=15))
+def test_comparators_are_symmetric_and_bounded(a, b):
+    for name, comparator in compare.COMPARATORS.items():
+        fa, fb = n.fold(a), n.fold(b)
+        if fa and fb:
+            value = comparator(fa, fb)
+            assert value == comparator(fb, fa), name
+            assert 0.0 <= value <= 1.0, name
