@@ -6,6 +6,10 @@ blocking keys they share (an identifier key first), and only the best `CANDIDATE
 each are fetched, in one more query, and scored; so the work per record stays bounded
 however large the tables and blocks grow. Records the batch creates join the in-memory
 index, so two spellings of one new client in the same batch find each other too.
+
+"Not a match" holds transitively: when a record is as alike to two golden records as an
+automatic link needs, and a steward said those two are different, linking it to either
+would say they are one; it goes to review instead.
 """
 
 from collections import Counter
@@ -35,6 +39,7 @@ class FuzzyIndex:
         self.blocks: dict[str, set[str]] = {}
         self.values: dict[str, Record] = {}
         self._keys: dict[int, set[str]] = {}  # id(payload) -> its blocking keys, computed once
+        self.apart: set[tuple[str, str]] = set()  # candidate pairs a steward marked not a match
 
     def keys_of(self, payload: Record) -> set[str]:
         keys = self._keys.get(id(payload))
@@ -64,6 +69,7 @@ class FuzzyIndex:
         for row in await repo.goldens(session, self.domain, wanted, lock=False) if wanted else []:
             if not row.merged_into:
                 self.values[row.id] = {f.name: from_column(f, row._mapping[f.name]) for f in fields}
+        self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
     def add(self, golden_id: str, values: Record) -> None:
         """A record this batch made or changed: later items may match it."""
@@ -72,12 +78,24 @@ class FuzzyIndex:
             self.blocks.setdefault(key, set()).add(golden_id)
 
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
-        """The best-scoring golden record for a payload (ties: the smaller id), or None."""
-        found: tuple[str, float, list[dict[str, Any]]] | None = None
+        """The best-scoring golden record for a payload (ties: the smaller id), or None;
+        kept below auto_link when a record a steward set apart from it scores as high."""
+        scored = []
         for golden_id in self.ranked(self.keys_of(payload)):
-            if golden_id not in self.values:
-                continue
-            value, explanation = score(self.rules, payload, self.values[golden_id], floor=self.rules.review)
-            if value > 0 and (found is None or value > found[1]):
-                found = (golden_id, value, explanation)
-        return found
+            if golden_id in self.values:
+                value, explanation = score(self.rules, payload, self.values[golden_id], floor=self.rules.review)
+                if value > 0:
+                    scored.append((-value, golden_id, explanation))
+        if not scored:
+            return None
+        scored.sort(key=lambda t: (t[0], t[1]))
+        top, golden_id, explanation = scored[0]
+        value = -top
+        if value >= self.rules.auto_link:
+            rivals = [other for v, other, _ in scored[1:] if -v >= self.rules.auto_link and
+                      tuple(sorted((golden_id, other))) in self.apart]  # fmt: skip
+            if rivals:
+                value = round(self.rules.auto_link - 0.01, 4)
+                explanation = [*explanation, {"field": "*", "cap": value, "note": f"as alike to {rivals[0]}, which "
+                               f"a steward marked not a match with {golden_id}: to review"}]  # fmt: skip
+        return golden_id, value, explanation

@@ -121,6 +121,7 @@ def street(line: str | None) -> str | None:
     return " ".join(STREET_WORDS.get(w, w) for w in folded.split())
 
 
+@lru_cache(maxsize=200_000)
 def postcode(code: str | None) -> str | None:
     """Upper case without spaces or dashes: "sw1a 1aa" -> "SW1A1AA"."""
     cleaned = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
@@ -136,6 +137,7 @@ def email_domain(address: str | None) -> str | None:
     return folded.rsplit("@", 1)[1] if folded else None
 
 
+@lru_cache(maxsize=200_000)
 def website_domain(url: str | None) -> str | None:
     """The host of a website, without scheme, "www.", port or path: "HTTPS://www.Acme.com/x" -> "acme.com"."""
     if not url:
@@ -145,6 +147,7 @@ def website_domain(url: str | None) -> str | None:
     return host or None
 
 
+@lru_cache(maxsize=200_000)
 def tax_id(value: str | None, country: str | None = None) -> str | None:
     """Letters and digits only, upper case, without a leading country prefix: "DE 811 907 980" -> "811907980"."""
     cleaned = re.sub(r"[^A-Za-z0-9]", "", value or "").upper()

@@ -1,12 +1,13 @@
 """Match a record against the golden records: blocking lookups, then scoring the bounded
 candidate set. Reads only; writes nothing."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
-from mdm.errors import NotFound
+from mdm.errors import Invalid, NotFound
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys
 from mdm.matching.rules import RULES
 from mdm.matching.score import score
@@ -81,3 +82,24 @@ async def match(
         "review": rules.review,
         "capped_blocks": capped,
     }
+
+
+async def reject(session: AsyncSession, domain: Domain, first: str, second: str) -> dict[str, Any]:
+    """Mark two golden records "not a match", for good: the pair is never queued again
+    (scans and ingestion add a pair only once), and no record alike to both is linked to
+    either automatically. The steward API (issue 5) calls this; so do tests until then."""
+    left, right = sorted((first, second))
+    if left == right:
+        raise Invalid("a record is always a match of itself", [("right_id", "name two different records")])
+    rows = {r.id: r for r in await repo.goldens(session, domain, [left, right], lock=False)}
+    for golden_id in (left, right):
+        if golden_id not in rows:
+            raise NotFound(f"no {domain.name} with id {golden_id}")
+    rules = RULES[domain.name]
+    value, explanation = score(rules, golden_from_row(domain, rows[left]).values,
+                               golden_from_row(domain, rows[right]).values)  # fmt: skip
+    row = {"domain": domain.name, "left_id": left, "right_id": right, "score": value,
+           "rules_version": rules.version, "explanation": explanation, "status": repo.NOT_A_MATCH,
+           "source": "steward", "created_at": datetime.now(UTC)}  # fmt: skip
+    await repo.set_pair_status(session, row)
+    return row

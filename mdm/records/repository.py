@@ -7,6 +7,7 @@ executemany) keep bulk ingestion to a handful of round trips per batch.
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -23,13 +24,13 @@ from sqlalchemy import (
     select,
     text,
     true,
-    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 from mdm.db.tables import (
     GOLDEN,
@@ -45,6 +46,7 @@ from mdm.db.tables import (
 from mdm.domains import Domain
 
 SourceKey = tuple[str, str]  # (system, source_id)
+NOT_A_MATCH = "not_a_match"  # the match_candidate status a steward's rejection sets
 CHUNK = 500  # bound on IN-list sizes
 
 
@@ -291,6 +293,17 @@ async def block(session: AsyncSession, domain: Domain, key: str, cap: int) -> li
     return list((await session.execute(stmt)).scalars())
 
 
+@lru_cache(maxsize=128)
+def _sqlite_blocks(n: int) -> TextClause:
+    """UNION ALL of `n` limited block reads, as text: built with select() it cost more to
+    construct and compile than to run."""
+    part = (
+        "SELECT * FROM (SELECT key, golden_id FROM match_key"
+        " WHERE domain = :d AND key = :k{} ORDER BY golden_id LIMIT :cap)"
+    )
+    return text(" UNION ALL ".join(part.format(i) for i in range(n)))
+
+
 async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], cap: int) -> dict[str, list[str]]:
     """Golden ids under each blocking key, the first `cap` per key in id order.
 
@@ -311,18 +324,11 @@ async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], 
                 .lateral("hit")
             )
             stmt: Any = select(hit.c.key, hit.c.golden_id).select_from(wanted).join(hit, true())
+            params: dict[str, Any] = {}
         else:
-            parts = [
-                select(match_key.c.key, match_key.c.golden_id)
-                .where(match_key.c.domain == domain.name, match_key.c.key == key)
-                .order_by(match_key.c.golden_id)
-                .limit(cap)
-                .subquery()
-                .select()
-                for key in chunk
-            ]
-            stmt = union_all(*parts)
-        for key, golden_id in (await session.execute(stmt)).all():
+            stmt = _sqlite_blocks(len(chunk))
+            params = {"d": domain.name, "cap": cap} | {f"k{i}": key for i, key in enumerate(chunk)}
+        for key, golden_id in (await session.execute(stmt, params)).all():
             found.setdefault(key, []).append(golden_id)
     return found
 
@@ -370,6 +376,29 @@ async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) ->
     for row in rows:  # one at a time: RETURNING with executemany is not portable
         added += len((await session.execute(stmt, row)).all())
     return added
+
+
+async def set_pair_status(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Queue a pair with a status, or change the status of the pair already queued."""
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert(match_candidate) if dialect == "postgresql" else sqlite_insert(match_candidate)
+    stmt = ins.values(row).on_conflict_do_update(
+        index_elements=["domain", "left_id", "right_id"], set_={"status": ins.excluded.status}
+    )
+    await session.execute(stmt)
+
+
+async def not_a_match(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The pairs among `ids` a steward marked "not a match", each as (smaller id, larger id)."""
+    wanted = set(ids)
+    found: set[tuple[str, str]] = set()
+    columns = [match_candidate.c.left_id, match_candidate.c.right_id, match_candidate.c.status]
+    for chunk in _chunks(sorted(wanted)):
+        # status filtered here, not in SQL: with it, a generic plan may pick the status index
+        stmt = _each(session, columns, match_candidate.c.left_id, chunk, match_candidate.c.domain == domain.name)
+        rows = (await session.execute(stmt)).all()
+        found |= {(a, b) for a, b, status in rows if b in wanted and status == NOT_A_MATCH}
+    return found
 
 
 async def candidate_pairs(session: AsyncSession, domain: Domain, status: str | None = None) -> list[Row[Any]]:

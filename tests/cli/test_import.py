@@ -54,8 +54,8 @@ def test_ndjson_import_is_idempotent(tmp_path, database_url, client):
     tag = unique()
     src = tmp_path / "workers.ndjson"
     families = [word() for _ in range(5)]  # different people: nothing for fuzzy matching to link
-    lines = [{"source_id": f"{tag}-{i}", "employee_number": f"{tag}-{i}", "given_name": "Grace",
-              "family_name": families[i], "start_date": "2024-01-01"} for i in range(5)]  # fmt: skip
+    lines = [{"source_id": f"{tag}-{i}", "employee_number": f"{tag}-{i}", "given_name": word(),
+              "family_name": families[i], "start_date": f"2024-01-{i + 10}"} for i in range(5)]  # fmt: skip
     src.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", encoding="utf-8")
 
     async def run():

@@ -8,15 +8,10 @@ import sys
 
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
+from mdm.matching import service as matching
 from mdm.matching.scan import in_shard, scan
 from mdm.records import repository as repo
 from tests.factory import unique
-
-
-def _customer(client, body):
-    r = client.put(f"/v1/customers/sources/salesforce/{unique('sf')}", json=body)
-    assert r.status_code == 200, r.text
-    return r.json()["id"]
 
 
 def _scan(url, shard=(0, 1)):
@@ -83,3 +78,21 @@ def test_the_cli_reports_what_it_did(database_url):
                          capture_output=True, text=True, timeout=60,
                          env={**__import__("os").environ, "MDM_DATABASE_URL": database_url})  # fmt: skip
     assert bad.returncode == 2
+
+
+def test_a_pair_marked_not_a_match_never_comes_back(client, database_url):
+    brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    first = _customer(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
+    second = _customer(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
+    pair = tuple(sorted((first, second)))
+    assert {(p.left_id, p.right_id): p.status for p in _pending(database_url)}[pair] == "pending"  # ingestion queued it
+
+    async def reject():
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            await matching.reject(session, BY_NAME["customer"], second, first)
+
+    asyncio.run(reject())
+    report = _scan(database_url)
+    assert report.already_queued >= 1
+    rows = [p for p in _pending(database_url) if (p.left_id, p.right_id) == pair]
+    assert [(r.status, r.source) for r in rows] == [("not_a_match", "ingest")]

@@ -4,8 +4,12 @@ import asyncio
 import random
 import string
 
+import pytest
+
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
+from mdm.errors import Invalid, NotFound
+from mdm.matching import service as matching
 from mdm.policy.store import load as load_policy
 from mdm.records import repository as repo
 from mdm.records.service import SourceItem, ingest
@@ -91,3 +95,40 @@ def test_two_spellings_in_one_batch_find_each_other(database_url):
     first, second = asyncio.run(run())
     assert first["outcome"] == "created"
     assert (second["outcome"], second["id"]) == ("linked", first["id"])
+
+
+def _reject(database_url, first, second):
+    async def run():
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            return await matching.reject(session, BY_NAME["customer"], first, second)
+
+    return asyncio.run(run())
+
+
+def test_a_record_alike_to_two_records_set_apart_goes_to_review(client, database_url):
+    """Not a match holds transitively: linking C to A or to B would say A and B are one."""
+    brand = _brand()
+    site = f"https://{brand.lower()}.de"
+    body = {"name": f"{brand} Consulting GmbH", "country": "DE", "website": site}
+    _, a = _put(client, body | {"tax_id": f"DE{random.randrange(10**9)}"})
+    _, b = _put(client, body | {"tax_id": f"DE{random.randrange(10**9)}"})
+    assert b["outcome"] == "created"  # two tax IDs: two companies
+    _, before = _put(client, {"name": f"{brand.upper()} CONSULTING", "country": "DE", "website": site})
+    assert before["outcome"] == "linked"  # while nobody has said they differ, a spelling links
+    assert before["id"] in {a["id"], b["id"]}
+    _reject(database_url, a["id"], b["id"])
+    _, after = _put(client, {"name": f"{brand} Consulting", "country": "DE", "website": site})
+    assert after["outcome"] == "pending_review"
+    assert after["id"] not in {a["id"], b["id"]}
+    assert after["match"]["id"] in {a["id"], b["id"]}
+    (decision,) = client.get(f"/v1/customers/{after['id']}/match-decisions").json()
+    assert decision["score"] < 0.92
+    assert any("not a match" in e.get("note", "") for e in decision["explanation"])
+
+
+def test_rejecting_needs_two_existing_records(client, database_url):
+    _, a = _put(client, {"name": f"{_brand()} Labs", "country": "FR"})
+    with pytest.raises(Invalid):
+        _reject(database_url, a["id"], a["id"])
+    with pytest.raises(NotFound):
+        _reject(database_url, a["id"], "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS")
