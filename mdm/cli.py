@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import msgspec
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -348,6 +349,93 @@ def match_scan(
     )
     for line in report.oversized:
         console.print(f"oversized block: {line}")
+
+
+def _domain(name: str) -> Any:
+    if name not in BY_NAME:
+        raise typer.BadParameter(f"one of {', '.join(BY_NAME)}", param_hint="DOMAIN")
+    return BY_NAME[name]
+
+
+rules_app = typer.Typer(help="Match rules: per-domain comparisons, weights, evidence, thresholds.",
+                        no_args_is_help=True)  # fmt: skip
+match_app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("show")
+def rules_show() -> None:
+    """Print the match rules in force (TOML), to copy and change."""
+    from mdm.matching.rules import DEFAULT_TEXT
+
+    typer.echo(DEFAULT_TEXT, nl=False)
+
+
+@rules_app.command("check")
+def rules_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Check a rules file against the domain descriptors; exit 1 naming what is wrong."""
+    from mdm.matching.rules import RuleError, load
+
+    try:
+        rules = load(file)
+    except RuleError as exc:
+        console.print(f"{file}: {exc}")
+        raise typer.Exit(1) from None
+    for name, r in rules.items():
+        console.print(f"{name}: version {r.version}, {len(r.comparisons)} compared fields, "
+                      f"{len(r.evidence)} evidence, auto_link {r.auto_link}, review {r.review}")  # fmt: skip
+
+
+@match_app.command("impact")
+def match_impact(
+    domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
+    rules: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="the proposed rules file (TOML)")],
+    limit: Annotated[int, typer.Option(min=0, help="pairs and links listed per group")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="everything, as JSON, on stdout")] = False,
+) -> None:
+    """What proposed rules would change for DOMAIN: records that would newly link or be
+    queued, and automatic links they would no longer make. Writes nothing."""
+    from rich.progress import TimeElapsedColumn
+
+    from mdm.matching.impact import impact
+    from mdm.matching.rules import RuleError, load
+
+    descriptor = _domain(domain)
+    try:
+        proposed = load(rules)
+    except RuleError as exc:
+        console.print(f"{rules}: {exc}")
+        raise typer.Exit(1) from None
+    if domain not in proposed:
+        console.print(f"{rules} has no [{domain}] table")
+        raise typer.Exit(1)
+    settings = _settings()
+
+    async def run() -> Any:
+        async with Database.opened(settings.database_url) as db:
+            with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console, transient=True) as bar:  # fmt: skip
+                task = bar.add_task(f"{domain} blocks", total=None)
+                return await impact(db, descriptor, proposed[domain],
+                                    on_blocks=lambda n: bar.update(task, total=n),
+                                    advance=lambda n: bar.advance(task, n))  # fmt: skip
+
+    report = asyncio.run(run())
+    if as_json:
+        groups = ("newly_linked", "newly_queued", "no_longer_linked")
+        typer.echo(msgspec.json.encode({g: getattr(report, g) for g in groups}).decode())
+        return
+    old, new = report.old, report.new
+    console.print(f"{domain}: rules v{old.version} (auto_link {old.auto_link}, review {old.review}) -> "
+                  f"v{new.version} (auto_link {new.auto_link}, review {new.review}); {report.blocks} blocks, "
+                  f"{report.pairs_scored} pairs scored, {report.links_checked} automatic links checked")  # fmt: skip
+    for title, found in (("would newly link", report.newly_linked), ("would newly be queued", report.newly_queued)):
+        console.print(f"{len(found)} pairs {title}")
+        for p in found[:limit]:
+            console.print(f"  {p['left_id']} {p['right_id']}: {p['old_score']:.4f} -> {p['new_score']:.4f}")
+    console.print(f"{len(report.no_longer_linked)} automatic links the new rules would not make")
+    for link in report.no_longer_linked[:limit]:
+        console.print(f"  {link['system']}/{link['source_id']} in {link['golden_id']}: "
+                      f"{link['old_score']:.4f} -> {link['new_score']:.4f}")  # fmt: skip
 
 
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)

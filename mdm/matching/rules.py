@@ -1,37 +1,99 @@
-"""Match rules as data, one set per domain: what to compare, how, how much it weighs,
-which evidence is strong, and the thresholds. Versioned, so every decision can name the
-rules that made it.
+"""Match rules as data, one set per domain (`rules.toml`): what to compare, how, how much
+it weighs, which evidence is strong, and the thresholds. Versioned, so every decision can
+name the rules that made it; a file is checked against the domain descriptors when it is
+read, and `mdm match impact` compares two of them before a change ships.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from mdm.domains import BY_NAME
 from mdm.matching import normalize as n
+from mdm.matching.compare import COMPARATORS
 
 Record = dict[str, Any]
 Extract = Callable[[Record], str | None]
+DEFAULT_PATH = Path(__file__).with_name("rules.toml")
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, record: Record) -> str | None:
     """Ids and dates as they are: compared exactly."""
     return None if value is None or value == "" else str(value)
 
 
-def _field(name: str, normalizer: Callable[[Any], str | None] = n.fold) -> Extract:
-    return lambda r: normalizer(r.get(name))
+def _plain(normalizer: Callable[[Any], str | None]) -> Callable[[Any, Record], str | None]:
+    return lambda value, record: normalizer(value) if isinstance(value, str) else None
 
 
-def _address(part: str, normalizer: Callable[[Any], str | None]) -> Extract:
-    return lambda r: normalizer((r.get("billing_address") or {}).get(part))
+NORMALIZERS: dict[str, Callable[[Any, Record], str | None]] = {
+    "text": _text,
+    "fold": _plain(n.fold),
+    "company_name": _plain(n.company_name),
+    "website": _plain(n.website_domain),
+    "street": _plain(n.street),
+    "postcode": _plain(n.postcode),
+    "email": _plain(n.email),
+    "family_name": _plain(n.family_name),
+    "given_name": _plain(n.given_name),
+    "tax_id": lambda value, record: n.tax_id(value, record.get("country")) if isinstance(value, str) else None,
+}
 
 
-def _company(r: Record) -> str | None:
-    return n.company_name(r.get("name") or r.get("legal_name"))
+class RuleError(ValueError):
+    """A rules file that cannot be used; the message names the place and the reason."""
 
 
-def _tax_id(r: Record) -> str | None:
-    return n.tax_id(r.get("tax_id"), r.get("country"))
+# ---- the file's shape ---------------------------------------------------------------------------
+
+
+class CompareSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str
+    fields: list[str]
+    normalize: str
+    comparator: str
+    weight: float
+    required: bool = False
+    link_min: float | None = None
+
+
+class EvidenceSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: str
+    fields: list[str]
+    normalize: str
+    same_floor: float | None = None
+    different_cap: float | None = None
+
+
+class DomainSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    version: int
+    compare: list[CompareSpec]
+    evidence: list[EvidenceSpec] = []
+    auto_link: float = 0.92
+    review: float = 0.75
+    link_weight: float = 0.7
+
+
+# ---- what scoring uses ----------------------------------------------------------------------------
+
+
+def _reader(paths: tuple[str, ...], normalizer: Callable[[Any, Record], str | None]) -> Extract:
+    """The first of `paths` with a value, normalized ("billing_address.line1" reads a part)."""
+
+    def extract(record: Record) -> str | None:
+        for path in paths:
+            top, _, part = path.partition(".")
+            value = record.get(top)
+            if part:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None and value != "":
+                return normalizer(value, record)
+        return None
+
+    return extract
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +105,8 @@ class Comparison:
     comparator: str  # a key of mdm.matching.compare.COMPARATORS
     weight: float
     required: bool = False  # without it on both sides, the pair scores 0
-    fields: tuple[str, ...] = ()  # the record fields it reads, when not just `name` (for read rights)
-    # compared, a similarity below this keeps the pair below auto_link (to review): siblings
-    # Anna and Hanna are 0.93 alike, a typo in one name usually more
-    link_min: float | None = None
+    fields: tuple[str, ...] = ()  # the record fields it reads (for read rights)
+    link_min: float | None = None  # compared, a similarity below it keeps the pair below auto_link
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -62,10 +122,11 @@ class Evidence:
     extract: Extract
     same_floor: float | None = None
     different_cap: float | None = None
+    fields: tuple[str, ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
-        return (self.name,)
+        return self.fields or (self.name,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,83 +142,91 @@ class MatchRules:
     link_weight: float = 0.7
 
 
-CUSTOMER = MatchRules(
-    domain="customer",
-    version=1,
-    comparisons=(
-        Comparison("name", _company, "token_set", 0.55, required=True, fields=("name", "legal_name")),
-        Comparison("website", _field("website", n.website_domain), "exact", 0.15),
-        Comparison("country", _field("country"), "exact", 0.10),
-        Comparison("street", _address("line1", n.street), "token_set", 0.10, fields=("billing_address",)),
-        Comparison("postal_code", _address("postal_code", n.postcode), "exact", 0.10, fields=("billing_address",)),
-    ),
-    evidence=(Evidence("tax_id", _tax_id, same_floor=0.97, different_cap=0.40),),
-)
+# ---- reading and checking a file --------------------------------------------------------------------
 
-EMPLOYEE = MatchRules(
-    domain="employee",
-    version=1,
-    comparisons=(
-        Comparison(
-            "family_name", _field("family_name", n.family_name), "jaro_winkler", 0.35, required=True, link_min=0.94
-        ),
-        Comparison("given_name", _field("given_name", n.given_name), "given_name", 0.25, required=True, link_min=0.94),
-        Comparison("legal_entity_id", _field("legal_entity_id", _text), "exact", 0.05),
-        Comparison("country", _field("country"), "exact", 0.05),
-        Comparison("start_date", _field("start_date", _text), "exact", 0.10),
-    ),
-    # people have several addresses: the same one is strong, two different ones say little
-    evidence=(Evidence("email", _field("email", n.email), same_floor=0.95),),
-)
 
-LEGAL_ENTITY = MatchRules(
-    domain="legal_entity",
-    version=1,
-    comparisons=(
-        Comparison("name", _company, "token_set", 0.7, required=True, fields=("name",)),
-        Comparison("country", _field("country"), "exact", 0.3, required=True),
-    ),
-    evidence=(
-        Evidence("registration_number", _field("registration_number", n.postcode), 0.97, 0.40),
-        Evidence("tax_id", _tax_id, 0.97, 0.40),
-    ),
-)
+def _check_fields(where: str, domain: str, paths: list[str]) -> tuple[str, ...]:
+    if not paths:
+        raise RuleError(f"{where}.fields: name at least one field")
+    descriptor = BY_NAME[domain]
+    tops = []
+    for path in paths:
+        top = path.partition(".")[0]
+        if not descriptor.has_field(top):
+            raise RuleError(f"{where}.fields: {domain} has no field '{top}'")
+        tops.append(top)
+    return tuple(dict.fromkeys(tops))
 
-COST_CENTER = MatchRules(
-    domain="cost_center",
-    version=1,
-    comparisons=(
-        Comparison("legal_entity_id", _field("legal_entity_id", _text), "exact", 0.3, required=True),
-        Comparison("name", _field("name"), "token_set", 0.5, required=True),
-        Comparison("code", _field("code", n.postcode), "jaro_winkler", 0.2),
-    ),
-    evidence=(Evidence("code", _field("code", n.postcode), different_cap=0.40),),  # codes name cost centers
-)
 
-PROJECT = MatchRules(
-    domain="project",
-    version=1,
-    comparisons=(
-        Comparison("customer_id", _field("customer_id", _text), "exact", 0.3, required=True),
-        Comparison("name", _field("name"), "token_set", 0.5, required=True),
-        Comparison("code", _field("code", n.postcode), "jaro_winkler", 0.1),
-        Comparison("start_date", _field("start_date", _text), "exact", 0.1),
-    ),
-    evidence=(Evidence("code", _field("code", n.postcode), different_cap=0.40),),  # two codes: two projects
-)
+def _check_normalizer(where: str, name: str) -> Callable[[Any, Record], str | None]:
+    if name not in NORMALIZERS:
+        raise RuleError(f"{where}.normalize: unknown normalizer '{name}' (one of {', '.join(sorted(NORMALIZERS))})")
+    return NORMALIZERS[name]
 
-RATE_CARD = MatchRules(
-    domain="rate_card",
-    version=1,
-    comparisons=(
-        Comparison("name", _field("name"), "token_set", 0.5, required=True),
-        Comparison("currency", _field("currency"), "exact", 0.2, required=True),
-        Comparison("customer_id", _field("customer_id", _text), "exact", 0.15),
-        Comparison("effective_from", _field("effective_from", _text), "exact", 0.15),
-    ),
-    # a card of the same scope from another date is its successor, not a duplicate
-    evidence=(Evidence("effective_from", _field("effective_from", _text), different_cap=0.40),),
-)
 
-RULES: dict[str, MatchRules] = {r.domain: r for r in (CUSTOMER, EMPLOYEE, LEGAL_ENTITY, COST_CENTER, PROJECT,
-                                                       RATE_CARD)}  # fmt: skip
+def _unit(where: str, value: float | None) -> None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise RuleError(f"{where}: {value} is not between 0 and 1")
+
+
+def build(domain: str, spec: DomainSpec) -> MatchRules:
+    """MatchRules from one domain's table, checked against the domain's descriptor."""
+    where = f"[{domain}]"
+    for name, value in (("auto_link", spec.auto_link), ("review", spec.review), ("link_weight", spec.link_weight)):
+        _unit(f"{where}.{name}", value)
+    if spec.review > spec.auto_link:
+        raise RuleError(f"{where}.review: {spec.review} is above auto_link {spec.auto_link}")
+    comparisons = []
+    for i, c in enumerate(spec.compare):
+        at = f"{where}.compare[{i}] ({c.name})"
+        if c.comparator not in COMPARATORS:
+            raise RuleError(f"{at}.comparator: unknown comparator '{c.comparator}' (one of {', '.join(COMPARATORS)})")
+        if c.weight <= 0:
+            raise RuleError(f"{at}.weight: must be above 0")
+        _unit(f"{at}.link_min", c.link_min)
+        fields = _check_fields(at, domain, c.fields)
+        extract = _reader(tuple(c.fields), _check_normalizer(at, c.normalize))
+        comparisons.append(Comparison(c.name, extract, c.comparator, c.weight, c.required, fields, c.link_min))
+    if not any(c.required for c in comparisons):
+        raise RuleError(f"{where}.compare: mark at least one field required (pairs without it are not compared)")
+    if len({c.name for c in comparisons}) < len(comparisons):
+        raise RuleError(f"{where}.compare: two fields have one name")
+    evidence = []
+    for i, e in enumerate(spec.evidence):
+        at = f"{where}.evidence[{i}] ({e.name})"
+        _unit(f"{at}.same_floor", e.same_floor)
+        _unit(f"{at}.different_cap", e.different_cap)
+        fields = _check_fields(at, domain, e.fields)
+        extract = _reader(tuple(e.fields), _check_normalizer(at, e.normalize))
+        evidence.append(Evidence(e.name, extract, e.same_floor, e.different_cap, fields))
+    return MatchRules(domain, spec.version, tuple(comparisons), tuple(evidence), spec.auto_link, spec.review,
+                      spec.link_weight)  # fmt: skip
+
+
+def parse(text: str) -> dict[str, MatchRules]:
+    """Every domain's rules from a TOML text; RuleError names what is wrong and where."""
+    try:
+        raw = msgspec.toml.decode(text.encode(), type=dict[str, dict[str, Any]])
+    except msgspec.ValidationError as exc:
+        raise RuleError(f"not valid rules: {exc}; each domain is a [table]") from None
+    except msgspec.DecodeError as exc:
+        raise RuleError(f"not valid TOML: {exc}") from None
+    found = {}
+    for domain, table in raw.items():
+        if domain not in BY_NAME:
+            raise RuleError(f"[{domain}]: unknown domain (one of {', '.join(BY_NAME)})")
+        try:
+            spec = msgspec.convert(table, DomainSpec)
+        except msgspec.ValidationError as exc:
+            raise RuleError(f"[{domain}]: {exc}") from None
+        found[domain] = build(domain, spec)
+    return found
+
+
+def load(path: Path) -> dict[str, MatchRules]:
+    return parse(path.read_text(encoding="utf-8"))
+
+
+DEFAULT_TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
+RULES: dict[str, MatchRules] = parse(DEFAULT_TEXT)
+CUSTOMER, EMPLOYEE = RULES["customer"], RULES["employee"]

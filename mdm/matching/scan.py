@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.engine import Database
 from mdm.domains import Domain
@@ -43,13 +44,20 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(key.encode()) % count == index
 
 
-def _pairs(rules: MatchRules, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
+def pairs(rules: MatchRules, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
     """Index pairs (i < j) whose first required field is alike enough to score in full."""
     anchor = next(c for c in rules.comparisons if c.required)
     texts = [anchor.extract(values) or "" for _, values in records]
     matrix = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)
     rows, cols = np.nonzero(np.triu(matrix >= PREFILTER, k=1))
     return list(zip(rows.tolist(), cols.tolist(), strict=True))
+
+
+async def block_records(session: AsyncSession, domain: Domain, key: str) -> list[tuple[str, dict[str, Any]]]:
+    """(id, values) of the live golden records of one block, the first BLOCK_CAP."""
+    ids = (await repo.block(session, domain, key, BLOCK_CAP))[:BLOCK_CAP]
+    rows = await repo.goldens(session, domain, ids, lock=False)
+    return [(r.id, golden_from_row(domain, r).values) for r in rows if not r.merged_into]
 
 
 async def scan(
@@ -70,13 +78,11 @@ async def scan(
     for key, size in blocks:
         report.blocks += 1
         async with db.transaction() as session:
-            ids = (await repo.block(session, domain, key, BLOCK_CAP))[:BLOCK_CAP]
+            records = await block_records(session, domain, key)
             if size > BLOCK_CAP:
                 report.oversized.append(f"{key} ({size} records, first {BLOCK_CAP} compared)")
-            rows = await repo.goldens(session, domain, ids, lock=False)
-            records = [(r.id, golden_from_row(domain, r).values) for r in rows if not r.merged_into]
             queue = []
-            for i, j in _pairs(rules, records):
+            for i, j in pairs(rules, records):
                 (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
                 report.pairs_compared += 1
                 if (a, b) in seen:

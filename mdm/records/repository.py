@@ -401,6 +401,12 @@ async def not_a_match(session: AsyncSession, domain: Domain, ids: Sequence[str])
     return found
 
 
+async def linked_decisions(session: AsyncSession, domain: Domain) -> list[Row[Any]]:
+    """The automatic links made by score, oldest first."""
+    stmt = select(match_decision).where(match_decision.c.domain == domain.name, match_decision.c.outcome == "linked")
+    return list((await session.execute(stmt.order_by(match_decision.c.id))).all())
+
+
 async def candidate_pairs(session: AsyncSession, domain: Domain, status: str | None = None) -> list[Row[Any]]:
     stmt = select(match_candidate).where(match_candidate.c.domain == domain.name)
     if status:
