@@ -88,7 +88,7 @@ async def scan(
                 if (a, b) in seen:
                     continue
                 seen.add((a, b))
-                value, explanation = score(rules, left, right)
+                value, explanation = score(rules, left, right, floor=rules.review)
                 report.pairs_scored += 1
                 if value >= rules.review:
                     queue.append({"domain": domain.name, "left_id": a, "right_id": b, "score": value,

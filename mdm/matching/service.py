@@ -1,6 +1,7 @@
 """Match a record against the golden records: blocking lookups, then scoring the bounded
 candidate set. Reads only; writes nothing."""
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,23 +10,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mdm.domains import Domain
 from mdm.errors import Invalid, NotFound
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys
+from mdm.matching.ingest import STRONG_KEYS
 from mdm.matching.rules import RULES
 from mdm.matching.score import score
 from mdm.records import repository as repo
 from mdm.records.workspace import golden_from_row
 
+MATCH_CANDIDATES = 50  # golden records scored per match, the best-ranked by shared blocking keys
 
-async def candidates(session: AsyncSession, domain: Domain, record: dict[str, Any]) -> tuple[set[str], list[str]]:
-    """Golden ids sharing a blocking key with the record, and the keys whose block was capped."""
-    ids: set[str] = set()
-    capped: list[str] = []
-    for key in sorted(blocking_keys(domain.name, record)):
-        found = await repo.block(session, domain, key, BLOCK_CAP)
-        if len(found) > BLOCK_CAP:
-            capped.append(key)
-            found = found[:BLOCK_CAP]
-        ids.update(found)
-    return ids, capped
+
+async def candidates(session: AsyncSession, domain: Domain, record: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The golden ids worth scoring for a record, best-ranked first (sharing an identifier
+    key, then the most blocking keys), at most MATCH_CANDIDATES; and the keys whose block
+    was larger than BLOCK_CAP (only its first BLOCK_CAP ids were considered)."""
+    keys = sorted(blocking_keys(domain.name, record))
+    blocks = await repo.blocks_of(session, domain, keys, BLOCK_CAP + 1)
+    capped = [k for k in keys if len(blocks.get(k, ())) > BLOCK_CAP]
+    shared: Counter[str] = Counter(i for k in keys for i in blocks.get(k, [])[:BLOCK_CAP])
+    strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in blocks.get(k, ())}
+    ranked = sorted(shared, key=lambda i: (i not in strong, -shared[i], i))
+    return ranked[:MATCH_CANDIDATES], capped
 
 
 def hide(domain: Domain, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
@@ -64,7 +68,7 @@ async def match(
     rules = RULES[domain.name]
     ids, capped = await candidates(session, domain, record)
     scored = []
-    for row in await repo.goldens(session, domain, sorted(ids), lock=False) if ids else []:
+    for row in await repo.goldens(session, domain, ids, lock=False) if ids else []:
         if row.merged_into:
             continue
         value, explanation = score(rules, record, golden_from_row(domain, row).values)

@@ -59,6 +59,8 @@ def test_lower_thresholds_show_the_pairs_that_would_newly_link_and_be_queued(cli
 
 def test_a_higher_auto_link_lists_the_links_it_would_not_make(client, database_url, tmp_path):
     brand = _brand()
+    while brand[3] == brand[4]:  # the swap below must make a typo
+        brand = _brand()
     site = f"https://{brand.lower()}.example"
     first = _put(client, {"name": f"{brand} Advisory AG", "country": "CH", "website": site})
     typo = brand[:3] + brand[4] + brand[3] + brand[5:]

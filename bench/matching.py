@@ -1,0 +1,176 @@
+"""Speed of fuzzy matching at scale: match-before-create latency and `match scan` time.
+
+    uv run python bench/matching.py --db sqlite|postgresql|both --customers 1000000
+
+Per database: a fresh database; N golden customers (companies from bench/quality.py's
+generator, 10% of them written again with the hard setting's perturbations, so blocks
+hold real near-duplicates) loaded straight into the golden and `match_key` tables in
+batches of 10,000: the same rows and blocking keys ingestion writes, without the
+crosswalks and history reads do not need (a load through ingestion would take an hour
+here). Then:
+- match-before-create: `mdm.matching.service.match` (what `POST /v1/customers/match` and
+  ingestion's scoring do: blocking lookups, candidate fetch, scores), one read session per
+  call, for 300 probes (half variants of loaded companies, half new ones); p50 and p95;
+- `scan(db, CUSTOMER)` over every block, timed.
+Every figure is printed beside its target; nothing is asserted. See bench/README.md.
+"""
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.core import analyze, fresh_database, percentile  # noqa: E402
+from bench.quality import SETTINGS, company_record, new_company  # noqa: E402
+from mdm.db.engine import Database  # noqa: E402
+from mdm.db.tables import GOLDEN, match_key  # noqa: E402
+from mdm.domains.customer import CUSTOMER  # noqa: E402
+from mdm.matching import service as matching  # noqa: E402
+from mdm.matching.blocking import blocking_keys  # noqa: E402
+from mdm.matching.scan import scan  # noqa: E402
+from mdm.records.values import to_column  # noqa: E402
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+TARGET_MATCH_P95_MS = 50.0
+TARGET_SCAN_S = 600.0  # 1,000,000 customers
+BATCH = 10_000
+PROBES = 300
+ALL_FIELDS = frozenset(f.name for f in CUSTOMER.fields)
+
+
+def records(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """N customers (10% of them a perturbed second copy of another), and match probes."""
+    rng = random.Random(seed)
+    pool = SETTINGS["hard"]["customer"]
+    companies = [new_company(rng, i) for i in range(int(n / 1.1))]
+    out = [company_record(c, rng) for c in companies]
+    while len(out) < n:
+        extra = rng.sample(pool["pool"], rng.randint(*pool["count"]))
+        out.append(company_record(rng.choice(companies), rng, perturb=pool["always"] + extra))
+    probes = []
+    for k in range(PROBES):
+        if k % 2:
+            extra = rng.sample(pool["pool"], rng.randint(*pool["count"]))
+            probes.append(company_record(rng.choice(companies), rng, perturb=pool["always"] + extra))
+        else:
+            probes.append(company_record(new_company(rng, n + k), rng))
+    return out, probes
+
+
+def golden_row(values: dict[str, Any], now: Any) -> dict[str, Any]:
+    row = {"id": CUSTOMER.new_id(), "version": 1, "status": "active", "created_at": now, "updated_at": now,
+           "merged_into": None, "overrides": {}, "lineage": {}}  # fmt: skip
+    for f in CUSTOMER.fields:
+        if f.name != "status":
+            row[f.name] = to_column(f, values.get(f.name))
+    return row
+
+
+async def load(url: str, rows: list[dict[str, Any]]) -> float:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    columns = (TextColumn("  load"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    async with Database.opened(url) as db:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("load", total=len(rows))
+            for start in range(0, len(rows), BATCH):
+                goldens, keys = [], []
+                for values in rows[start : start + BATCH]:
+                    row = golden_row(values, now)
+                    goldens.append(row)
+                    keys += [{"domain": "customer", "key": k, "golden_id": row["id"]}
+                             for k in blocking_keys("customer", values)]  # fmt: skip
+                async with db.transaction() as session:
+                    await session.execute(insert(GOLDEN["customer"]), goldens)
+                    await session.execute(insert(match_key), keys)
+                bar.advance(task, len(goldens))
+    return time.perf_counter() - t0
+
+
+async def match_latency(url: str, probes: list[dict[str, Any]]) -> tuple[list[float], int, int]:
+    times, capped, found = [], 0, 0
+    async with Database.opened(url) as db:
+        for probe in probes[:20]:  # warm-up: connections, caches
+            async with db.sessionmaker(write=False)() as session:
+                await matching.match(session, CUSTOMER, probe, limit=5, readable=ALL_FIELDS)
+        for probe in probes:
+            t0 = time.perf_counter()
+            async with db.sessionmaker(write=False)() as session:
+                result = await matching.match(session, CUSTOMER, probe, limit=5, readable=ALL_FIELDS)
+            times.append((time.perf_counter() - t0) * 1000)
+            capped += bool(result["capped_blocks"])
+            found += bool(result["items"]) and result["items"][0]["score"] >= result["review"]
+    return times, capped, found
+
+
+async def timed_scan(url: str) -> tuple[float, Any]:
+    columns = (TextColumn("  scan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    async with Database.opened(url) as db:
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("scan", total=None)
+            t0 = time.perf_counter()
+            report = await scan(db, CUSTOMER, on_blocks=lambda n: bar.update(task, total=n),
+                                advance=lambda n: bar.advance(task, n))  # fmt: skip
+    return time.perf_counter() - t0, report
+
+
+def run(kind: str, args: argparse.Namespace) -> list[str]:
+    console.rule(f"[bold]{kind}[/] — {args.customers:,} golden customers")
+    rows, probes = records(args.customers, args.seed)
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
+        seconds = asyncio.run(load(url, rows))
+        del rows
+        console.print(f"  loaded in {seconds:,.0f} s (not a target)")
+        if kind == "postgresql":
+            asyncio.run(analyze(url))
+        times, capped, found = asyncio.run(match_latency(url, probes))
+        p50, p95 = statistics.median(times), percentile(times, 0.95)
+        met = "met" if p95 <= TARGET_MATCH_P95_MS else "MISSED"
+        lines.append(f"{kind}: match-before-create p50 {p50:.1f} ms, p95 {p95:.1f} ms (target p95 <= "
+                     f"{TARGET_MATCH_P95_MS:.0f} ms: {met}); {found}/{len(times)} probes found a candidate at or "
+                     f"above review (half are variants), {capped} hit a capped block")  # fmt: skip
+        console.print("  " + lines[-1])
+        if not args.no_scan:
+            took, report = asyncio.run(timed_scan(url))
+            target = TARGET_SCAN_S * args.customers / 1_000_000
+            met = "met" if took <= target else "MISSED"
+            lines.append(f"{kind}: match scan {took:,.0f} s (target <= {target:,.0f} s for {args.customers:,}: "
+                         f"{met}); {report.blocks:,} blocks, {report.pairs_compared:,} pairs pre-scored, "
+                         f"{report.pairs_scored:,} scored, {report.queued:,} queued, "
+                         f"{len(report.oversized)} oversized blocks")  # fmt: skip
+            console.print("  " + lines[-1])
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--no-scan", action="store_true", help="measure match latency only")
+    p.add_argument("--seed", type=int, default=11)
+    args = p.parse_args(argv)
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    lines = [line for kind in kinds for line in run(kind, args)]
+    console.rule("[bold]summary[/]")
+    for line in lines:
+        console.print(line)
+
+
+if __name__ == "__main__":
+    main()
