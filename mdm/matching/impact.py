@@ -19,7 +19,7 @@ from typing import Any
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.matching.rules import RULES, MatchRules
-from mdm.matching.scan import block_records, pairs
+from mdm.matching.scan import pairs, read_blocks
 from mdm.matching.score import score
 from mdm.records import repository as repo
 
@@ -54,23 +54,23 @@ async def impact(
         if on_blocks:
             on_blocks(len(blocks))
         seen: set[tuple[str, str]] = set()
-        for key, _ in blocks:
-            report.blocks += 1
-            records = await block_records(session, domain, key)
-            for i, j in sorted(set(pairs(old, records)) | set(pairs(new, records))):
-                (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
-                if (a, b) in seen or (a, b) in apart:
-                    continue
-                seen.add((a, b))
-                before, after = score(old, left, right)[0], score(new, left, right)[0]
-                report.pairs_scored += 1
-                pair = {"left_id": a, "right_id": b, "old_score": before, "new_score": after}
-                if after >= new.auto_link and before < old.auto_link:
-                    report.newly_linked.append(pair)
-                elif new.review <= after < new.auto_link and before < old.review:
-                    report.newly_queued.append(pair)
+        async for chunk in read_blocks(db, domain, blocks):
+            for _, _, records in chunk:
+                report.blocks += 1
+                for i, j in sorted(set(pairs(old, records)) | set(pairs(new, records))):  # each at its own review
+                    (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
+                    if (a, b) in seen or (a, b) in apart:
+                        continue
+                    seen.add((a, b))
+                    before, after = score(old, left, right)[0], score(new, left, right)[0]
+                    report.pairs_scored += 1
+                    pair = {"left_id": a, "right_id": b, "old_score": before, "new_score": after}
+                    if after >= new.auto_link and before < old.auto_link:
+                        report.newly_linked.append(pair)
+                    elif new.review <= after < new.auto_link and before < old.review:
+                        report.newly_queued.append(pair)
             if advance:
-                advance(1)
+                advance(len(chunk))
         for decision in await repo.linked_decisions(session, domain):
             report.links_checked += 1
             sources = await repo.sources_of(session, domain, [decision.golden_id])

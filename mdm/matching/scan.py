@@ -1,32 +1,30 @@
 """Batch duplicate detection over the golden records of a domain into the candidate queue.
 
 Works block by block (the blocking keys two or more records share): inside a block every
-pair is pre-scored at once on the domain's first required field with rapidfuzz's
-`process.cdist`, and only pairs that clear a low bar get the full, explained score.
+pair is scored at once as matrices (rapidfuzz's `process.cdist` per compared field, numpy
+for exact fields and evidence; mdm.matching.matrix), and only the pairs that may reach
+`review` get the full, explained score.
 Pairs at or above `review` are queued; a pair already queued (pending, not a match, or
 merged) is never added again, so rerunning adds nothing. `--shard i/n` takes the blocks
 whose key hashes to i modulo n, so several processes can share one domain.
 """
 
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-from rapidfuzz import fuzz, process
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.matching.blocking import BLOCK_CAP
+from mdm.matching.matrix import likely_pairs
 from mdm.matching.rules import RULES, MatchRules
 from mdm.matching.score import score
 from mdm.records import repository as repo
 from mdm.records.workspace import golden_from_row
 
-PREFILTER = 50  # cdist score (0-100) on the first required field below which a pair is not scored
+SCAN_CHUNK = 2_000  # blocks read per two queries
 
 
 @dataclass(slots=True)
@@ -45,19 +43,27 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 
 
 def pairs(rules: MatchRules, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """Index pairs (i < j) whose first required field is alike enough to score in full."""
-    anchor = next(c for c in rules.comparisons if c.required)
-    texts = [anchor.extract(values) or "" for _, values in records]
-    matrix = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio, dtype=np.uint8, workers=1)
-    rows, cols = np.nonzero(np.triu(matrix >= PREFILTER, k=1))
-    return list(zip(rows.tolist(), cols.tolist(), strict=True))
+    """Index pairs (i < j) of a block that may score at or above `review`, from the
+    block's score matrix (mdm.matching.matrix)."""
+    return likely_pairs(rules, [values for _, values in records], rules.review)
 
 
-async def block_records(session: AsyncSession, domain: Domain, key: str) -> list[tuple[str, dict[str, Any]]]:
-    """(id, values) of the live golden records of one block, the first BLOCK_CAP."""
-    ids = (await repo.block(session, domain, key, BLOCK_CAP))[:BLOCK_CAP]
-    rows = await repo.goldens(session, domain, ids, lock=False)
-    return [(r.id, golden_from_row(domain, r).values) for r in rows if not r.merged_into]
+Records = list[tuple[str, dict[str, Any]]]  # (golden id, values) of one block
+
+
+async def read_blocks(
+    db: Database, domain: Domain, blocks: list[tuple[str, int]]
+) -> AsyncIterator[list[tuple[str, int, Records]]]:
+    """The live records of each block, SCAN_CHUNK blocks at a time: two queries a chunk
+    (the blocks' members, at most BLOCK_CAP each; their golden rows), not two a block."""
+    for start in range(0, len(blocks), SCAN_CHUNK):
+        chunk = blocks[start : start + SCAN_CHUNK]
+        async with db.sessionmaker(write=False)() as session:
+            members = await repo.blocks_of(session, domain, [key for key, _ in chunk], BLOCK_CAP)
+            ids = sorted({i for found in members.values() for i in found})
+            rows = await repo.goldens(session, domain, ids, lock=False) if ids else []
+        values = {r.id: golden_from_row(domain, r).values for r in rows if not r.merged_into}
+        yield [(key, size, [(i, values[i]) for i in members.get(key, []) if i in values]) for key, size in chunk]
 
 
 async def scan(
@@ -75,13 +81,12 @@ async def scan(
     if on_blocks:
         on_blocks(len(blocks))
     seen: set[tuple[str, str]] = set()
-    for key, size in blocks:
-        report.blocks += 1
-        async with db.transaction() as session:
-            records = await block_records(session, domain, key)
+    async for chunk in read_blocks(db, domain, blocks):
+        queue = []
+        for key, size, records in chunk:
+            report.blocks += 1
             if size > BLOCK_CAP:
                 report.oversized.append(f"{key} ({size} records, first {BLOCK_CAP} compared)")
-            queue = []
             for i, j in pairs(rules, records):
                 (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
                 report.pairs_compared += 1
@@ -94,9 +99,10 @@ async def scan(
                     queue.append({"domain": domain.name, "left_id": a, "right_id": b, "score": value,
                                   "rules_version": rules.version, "explanation": explanation, "status": "pending",
                                   "source": "scan", "created_at": datetime.now(UTC)})  # fmt: skip
+        async with db.transaction() as session:
             added = await repo.queue_candidates(session, queue)
-            report.queued += added
-            report.already_queued += len(queue) - added
+        report.queued += added
+        report.already_queued += len(queue) - added
         if advance:
-            advance(1)
+            advance(len(chunk))
     return report

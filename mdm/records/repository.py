@@ -282,17 +282,6 @@ async def change_match_keys(
         await session.execute(insert(match_key), [{"domain": domain.name, "key": k, "golden_id": g} for g, k in added])
 
 
-async def block(session: AsyncSession, domain: Domain, key: str, cap: int) -> list[str]:
-    """Golden ids under one blocking key, at most `cap` + 1 (one more says it was capped)."""
-    stmt = (
-        select(match_key.c.golden_id)
-        .where(match_key.c.domain == domain.name, match_key.c.key == key)
-        .order_by(match_key.c.golden_id)
-        .limit(cap + 1)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 @lru_cache(maxsize=128)
 def _sqlite_blocks(n: int) -> TextClause:
     """UNION ALL of `n` limited block reads, as text: built with select() it cost more to
