@@ -5,7 +5,8 @@ Kept in the `match_key` table and rewritten whenever a golden record is written.
 is "kind:value"; a record has several, so one typo does not hide it.
 """
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import jellyfish
@@ -14,6 +15,7 @@ from mdm.matching import normalize as n
 
 Record = dict[str, Any]
 BLOCK_CAP = 500  # candidates read per key at most; a larger block is reported as capped
+STRONG_KEYS = ("tax:", "email:")  # a candidate sharing one of these ranks first
 STOP_TOKENS = frozenset(
     [
         "and",
@@ -99,3 +101,12 @@ BLOCKERS: dict[str, Callable[[Record], set[str]]] = {
 def blocking_keys(domain: str, record: Record) -> set[str]:
     """The blocking keys of a record (at most 200 characters each)."""
     return {k[:200] for k in BLOCKERS[domain](record)}
+
+
+def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:
+    """The golden ids sharing a block with `keys`, best first: an identifier key shared,
+    then the most keys shared, then the smaller id; at most `limit`."""
+    keys = list(keys)
+    shared: Counter[str] = Counter(i for k in keys for i in blocks.get(k, ()))
+    strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in blocks.get(k, ())}
+    return sorted(shared, key=lambda i: (i not in strong, -shared[i], i))[:limit]

@@ -12,13 +12,12 @@ automatic link needs, and a steward said those two are different, linking it to 
 would say they are one; it goes to review instead.
 """
 
-from collections import Counter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
-from mdm.matching.blocking import blocking_keys
+from mdm.matching.blocking import blocking_keys, rank
 from mdm.matching.rules import RULES, MatchRules
 from mdm.matching.score import score
 from mdm.records import repository as repo
@@ -27,7 +26,6 @@ from mdm.records.values import from_column
 Record = dict[str, Any]
 INGEST_BLOCK_CAP = 25  # index entries read per blocking key while ingesting
 CANDIDATES = 8  # golden records scored per new source record, the best-ranked
-STRONG_KEYS = ("tax:", "email:")  # a candidate sharing one of these ranks first
 
 
 class FuzzyIndex:
@@ -48,11 +46,7 @@ class FuzzyIndex:
         return keys
 
     def ranked(self, keys: set[str]) -> list[str]:
-        """Golden ids sharing a block with `keys`: an identifier key first, then the most
-        keys shared, then the smaller id; the first `CANDIDATES`."""
-        shared: Counter[str] = Counter(i for k in keys for i in self.blocks.get(k, ()))
-        strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in self.blocks.get(k, ())}
-        return sorted(shared, key=lambda i: (i not in strong, -shared[i], i))[:CANDIDATES]
+        return rank(keys, self.blocks, CANDIDATES)
 
     async def prefetch(self, session: AsyncSession, payloads: list[Record]) -> None:
         keys = sorted({k for p in payloads for k in self.keys_of(p)} - set(self.blocks))

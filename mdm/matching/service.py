@@ -1,7 +1,7 @@
-"""Match a record against the golden records: blocking lookups, then scoring the bounded
-candidate set. Reads only; writes nothing."""
+"""Match a record against the golden records (blocking lookups, then scoring the bounded
+candidate set; reads only), the decisions kept about a record, and a steward's
+"not a match"."""
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,8 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
 from mdm.errors import Invalid, NotFound
-from mdm.matching.blocking import BLOCK_CAP, blocking_keys
-from mdm.matching.ingest import STRONG_KEYS
+from mdm.matching.blocking import BLOCK_CAP, blocking_keys, rank
 from mdm.matching.rules import RULES
 from mdm.matching.score import score
 from mdm.records import repository as repo
@@ -26,10 +25,7 @@ async def candidates(session: AsyncSession, domain: Domain, record: dict[str, An
     keys = sorted(blocking_keys(domain.name, record))
     blocks = await repo.blocks_of(session, domain, keys, BLOCK_CAP + 1)
     capped = [k for k in keys if len(blocks.get(k, ())) > BLOCK_CAP]
-    shared: Counter[str] = Counter(i for k in keys for i in blocks.get(k, [])[:BLOCK_CAP])
-    strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in blocks.get(k, ())}
-    ranked = sorted(shared, key=lambda i: (i not in strong, -shared[i], i))
-    return ranked[:MATCH_CANDIDATES], capped
+    return rank(keys, {k: found[:BLOCK_CAP] for k, found in blocks.items()}, MATCH_CANDIDATES), capped
 
 
 def hide(domain: Domain, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
