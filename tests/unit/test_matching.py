@@ -195,3 +195,13 @@ def test_comparators_are_symmetric_and_bounded(a, b):
             value = comparator(fa, fb)
             assert value == comparator(fb, fa), name
             assert 0.0 <= value <= 1.0, name
+
+
+def test_rate_cards_of_another_scope_are_other_cards():
+    """Same name, currency and start date, but another legal entity or customer: not a duplicate."""
+    rules = RULES["rate_card"]
+    card = {"name": "Standard 2026", "currency": "EUR", "effective_from": "2026-01-01", "legal_entity_id": "le_1"}
+    assert score(rules, card, dict(card))[0] == 1.0
+    assert score(rules, card, card | {"legal_entity_id": "le_2"})[0] <= 0.40
+    assert score(rules, card | {"customer_id": "cus_1"}, card | {"customer_id": "cus_2"})[0] <= 0.40
+    assert score(rules, card, card | {"effective_from": "2027-01-01"})[0] <= 0.40
