@@ -136,10 +136,11 @@ def test_db_upgrade_and_systems_commands(tmp_path):
 
 
 def test_demo_command_loads_a_cross_referenced_estate(tmp_path):
+    """The whole estate the README's first command loads: the demo checks its own counts."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     env = {**os.environ, "MDM_DATABASE_URL": url}
-    proc = subprocess.run([sys.executable, "-m", "mdm", "demo", "--scale", "0.05"], env=env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "mdm", "demo", "--scale", "1.0"], env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "demo loaded:" in proc.stderr
     import sqlite3
