@@ -96,9 +96,8 @@ async def scan(
                 value, explanation = score(rules, left, right, floor=rules.review)
                 report.pairs_scored += 1
                 if value >= rules.review:
-                    queue.append({"domain": domain.name, "left_id": a, "right_id": b, "score": value,
-                                  "rules_version": rules.version, "explanation": explanation, "status": "pending",
-                                  "source": "scan", "created_at": datetime.now(UTC)})  # fmt: skip
+                    queue.append(repo.candidate_row(domain, a, b, value, rules.version, explanation,
+                                                    status="pending", source="scan", at=datetime.now(UTC)))  # fmt: skip
         async with db.transaction() as session:
             added = await repo.queue_candidates(session, queue)
         report.queued += added

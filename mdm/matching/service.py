@@ -98,8 +98,7 @@ async def reject(session: AsyncSession, domain: Domain, first: str, second: str)
     rules = RULES[domain.name]
     value, explanation = score(rules, golden_from_row(domain, rows[left]).values,
                                golden_from_row(domain, rows[right]).values)  # fmt: skip
-    row = {"domain": domain.name, "left_id": left, "right_id": right, "score": value,
-           "rules_version": rules.version, "explanation": explanation, "status": repo.NOT_A_MATCH,
-           "source": "steward", "created_at": datetime.now(UTC)}  # fmt: skip
+    row = repo.candidate_row(domain, left, right, value, rules.version, explanation, status=repo.NOT_A_MATCH,
+                             source="steward", at=datetime.now(UTC))  # fmt: skip
     await repo.set_pair_status(session, row)
     return row

@@ -367,6 +367,24 @@ async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) ->
     return added
 
 
+def candidate_row(
+    domain: Domain,
+    first: str,
+    second: str,
+    score: float,
+    rules_version: int,
+    explanation: list[dict[str, Any]],
+    *,
+    status: str,
+    source: str,
+    at: datetime,
+) -> dict[str, Any]:
+    """A match_candidate row; the pair is kept with the smaller id on the left."""
+    left, right = sorted((first, second))
+    return {"domain": domain.name, "left_id": left, "right_id": right, "score": score, "rules_version": rules_version,
+            "explanation": explanation, "status": status, "source": source, "created_at": at}  # fmt: skip
+
+
 async def set_pair_status(session: AsyncSession, row: dict[str, Any]) -> None:
     """Queue a pair with a status, or change the status of the pair already queued."""
     dialect = session.get_bind().dialect.name

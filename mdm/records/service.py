@@ -96,6 +96,9 @@ def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | No
     return None, None
 
 
+Scored = tuple[str, float, list[dict[str, Any]]]  # (golden id, score, explanation)
+
+
 @dataclass(slots=True)
 class Found:
     """Where a source record without a live crosswalk goes: an existing golden record
@@ -103,7 +106,7 @@ class Found:
 
     target: str | None = None
     match: dict[str, Any] | None = None
-    review: tuple[str, float, list[dict[str, Any]]] | None = None
+    review: Scored | None = None
 
 
 def _find(ws: Workspace, domain: Domain, item: SourceItem) -> Found:
@@ -130,7 +133,7 @@ def _find(ws: Workspace, domain: Domain, item: SourceItem) -> Found:
     return Found()
 
 
-def _decide(ws: Workspace, domain: Domain, item: SourceItem, golden_id: str, outcome: str, best: Any) -> None:
+def _decide(ws: Workspace, domain: Domain, item: SourceItem, golden_id: str, outcome: str, best: Scored) -> None:
     """Keep why a source record was linked by score or queued: rules, threshold, scores."""
     rules = RULES[domain.name]
     candidate_id, value, explanation = best
@@ -151,20 +154,8 @@ def _decide(ws: Workspace, domain: Domain, item: SourceItem, golden_id: str, out
         }
     )
     if outcome == "pending_review":
-        left, right = sorted((golden_id, candidate_id))
-        ws.candidates.append(
-            {
-                "domain": domain.name,
-                "left_id": left,
-                "right_id": right,
-                "score": value,
-                "rules_version": rules.version,
-                "explanation": explanation,
-                "status": "pending",
-                "source": "ingest",
-                "created_at": ws.now,
-            }
-        )
+        ws.candidates.append(repo.candidate_row(domain, golden_id, candidate_id, value, rules.version, explanation,
+                                                status="pending", source="ingest", at=ws.now))  # fmt: skip
 
 
 def _ref_ids(domain: Domain, items: list[SourceItem]) -> set[str]:
@@ -226,14 +217,13 @@ async def ingest(
         it for it in todo if (x := ws.crosswalks.get((domain.name, it.system, it.source_id))) is None or x.ended_at
     ]
     await ws.preload_keys(domain, [it.payload for it in unlinked])
-    candidates = {m for it in unlinked if (m := find_match(ws, domain, it.payload)[0])}
-    ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | candidates
+    by_key = [find_match(ws, domain, it.payload)[0] for it in unlinked]
+    ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | {m for m in by_key if m}
     await _load_following_merges(ws, domain, ids)
     await ws.preload_refs(_ref_ids(domain, todo))
     if fuzzy:
         ws.fuzzy = FuzzyIndex(domain)
-        unkeyed = [it.payload for it in unlinked if find_match(ws, domain, it.payload)[0] is None]
-        await ws.fuzzy.prefetch(session, unkeyed)
+        await ws.fuzzy.prefetch(session, [it.payload for it, m in zip(unlinked, by_key, strict=True) if m is None])
     for i in valid:
         item = items[i]
         key = (domain.name, item.system, item.source_id)
