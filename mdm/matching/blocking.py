@@ -5,8 +5,9 @@ Kept in the `match_key` table and rewritten whenever a golden record is written.
 is "kind:value"; a record has several, so one typo does not hide it.
 """
 
-from collections import Counter
+import heapq
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import jellyfish
@@ -96,17 +97,44 @@ BLOCKERS: dict[str, Callable[[Record], set[str]]] = {
     "project": _named("customer_id"),
     "rate_card": _named("currency"),
 }
+# the fields each domain's keys are made of: a record's keys are computed once for these
+# values, though ingestion asks for them three times (the payload, the new golden record
+# in the batch's index, the match_key rows)
+READS: dict[str, tuple[str, ...]] = {
+    "customer": ("name", "legal_name", "country", "billing_address", "tax_id", "website"),
+    "employee": ("email", "family_name", "given_name", "country"),
+    "legal_entity": ("name", "country"),
+    "cost_center": ("name", "legal_entity_id"),
+    "project": ("name", "customer_id"),
+    "rate_card": ("name", "currency"),
+}
+
+
+def _frozen(value: Any) -> Any:
+    """A field value as a cache key: a dict (an address) as its sorted items."""
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+
+
+@lru_cache(maxsize=100_000)
+def _keys(domain: str, values: tuple[Any, ...]) -> frozenset[str]:
+    record = {name: dict(v) if isinstance(v, tuple) else v for name, v in zip(READS[domain], values, strict=True)}
+    return frozenset(k[:200] for k in BLOCKERS[domain](record))
 
 
 def blocking_keys(domain: str, record: Record) -> set[str]:
     """The blocking keys of a record (at most 200 characters each)."""
-    return {k[:200] for k in BLOCKERS[domain](record)}
+    return set(_keys(domain, tuple(_frozen(record.get(name)) for name in READS[domain])))
 
 
 def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:
     """The golden ids sharing a block with `keys`, best first: an identifier key shared,
     then the most keys shared, then the smaller id; at most `limit`."""
-    keys = list(keys)
-    shared: Counter[str] = Counter(i for k in keys for i in blocks.get(k, ()))
-    strong = {i for k in keys if k.startswith(STRONG_KEYS) for i in blocks.get(k, ())}
-    return sorted(shared, key=lambda i: (i not in strong, -shared[i], i))[:limit]
+    shared: dict[str, int] = {}
+    strong: set[str] = set()
+    for k in keys:
+        ids = blocks.get(k, ())
+        for i in ids:
+            shared[i] = shared.get(i, 0) + 1
+        if k.startswith(STRONG_KEYS):
+            strong.update(ids)
+    return heapq.nsmallest(limit, shared, key=lambda i: (i not in strong, -shared[i], i))

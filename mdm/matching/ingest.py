@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
 from mdm.matching.blocking import blocking_keys, rank
-from mdm.matching.rules import RULES, MatchRules
-from mdm.matching.score import score
+from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.matching.score import scored
 from mdm.records import repository as repo
-from mdm.records.values import from_column
 
 Record = dict[str, Any]
 INGEST_BLOCK_CAP = 25  # index entries read per blocking key while ingesting
@@ -29,64 +28,72 @@ CANDIDATES = 8  # golden records scored per new source record, the best-ranked
 
 
 class FuzzyIndex:
-    """Blocks and candidate values for one domain in one batch."""
+    """Blocks and candidates (as scoring features) for one domain in one batch."""
 
     def __init__(self, domain: Domain):
         self.domain = domain
         self.rules: MatchRules = RULES[domain.name]
         self.blocks: dict[str, set[str]] = {}
-        self.values: dict[str, Record] = {}
-        self._keys: dict[int, set[str]] = {}  # id(payload) -> its blocking keys, computed once
+        self.features: dict[str, Features] = {}  # golden id -> what scoring reads of it
+        self._payloads: dict[int, tuple[set[str], Features]] = {}  # id(payload) -> its keys and features
+        self._ranked: dict[int, list[str]] = {}  # id(payload) -> its candidates when prefetched
+        self._grown: set[str] = set()  # keys whose blocks this batch's records joined since
         self.apart: set[tuple[str, str]] = set()  # candidate pairs a steward marked not a match
 
-    def keys_of(self, payload: Record) -> set[str]:
-        keys = self._keys.get(id(payload))
-        if keys is None:
-            keys = self._keys[id(payload)] = blocking_keys(self.domain.name, payload)
-        return keys
+    def _of(self, payload: Record) -> tuple[set[str], Features]:
+        found = self._payloads.get(id(payload))
+        if found is None:
+            found = self._payloads[id(payload)] = (blocking_keys(self.domain.name, payload),
+                                                   self.rules.features(payload))  # fmt: skip
+        return found
 
-    def ranked(self, keys: set[str]) -> list[str]:
-        return rank(keys, self.blocks, CANDIDATES)
+    def ranked(self, payload: Record) -> list[str]:
+        """The payload's best-ranked candidates; ranked again only if one of its blocks grew."""
+        keys = self._of(payload)[0]
+        found = self._ranked.get(id(payload))
+        if found is None or not keys.isdisjoint(self._grown):
+            found = self._ranked[id(payload)] = rank(keys, self.blocks, CANDIDATES)
+        return found
 
     async def prefetch(self, session: AsyncSession, payloads: list[Record]) -> None:
-        keys = sorted({k for p in payloads for k in self.keys_of(p)} - set(self.blocks))
+        keys = sorted({k for p in payloads for k in self._of(p)[0]} - set(self.blocks))
         if not keys:
             return
         for key, ids in (await repo.blocks_of(session, self.domain, keys, INGEST_BLOCK_CAP)).items():
             self.blocks.setdefault(key, set()).update(ids)
         for key in keys:
             self.blocks.setdefault(key, set())
-        wanted = sorted({i for p in payloads for i in self.ranked(self.keys_of(p))} - set(self.values))
-        names = {name for c in self.rules.comparisons for name in c.reads}
-        names |= {name for e in self.rules.evidence for name in e.reads}
-        fields = [f for f in self.domain.fields if f.name in names]
-        for row in await repo.goldens(session, self.domain, wanted, lock=False) if wanted else []:
-            if not row.merged_into:
-                self.values[row.id] = {f.name: from_column(f, row._mapping[f.name]) for f in fields}
+        wanted = sorted({i for p in payloads for i in self.ranked(p)} - set(self.features))
+        if not wanted:
+            return
+        for golden_id, values in (await repo.golden_values(session, self.domain, wanted, self.rules.fields)).items():
+            self.features[golden_id] = self.rules.features(values)
         self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
     def add(self, golden_id: str, values: Record) -> None:
         """A record this batch made or changed: later items may match it."""
-        self.values[golden_id] = dict(values)
+        self.features[golden_id] = self.rules.features(values)
         for key in blocking_keys(self.domain.name, values):
             self.blocks.setdefault(key, set()).add(golden_id)
+            self._grown.add(key)
 
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
         """The best-scoring golden record for a payload (ties: the smaller id), or None;
         kept below auto_link when a record a steward set apart from it scores as high."""
-        scored = []
-        for golden_id in self.ranked(self.keys_of(payload)):
-            if golden_id in self.values:
-                value, explanation = score(self.rules, payload, self.values[golden_id], floor=self.rules.review)
+        mine = self._of(payload)[1]
+        found = []
+        for golden_id in self.ranked(payload):
+            if golden_id in self.features:
+                value, explanation = scored(self.rules, mine, self.features[golden_id], floor=self.rules.review)
                 if value > 0:
-                    scored.append((-value, golden_id, explanation))
-        if not scored:
+                    found.append((-value, golden_id, explanation))
+        if not found:
             return None
-        scored.sort(key=lambda t: (t[0], t[1]))
-        top, golden_id, explanation = scored[0]
+        found.sort(key=lambda t: (t[0], t[1]))
+        top, golden_id, explanation = found[0]
         value = -top
         if value >= self.rules.auto_link:
-            rivals = [other for v, other, _ in scored[1:] if -v >= self.rules.auto_link and
+            rivals = [other for v, other, _ in found[1:] if -v >= self.rules.auto_link and
                       tuple(sorted((golden_id, other))) in self.apart]  # fmt: skip
             if rivals:
                 value = round(self.rules.auto_link - 0.01, 4)

@@ -17,6 +17,9 @@ from mdm.matching.compare import COMPARATORS
 
 Record = dict[str, Any]
 Extract = Callable[[Record], str | None]
+# a record as scoring sees it: each compared field's and each evidence's normalized value, in
+# rule order; extracted once per record, however many pairs it is scored in
+Features = tuple[tuple[str | None, ...], tuple[str | None, ...]]
 DEFAULT_PATH = Path(__file__).with_name("rules.toml")
 
 
@@ -141,11 +144,20 @@ class MatchRules:
     # a name and a country alone never link automatically, however alike
     link_weight: float = 0.7
 
+    def features(self, record: Record) -> Features:
+        return tuple(c.extract(record) for c in self.comparisons), tuple(e.extract(record) for e in self.evidence)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The record fields these rules read, in rule order."""
+        reads = [name for c in self.comparisons for name in c.reads] + [name for e in self.evidence for name in e.reads]
+        return tuple(dict.fromkeys(reads))
+
 
 # ---- reading and checking a file --------------------------------------------------------------------
 
 
-def _check_fields(where: str, domain: str, paths: list[str]) -> tuple[str, ...]:
+def _check_fields(where: str, domain: str, paths: list[str], normalize: str) -> tuple[str, ...]:
     if not paths:
         raise RuleError(f"{where}.fields: name at least one field")
     descriptor = BY_NAME[domain]
@@ -155,6 +167,8 @@ def _check_fields(where: str, domain: str, paths: list[str]) -> tuple[str, ...]:
         if not descriptor.has_field(top):
             raise RuleError(f"{where}.fields: {domain} has no field '{top}'")
         tops.append(top)
+    if normalize == "tax_id" and descriptor.has_field("country"):
+        tops.append("country")  # the normalizer strips the record's own country prefix
     return tuple(dict.fromkeys(tops))
 
 
@@ -184,7 +198,7 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
         if c.weight <= 0:
             raise RuleError(f"{at}.weight: must be above 0")
         _unit(f"{at}.link_min", c.link_min)
-        fields = _check_fields(at, domain, c.fields)
+        fields = _check_fields(at, domain, c.fields, c.normalize)
         extract = _reader(tuple(c.fields), _check_normalizer(at, c.normalize))
         comparisons.append(Comparison(c.name, extract, c.comparator, c.weight, c.required, fields, c.link_min))
     if not any(c.required for c in comparisons):
@@ -196,7 +210,7 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
         at = f"{where}.evidence[{i}] ({e.name})"
         _unit(f"{at}.same_floor", e.same_floor)
         _unit(f"{at}.different_cap", e.different_cap)
-        fields = _check_fields(at, domain, e.fields)
+        fields = _check_fields(at, domain, e.fields, e.normalize)
         extract = _reader(tuple(e.fields), _check_normalizer(at, e.normalize))
         evidence.append(Evidence(e.name, extract, e.same_floor, e.different_cap, fields))
     return MatchRules(domain, spec.version, tuple(comparisons), tuple(evidence), spec.auto_link, spec.review,

@@ -11,32 +11,33 @@ Symmetric by construction: every comparator is, and the mean does not care about
 from typing import Any
 
 from mdm.matching.compare import COMPARATORS
-from mdm.matching.rules import MatchRules, Record
-
-
-def _below_link_min(rules: MatchRules, name: str, similarity: float) -> bool:
-    c = next(c for c in rules.comparisons if c.name == name)
-    return c.link_min is not None and similarity < c.link_min
+from mdm.matching.rules import Comparison, Features, MatchRules, Record
 
 
 def score(
     rules: MatchRules, left: Record, right: Record, *, floor: float | None = None
 ) -> tuple[float, list[dict[str, Any]]]:
-    """(score, explanation) of two records of `rules.domain`.
+    """(score, explanation) of two records of `rules.domain` (see `scored`)."""
+    return scored(rules, rules.features(left), rules.features(right), floor=floor)
+
+
+def scored(
+    rules: MatchRules, left: Features, right: Features, *, floor: float | None = None
+) -> tuple[float, list[dict[str, Any]]]:
+    """(score, explanation) of two records' features (`MatchRules.features`).
 
     With a `floor` (ingestion passes `review`), a pair whose identifiers differ so that
     its score is capped below the floor is answered at once, with only that evidence."""
+    (left_values, left_ids), (right_values, right_ids) = left, right
+    evidence = list(zip(rules.evidence, left_ids, right_ids, strict=True))
     if floor is not None:
-        for e in rules.evidence:
-            if e.different_cap is not None and e.different_cap < floor:
-                a, b = e.extract(left), e.extract(right)
-                if a is not None and b is not None and a != b:
-                    return e.different_cap, [{"field": e.name, "left": a, "right": b, "evidence": "different",
-                                              "cap": e.different_cap}]  # fmt: skip
+        for e, a, b in evidence:
+            if e.different_cap is not None and e.different_cap < floor and a is not None and b is not None and a != b:
+                return e.different_cap, [{"field": e.name, "left": a, "right": b, "evidence": "different",
+                                          "cap": e.different_cap}]  # fmt: skip
     explanation: list[dict[str, Any]] = []
-    compared: list[tuple[dict[str, Any], float, float]] = []
-    for c in rules.comparisons:
-        a, b = c.extract(left), c.extract(right)
+    compared: list[tuple[dict[str, Any], float, Comparison]] = []
+    for c, a, b in zip(rules.comparisons, left_values, right_values, strict=True):
         if a is None or b is None:
             if c.required:
                 return 0.0, [{"field": c.name, "left": a, "right": b, "similarity": None, "weight": c.weight,
@@ -47,12 +48,12 @@ def score(
         similarity = COMPARATORS[c.comparator](a, b)
         entry = {"field": c.name, "left": a, "right": b, "similarity": round(similarity, 4), "weight": c.weight}
         explanation.append(entry)
-        compared.append((entry, similarity, c.weight))
-    total = sum(w for _, _, w in compared)
-    value = sum(s * w for _, s, w in compared) / total if total else 0.0
-    for entry, similarity, weight in compared:
-        entry["contribution"] = round(similarity * weight / total, 4)
-    weak = [entry["field"] for entry, similarity, _ in compared if _below_link_min(rules, entry["field"], similarity)]
+        compared.append((entry, similarity, c))
+    total = sum(c.weight for _, _, c in compared)
+    value = sum(s * c.weight for _, s, c in compared) / total if total else 0.0
+    for entry, similarity, c in compared:
+        entry["contribution"] = round(similarity * c.weight / total, 4)
+    weak = [c.name for _, similarity, c in compared if c.link_min is not None and similarity < c.link_min]
     if weak and value >= rules.auto_link:
         value = round(rules.auto_link - 0.01, 4)
         explanation.append({"field": "*", "note": f"{', '.join(weak)} not alike enough to link automatically",
@@ -61,8 +62,7 @@ def score(
         value = round(rules.auto_link - 0.01, 4)
         explanation.append({"field": "*", "note": f"only {total:g} of weight compared; an automatic link needs "
                             f"{rules.link_weight:g}", "cap": value})  # fmt: skip
-    for e in rules.evidence:
-        a, b = e.extract(left), e.extract(right)
+    for e, a, b in evidence:
         if a is None or b is None:
             continue
         if a == b and e.same_floor is not None and value < e.same_floor:

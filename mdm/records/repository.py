@@ -44,6 +44,7 @@ from mdm.db.tables import (
     source_system,
 )
 from mdm.domains import Domain
+from mdm.records.values import from_column
 
 SourceKey = tuple[str, str]  # (system, source_id)
 NOT_A_MATCH = "not_a_match"  # the match_candidate status a steward's rejection sets
@@ -144,6 +145,22 @@ async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, 
     for chunk in _chunks(sorted(set(ids))):
         rows += (await session.execute(_each(session, [table], table.c.id, chunk, lock=lock))).all()
     return rows
+
+
+async def golden_values(
+    session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The named field values (builtins) of the live golden records among `ids`: what
+    scoring reads, without the lineage and overrides a whole row carries."""
+    table = GOLDEN[domain.name]
+    fields = [domain.field(name) for name in names]
+    columns = [table.c.id, table.c.merged_into, *(table.c[f.name] for f in fields)]
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in (await session.execute(_each(session, columns, table.c.id, chunk))).all():
+            if row.merged_into is None:
+                found[row.id] = {f.name: from_column(f, value) for f, value in zip(fields, row[2:], strict=True)}
+    return found
 
 
 async def sources_of(session: AsyncSession, domain: Domain, golden_ids: Sequence[str]) -> list[Row[Any]]:
@@ -399,6 +416,11 @@ async def not_a_match(session: AsyncSession, domain: Domain, ids: Sequence[str])
     """The pairs among `ids` a steward marked "not a match", each as (smaller id, larger id)."""
     wanted = set(ids)
     found: set[tuple[str, str]] = set()
+    any_apart = select(match_candidate.c.id).where(
+        match_candidate.c.domain == domain.name, match_candidate.c.status == NOT_A_MATCH
+    )
+    if (await session.execute(any_apart.limit(1))).first() is None:
+        return found  # none in the domain yet: one index probe instead of a read per id
     columns = [match_candidate.c.left_id, match_candidate.c.right_id, match_candidate.c.status]
     for chunk in _chunks(sorted(wanted)):
         # status filtered here, not in SQL: with it, a generic plan may pick the status index
