@@ -45,9 +45,10 @@ def _customer(r: Record) -> set[str]:
         tokens = name.split()
         keys.add(f"name:{n.sorted_tokens(name)}")
         core = [t for t in tokens if t not in STOP_TOKENS and len(t) > 1] or tokens
-        keys.add(f"ph:{_phonetic(core[0])}:{r.get('country') or ''}")
-        if len(core) > 1:
-            keys.add(f"ph2:{_phonetic(core[0])}:{_phonetic(core[1])}")
+        country = r.get("country") or ""
+        for token in core[:3]:  # each word's sound: a typo or a reordering spares the others
+            keys.add(f"ph:{_phonetic(token)}:{country}")
+        keys.add(f"ana:{''.join(sorted(core[0]))}:{country}")  # swapped letters: "Tsark", "Zpehyr"
         postal = n.postcode((r.get("billing_address") or {}).get("postal_code"))
         if postal:
             keys.add(f"zip:{postal}:{core[0][:4]}")
@@ -72,6 +73,10 @@ def _employee(r: Record) -> set[str]:
             # ... and an initial for a given name: its letter, the family name's first two, the country
             for initial in {form[0] for form in n.given_name_forms(given)}:
                 keys.add(f"ini:{initial}:{last[:2]}:{r.get('country') or ''}")
+            # letters swapped or a name shouted ("uLcas", "aKya", "EJNSEN"): each name's letters, sorted
+            letters = "".join(sorted(last))
+            keys.add(f"ana:{''.join(sorted(given))}:{letters}")
+            keys.add(f"ani:{given[0]}:{letters}:{r.get('country') or ''}")
     return keys
 
 

@@ -101,13 +101,26 @@ def given_name(name: str | None) -> str | None:
     return folded.split()[0] if folded else None
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _is_particles(word: str) -> bool:
+    """A word made of particles only: "de", "dela", "vander"."""
+    return word in PARTICLES or any(word.startswith(p) and _is_particles(word[len(p) :]) for p in PARTICLES)
+
+
 @lru_cache(maxsize=200_000)
 def family_name(name: str | None) -> str | None:
-    """A family name without particles: "van der Berg" -> "berg"; "O'Brien" -> "obrien"."""
-    folded = fold((name or "").replace("'", "").replace("\u2019", ""))
+    """A family name without particles, also when written together: "van der Berg", "vanDerBerg" -> "berg";
+    "O'Brien" -> "obrien"."""
+    name = (name or "").replace("'", "").replace("\u2019", "").strip()
+    if name[:1].islower():  # "deVries", "delaCruz"; not "MacDonald"
+        name = _CAMEL.sub(" ", name)
+    folded = fold(name)
     if not folded:
         return None
-    words = [w for w in folded.split() if w not in PARTICLES]
+    words = folded.split()
+    words = [w for w in words[:-1] if not _is_particles(w)] + words[-1:]
     return " ".join(words) or folded
 
 

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from mdm.db.tables import GOLDEN, match_key
 from mdm.domains import DOMAINS
-from mdm.matching.blocking import blocking_keys
-from mdm.records.values import from_column
+from mdm.records.reindex import rebuild_match_keys
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -30,21 +28,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("domain", "key", "golden_id", name=op.f("pk_match_key")),
     )
     op.create_index("ix_match_key_golden", "match_key", ["golden_id"], unique=False)
-    bind = op.get_bind()
     for domain in DOMAINS:
-        table = GOLDEN[domain.name]
-        rows = bind.execute(sa.select(table).where(table.c.merged_into.is_(None))).mappings().all()
-        batch: list[dict[str, str]] = []
-        for row in rows:
-            values = {f.name: from_column(f, row[f.name]) for f in domain.fields}
-            batch += [
-                {"domain": domain.name, "key": k, "golden_id": row["id"]} for k in blocking_keys(domain.name, values)
-            ]
-            if len(batch) >= 5000:
-                bind.execute(sa.insert(match_key), batch)
-                batch = []
-        if batch:
-            bind.execute(sa.insert(match_key), batch)
+        rebuild_match_keys(op.get_bind(), domain)
 
 
 def downgrade() -> None:

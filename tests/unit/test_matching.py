@@ -61,6 +61,10 @@ def test_person_names():
     assert n.family_name("van der Berg") == "berg"
     assert n.family_name("O'Brien") == "obrien"
     assert n.family_name("de la Cruz") == "cruz"
+    assert n.family_name("deVries") == n.family_name("de Vries") == "vries"
+    assert n.family_name("delaCruz") == "cruz"
+    assert n.family_name("MacDonald") == "macdonald"  # a capital first: not particles written together
+    assert n.family_name("Devlin") == "devlin"
     assert n.family_name("") is None
 
 
@@ -167,6 +171,40 @@ def test_blocking_keys_survive_typos_and_reordering():
     e = blocking_keys("employee", {"given_name": "Jon", "family_name": "Smyth", "email": None})
     f = blocking_keys("employee", {"given_name": "Jonathan", "family_name": "Smith", "email": None})
     assert e & f
+
+
+def test_two_work_addresses_of_one_firm_are_two_people():
+    person = {"given_name": "Ahmed", "family_name": "Wang", "country": "NL", "start_date": "2011-03-12"}
+    alike, _ = score(EMPLOYEE, person | {"email": "ahmed.wang@firm.example"}, person | {"email": "ahmed@mail.example"})
+    twins, why = score(EMPLOYEE, person | {"email": "ahmed.wang@firm.example"},
+                       person | {"email": "ahmed.wang2@firm.example"})  # fmt: skip
+    assert alike >= EMPLOYEE.auto_link  # a private and a work address: the names decide
+    assert EMPLOYEE.review <= twins < EMPLOYEE.auto_link  # to a steward, not linked
+    assert {"field": "email", "evidence": "different"}.items() <= why[-1].items()
+
+
+def test_a_typo_in_a_company_names_first_word_keeps_a_shared_block():
+    for name, typo in (("Stark", "Tsark"), ("Stark Analytics", "Sdark Analytics"), ("Zephyr Oy", "Zpehyr Oy")):
+        assert blocking_keys("customer", _customer(name=name, country="FI")) & blocking_keys(
+            "customer", _customer(name=typo, country="FI")
+        ), typo
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (("Lucas", "Brown"), ("uLcas", "Brown")),  # the first two letters swapped
+        (("Omar", "Kaya"), ("Omar", "aKya")),
+        (("Ahmed", "Jensen"), ("Ahmed", "EJNSEN")),
+        (("Jürgen", "Fitzgerald"), ("J.", "IFTZGERALD")),  # an initial and a swap
+        (("Alexander", "de Vries"), ("Alexander", "deVries")),
+    ],
+)
+def test_employee_blocks_survive_swapped_letters(left, right):
+    def keys(names):
+        return blocking_keys("employee", {"given_name": names[0], "family_name": names[1], "country": "US"})
+
+    assert keys(left) & keys(right)
 
 
 _text = st.one_of(st.none(), st.text(max_size=20), st.sampled_from(["Acme GmbH", "ACME", "Jon", "Smith", "DE"]))
