@@ -62,9 +62,13 @@ def block_scores(rules: MatchRules, records: list[dict[str, Any]]) -> Matrix:
         weight += np.where(both, c.weight, 0.0)
     scores = np.where(required & (weight > 0), total / np.maximum(weight, 1e-12), 0.0)
     for e in rules.evidence:
-        codes = _codes([e.extract(r) for r in records])
+        values = [e.extract(r) for r in records]
+        codes = _codes(values)
         both = (codes[:, None] >= 0) & (codes[None, :] >= 0)
         same = both & (codes[:, None] == codes[None, :])
+        if e.same_domain:  # a cap only between addresses of one domain
+            domains = _codes([v.rpartition("@")[2] if v else None for v in values])
+            both &= domains[:, None] == domains[None, :]
         if e.same_floor is not None:
             scores = np.where(same & required, np.maximum(scores, e.same_floor), scores)
         if e.different_cap is not None:

@@ -7,7 +7,7 @@ read, and `mdm match impact` compares two of them before a change ships.
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -69,6 +69,9 @@ class EvidenceSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     normalize: str
     same_floor: float | None = None
     different_cap: float | None = None
+    # "same_domain": two e-mail addresses cap only when they share a domain (two work
+    # addresses of one firm are two people; a private and a work address say little)
+    different_if: Literal["any", "same_domain"] = "any"
 
 
 class DomainSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -119,13 +122,19 @@ class Comparison:
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """An identifier that decides on its own: the same value pulls the score up to at
-    least `same_floor`; two different values both present cap it at `different_cap`."""
+    least `same_floor`; two different values both present cap it at `different_cap`
+    (with `same_domain`, only two addresses at one domain)."""
 
     name: str
     extract: Extract
     same_floor: float | None = None
     different_cap: float | None = None
     fields: tuple[str, ...] = ()
+    same_domain: bool = False
+
+    def differs(self, a: str, b: str) -> bool:
+        """Two present values that count as different for `different_cap`."""
+        return a != b and (not self.same_domain or a.rpartition("@")[2] == b.rpartition("@")[2])
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -212,7 +221,8 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
         _unit(f"{at}.different_cap", e.different_cap)
         fields = _check_fields(at, domain, e.fields, e.normalize)
         extract = _reader(tuple(e.fields), _check_normalizer(at, e.normalize))
-        evidence.append(Evidence(e.name, extract, e.same_floor, e.different_cap, fields))
+        evidence.append(Evidence(e.name, extract, e.same_floor, e.different_cap, fields,
+                                 e.different_if == "same_domain"))  # fmt: skip
     return MatchRules(domain, spec.version, tuple(comparisons), tuple(evidence), spec.auto_link, spec.review,
                       spec.link_weight)  # fmt: skip
 

@@ -32,7 +32,7 @@ def scored(
     evidence = list(zip(rules.evidence, left_ids, right_ids, strict=True))
     if floor is not None:
         for e, a, b in evidence:
-            if e.different_cap is not None and e.different_cap < floor and a is not None and b is not None and a != b:
+            if e.different_cap is not None and e.different_cap < floor and a and b and e.differs(a, b):
                 return e.different_cap, [{"field": e.name, "left": a, "right": b, "evidence": "different",
                                           "cap": e.different_cap}]  # fmt: skip
     explanation: list[dict[str, Any]] = []
@@ -68,7 +68,7 @@ def scored(
         if a == b and e.same_floor is not None and value < e.same_floor:
             value = e.same_floor
             explanation.append({"field": e.name, "left": a, "right": b, "evidence": "same", "floor": e.same_floor})
-        elif a != b and e.different_cap is not None and value > e.different_cap:
+        elif e.different_cap is not None and value > e.different_cap and e.differs(a, b):
             value = e.different_cap
             explanation.append({"field": e.name, "left": a, "right": b, "evidence": "different",
                                 "cap": e.different_cap})  # fmt: skip

@@ -11,7 +11,8 @@ _value = st.one_of(
     st.none(),
     st.sampled_from(["Acme Consulting GmbH", "ACME CONSULTING", "Acme Consultng", "Globex", "The Acme Group", "DE",
                      "FR", "Jon", "Jonathan", "J.", "Smith", "Smyth", "van der Berg", "Berg", "https://acme.de",
-                     "acme.de", "DE811907980", "811907980", "2024-01-01", "CC-100", "CC-101"]),
+                     "acme.de", "DE811907980", "811907980", "2024-01-01", "CC-100", "CC-101", "jon.smith@firm.example",
+                     "j.smith@firm.example", "jon@mail.example"]),
 )  # fmt: skip
 _fields = ["name", "legal_name", "website", "tax_id", "country", "given_name", "family_name", "email", "code",
            "customer_id", "legal_entity_id", "currency", "start_date", "registration_number",
