@@ -5,7 +5,6 @@ Kept in the `match_key` table and rewritten whenever a golden record is written.
 is "kind:value"; a record has several, so one typo does not hide it.
 """
 
-import heapq
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -142,4 +141,5 @@ def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -
             shared[i] = shared.get(i, 0) + 1
         if k.startswith(STRONG_KEYS):
             strong.update(ids)
-    return heapq.nsmallest(limit, shared, key=lambda i: (i not in strong, -shared[i], i))
+    order = sorted(shared, key=lambda i: (i not in strong, -shared[i], i))
+    return order[:limit]

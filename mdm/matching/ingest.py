@@ -23,8 +23,8 @@ from mdm.matching.score import scored
 from mdm.records import repository as repo
 
 Record = dict[str, Any]
-INGEST_BLOCK_CAP = 25  # index entries read per blocking key while ingesting
-CANDIDATES = 8  # golden records scored per new source record, the best-ranked
+INGEST_BLOCK_CAP = 10  # index entries read per blocking key while ingesting
+CANDIDATES = 4  # golden records scored per new source record, the best-ranked
 
 
 class FuzzyIndex:

@@ -88,10 +88,10 @@ class DomainSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 def _reader(paths: tuple[str, ...], normalizer: Callable[[Any, Record], str | None]) -> Extract:
     """The first of `paths` with a value, normalized ("billing_address.line1" reads a part)."""
+    steps = tuple((top, part) for top, _, part in (path.partition(".") for path in paths))
 
     def extract(record: Record) -> str | None:
-        for path in paths:
-            top, _, part = path.partition(".")
+        for top, part in steps:
             value = record.get(top)
             if part:
                 value = value.get(part) if isinstance(value, dict) else None

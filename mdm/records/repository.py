@@ -30,7 +30,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import TextClause
 
 from mdm.db.tables import (
     GOLDEN,
@@ -155,11 +154,15 @@ async def golden_values(
     table = GOLDEN[domain.name]
     fields = [domain.field(name) for name in names]
     columns = [table.c.id, table.c.merged_into, *(table.c[f.name] for f in fields)]
+    typed = [f for f in fields if f.kind in ("date", "money")]  # the only columns from_column changes
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(set(ids))):
         for row in (await session.execute(_each(session, columns, table.c.id, chunk))).all():
             if row.merged_into is None:
-                found[row.id] = {f.name: from_column(f, value) for f, value in zip(fields, row[2:], strict=True)}
+                values = dict(zip(names, row[2:], strict=True))
+                for f in typed:
+                    values[f.name] = from_column(f, values[f.name])
+                found[row.id] = values
     return found
 
 
@@ -300,14 +303,24 @@ async def change_match_keys(
 
 
 @lru_cache(maxsize=128)
-def _sqlite_blocks(n: int) -> TextClause:
-    """UNION ALL of `n` limited block reads, as text: built with select() it cost more to
-    construct and compile than to run."""
+def _sqlite_blocks(n: int) -> str:
+    """UNION ALL of `n` limited block reads."""
     part = (
         "SELECT * FROM (SELECT key, golden_id FROM match_key"
         " WHERE domain = :d AND key = :k{} ORDER BY golden_id LIMIT :cap)"
     )
-    return text(" UNION ALL ".join(part.format(i) for i in range(n)))
+    return " UNION ALL ".join(part.format(i) for i in range(n))
+
+
+_PG_BLOCKS = (
+    "SELECT k.v, hit.golden_id FROM unnest($2::varchar[]) AS k(v) CROSS JOIN LATERAL"
+    " (SELECT golden_id FROM match_key WHERE domain = $1 AND key = k.v ORDER BY golden_id LIMIT $3) AS hit"
+)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The session's own driver connection (aiosqlite or asyncpg), inside its transaction."""
+    return (await (await session.connection()).get_raw_connection()).driver_connection
 
 
 async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], cap: int) -> dict[str, list[str]]:
@@ -315,26 +328,19 @@ async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], 
 
     Each key reads at most `cap` index entries, however large its block has grown: a
     LATERAL subquery with LIMIT per key on PostgreSQL, a UNION ALL of limited subqueries
-    on SQLite (a window over an IN list read every entry of every large block)."""
+    on SQLite (a window over an IN list read every entry of every large block). On the
+    raw driver: ingestion reads several blocks per record, and through SQLAlchemy the
+    read cost twice as much (bench/README.md)."""
     found: dict[str, list[str]] = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
+    driver = await _driver(session)
+    if session.get_bind().dialect.name == "postgresql":
+        for chunk in _chunks(list(keys), 1000):
+            for key, golden_id in await driver.fetch(_PG_BLOCKS, domain.name, chunk, cap):
+                found.setdefault(key, []).append(golden_id)
+        return found
     for chunk in _chunks(list(keys), 100):
-        if postgres:
-            values = bindparam(None, list(chunk), type_=ARRAY(match_key.c.key.type))
-            wanted = func.unnest(values).table_valued("v").render_derived("k")
-            hit = (
-                select(match_key.c.key, match_key.c.golden_id)
-                .where(match_key.c.domain == domain.name, match_key.c.key == wanted.c.v)
-                .order_by(match_key.c.golden_id)
-                .limit(cap)
-                .lateral("hit")
-            )
-            stmt: Any = select(hit.c.key, hit.c.golden_id).select_from(wanted).join(hit, true())
-            params: dict[str, Any] = {}
-        else:
-            stmt = _sqlite_blocks(len(chunk))
-            params = {"d": domain.name, "cap": cap} | {f"k{i}": key for i, key in enumerate(chunk)}
-        for key, golden_id in (await session.execute(stmt, params)).all():
+        params = {"d": domain.name, "cap": cap} | {f"k{i}": key for i, key in enumerate(chunk)}
+        for key, golden_id in await driver.execute_fetchall(_sqlite_blocks(len(chunk)), params):
             found.setdefault(key, []).append(golden_id)
     return found
 
