@@ -18,9 +18,9 @@ from typing import Any
 
 from mdm.db.engine import Database
 from mdm.domains import Domain
-from mdm.matching.rules import RULES, MatchRules
-from mdm.matching.scan import pairs, read_blocks
-from mdm.matching.score import score
+from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.matching.scan import featured, pairs, read_blocks
+from mdm.matching.score import score, scored
 from mdm.records import repository as repo
 
 
@@ -54,15 +54,21 @@ async def impact(
         if on_blocks:
             on_blocks(len(blocks))
         seen: set[tuple[str, str]] = set()
-        async for chunk in read_blocks(db, domain, blocks):
+        names = tuple(dict.fromkeys(old.fields + new.fields))
+        async for chunk in read_blocks(db, domain, blocks, names):
+            by_old: dict[str, Features] = {}
+            by_new: dict[str, Features] = {}
             for _, _, records in chunk:
                 report.blocks += 1
-                for i, j in sorted(set(pairs(old, records)) | set(pairs(new, records))):  # each at its own review
-                    (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
+                before_block, after_block = featured(old, records, by_old), featured(new, records, by_new)
+                # each rule set's likely pairs, at its own review
+                for i, j in sorted(set(pairs(old, before_block)) | set(pairs(new, after_block))):
+                    a, b = sorted((records[i][0], records[j][0]))
                     if (a, b) in seen or (a, b) in apart:
                         continue
                     seen.add((a, b))
-                    before, after = score(old, left, right)[0], score(new, left, right)[0]
+                    before = scored(old, by_old[a], by_old[b])[0]
+                    after = scored(new, by_new[a], by_new[b])[0]
                     report.pairs_scored += 1
                     pair = {"left_id": a, "right_id": b, "old_score": before, "new_score": after}
                     if after >= new.auto_link and before < old.auto_link:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from mdm.matching.rules import MatchRules
+from mdm.matching.rules import Features, MatchRules
 
 Matrix = NDArray[np.float64]
 
@@ -28,7 +28,7 @@ def _codes(values: list[str | None]) -> NDArray[np.int64]:
 
 
 def _cdist(texts: list[str], scorer: Any, scale: float) -> Matrix:
-    return process.cdist(texts, texts, scorer=scorer, dtype=np.float64, workers=1) / scale
+    return process.cdist(texts, texts, scorer=scorer, dtype=np.float64, workers=-1) / scale  # every core
 
 
 def similarity(comparator: str, values: list[str | None]) -> Matrix:
@@ -46,14 +46,14 @@ def similarity(comparator: str, values: list[str | None]) -> Matrix:
     return np.ones((len(values), len(values)))  # given_name: nicknames are not a matrix; 1.0 bounds it
 
 
-def block_scores(rules: MatchRules, records: list[dict[str, Any]]) -> Matrix:
-    """The score of every pair of `records` (n x n, symmetric), as `score.score` would
-    give it or higher (see the module's docstring)."""
+def block_scores(rules: MatchRules, records: list[Features]) -> Matrix:
+    """The score of every pair of `records` (their features; n x n, symmetric), as
+    `score.scored` would give it or higher (see the module's docstring)."""
     n = len(records)
     total, weight = np.zeros((n, n)), np.zeros((n, n))
     required = np.ones((n, n), dtype=bool)
-    for c in rules.comparisons:
-        values = [c.extract(r) for r in records]
+    for k, c in enumerate(rules.comparisons):
+        values = [r[0][k] for r in records]
         present = np.array([v is not None for v in values])
         both = present[:, None] & present[None, :]
         if c.required:
@@ -61,8 +61,8 @@ def block_scores(rules: MatchRules, records: list[dict[str, Any]]) -> Matrix:
         total += np.where(both, c.weight * similarity(c.comparator, values), 0.0)
         weight += np.where(both, c.weight, 0.0)
     scores = np.where(required & (weight > 0), total / np.maximum(weight, 1e-12), 0.0)
-    for e in rules.evidence:
-        values = [e.extract(r) for r in records]
+    for k, e in enumerate(rules.evidence):
+        values = [r[1][k] for r in records]
         codes = _codes(values)
         both = (codes[:, None] >= 0) & (codes[None, :] >= 0)
         same = both & (codes[:, None] == codes[None, :])
@@ -76,7 +76,7 @@ def block_scores(rules: MatchRules, records: list[dict[str, Any]]) -> Matrix:
     return scores
 
 
-def likely_pairs(rules: MatchRules, records: list[dict[str, Any]], floor: float) -> list[tuple[int, int]]:
+def likely_pairs(rules: MatchRules, records: list[Features], floor: float) -> list[tuple[int, int]]:
     """Index pairs (i < j) that may score at or above `floor`."""
     if len(records) < 2:
         return []

@@ -1,9 +1,10 @@
 """Batch duplicate detection over the golden records of a domain into the candidate queue.
 
-Works block by block (the blocking keys two or more records share): inside a block every
-pair is scored at once as matrices (rapidfuzz's `process.cdist` per compared field, numpy
-for exact fields and evidence; mdm.matching.matrix), and only the pairs that may reach
-`review` get the full, explained score.
+Works block by block (the blocking keys two or more records share): inside a block of
+more than SMALL_BLOCK records every pair is scored at once as matrices (rapidfuzz's
+`process.cdist` per compared field, numpy for exact fields and evidence;
+mdm.matching.matrix), and only the pairs that may reach `review` get the full, explained
+score; a smaller block's few pairs get it at once.
 Pairs at or above `review` are queued; a pair already queued (pending, not a match, or
 merged) is never added again, so rerunning adds nothing. `--shard i/n` takes the blocks
 whose key hashes to i modulo n, so several processes can share one domain.
@@ -19,10 +20,9 @@ from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
-from mdm.matching.rules import RULES, MatchRules
-from mdm.matching.score import score
+from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.matching.score import scored
 from mdm.records import repository as repo
-from mdm.records.workspace import golden_from_row
 
 SCAN_CHUNK = 2_000  # blocks read per two queries
 
@@ -42,28 +42,43 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(key.encode()) % count == index
 
 
-def pairs(rules: MatchRules, records: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """Index pairs (i < j) of a block that may score at or above `review`, from the
-    block's score matrix (mdm.matching.matrix)."""
-    return likely_pairs(rules, [values for _, values in records], rules.review)
-
-
 Records = list[tuple[str, dict[str, Any]]]  # (golden id, values) of one block
+SMALL_BLOCK = 12  # a block this small is scored pair by pair: its matrices would cost more
+
+
+def pairs(rules: MatchRules, records: list[Features]) -> list[tuple[int, int]]:
+    """Index pairs (i < j) of a block (its records' features) that may score at or above
+    `review`: every pair of a small block, else those its score matrix keeps."""
+    n = len(records)
+    if n <= SMALL_BLOCK:
+        return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return likely_pairs(rules, records, rules.review)
 
 
 async def read_blocks(
-    db: Database, domain: Domain, blocks: list[tuple[str, int]]
+    db: Database, domain: Domain, blocks: list[tuple[str, int]], names: tuple[str, ...]
 ) -> AsyncIterator[list[tuple[str, int, Records]]]:
-    """The live records of each block, SCAN_CHUNK blocks at a time: two queries a chunk
-    (the blocks' members, at most BLOCK_CAP each; their golden rows), not two a block."""
+    """The live records of each block (the fields `names`), SCAN_CHUNK blocks at a time:
+    two queries a chunk (the blocks' members, at most BLOCK_CAP each; their values), not
+    two a block."""
     for start in range(0, len(blocks), SCAN_CHUNK):
         chunk = blocks[start : start + SCAN_CHUNK]
         async with db.sessionmaker(write=False)() as session:
             members = await repo.blocks_of(session, domain, [key for key, _ in chunk], BLOCK_CAP)
             ids = sorted({i for found in members.values() for i in found})
-            rows = await repo.goldens(session, domain, ids, lock=False) if ids else []
-        values = {r.id: golden_from_row(domain, r).values for r in rows if not r.merged_into}
+            values = await repo.golden_values(session, domain, ids, names) if ids else {}
         yield [(key, size, [(i, values[i]) for i in members.get(key, []) if i in values]) for key, size in chunk]
+
+
+def featured(rules: MatchRules, records: Records, cache: dict[str, Features]) -> list[Features]:
+    """The features of a block's records, each record's computed once (`cache`)."""
+    out = []
+    for golden_id, values in records:
+        found = cache.get(golden_id)
+        if found is None:
+            found = cache[golden_id] = rules.features(values)
+        out.append(found)
+    return out
 
 
 async def scan(
@@ -81,19 +96,21 @@ async def scan(
     if on_blocks:
         on_blocks(len(blocks))
     seen: set[tuple[str, str]] = set()
-    async for chunk in read_blocks(db, domain, blocks):
+    async for chunk in read_blocks(db, domain, blocks, rules.fields):
         queue = []
+        features: dict[str, Features] = {}
         for key, size, records in chunk:
             report.blocks += 1
             if size > BLOCK_CAP:
                 report.oversized.append(f"{key} ({size} records, first {BLOCK_CAP} compared)")
-            for i, j in pairs(rules, records):
-                (a, left), (b, right) = sorted((records[i], records[j]), key=lambda t: t[0])
+            block = featured(rules, records, features)
+            for i, j in pairs(rules, block):
+                (a, left), (b, right) = sorted(((records[i][0], block[i]), (records[j][0], block[j])))
                 report.pairs_compared += 1
                 if (a, b) in seen:
                     continue
                 seen.add((a, b))
-                value, explanation = score(rules, left, right, floor=rules.review)
+                value, explanation = scored(rules, left, right, floor=rules.review)
                 report.pairs_scored += 1
                 if value >= rules.review:
                     queue.append(repo.candidate_row(domain, a, b, value, rules.version, explanation,

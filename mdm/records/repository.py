@@ -382,11 +382,12 @@ async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) ->
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    ins = pg_insert(match_candidate) if dialect == "postgresql" else sqlite_insert(match_candidate)
-    stmt = ins.on_conflict_do_nothing(index_elements=["domain", "left_id", "right_id"]).returning(match_candidate.c.id)
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     added = 0
-    for row in rows:  # one at a time: RETURNING with executemany is not portable
-        added += len((await session.execute(stmt, row)).all())
+    for chunk in _chunks(rows, 500):  # one multi-row INSERT a chunk: RETURNING counts what was new
+        stmt = insert_(match_candidate).values(list(chunk))
+        stmt = stmt.on_conflict_do_nothing(index_elements=["domain", "left_id", "right_id"])
+        added += len((await session.execute(stmt.returning(match_candidate.c.id))).all())
     return added
 
 
