@@ -5,11 +5,12 @@ executemany) keep bulk ingestion to a handful of round trips per batch.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     ColumnElement,
     Row,
@@ -42,8 +43,8 @@ from mdm.db.tables import (
     source_record,
     source_system,
 )
+from mdm.db.types import canonical_decimal
 from mdm.domains import Domain
-from mdm.records.values import from_column
 
 SourceKey = tuple[str, str]  # (system, source_id)
 NOT_A_MATCH = "not_a_match"  # the match_candidate status a steward's rejection sets
@@ -146,23 +147,53 @@ async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, 
     return rows
 
 
+def _json_value(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, str) else value
+
+
+def _date_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _money_value(value: Any) -> Any:
+    return None if value is None else canonical_decimal(value)
+
+
+# a raw driver value as the builtin SQLAlchemy and from_column would make of it
+_RAW: dict[str, Callable[[Any], Any]] = {
+    "address": _json_value,
+    "rate_lines": _json_value,
+    "date": _date_value,
+    "money": _money_value,
+}
+
+
 async def golden_values(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """The named field values (builtins) of the live golden records among `ids`: what
-    scoring reads, without the lineage and overrides a whole row carries."""
-    table = GOLDEN[domain.name]
+    scoring reads, without the lineage and overrides a whole row carries. On the raw
+    driver, like blocks_of: ingestion reads a few candidates per record."""
     fields = [domain.field(name) for name in names]
-    columns = [table.c.id, table.c.merged_into, *(table.c[f.name] for f in fields)]
-    typed = [f for f in fields if f.kind in ("date", "money")]  # the only columns from_column changes
+    convert = [(i, f.name, _RAW[f.kind]) for i, f in enumerate(fields) if f.kind in _RAW]
+    columns = ", ".join(["id", "merged_into", *(f.name for f in fields)])
+    table = GOLDEN[domain.name].name
+    driver = await _driver(session)
+    postgres = session.get_bind().dialect.name == "postgresql"
     found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for row in (await session.execute(_each(session, columns, table.c.id, chunk))).all():
-            if row.merged_into is None:
+        if postgres:
+            sql = f"SELECT {columns} FROM {table} WHERE id = ANY($1::varchar[])"
+            rows = await driver.fetch(sql, list(chunk))
+        else:
+            sql = f"SELECT {columns} FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})"
+            rows = await driver.execute_fetchall(sql, list(chunk))
+        for row in rows:
+            if row[1] is None:
                 values = dict(zip(names, row[2:], strict=True))
-                for f in typed:
-                    values[f.name] = from_column(f, values[f.name])
-                found[row.id] = values
+                for i, name, fn in convert:
+                    values[name] = fn(row[2 + i])
+                found[row[0]] = values
     return found
 
 
