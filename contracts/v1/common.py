@@ -93,6 +93,7 @@ class LineageEntry(Struct, kw_only=True):
     source_id: str | None = None
     by: str | None = None  # who set an override
     at: datetime | None = None
+    merged_from: str | None = None  # the source named this merged-away record; the value is its survivor
 
 
 class HistoryEntry(Struct, kw_only=True):

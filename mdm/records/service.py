@@ -579,6 +579,7 @@ async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list
                 "source_id": entry.get("source_id"),
                 "by": entry.get("by"),
                 "at": entry.get("at"),
+                "merged_from": entry.get("merged_from"),
             }
         )
     return out

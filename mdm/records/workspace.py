@@ -134,10 +134,17 @@ class Workspace:
             g = self.goldens[row.id] = golden_from_row(domain, row)
             self.ref_cache[row.id] = row.merged_into or None
             self._index(g, add=True)
+        refs: set[str] = set()
         for row in await repo.sources_of(self.session, domain, missing):
-            self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
+            s = self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
             if row.golden_id in self.goldens and row.ended_at is None:
                 self.goldens[row.golden_id].source_keys.add((row.system, row.source_id))
+                refs |= {v for f in domain.references if isinstance(v := s.payload.get(f.name), str)}
+        for gid in missing:
+            if held := self.goldens.get(gid):
+                refs |= {o["value"] for n, o in held.overrides.items() if isinstance(o.get("value"), str)
+                         and domain.has_field(n) and domain.field(n).kind == "ref"}  # fmt: skip
+        await self.preload_refs(refs)  # so survivorship can follow references through merges
 
     async def load_crosswalks(self, domain: Domain, keys: list[tuple[str, str]]) -> None:
         wanted = [k for k in keys if (domain.name, *k) not in self.crosswalks]
@@ -154,6 +161,15 @@ class Workspace:
         unknown = [k for k in wanted if (domain.name, *k) not in self.sources]
         for row in await repo.source_rows(self.session, domain, unknown):
             self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
+
+    def live_ref(self, rid: str) -> str:
+        """The record a reference ends at, following merges known here (preload_refs)."""
+        for _ in range(100):
+            target = self.ref_cache.get(rid)
+            if not target:
+                return rid
+            rid = target
+        return rid
 
     async def preload_refs(self, ids: set[str]) -> None:
         by_domain: dict[str, list[str]] = {}
@@ -238,6 +254,11 @@ class Workspace:
         """Run survivorship; answer the fields whose values changed."""
         owners = self.actor.policy.owners_of(g.domain.name)
         values, lineage = survive(g.domain, self.source_views(g), g.overrides, owners)
+        for f in g.domain.references:  # a reference to a merged-away record means its survivor
+            ref = values.get(f.name)
+            if isinstance(ref, str) and (survivor := self.live_ref(ref)) != ref:
+                values[f.name] = survivor
+                lineage[f.name] = {**lineage.get(f.name, {}), "merged_from": ref}
         changed = [n for n, v in values.items() if g.values.get(n) != v]
         g.lineage = lineage
         if changed or g.new:
