@@ -6,6 +6,8 @@ engines open in the lifespan.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import entry_points
+from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
@@ -27,6 +29,12 @@ from mdm.db.fastpath import FastReads
 from mdm.domains import DOMAINS
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings
+
+
+def plugins() -> list[Any]:
+    """Packages that plug into the app (stewardship): the `mdm.plugins` entry points, so
+    mdm never imports them."""
+    return [ep.load() for ep in entry_points(group="mdm.plugins")]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -60,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_exception=[audit_rejected_write],
         lifespan=[lifespan],
+        plugins=plugins(),
         openapi_config=OpenAPIConfig(
             title="mdm",
             version="1.0.0",

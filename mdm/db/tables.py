@@ -151,6 +151,8 @@ match_candidate = Table(
     Column("status", String(16), nullable=False),  # pending | not_a_match | merged
     Column("source", String(16), nullable=False),  # scan | ingest
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_by", String(100)),  # the steward who merged, rejected or closed it
+    Column("decided_at", UTCDateTime()),
     UniqueConstraint("domain", "left_id", "right_id"),
     Index("ix_match_candidate_status", "domain", "status"),
 )
@@ -173,6 +175,26 @@ match_decision = Table(
     Column("correlation_id", String(100)),
     Index("ix_match_decision_golden", "domain", "golden_id"),
     Index("ix_match_decision_candidate", "domain", "candidate_id"),
+)
+
+merge_log = Table(
+    "merge_log",
+    metadata,
+    Column("id", String(ID), primary_key=True),  # "mrg_" + ULID: the merge_id stewards undo by
+    Column("domain", String(32), nullable=False),
+    Column("survivor_id", String(ID), nullable=False),
+    Column("merged_ids", JSONType, nullable=False),
+    Column("picks", JSONType, nullable=False),  # field -> the record whose value won
+    # what an exact unmerge puts back: the crosswalks and source records that moved, the
+    # survivor's overrides the picks replaced, the records whose references followed the
+    # merge, and the queue entries it closed
+    Column("undo", JSONType, nullable=False),
+    Column("principal", String(100), nullable=False),
+    Column("correlation_id", String(100)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("undone_at", UTCDateTime()),
+    Column("undone_by", String(100)),
+    Index("ix_merge_log_survivor", "domain", "survivor_id"),
 )
 
 policy_version = Table(

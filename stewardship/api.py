@@ -1,0 +1,152 @@
+"""Stewardship over REST (contract v1): merge and unmerge per domain, the review queue,
+"not a match", bulk decisions and match quality. Thin handlers: the work is in
+stewardship.merge and stewardship.queue, inside the request's one transaction."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import v1
+from mdm.api.deps import provide_actor, provide_session
+from mdm.api.records import RecordId, problems
+from mdm.api.visibility import caller_subjects, readable_by, shown
+from mdm.domains import BY_NAME, DOMAINS, Domain
+from mdm.errors import Forbidden, NotFound
+from mdm.records.workspace import Actor
+from stewardship import queue
+from stewardship import repository as srepo
+from stewardship.merge import merge, unmerge
+
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Actor]
+DEPENDENCIES = {"db_session": Provide(provide_session), "actor": Provide(provide_actor)}
+
+
+async def _readable_domains(request: Request) -> list[str]:
+    policy = await request.app.state.policies.for_read()
+    subjects = caller_subjects(request)
+    return [d.name for d in DOMAINS if policy.readable(subjects, d.name)]
+
+
+async def _readable(request: Request, domain: Domain) -> frozenset[str]:
+    return readable_by(await request.app.state.policies.for_read(), caller_subjects(request), domain)
+
+
+def _shown(domain: Domain, view: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    return shown(domain, view, actor.policy.readable(actor.subjects, domain.name))
+
+
+def _entry(row: Any) -> v1.MergeEntry:
+    return v1.MergeEntry(merge_id=row.id, survivor_id=row.survivor_id, merged_ids=list(row.merged_ids),
+                         picks=dict(row.picks), principal=row.principal, created_at=row.created_at,
+                         undone_at=row.undone_at, undone_by=row.undone_by)  # fmt: skip
+
+
+def merge_router(domain: Domain) -> Router:
+    """POST /v1/{d}/merge, POST /v1/{d}/{id}/unmerge and GET /v1/{d}/{id}/merges."""
+    label = domain.label
+
+    @post("/merge", operation_id=f"merge{domain.plural_label}", status_code=200, responses=problems(403, 409, 422),
+          summary=f"Fold {domain.name} records into a survivor, in one transaction")  # fmt: skip
+    async def merge_records(data: JSONBody[v1.MergeRequest], db_session: Session, actor: Caller) -> v1.MergeResult:
+        done = await merge(db_session, domain, data.survivor_id, list(data.merged_ids), dict(data.picks), actor)
+        done["record"] = _shown(domain, done["record"], actor)
+        return msgspec.convert(done, v1.MergeResult)
+
+    @post("/{record_id:str}/unmerge", operation_id=f"unmerge{label}", status_code=200,
+          responses=problems(403, 404, 409, 422), summary="Undo a merge into this record, exactly")  # fmt: skip
+    async def unmerge_record(
+        data: JSONBody[v1.UnmergeRequest], db_session: Session, actor: Caller, record_id: RecordId
+    ) -> v1.UnmergeResult:
+        done = await unmerge(db_session, domain, record_id, data.merge_id, actor)
+        done["record"] = _shown(domain, done["record"], actor)
+        return msgspec.convert(done, v1.UnmergeResult)
+
+    @get("/{record_id:str}/merges", operation_id=f"get{label}Merges", responses=problems(403),
+         summary="The merges into this record, newest first, with the ids to undo them by")  # fmt: skip
+    async def list_merges(request: Request, db_session: Session, record_id: RecordId) -> list[v1.MergeEntry]:
+        await _readable(request, domain)
+        rows = await srepo.merges_of(db_session, domain, record_id)
+        return [_entry(r) for r in rows]
+
+    return Router(
+        path=f"/v1/{domain.path}",
+        route_handlers=[merge_records, unmerge_record, list_merges],
+        dependencies=DEPENDENCIES,
+        tags=[domain.plural_label],
+    )
+
+
+CandidateId = Annotated[int, PathParameter(ge=1, description="a queued pair's id")]
+DomainName = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]+$", max_length=32, description="a domain")]
+Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
+
+
+@get("/candidates", operation_id="listCandidates", responses=problems(403, 422),
+     summary="The review queue, best score first")  # fmt: skip
+async def list_candidates(
+    request: Request,
+    db_session: Session,
+    domain: DomainName = None,
+    status: Annotated[v1.stewardship.QueueStatus | None, QueryParameter()] = None,
+    min_score: Score = None,
+    max_score: Score = None,
+    system: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_-]*$", max_length=50)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+) -> v1.QueuePage:
+    domains = await _readable_domains(request)
+    if domain is not None:
+        if domain not in BY_NAME:
+            raise NotFound(f"no domain {domain}")
+        if domain not in domains:
+            raise Forbidden(f"{caller_subjects(request)[0]} may not read {domain} records")
+        domains = [domain]
+    found = await queue.page(db_session, domains, status=status, min_score=min_score, max_score=max_score,
+                             system=system, cursor=cursor, limit=limit)  # fmt: skip
+    return msgspec.convert(found, v1.QueuePage)
+
+
+@get("/candidates/{candidate_id:int}", operation_id="getCandidate", responses=problems(403, 404),
+     summary="A queued pair side by side, with each field's similarity")  # fmt: skip
+async def get_candidate(request: Request, db_session: Session, candidate_id: CandidateId) -> v1.CandidateDetail:
+    row = await srepo.candidate(db_session, candidate_id)
+    if row is None or row.domain not in BY_NAME:
+        raise NotFound(f"no match candidate {candidate_id}")
+    fields = await _readable(request, BY_NAME[row.domain])
+    return msgspec.convert(await queue.detail(db_session, candidate_id, fields), v1.CandidateDetail)
+
+
+@post("/candidates/{candidate_id:int}/reject", operation_id="rejectCandidate", status_code=200,
+      responses=problems(403, 404, 409), summary="Not a match: never queued or auto-linked again")  # fmt: skip
+async def reject_candidate(db_session: Session, actor: Caller, candidate_id: CandidateId) -> v1.RejectResult:
+    return msgspec.convert(await queue.reject(db_session, candidate_id, actor), v1.RejectResult)
+
+
+@post("/candidates/bulk", operation_id="decideCandidates", status_code=200, responses=problems(403, 422),
+      summary="Merge or reject many queued pairs, each decided on its own")  # fmt: skip
+async def bulk_decide(data: JSONBody[v1.BulkRequest], db_session: Session, actor: Caller) -> v1.BulkResult:
+    items = await queue.bulk(db_session, msgspec.to_builtins(data.items), actor)
+    return msgspec.convert({"items": items}, v1.BulkResult)
+
+
+@get("/quality", operation_id="getMatchQuality", responses=problems(403),
+     summary="Precision per domain and score band, estimated from steward decisions")  # fmt: skip
+async def get_quality(request: Request, db_session: Session) -> v1.Quality:
+    return msgspec.convert(await queue.quality(db_session, await _readable_domains(request)), v1.Quality)
+
+
+queue_router = Router(
+    path="/v1/stewardship",
+    route_handlers=[list_candidates, get_candidate, reject_candidate, bulk_decide, get_quality],
+    dependencies=DEPENDENCIES,
+    tags=["Stewardship"],
+)
+
+
+def routers() -> list[Router]:
+    return [queue_router, *(merge_router(d) for d in DOMAINS)]
