@@ -434,8 +434,12 @@ def candidate_row(
     source: str,
     at: datetime,
 ) -> dict[str, Any]:
-    """A match_candidate row; the pair is kept with the smaller id on the left."""
+    """A match_candidate row; the pair is kept with the smaller id on the left, and the
+    explanation's left and right values turned to match."""
     left, right = sorted((first, second))
+    if left != first:
+        explanation = [{**e, "left": e.get("right"), "right": e.get("left")} if "left" in e or "right" in e else e
+                       for e in explanation]  # fmt: skip
     return {"domain": domain.name, "left_id": left, "right_id": right, "score": score, "rules_version": rules_version,
             "explanation": explanation, "status": status, "source": source, "created_at": at}  # fmt: skip
 
