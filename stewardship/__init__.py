@@ -1,16 +1,26 @@
 """Steward workflows: the review queue, merge and exact unmerge, "not a match", match
-quality. It imports mdm, never the reverse: the app finds it through the `mdm.plugins`
-entry point (pyproject.toml) and it adds its routes when the app is built."""
+quality, and the workbench at /stewardship/. It imports mdm, never the reverse: the app
+finds it through the `mdm.plugins` entry point (pyproject.toml) and it adds its routes and
+templates when the app is built."""
+
+from pathlib import Path
 
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 
 class StewardshipPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from stewardship.api import routers
+        from stewardship.workbench import PATH, workbench_router
 
-        app_config.route_handlers.extend(routers())
+        app_config.route_handlers.extend([*routers(), workbench_router])
+        app_config.template_config = TemplateConfig(directory=Path(__file__).with_name("templates"),
+                                                    engine=JinjaTemplateEngine)  # fmt: skip
+        # the workbench signs its pages in with its own cookie, not a bearer header
+        app_config.state["open_prefixes"] = (*app_config.state.get("open_prefixes", ()), PATH)
         return app_config
 
 

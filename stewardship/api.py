@@ -96,6 +96,9 @@ async def list_candidates(
     min_score: Score = None,
     max_score: Score = None,
     system: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_-]*$", max_length=50)] = None,
+    record: Annotated[
+        str | None, QueryParameter(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="pairs that name this record")
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
 ) -> v1.QueuePage:
@@ -107,7 +110,7 @@ async def list_candidates(
             raise Forbidden(f"{caller_subjects(request)[0]} may not read {domain} records")
         domains = [domain]
     found = await queue.page(db_session, domains, status=status, min_score=min_score, max_score=max_score,
-                             system=system, cursor=cursor, limit=limit)  # fmt: skip
+                             system=system, cursor=cursor, limit=limit, record=record)  # fmt: skip
     return msgspec.convert(found, v1.QueuePage)
 
 

@@ -62,6 +62,7 @@ async def page(
     system: str | None,
     cursor: str | None,
     limit: int,
+    record: str | None = None,
 ) -> dict[str, Any]:
     """Queue entries of `domains`, best score first, cursor-paginated."""
     rows = await srepo.candidates_page(
@@ -71,6 +72,7 @@ async def page(
         min_score=min_score,
         max_score=max_score,
         system=system,
+        record=record,
         after=_after(cursor),
         limit=limit + 1,
     )

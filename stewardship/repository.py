@@ -95,11 +95,13 @@ async def candidates_page(
     min_score: float | None,
     max_score: float | None,
     system: str | None,
+    record: str | None = None,
     after: tuple[float, int] | None,
     limit: int,
 ) -> list[Row[Any]]:
     """A page of the queue, best score first (ties: oldest first), after a (score, id)
-    cursor; with `system`, pairs where either record has a live source from that system."""
+    cursor; with `system`, pairs where either record has a live source from that system;
+    with `record`, pairs that name that record."""
     c = match_candidate.c
     conds: list[Any] = [c.domain.in_(domains)]
     if status:
@@ -113,6 +115,8 @@ async def candidates_page(
         linked = select(x.golden_id).where(x.domain == c.domain, x.system == system, x.ended_at.is_(None))
         conds.append(or_(c.left_id.in_(linked.where(x.golden_id == c.left_id)),
                          c.right_id.in_(linked.where(x.golden_id == c.right_id))))  # fmt: skip
+    if record:
+        conds.append(or_(c.left_id == record, c.right_id == record))
     if after is not None:
         score, cid = after
         conds.append(or_(c.score < score, and_(c.score == score, c.id > cid)))
@@ -146,8 +150,8 @@ async def open_ages(session: AsyncSession, domain: str) -> tuple[int, datetime |
     return int(count), oldest, (await session.execute(middle)).scalar_one()
 
 
-async def queue_counts(session: AsyncSession) -> list[Row[Any]]:
+async def queue_counts(session: AsyncSession) -> list[tuple[str, str, int, datetime | None]]:
     """(domain, status, count, oldest created_at) over the whole queue."""
     c = match_candidate.c
     stmt = select(c.domain, c.status, func.count(), func.min(c.created_at)).group_by(c.domain, c.status)
-    return list((await session.execute(stmt.order_by(c.domain, c.status))).all())
+    return [(d, s, int(n), at) for d, s, n, at in (await session.execute(stmt.order_by(c.domain, c.status))).all()]

@@ -43,7 +43,8 @@ def path_refusal(caller: Caller, method: str, path: str) -> str | None:
 
 def auth_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(OPEN_PREFIXES):
+        opened = OPEN_PREFIXES + scope["app"].state.get("open_prefixes", ())  # a plugin's own sign-in (workbench)
+        if scope["type"] != "http" or scope["path"].startswith(opened):
             await app(scope, receive, send)
             return
         header = b""

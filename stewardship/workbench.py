@@ -1,0 +1,347 @@
+"""The steward workbench at /stewardship/: server-rendered pages (Jinja2, plain forms, no
+build step) over the same services as the API.
+
+Sign-in takes a steward's API key and keeps it in an HttpOnly, SameSite=Strict cookie
+scoped to /stewardship; every page authenticates it like a bearer key, so a revoked key
+stops working within the key cache's few seconds. Every form carries a CSRF token that
+must equal the one in a second HttpOnly cookie (double submit); a POST without it is a 403.
+"""
+
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.api.deps import provide_session
+from mdm.auth.keys import Caller
+from mdm.domains import BY_NAME, DOMAINS, Domain
+from mdm.errors import Forbidden, MdmError
+from mdm.records import service
+from mdm.records.workspace import Actor
+from stewardship import queue
+from stewardship import repository as srepo
+from stewardship.merge import merge, unmerge
+
+PATH = "/stewardship"
+KEY_COOKIE = "mdm_steward"
+CSRF_COOKIE = "mdm_csrf"
+Session = NamedDependency[AsyncSession]
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Name = Annotated[str, PathParameter(pattern=r"^[a-z_]+$", max_length=32)]
+Id = Annotated[str, PathParameter(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+CandidateId = Annotated[int, PathParameter(ge=1)]
+
+
+class SignIn(MdmError):
+    status = 401
+    title = "Sign in"
+
+
+def _cookie(name: str, value: str, request: Request, max_age: int | None = None) -> Cookie:
+    return Cookie(key=name, value=value, path=PATH, httponly=True, samesite="strict",
+                  secure=request.url.scheme == "https", max_age=max_age)  # fmt: skip
+
+
+def csrf_token(request: Request) -> str:
+    return request.cookies.get(CSRF_COOKIE) or request.scope.setdefault("state", {}).setdefault(
+        "csrf", secrets.token_urlsafe(32)
+    )
+
+
+def check_csrf(request: Request, form: dict[str, str]) -> None:
+    cookie, sent = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf", "")
+    if not cookie or not hmac.compare_digest(cookie, sent):
+        raise Forbidden("this form was not sent from the workbench (its CSRF token is missing or wrong)")
+
+
+async def caller_of(request: Request) -> Caller | None:
+    key = request.cookies.get(KEY_COOKIE)
+    if not key:
+        return None
+    found: Caller | None = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode())
+    return found
+
+
+async def provide_steward(request: Request, db_session: Session) -> Actor:
+    """The signed-in steward under the policy in force; to the sign-in page otherwise."""
+    caller = await caller_of(request)
+    if caller is None:
+        raise SignIn("sign in with a steward's API key")
+    return Actor(
+        principal=caller.principal,
+        correlation_id=request.scope.get("state", {}).get("correlation_id"),
+        policy=await request.app.state.policies.for_write(db_session),
+        roles=caller.roles,
+    )
+
+
+Steward = NamedDependency[Actor]
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> Template:
+    """A page, with the CSRF cookie set the first time."""
+    token = csrf_token(request)
+    cookies = [] if request.cookies.get(CSRF_COOKIE) else [_cookie(CSRF_COOKIE, token, request)]
+    return Template(template_name=name, context={"csrf": token, "path": PATH, **context}, status_code=status,
+                    cookies=cookies)  # fmt: skip
+
+
+def _readable(actor: Actor, domain: Domain) -> frozenset[str]:
+    return actor.policy.readable(actor.subjects, domain.name)
+
+
+def _domains(actor: Actor) -> list[str]:
+    return [d.name for d in DOMAINS if _readable(actor, d)]
+
+
+def _age(at: datetime | None) -> str:
+    if at is None:
+        return "—"
+    hours = (datetime.now(UTC) - at).total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+
+
+# ---- signing in and out ---------------------------------------------------------------
+
+
+@get("/sign-in", sync_to_thread=False)
+def sign_in_page(request: Request) -> Template:
+    return page(request, "sign_in.html", error=None)
+
+
+@post("/sign-in")
+async def sign_in(request: Request, data: Form) -> Response[Any]:
+    check_csrf(request, data)
+    key = data.get("api_key", "").strip()
+    caller = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode()) if key else None
+    if caller is None or not ({"steward", "admin"} & set(caller.roles)):
+        error = "That key is unknown, revoked, or not a steward's." if key else "Enter your API key."
+        return page(request, "sign_in.html", status=401, error=error)
+    response: Response[Any] = Redirect(f"{PATH}/queue", status_code=303)
+    response.cookies.append(_cookie(KEY_COOKIE, key, request, max_age=8 * 3600))
+    return response
+
+
+@post("/sign-out")
+async def sign_out(request: Request, data: Form) -> Redirect:
+    check_csrf(request, data)
+    response = Redirect(f"{PATH}/sign-in", status_code=303)
+    response.cookies.append(_cookie(KEY_COOKIE, "", request, max_age=0))
+    return response
+
+
+# ---- the queue, the dashboard ---------------------------------------------------------
+
+
+@get("/")
+async def dashboard(request: Request, db_session: Session, steward: Steward) -> Template:
+    domains = _domains(steward)
+    rows = [r for r in await srepo.queue_counts(db_session) if r[0] in domains]
+    open_by_domain = {d: (n, oldest) for d, status, n, oldest in rows if status == "pending"}
+    summary = [{"domain": d, "open": open_by_domain.get(d, (0, None))[0],
+                "oldest": _age(open_by_domain.get(d, (0, None))[1])} for d in domains]  # fmt: skip
+    return page(request, "dashboard.html", steward=steward.principal, summary=summary)
+
+
+@get("/queue")
+async def queue_page(
+    request: Request,
+    db_session: Session,
+    steward: Steward,
+    domain: Annotated[str | None, QueryParameter(pattern=r"^[a-z_]*$", max_length=32)] = None,
+    status: Annotated[str, QueryParameter(pattern=r"^(open|merged|rejected|closed)$")] = "open",
+    min_score: Annotated[str, QueryParameter(pattern=r"^(0(\.\d*)?|1(\.0*)?|\.\d+)?$")] = "",  # a form sends ""
+    record: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[A-Za-z0-9_]*$")] = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+) -> Template:
+    domains = _domains(steward)
+    chosen = [domain] if domain in domains else domains
+    floor = float(min_score) if min_score else None
+    found = await queue.page(db_session, chosen, status=status, min_score=floor, max_score=None, system=None,
+                             cursor=cursor or None, limit=50, record=record or None)  # fmt: skip
+    counts = dict.fromkeys(domains, 0)
+    for d, stored, n, _ in await srepo.queue_counts(db_session):
+        if d in counts and queue.STATUS_OUT.get(stored) == status:
+            counts[d] = n
+    filters = {"domain": domain or "", "status": status, "min_score": min_score,
+               "record": record or ""}  # fmt: skip
+    more = f"{PATH}/queue?{urlencode({**filters, 'cursor': found['next_cursor']})}" if found["next_cursor"] else None
+    rejected = request.query_params.get("rejected")
+    return page(request, "queue.html", steward=steward.principal, items=found["items"], counts=counts,
+                domains=domains, filters=filters, more=more,
+                notice=f"Pair {rejected} marked not a match." if rejected else None)  # fmt: skip
+
+
+# ---- a pair: compare, merge, reject ---------------------------------------------------
+
+
+@get("/candidates/{candidate_id:int}")
+async def compare(request: Request, db_session: Session, steward: Steward, candidate_id: CandidateId) -> Template:
+    row = await srepo.candidate(db_session, candidate_id)
+    if row is None or row.domain not in BY_NAME:
+        return page(request, "message.html", status=404, steward=steward.principal, title="Not found",
+                    message=f"There is no queued pair {candidate_id}.")  # fmt: skip
+    domain = BY_NAME[row.domain]
+    found = await queue.detail(db_session, candidate_id, _readable(steward, domain))
+    return page(request, "compare.html", steward=steward.principal, domain=domain.name, pair=found,
+                error=request.query_params.get("error"))  # fmt: skip
+
+
+@post("/candidates/{candidate_id:int}/merge")
+async def merge_pair(
+    request: Request, db_session: Session, steward: Steward, candidate_id: CandidateId, data: Form
+) -> Response[Any]:
+    check_csrf(request, data)
+    row = await srepo.candidate(db_session, candidate_id)
+    if row is None or row.domain not in BY_NAME:
+        return Redirect(f"{PATH}/queue", status_code=303)
+    domain = BY_NAME[row.domain]
+    keep, fold = (row.left_id, row.right_id) if data.get("survivor") != "right" else (row.right_id, row.left_id)
+    sides = {"left": row.left_id, "right": row.right_id}
+    picks = {k.removeprefix("pick_"): sides[v] for k, v in data.items() if k.startswith("pick_") and v in sides}
+    picks = {k: v for k, v in picks.items() if domain.has_field(k)}
+    try:
+        done = await merge(db_session, domain, keep, [fold], picks, steward)
+    except MdmError as exc:
+        await db_session.rollback()
+        return Redirect(f"{PATH}/candidates/{candidate_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    return Redirect(f"{PATH}/records/{domain.name}/{done['survivor_id']}?merged={done['merge_id']}", status_code=303)
+
+
+@post("/candidates/{candidate_id:int}/reject")
+async def reject_pair(
+    request: Request, db_session: Session, steward: Steward, candidate_id: CandidateId, data: Form
+) -> Response[Any]:
+    check_csrf(request, data)
+    try:
+        await queue.reject(db_session, candidate_id, steward)
+    except MdmError as exc:
+        await db_session.rollback()
+        return Redirect(f"{PATH}/candidates/{candidate_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    return Redirect(f"{PATH}/queue?{urlencode({'rejected': candidate_id})}", status_code=303)
+
+
+# ---- records: search, one record, unmerge, clear an override --------------------------
+
+
+@get("/search")
+async def search(
+    request: Request,
+    db_session: Session,
+    steward: Steward,
+    q: Annotated[str, QueryParameter(max_length=200, pattern=r"^[^\x00]*$")] = "",
+) -> Template:
+    hits = []
+    if q.strip():
+        for name in _domains(steward):
+            domain = BY_NAME[name]
+            items, _ = await service.list_page(db_session, domain, limit=10, cursor=None, q=q.strip(), status=None,
+                                               updated_since=None, readable=_readable(steward, domain))  # fmt: skip
+            hits += [{"domain": name, "id": v["id"], "label": _label(v)} for v in items]
+    return page(request, "search.html", steward=steward.principal, q=q, hits=hits)
+
+
+def _label(view: dict[str, Any]) -> str:
+    for names in (("name",), ("given_name", "family_name"), ("code",)):
+        if all(view.get(n) for n in names):
+            return " ".join(str(view[n]) for n in names)
+    return str(view["id"])
+
+
+@get("/records/{name:str}/{record_id:str}")
+async def record(request: Request, db_session: Session, steward: Steward, name: Name, record_id: Id) -> Template:
+    domain = BY_NAME.get(name)
+    if domain is None or not _readable(steward, domain):
+        return page(request, "message.html", status=404, steward=steward.principal, title="Not found",
+                    message=f"There is no domain {name} you may read.")  # fmt: skip
+    fields = _readable(steward, domain)
+    try:
+        view = await service.get(db_session, domain, record_id, None)
+    except MdmError as exc:
+        if exc.status == 301:
+            return Redirect(f"{PATH}/records/{name}/{exc.survivor_id}", status_code=303)  # type: ignore[attr-defined, return-value]
+        return page(request, "message.html", status=exc.status, steward=steward.principal, title=exc.title,
+                    message=exc.detail)  # fmt: skip
+    values = [{"field": f.name, "value": view.get(f.name), "override": f.name in view["overrides"]}
+              for f in domain.fields if f.name in fields]  # fmt: skip
+    lineage = [e for e in await service.lineage(db_session, domain, record_id) if e["field"] in fields]
+    history = await service.history(db_session, domain, record_id)
+    merges = await srepo.merges_of(db_session, domain, record_id)
+    return page(request, "record.html", steward=steward.principal, domain=name, view=view, values=values,
+                crosswalks=await service.crosswalks(db_session, domain, record_id), lineage=lineage,
+                history=[{k: h[k] for k in ("version", "changed_at", "action", "principal")} for h in history],
+                merges=merges, notice=request.query_params.get("merged") or request.query_params.get("notice"),
+                error=request.query_params.get("error"))  # fmt: skip
+
+
+@post("/records/{name:str}/{record_id:str}/unmerge")
+async def unmerge_record(
+    request: Request, db_session: Session, steward: Steward, name: Name, record_id: Id, data: Form
+) -> Response[Any]:
+    check_csrf(request, data)
+    domain = BY_NAME.get(name, None)
+    if domain is None:
+        return Redirect(f"{PATH}/", status_code=303)
+    try:
+        await unmerge(db_session, domain, record_id, data.get("merge_id", ""), steward)
+    except MdmError as exc:
+        await db_session.rollback()
+        return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    notice = f"Merge {data.get('merge_id')} undone."
+    return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'notice': notice})}", status_code=303)
+
+
+@post("/records/{name:str}/{record_id:str}/clear-override")
+async def clear_override(
+    request: Request, db_session: Session, steward: Steward, name: Name, record_id: Id, data: Form
+) -> Response[Any]:
+    check_csrf(request, data)
+    domain = BY_NAME.get(name, None)
+    if domain is None:
+        return Redirect(f"{PATH}/", status_code=303)
+    try:
+        await service.patch(db_session, domain, record_id, {}, [data.get("field", "")], "*", steward)
+    except MdmError as exc:
+        await db_session.rollback()
+        return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    notice = f"Override of {data.get('field')} cleared."
+    return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'notice': notice})}", status_code=303)
+
+
+def on_sign_in_needed(request: Request, exc: SignIn) -> Response[Any]:
+    return Redirect(f"{PATH}/sign-in", status_code=303)
+
+
+def on_refused(request: Request, exc: Forbidden) -> Template:
+    return page(request, "message.html", status=403, steward=None, title="Refused", message=exc.detail)
+
+
+workbench_router = Router(
+    path=PATH,
+    route_handlers=[
+        sign_in_page,
+        sign_in,
+        sign_out,
+        dashboard,
+        queue_page,
+        compare,
+        merge_pair,
+        reject_pair,
+        search,
+        record,
+        unmerge_record,
+        clear_override,
+    ],
+    dependencies={"db_session": Provide(provide_session), "steward": Provide(provide_steward)},
+    exception_handlers={SignIn: on_sign_in_needed, Forbidden: on_refused},
+    include_in_schema=False,
+)

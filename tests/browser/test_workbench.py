@@ -1,0 +1,108 @@
+"""The steward workbench in headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright): sign in, filter the queue, compare a pair, merge with a field pick, see the
+merged record, unmerge it, reject another pair; a wrong key and a form without its CSRF
+token are refused. Screenshots go to $MDM_ARTIFACTS (default test-artifacts/)."""
+
+import os
+import random
+import string
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.auth import AUTH
+from tests.factory import unique
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
+ARTIFACTS = Path(os.environ.get("MDM_ARTIFACTS", "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (apt-get install chromium): .ci/run does"
+    with sync_playwright() as p:
+        found = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield found
+        found.close()
+
+
+def _queued_pair(client) -> tuple[str, str, str]:
+    """Two customers alike enough to queue (not to link): their ids and the second's name."""
+    brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    ids = []
+    for name in (f"{brand} Consulting GmbH", f"{brand} Consulting Partners"):
+        r = client.put(f"/v1/customers/sources/salesforce/{unique('b')}", json={"name": name, "country": "DE"})
+        assert r.status_code == 200, r.text
+        ids.append(r.json()["id"])
+    assert r.json()["outcome"] == "pending_review"
+    return ids[0], ids[1], f"{brand} Consulting Partners"
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _sign_in(page: Page, base: str, key: str) -> None:
+    page.goto(f"{base}/stewardship/queue")  # not signed in: to the sign-in page
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_steward_works_the_queue_in_the_browser(browser, client, live_server):
+    left, right, right_name = _queued_pair(client)
+    other_left, other_right, _ = _queued_pair(client)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})  # a laptop screen
+    page = context.new_page()
+
+    _sign_in(page, live_server, "not-a-key")
+    expect(page.get_by_role("alert")).to_contain_text("unknown, revoked")
+    _sign_in(page, live_server, AUTH.keys["user:steward"])
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+    page.get_by_label("Domain", exact=True).select_option("customer")
+    page.get_by_label("Record id").fill(right)
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(left)
+    _shot(page, "queue")
+
+    rows.first.get_by_role("link", name="Compare").click()
+    expect(page.get_by_role("heading", name="Compare customer pair")).to_be_visible()
+    name_row = page.locator("tr.diff", has=page.get_by_role("rowheader", name="name"))
+    expect(name_row).to_contain_text(right_name)
+    _shot(page, "compare")
+
+    left_side = "left" if left < right else "right"  # a pair keeps the smaller id on the left
+    right_side = "right" if left_side == "left" else "left"
+    page.locator(f"input[name=survivor][value={left_side}]").check()  # the first record survives ...
+    page.locator(f"input[name=pick_name][value={right_side}]").check()  # ... with the second one's name
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.get_by_role("heading", name=f"customer {left}")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Merged")
+    name_cell = page.locator("tr", has=page.get_by_role("rowheader", name="name", exact=True)).first
+    expect(name_cell).to_contain_text(right_name)
+    expect(name_cell).to_contain_text("overridden")
+    _shot(page, "record")
+    assert client.get(f"/v1/customers/{right}", follow_redirects=False).status_code == 301
+
+    page.get_by_role("button", name="Unmerge").click()
+    expect(page.get_by_role("status")).to_contain_text("undone")
+    assert client.get(f"/v1/customers/{right}", follow_redirects=False).status_code == 200
+    assert client.get(f"/v1/customers/{left}").json()["name"] != right_name
+
+    page.goto(f"{live_server}/stewardship/queue?domain=customer&record={other_right}")
+    page.get_by_role("link", name="Compare").first.click()
+    page.get_by_role("button", name="Not a match").click()
+    expect(page.get_by_role("status")).to_contain_text("not a match")
+    pairs = client.get("/v1/stewardship/candidates", params={"record": other_right, "status": "rejected"}).json()
+    assert {(p["left_id"], p["right_id"]) for p in pairs["items"]} == {tuple(sorted((other_left, other_right)))}
+
+    forged = context.request.post(f"{live_server}/stewardship/candidates/{pairs['items'][0]['id']}/reject",
+                                  form={"nothing": "here"}, max_redirects=0)  # fmt: skip
+    assert forged.status == 403
+    context.close()
