@@ -3,8 +3,9 @@
     uv run python bench/matching.py --db sqlite|postgresql|both --customers 1000000
 
 Per database: a fresh database; N golden customers (companies from bench/quality.py's
-generator, 10% of them written again with the hard setting's perturbations, so blocks
-hold real near-duplicates) loaded straight into the golden and `match_key` tables in
+generator, nine in ten named with a made-up brand word instead of one of its 104 words
+unless `--vocabulary quality`; 10% of them written again with the hard setting's
+perturbations, so blocks hold real near-duplicates) loaded straight into the golden and `match_key` tables in
 batches of 10,000: the same rows and blocking keys ingestion writes, without the
 crosswalks and history reads do not need (a load through ingestion would take an hour
 here). Then:
@@ -54,11 +55,31 @@ PROBES = 300
 ALL_FIELDS = frozenset(f.name for f in CUSTOMER.fields)
 
 
-def records(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+ONSETS = ("b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "j", "k", "kl", "l", "m", "n", "p", "pr", "qu", "r",
+          "s", "st", "t", "tr", "v", "w", "z", "", "", "")  # fmt: skip
+VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y")
+CODAS = ("", "", "n", "r", "l", "s", "x", "nd", "rk", "nt", "m", "t")
+
+
+def coined(rng: random.Random) -> str:
+    """A made-up brand word ("Drutrait", "Koutvai"): a million real companies use many
+    thousands of name words; made of 104, their blocks would be thousands strong."""
+    syllables = rng.choice((2, 3))
+    return "".join(rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(syllables)).title()
+
+
+def company(rng: random.Random, serial: int, vocabulary: str) -> Any:
+    c = new_company(rng, serial)
+    if vocabulary == "coined" and rng.random() < 0.9:  # one in ten keeps a common word: real namesakes
+        c.words[0] = coined(rng)
+    return c
+
+
+def records(n: int, seed: int, vocabulary: str = "coined") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """N customers (10% of them a perturbed second copy of another), and match probes."""
     rng = random.Random(seed)
     pool = SETTINGS["hard"]["customer"]
-    companies = [new_company(rng, i) for i in range(int(n / 1.1))]
+    companies = [company(rng, i, vocabulary) for i in range(int(n / 1.1))]
     out = [company_record(c, rng) for c in companies]
     while len(out) < n:
         extra = rng.sample(pool["pool"], rng.randint(*pool["count"]))
@@ -69,7 +90,7 @@ def records(n: int, seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any
             extra = rng.sample(pool["pool"], rng.randint(*pool["count"]))
             probes.append(company_record(rng.choice(companies), rng, perturb=pool["always"] + extra))
         else:
-            probes.append(company_record(new_company(rng, n + k), rng))
+            probes.append(company_record(company(rng, n + k, vocabulary), rng))
     return out, probes
 
 
@@ -161,7 +182,7 @@ def sharded_scan(url: str, shards: int) -> tuple[float, Any]:
 
 def run(kind: str, args: argparse.Namespace) -> list[str]:
     console.rule(f"[bold]{kind}[/] — {args.customers:,} golden customers")
-    rows, probes = records(args.customers, args.seed)
+    rows, probes = records(args.customers, args.seed, args.vocabulary)
     lines = []
     with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
         seconds = asyncio.run(load(url, rows))
@@ -195,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--customers", type=int, default=1_000_000)
     p.add_argument("--no-scan", action="store_true", help="measure match latency only")
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--vocabulary", choices=("coined", "quality"), default="coined",
+                   help="name words: made-up brands (default) or bench/quality.py's 104 words only")  # fmt: skip
     p.add_argument("--shards", type=int, default=1, help="scan in this many processes at once (--shard i/n each)")
     args = p.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

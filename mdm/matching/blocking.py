@@ -16,21 +16,17 @@ from mdm.matching import normalize as n
 Record = dict[str, Any]
 BLOCK_CAP = 500  # candidates read per key at most; a larger block is reported as capped
 STRONG_KEYS = ("tax:", "email:")  # a candidate sharing one of these ranks first
-STOP_TOKENS = frozenset(
-    [
-        "and",
-        "of",
-        "the",
-        "group",
-        "holding",
-        "holdings",
-        "consulting",
-        "services",
-        "solutions",
-        "international",
-        "global",
-    ]
-)
+# words too common in company names to make a block of their own (a "logistics" block would
+# hold every logistics firm of a country): they still count in the sorted-name key
+# fmt: off
+STOP_TOKENS = frozenset([
+    "and", "of", "the", "group", "holding", "holdings", "consulting", "services", "solutions", "international",
+    "global", "partners", "associates", "brothers", "company", "corporation", "industries", "systems",
+    "technologies", "technology", "engineering", "logistics", "analytics", "capital", "manufacturing", "foods",
+    "pharma", "energy", "media", "insurance", "retail", "software", "advisory", "labs", "robotics", "materials",
+    "health", "telecom", "shipping", "construction", "design", "ventures", "management", "trading", "enterprises",
+])
+# fmt: on
 
 
 def _phonetic(word: str) -> str:
@@ -114,7 +110,7 @@ READS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
     """A field value as a cache key: a dict (an address) as its sorted items."""
     return tuple(sorted(value.items())) if isinstance(value, dict) else value
 
@@ -127,7 +123,7 @@ def _keys(domain: str, values: tuple[Any, ...]) -> frozenset[str]:
 
 def blocking_keys(domain: str, record: Record) -> set[str]:
     """The blocking keys of a record (at most 200 characters each)."""
-    return set(_keys(domain, tuple(_frozen(record.get(name)) for name in READS[domain])))
+    return set(_keys(domain, tuple(frozen(record.get(name)) for name in READS[domain])))
 
 
 def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.domains import Domain
-from mdm.matching.blocking import blocking_keys, rank
+from mdm.matching.blocking import blocking_keys, frozen, rank
 from mdm.matching.rules import RULES, Features, MatchRules
 from mdm.matching.score import scored
 from mdm.records import repository as repo
@@ -33,27 +33,42 @@ class FuzzyIndex:
     def __init__(self, domain: Domain):
         self.domain = domain
         self.rules: MatchRules = RULES[domain.name]
-        self.blocks: dict[str, set[str]] = {}
+        self.blocks: dict[str, set[str]] = {}  # as read from match_key
+        self.added: dict[str, set[str]] = {}  # records this batch made or changed, by key
         self.features: dict[str, Features] = {}  # golden id -> what scoring reads of it
         self._payloads: dict[int, tuple[set[str], Features]] = {}  # id(payload) -> its keys and features
-        self._ranked: dict[int, list[str]] = {}  # id(payload) -> its candidates when prefetched
-        self._grown: set[str] = set()  # keys whose blocks this batch's records joined since
+        self._ranked: dict[int, list[str]] = {}  # id(payload) -> its candidates among the blocks read
+        self._by_values: dict[tuple[Any, ...], Features] = {}  # features by the values they come from
         self.apart: set[tuple[str, str]] = set()  # candidate pairs a steward marked not a match
+
+    def _features(self, values: Record) -> Features:
+        """Features, computed once for equal values (a new record's are its payload's)."""
+        key = tuple(frozen(values.get(name)) for name in self.rules.fields)
+        found = self._by_values.get(key)
+        if found is None:
+            found = self._by_values[key] = self.rules.features(values)
+        return found
 
     def _of(self, payload: Record) -> tuple[set[str], Features]:
         found = self._payloads.get(id(payload))
         if found is None:
-            found = self._payloads[id(payload)] = (blocking_keys(self.domain.name, payload),
-                                                   self.rules.features(payload))  # fmt: skip
+            found = self._payloads[id(payload)] = (blocking_keys(self.domain.name, payload), self._features(payload))
         return found
 
     def ranked(self, payload: Record) -> list[str]:
-        """The payload's best-ranked candidates; ranked again only if one of its blocks grew."""
+        """The payload's best-ranked candidates. The ranking among the blocks read is kept;
+        records the batch added since are ranked against it alone: the others read rank
+        below it and their counts of shared keys have not changed."""
         keys = self._of(payload)[0]
         found = self._ranked.get(id(payload))
-        if found is None or not keys.isdisjoint(self._grown):
+        if found is None:
             found = self._ranked[id(payload)] = rank(keys, self.blocks, CANDIDATES)
-        return found
+        fresh = {i for k in keys for i in self.added.get(k, ())}
+        if not fresh:
+            return found
+        ids = set(found) | fresh
+        members = {k: [i for i in ids if i in self.blocks.get(k, ()) or i in self.added.get(k, ())] for k in keys}
+        return rank(keys, members, CANDIDATES)
 
     async def prefetch(self, session: AsyncSession, payloads: list[Record]) -> None:
         keys = sorted({k for p in payloads for k in self._of(p)[0]} - set(self.blocks))
@@ -67,15 +82,14 @@ class FuzzyIndex:
         if not wanted:
             return
         for golden_id, values in (await repo.golden_values(session, self.domain, wanted, self.rules.fields)).items():
-            self.features[golden_id] = self.rules.features(values)
+            self.features[golden_id] = self._features(values)
         self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
     def add(self, golden_id: str, values: Record) -> None:
         """A record this batch made or changed: later items may match it."""
-        self.features[golden_id] = self.rules.features(values)
+        self.features[golden_id] = self._features(values)
         for key in blocking_keys(self.domain.name, values):
-            self.blocks.setdefault(key, set()).add(golden_id)
-            self._grown.add(key)
+            self.added.setdefault(key, set()).add(golden_id)
 
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
         """The best-scoring golden record for a payload (ties: the smaller id), or None;
