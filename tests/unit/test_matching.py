@@ -1,14 +1,18 @@
 """Normalizers, comparators and scoring of fuzzy matching, without a database."""
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdm.domains import BY_NAME
 from mdm.matching import compare
 from mdm.matching import normalize as n
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.rules import CUSTOMER, EMPLOYEE, RULES
 from mdm.matching.score import score
+from mdm.records.repository import candidate_row
 
 
 @pytest.mark.parametrize(
@@ -243,3 +247,15 @@ def test_rate_cards_of_another_scope_are_other_cards():
     assert score(rules, card, card | {"legal_entity_id": "le_2"})[0] <= 0.40
     assert score(rules, card | {"customer_id": "cus_1"}, card | {"customer_id": "cus_2"})[0] <= 0.40
     assert score(rules, card, card | {"effective_from": "2027-01-01"})[0] <= 0.40
+
+
+def test_a_queued_pair_keeps_its_explanation_the_way_round_of_its_ids():
+    why = [{"field": "name", "left": "acme partners", "right": "acme", "similarity": 0.8}, {"field": "*", "cap": 0.9}]
+    row = candidate_row(BY_NAME["customer"], "cus_B", "cus_A", 0.8, 1, why, status="pending", source="ingest",
+                        at=datetime.now(UTC))  # fmt: skip
+    assert (row["left_id"], row["right_id"]) == ("cus_A", "cus_B")
+    assert (row["explanation"][0]["left"], row["explanation"][0]["right"]) == ("acme", "acme partners")
+    assert row["explanation"][1] == {"field": "*", "cap": 0.9}
+    same = candidate_row(BY_NAME["customer"], "cus_A", "cus_B", 0.8, 1, why, status="pending", source="ingest",
+                         at=datetime.now(UTC))  # fmt: skip
+    assert same["explanation"] == why
