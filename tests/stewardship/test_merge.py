@@ -149,3 +149,21 @@ def test_two_stewards_merging_overlapping_sets_at_once(client, factory, live_ser
     resolved = client.get("/v1/customers/resolve", params={"system": sys_b, "source_id": src_b}).json()
     assert resolved["id"] == winner
     assert client.get(f"/v1/customers/{loser}/crosswalks").json()[0]["id"] == loser
+
+
+def test_employees_follow_a_merged_cost_center_and_come_back(client, factory):
+    """References of another domain, and of the same domain (a cost center's parent), move
+    with the merge and return with the unmerge."""
+    survivor = factory.create("cost_center")
+    folded = factory.create("cost_center")
+    child = factory.create("cost_center", parent_id=folded)
+    people = [factory.create("employee", cost_center_id=folded) for _ in range(2)]
+    done = client.post("/v1/cost-centers/merge", json={"survivor_id": survivor, "merged_ids": [folded]})
+    assert done.status_code == 200, done.text
+    assert done.json()["references_moved"] == {"employee": sorted(people), "cost_center": [child]}
+    assert {client.get(f"/v1/employees/{p}").json()["cost_center_id"] for p in people} == {survivor}
+    assert client.get(f"/v1/cost-centers/{child}").json()["parent_id"] == survivor
+    r = client.post(f"/v1/cost-centers/{survivor}/unmerge", json={"merge_id": done.json()["merge_id"]})
+    assert r.status_code == 200, r.text
+    assert {client.get(f"/v1/employees/{p}").json()["cost_center_id"] for p in people} == {folded}
+    assert client.get(f"/v1/cost-centers/{child}").json()["parent_id"] == folded
