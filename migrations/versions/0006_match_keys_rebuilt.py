@@ -1,6 +1,7 @@
-"""match keys rebuilt for customers and employees: each word of a company name and the sorted
-letters of its first make keys (a typo or swap in the first word no longer hides a record);
-for people, the sorted letters of each name, and particles written together ("deVries")
+"""match keys rebuilt for customers and employees: the sound of each uncommon word of a
+company name and the sorted letters of its first make keys (a typo or swap in the first word
+no longer hides a record), common business words none; for people, the sorted letters of
+each name, and particles written together ("deVries")
 
 Revision ID: 0006
 Revises: 0005
