@@ -228,6 +228,28 @@ def test_scoring_is_symmetric_and_bounded(domain, left, right):
     assert 0.0 <= forward <= 1.0
 
 
+_alike = st.one_of(st.none(), st.sampled_from(["Acme Consulting GmbH", "ACME Consultng", "Acme", "Globex Partners",
+                                                "Jon", "Jonathan", "J.", "Smith", "Smyth", "DE", "FR"]))  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(domain=st.sampled_from(sorted(RULES)), left=st.dictionaries(st.sampled_from(
+    ["name", "legal_name", "website", "tax_id", "country", "given_name", "family_name", "email", "code",
+     "customer_id", "legal_entity_id", "start_date"]), _alike),
+    right=st.dictionaries(st.sampled_from(["name", "legal_name", "tax_id", "country", "given_name",
+                                           "family_name", "code", "customer_id", "start_date"]), _alike))  # fmt: skip
+def test_a_floor_only_cuts_short_what_stays_below_it(domain, left, right):
+    """Scored with a floor (ingestion, the scan), a pair the full score puts at or above it
+    gets exactly that score; one below it stays below it."""
+    rules = RULES[domain]
+    full, why = score(rules, left, right)
+    quick, quick_why = score(rules, left, right, floor=rules.review)
+    if full >= rules.review:
+        assert (quick, quick_why) == (full, why)
+    else:
+        assert quick < rules.review
+
+
 @settings(max_examples=200, deadline=None)
 @given(a=st.text(max_size=15), b=st.text(max_size=15))
 def test_comparators_are_symmetric_and_bounded(a, b):
