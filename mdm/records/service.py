@@ -248,6 +248,9 @@ async def _apply(
     ws: Workspace, domain: Domain, item: SourceItem, *, force_new: bool = False, found: Found | None = None
 ) -> dict[str, Any]:
     key = (domain.name, item.system, item.source_id)
+    if problems := await ws.merged_refs(domain, item.payload):
+        where = f"{domain.name} source record {item.system}/{item.source_id}"
+        raise Invalid(f"{where} names a merged-away record", problems)
     x = ws.crosswalks.get(key)
     src = ws.sources.get(key)
     outcome: str | None = None
@@ -388,6 +391,8 @@ async def patch(
     ]
     if problems:
         raise Invalid(f"{domain.name} edit is not valid", problems)
+    if problems := await ws.merged_refs(domain, changes):
+        raise Invalid(f"{domain.name} edit names a merged-away record", problems)
     before = dict(g.overrides)
     for name, value in changes.items():
         if name not in g.overrides or g.overrides[name]["value"] != value:  # re-sending a value changes nothing

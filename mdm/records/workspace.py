@@ -171,6 +171,17 @@ class Workspace:
             rid = target
         return rid
 
+    async def merged_refs(self, domain: Domain, values: Record) -> list[tuple[str, str]]:
+        """A write that names a merged-away record is refused (the field, and the survivor to
+        use): references already held follow merges, new ones must name live records."""
+        refs = {f.name: v for f in domain.references if isinstance(v := values.get(f.name), str)}
+        await self.preload_refs(set(refs.values()))
+        return [
+            (name, f"'{rid}' was merged into {self.live_ref(rid)}; use the survivor")
+            for name, rid in refs.items()
+            if self.ref_cache.get(rid)
+        ]
+
     async def preload_refs(self, ids: set[str]) -> None:
         by_domain: dict[str, list[str]] = {}
         for rid in ids:

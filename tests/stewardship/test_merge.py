@@ -167,3 +167,14 @@ def test_employees_follow_a_merged_cost_center_and_come_back(client, factory):
     assert r.status_code == 200, r.text
     assert {client.get(f"/v1/employees/{p}").json()["cost_center_id"] for p in people} == {folded}
     assert client.get(f"/v1/cost-centers/{child}").json()["parent_id"] == folded
+
+
+def test_a_new_write_naming_a_merged_away_record_is_refused(client, factory):
+    survivor, *_ = _customer(factory)
+    folded, *_ = _customer(factory)
+    assert client.post("/v1/customers/merge", json={"survivor_id": survivor, "merged_ids": [folded]}).status_code == 200
+    r = client.post("/v1/projects", json=factory.payload("project", customer_id=folded))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "customer_id", "message": f"'{folded}' was merged into {survivor}; "
+                                   "use the survivor"}]  # fmt: skip
+    assert client.post("/v1/projects", json=factory.payload("project", customer_id=survivor)).status_code == 201
