@@ -81,7 +81,7 @@ def merge_router(domain: Domain) -> Router:
     )
 
 
-CandidateId = Annotated[int, PathParameter(ge=1, description="a queued pair's id")]
+CandidateId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="a queued pair's id")]
 DomainName = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]+$", max_length=32, description="a domain")]
 Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
 

@@ -38,7 +38,7 @@ Session = NamedDependency[AsyncSession]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Name = Annotated[str, PathParameter(pattern=r"^[a-z_]+$", max_length=32)]
 Id = Annotated[str, PathParameter(max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
-CandidateId = Annotated[int, PathParameter(ge=1)]
+CandidateId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # the column is a 32-bit integer
 
 
 class SignIn(MdmError):

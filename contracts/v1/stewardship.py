@@ -98,7 +98,7 @@ class RejectResult(Struct, kw_only=True):
 class BulkDecision(Struct, kw_only=True, forbid_unknown_fields=True):
     """Merge (the survivor is `survivor`: left or right) or reject one queued pair."""
 
-    candidate_id: int
+    candidate_id: Annotated[int, Meta(ge=1, le=2**31 - 1)]
     action: Literal["merge", "reject"]
     survivor: Literal["left", "right"] = "left"
 
