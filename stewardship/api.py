@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import v1
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.records import RecordId, problems
-from mdm.api.visibility import caller_subjects, readable_by, shown
+from mdm.api.visibility import caller_subjects, readable, shown
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
 from mdm.records.workspace import Actor
@@ -30,10 +30,6 @@ async def _readable_domains(request: Request) -> list[str]:
     policy = await request.app.state.policies.for_read()
     subjects = caller_subjects(request)
     return [d.name for d in DOMAINS if policy.readable(subjects, d.name)]
-
-
-async def _readable(request: Request, domain: Domain) -> frozenset[str]:
-    return readable_by(await request.app.state.policies.for_read(), caller_subjects(request), domain)
 
 
 def _shown(domain: Domain, view: dict[str, Any], actor: Actor) -> dict[str, Any]:
@@ -69,7 +65,7 @@ def merge_router(domain: Domain) -> Router:
     @get("/{record_id:str}/merges", operation_id=f"get{label}Merges", responses=problems(403),
          summary="The merges into this record, newest first, with the ids to undo them by")  # fmt: skip
     async def list_merges(request: Request, db_session: Session, record_id: RecordId) -> list[v1.MergeEntry]:
-        await _readable(request, domain)
+        await readable(request, domain)
         rows = await srepo.merges_of(db_session, domain, record_id)
         return [_entry(r) for r in rows]
 
@@ -120,7 +116,7 @@ async def get_candidate(request: Request, db_session: Session, candidate_id: Can
     row = await srepo.candidate(db_session, candidate_id)
     if row is None or row.domain not in BY_NAME:
         raise NotFound(f"no match candidate {candidate_id}")
-    fields = await _readable(request, BY_NAME[row.domain])
+    fields = await readable(request, BY_NAME[row.domain])
     return msgspec.convert(await queue.detail(db_session, candidate_id, fields), v1.CandidateDetail)
 
 

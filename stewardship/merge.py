@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
-from mdm.domains import DOMAINS, Domain
+from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
 from mdm.records.service import check_rights
 from mdm.records.workspace import Actor, GoldenState, Workspace
@@ -241,7 +241,7 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
 
     # 3. references follow back; 4. the queue as it was, where nobody decided since
     for name, ids in undo["referencing"].items():
-        other = next(d for d in DOMAINS if d.name == name)
+        other = BY_NAME[name]
         await ws.load(other, set(ids))
         for rid in ids:
             g = ws.goldens[rid]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.api.visibility import shown
 from mdm.domains import BY_NAME, Domain
 from mdm.errors import Conflict, Invalid, MdmError, NotFound
 from mdm.matching import service as matching
@@ -115,11 +116,10 @@ async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> d
         if a is None and b is None:
             continue
         fields.append({"field": f.name, "left": a, "right": b, "same": a == b, "similarity": similarity.get(f.name)})
-    hidden = frozenset(readable)
     return {
         "candidate": entry(row),
-        "left": None if left is None else {k: v for k, v in left.items() if k in hidden or not domain.has_field(k)},
-        "right": None if right is None else {k: v for k, v in right.items() if k in hidden or not domain.has_field(k)},
+        "left": None if left is None else shown(domain, left, readable),
+        "right": None if right is None else shown(domain, right, readable),
         "fields": fields,
         "explanation": matching.hide(domain, list(row.explanation), readable),
     }

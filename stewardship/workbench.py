@@ -9,8 +9,9 @@ must equal the one in a second HttpOnly cookie (double submit); a POST without i
 
 import hmac
 import secrets
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
@@ -31,6 +32,7 @@ from stewardship import queue
 from stewardship import repository as srepo
 from stewardship.merge import merge, unmerge
 
+T = TypeVar("T")
 PATH = "/stewardship"
 KEY_COOKIE = "mdm_steward"
 CSRF_COOKIE = "mdm_csrf"
@@ -181,6 +183,20 @@ async def queue_page(
                 notice=f"Pair {rejected} marked not a match." if rejected else None)  # fmt: skip
 
 
+async def _attempt(db_session: AsyncSession, work: Awaitable[T], back: str) -> T | Redirect:
+    """The work's result; if the service refuses it, the transaction rolls back (a merge
+    flushes as it goes) and the steward is sent back to `back` with the reason."""
+    try:
+        return await work
+    except MdmError as exc:
+        await db_session.rollback()
+        return Redirect(f"{back}?{urlencode({'error': exc.detail})}", status_code=303)
+
+
+def _to_record(name: str, record_id: str, notice: str) -> Redirect:
+    return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'notice': notice})}", status_code=303)
+
+
 # ---- a pair: compare, merge, reject ---------------------------------------------------
 
 
@@ -209,11 +225,10 @@ async def merge_pair(
     sides = {"left": row.left_id, "right": row.right_id}
     picks = {k.removeprefix("pick_"): sides[v] for k, v in data.items() if k.startswith("pick_") and v in sides}
     picks = {k: v for k, v in picks.items() if domain.has_field(k)}
-    try:
-        done = await merge(db_session, domain, keep, [fold], picks, steward)
-    except MdmError as exc:
-        await db_session.rollback()
-        return Redirect(f"{PATH}/candidates/{candidate_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    done = await _attempt(db_session, merge(db_session, domain, keep, [fold], picks, steward),
+                          f"{PATH}/candidates/{candidate_id}")  # fmt: skip
+    if isinstance(done, Redirect):
+        return done
     return Redirect(f"{PATH}/records/{domain.name}/{done['survivor_id']}?merged={done['merge_id']}", status_code=303)
 
 
@@ -222,11 +237,10 @@ async def reject_pair(
     request: Request, db_session: Session, steward: Steward, candidate_id: CandidateId, data: Form
 ) -> Response[Any]:
     check_csrf(request, data)
-    try:
-        await queue.reject(db_session, candidate_id, steward)
-    except MdmError as exc:
-        await db_session.rollback()
-        return Redirect(f"{PATH}/candidates/{candidate_id}?{urlencode({'error': exc.detail})}", status_code=303)
+    refused = await _attempt(db_session, queue.reject(db_session, candidate_id, steward),
+                             f"{PATH}/candidates/{candidate_id}")  # fmt: skip
+    if isinstance(refused, Redirect):
+        return refused
     return Redirect(f"{PATH}/queue?{urlencode({'rejected': candidate_id})}", status_code=303)
 
 
@@ -288,16 +302,16 @@ async def unmerge_record(
     request: Request, db_session: Session, steward: Steward, name: Name, record_id: Id, data: Form
 ) -> Response[Any]:
     check_csrf(request, data)
-    domain = BY_NAME.get(name, None)
+    domain = BY_NAME.get(name)
     if domain is None:
         return Redirect(f"{PATH}/", status_code=303)
-    try:
-        await unmerge(db_session, domain, record_id, data.get("merge_id", ""), steward)
-    except MdmError as exc:
-        await db_session.rollback()
-        return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'error': exc.detail})}", status_code=303)
-    notice = f"Merge {data.get('merge_id')} undone."
-    return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'notice': notice})}", status_code=303)
+    work = unmerge(db_session, domain, record_id, data.get("merge_id", ""), steward)
+    refused = await _attempt(db_session, work, f"{PATH}/records/{name}/{record_id}")
+    return (
+        refused
+        if isinstance(refused, Redirect)
+        else _to_record(name, record_id, f"Merge {data.get('merge_id')} undone.")
+    )
 
 
 @post("/records/{name:str}/{record_id:str}/clear-override")
@@ -305,16 +319,16 @@ async def clear_override(
     request: Request, db_session: Session, steward: Steward, name: Name, record_id: Id, data: Form
 ) -> Response[Any]:
     check_csrf(request, data)
-    domain = BY_NAME.get(name, None)
+    domain = BY_NAME.get(name)
     if domain is None:
         return Redirect(f"{PATH}/", status_code=303)
-    try:
-        await service.patch(db_session, domain, record_id, {}, [data.get("field", "")], "*", steward)
-    except MdmError as exc:
-        await db_session.rollback()
-        return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'error': exc.detail})}", status_code=303)
-    notice = f"Override of {data.get('field')} cleared."
-    return Redirect(f"{PATH}/records/{name}/{record_id}?{urlencode({'notice': notice})}", status_code=303)
+    work = service.patch(db_session, domain, record_id, {}, [data.get("field", "")], "*", steward)
+    refused = await _attempt(db_session, work, f"{PATH}/records/{name}/{record_id}")
+    return (
+        refused
+        if isinstance(refused, Redirect)
+        else _to_record(name, record_id, f"Override of {data.get('field')} cleared.")
+    )
 
 
 def on_sign_in_needed(request: Request, exc: SignIn) -> Response[Any]:
