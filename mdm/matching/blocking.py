@@ -5,8 +5,10 @@ Kept in the `match_key` table and rewritten whenever a golden record is written.
 is "kind:value"; a record has several, so one typo does not hide it.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import jellyfish
@@ -121,21 +123,34 @@ def _keys(domain: str, values: tuple[Any, ...]) -> frozenset[str]:
     return frozenset(k[:200] for k in BLOCKERS[domain](record))
 
 
-def blocking_keys(domain: str, record: Record) -> set[str]:
+def blocking_keys(domain: str, record: Record) -> frozenset[str]:
     """The blocking keys of a record (at most 200 characters each)."""
-    return set(_keys(domain, tuple(frozen(record.get(name)) for name in READS[domain])))
+    return _keys(domain, tuple(frozen(record.get(name)) for name in READS[domain]))
 
 
 def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:
     """The golden ids sharing a block with `keys`, best first: an identifier key shared,
     then the most keys shared, then the smaller id; at most `limit`."""
-    shared: dict[str, int] = {}
-    strong: set[str] = set()
-    for k in keys:
-        ids = blocks.get(k, ())
-        for i in ids:
-            shared[i] = shared.get(i, 0) + 1
-        if k.startswith(STRONG_KEYS):
-            strong.update(ids)
-    order = sorted(shared, key=lambda i: (i not in strong, -shared[i], i))
-    return order[:limit]
+    return [golden_id for golden_id, _ in ranking(keys, blocks, limit)]
+
+
+Shared = tuple[bool, int]  # (an identifier key shared, how many keys shared)
+
+
+def order(shared: Mapping[str, Shared], limit: int) -> list[tuple[str, Shared]]:
+    """The best `limit` of golden ids by what they share (see `rank`)."""
+    best = sorted(shared.items(), key=lambda item: (not item[1][0], -item[1][1], item[0]))
+    return best[:limit]
+
+
+def ranking(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int | None) -> list[tuple[str, Shared]]:
+    """`rank`, with what each ranked id shares (all of them with no `limit`). Counted and
+    sorted in C (ingestion ranks every new record): by id, then stably by count, then
+    identifier keys first."""
+    keys = list(keys)
+    shared = Counter(chain.from_iterable(filter(None, map(blocks.get, keys))))
+    by_count = sorted(sorted(shared), key=shared.__getitem__, reverse=True)
+    strong = {i for k in keys if k.startswith(STRONG_KEYS) and k in blocks for i in blocks[k]}
+    if strong:
+        by_count = [i for i in by_count if i in strong] + [i for i in by_count if i not in strong]
+    return [(i, (i in strong, shared[i])) for i in by_count[:limit]]

@@ -12,19 +12,28 @@ automatic link needs, and a steward said those two are different, linking it to 
 would say they are one; it goes to review instead.
 """
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.domains import Domain
-from mdm.matching.blocking import blocking_keys, frozen, rank
+from mdm.domains import BY_NAME, Domain
+from mdm.matching.blocking import READS, STRONG_KEYS, Shared, blocking_keys, order, ranking
 from mdm.matching.rules import RULES, Features, MatchRules
 from mdm.matching.score import scored
 from mdm.records import repository as repo
 
 Record = dict[str, Any]
-INGEST_BLOCK_CAP = 10  # index entries read per blocking key while ingesting
+INGEST_BLOCK_CAP = 10  # index entries read per blocking key while ingesting, and kept per key from the batch
 CANDIDATES = 4  # golden records scored per new source record, the best-ranked
+ROW_CACHE = 20_000  # golden rows whose features stay computed across batches (block heads recur)
+
+
+@lru_cache(maxsize=ROW_CACHE)
+def _row_features(rules: MatchRules, row: tuple[Any, ...]) -> Features:
+    """Features of a golden row as the driver answers it: the row is the key, so a record
+    written since is a new key, and a record in many blocks is normalized once."""
+    return rules.features(repo.row_values(BY_NAME[rules.domain], rules.fields, row))
 
 
 class FuzzyIndex:
@@ -33,42 +42,43 @@ class FuzzyIndex:
     def __init__(self, domain: Domain):
         self.domain = domain
         self.rules: MatchRules = RULES[domain.name]
+        self.reads = tuple(dict.fromkeys(READS[domain.name] + self.rules.fields))  # what keys and features read
         self.blocks: dict[str, set[str]] = {}  # as read from match_key
-        self.added: dict[str, set[str]] = {}  # records this batch made or changed, by key
+        self.added: dict[str, list[str]] = {}  # records this batch made or changed, by key (at most the cap)
+        self.changed: set[str] = set()  # of those, the ones that existed before the batch
         self.features: dict[str, Features] = {}  # golden id -> what scoring reads of it
-        self._payloads: dict[int, tuple[set[str], Features]] = {}  # id(payload) -> its keys and features
-        self._ranked: dict[int, list[str]] = {}  # id(payload) -> its candidates among the blocks read
-        self._by_values: dict[tuple[Any, ...], Features] = {}  # features by the values they come from
+        self._payloads: dict[int, tuple[frozenset[str], Features]] = {}  # id(payload) -> its keys and features
+        self._ranked: dict[int, list[tuple[str, Shared]]] = {}  # id(payload) -> its best among the blocks read
         self.apart: set[tuple[str, str]] = set()  # candidate pairs a steward marked not a match
 
-    def _features(self, values: Record) -> Features:
-        """Features, computed once for equal values (a new record's are its payload's)."""
-        key = tuple(frozen(values.get(name)) for name in self.rules.fields)
-        found = self._by_values.get(key)
-        if found is None:
-            found = self._by_values[key] = self.rules.features(values)
-        return found
-
-    def _of(self, payload: Record) -> tuple[set[str], Features]:
+    def _of(self, payload: Record) -> tuple[frozenset[str], Features]:
         found = self._payloads.get(id(payload))
         if found is None:
-            found = self._payloads[id(payload)] = (blocking_keys(self.domain.name, payload), self._features(payload))
+            keys = blocking_keys(self.domain.name, payload)
+            found = self._payloads[id(payload)] = (keys, self.rules.features(payload))
         return found
 
+    def _shared(self, golden_id: str, keys: frozenset[str]) -> Shared:
+        hits = [k for k in keys if golden_id in self.blocks.get(k, ()) or golden_id in self.added.get(k, ())]
+        return any(k.startswith(STRONG_KEYS) for k in hits), len(hits)
+
     def ranked(self, payload: Record) -> list[str]:
-        """The payload's best-ranked candidates. The ranking among the blocks read is kept;
-        records the batch added since are ranked against it alone: the others read rank
-        below it and their counts of shared keys have not changed."""
+        """The payload's best-ranked candidates, as `rank` would order all it shares a key
+        with. The ranking among the blocks read is kept; records the batch made since are
+        counted from the batch's keys alone (the database read none of them), records it
+        changed are counted again: every other record read ranks below the kept ones, and
+        its count of shared keys has not changed."""
         keys = self._of(payload)[0]
         found = self._ranked.get(id(payload))
         if found is None:
-            found = self._ranked[id(payload)] = rank(keys, self.blocks, CANDIDATES)
-        fresh = {i for k in keys for i in self.added.get(k, ())}
-        if not fresh:
-            return found
-        ids = set(found) | fresh
-        members = {k: [i for i in ids if i in self.blocks.get(k, ()) or i in self.added.get(k, ())] for k in keys}
-        return rank(keys, members, CANDIDATES)
+            found = self._ranked[id(payload)] = ranking(keys, self.blocks, CANDIDATES)
+        if not any(k in self.added for k in keys):
+            return [i for i, _ in found]
+        fresh = ranking(keys, self.added, None)
+        pool = dict(found) | dict(fresh)
+        for i in self.changed.intersection(pool):
+            pool[i] = self._shared(i, keys)
+        return [i for i, _ in order(pool, CANDIDATES)]
 
     async def prefetch(self, session: AsyncSession, payloads: list[Record]) -> None:
         keys = sorted({k for p in payloads for k in self._of(p)[0]} - set(self.blocks))
@@ -81,15 +91,23 @@ class FuzzyIndex:
         wanted = sorted({i for p in payloads for i in self.ranked(p)} - set(self.features))
         if not wanted:
             return
-        for golden_id, values in (await repo.golden_values(session, self.domain, wanted, self.rules.fields)).items():
-            self.features[golden_id] = self._features(values)
+        for golden_id, row in (await repo.golden_rows(session, self.domain, wanted, self.rules.fields)).items():
+            self.features[golden_id] = _row_features(self.rules, row)
         self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
-    def add(self, golden_id: str, values: Record) -> None:
-        """A record this batch made or changed: later items may match it."""
-        self.features[golden_id] = self._features(values)
-        for key in blocking_keys(self.domain.name, values):
-            self.added.setdefault(key, set()).add(golden_id)
+    def add(self, golden_id: str, values: Record, payload: Record, *, new: bool) -> None:
+        """A record this batch made or changed: later items may match it. Made from one
+        payload and equal to it where keys and features read, it shares the payload's."""
+        if all(values.get(name) == payload.get(name) for name in self.reads):
+            keys, self.features[golden_id] = self._of(payload)
+        else:
+            keys, self.features[golden_id] = blocking_keys(self.domain.name, values), self.rules.features(values)
+        if not new:
+            self.changed.add(golden_id)
+        for key in keys:
+            ids = self.added.setdefault(key, [])
+            if len(ids) < INGEST_BLOCK_CAP and golden_id not in ids:
+                ids.append(golden_id)
 
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
         """The best-scoring golden record for a payload (ties: the smaller id), or None;

@@ -141,7 +141,7 @@ class Evidence:
         return self.fields or (self.name,)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # one rule set is itself: hashed by identity, a cache key
 class MatchRules:
     domain: str
     version: int

@@ -168,19 +168,20 @@ _RAW: dict[str, Callable[[Any], Any]] = {
 }
 
 
-async def golden_values(
+async def golden_rows(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
-) -> dict[str, dict[str, Any]]:
-    """The named field values (builtins) of the live golden records among `ids`: what
-    scoring reads, without the lineage and overrides a whole row carries. On the raw
-    driver, like blocks_of: ingestion reads a few candidates per record."""
+) -> dict[str, tuple[Any, ...]]:
+    """The named fields of the live golden records among `ids`, as the driver answers
+    them (a tuple: a cache key; `row_values` makes builtins of it): what scoring reads,
+    without the lineage and overrides a whole row carries. On the raw driver, like
+    blocks_of: ingestion reads a few candidates per record."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    as_text = {"address", "rate_lines"} if postgres else set()  # JSON as its text: hashable, as SQLite answers it
     fields = [domain.field(name) for name in names]
-    convert = [(i, f.name, _RAW[f.kind]) for i, f in enumerate(fields) if f.kind in _RAW]
-    columns = ", ".join(["id", "merged_into", *(f.name for f in fields)])
+    columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
     table = GOLDEN[domain.name].name
     driver = await _driver(session)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(set(ids))):
         if postgres:
             sql = f"SELECT {columns} FROM {table} WHERE id = ANY($1::varchar[])"
@@ -190,11 +191,25 @@ async def golden_values(
             rows = await driver.execute_fetchall(sql, list(chunk))
         for row in rows:
             if row[1] is None:
-                values = dict(zip(names, row[2:], strict=True))
-                for i, name, fn in convert:
-                    values[name] = fn(row[2 + i])
-                found[row[0]] = values
+                found[row[0]] = tuple(row)[2:]
     return found
+
+
+def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> dict[str, Any]:
+    """A `golden_rows` row as builtins, as SQLAlchemy and from_column would make them."""
+    values = dict(zip(names, row, strict=True))
+    for name in names:
+        if (convert := _RAW.get(domain.field(name).kind)) is not None:
+            values[name] = convert(values[name])
+    return values
+
+
+async def golden_values(
+    session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The named field values (builtins) of the live golden records among `ids`."""
+    rows = await golden_rows(session, domain, ids, names)
+    return {golden_id: row_values(domain, names, row) for golden_id, row in rows.items()}
 
 
 async def sources_of(session: AsyncSession, domain: Domain, golden_ids: Sequence[str]) -> list[Row[Any]]:

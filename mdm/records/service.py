@@ -314,7 +314,7 @@ async def _apply(
     elif match is not None and match.get("rule") == "fuzzy":
         _decide(ws, domain, item, g.id, "linked", (match["id"], match["score"], match["explanation"]))
     if ws.fuzzy is not None and (changed or was_new):
-        ws.fuzzy.add(g.id, g.values)  # later items of this batch may match it
+        ws.fuzzy.add(g.id, g.values, item.payload, new=was_new)  # later items of this batch may match it
     ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 

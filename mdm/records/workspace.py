@@ -477,7 +477,7 @@ class Workspace:
             old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
             removed, added = [], []
             for g in mine:
-                keys = set() if g.merged_into else blocking_keys(domain.name, g.values)
+                keys = frozenset() if g.merged_into else blocking_keys(domain.name, g.values)
                 before = old.get(g.id, set())
                 removed += [(g.id, k) for k in before - keys]
                 added += [(g.id, k) for k in keys - before]

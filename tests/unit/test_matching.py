@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from mdm.domains import BY_NAME
 from mdm.matching import compare
 from mdm.matching import normalize as n
-from mdm.matching.blocking import blocking_keys
+from mdm.matching.blocking import blocking_keys, rank
+from mdm.matching.ingest import CANDIDATES, INGEST_BLOCK_CAP, FuzzyIndex
 from mdm.matching.rules import CUSTOMER, EMPLOYEE, RULES
 from mdm.matching.score import score
 from mdm.records.repository import candidate_row
@@ -281,3 +282,47 @@ def test_a_queued_pair_keeps_its_explanation_the_way_round_of_its_ids():
     same = candidate_row(BY_NAME["customer"], "cus_A", "cus_B", 0.8, 1, why, status="pending", source="ingest",
                          at=datetime.now(UTC))  # fmt: skip
     assert same["explanation"] == why
+
+
+_ids = st.sampled_from([f"01J{n:02d}" for n in range(12)])
+_keys = st.sampled_from(["tax:de1", "email:a@b", "name:acme", "ph:AKM:DE", "ph:KNS:DE", "ana:acem:DE", "zip:1010:acme"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(blocks=st.dictionaries(_keys, st.sets(_ids, max_size=6)), keys=st.sets(_keys), limit=st.integers(1, 6))
+def test_ranking_puts_an_identifier_first_then_the_most_keys_shared_then_the_smaller_id(blocks, keys, limit):
+    shared = {i: sum(i in blocks.get(k, ()) for k in keys) for ids in blocks.values() for i in ids}
+    strong = {i for k in keys if k.startswith(("tax:", "email:")) for i in blocks.get(k, ())}
+    expected = sorted((i for i in shared if shared[i]), key=lambda i: (i not in strong, -shared[i], i))[:limit]
+    assert rank(keys, blocks, limit) == expected
+
+
+_word = st.sampled_from(["Acme", "Akme", "Globex", "Consulting", "Initech", "Nova"])
+_company = st.builds(
+    lambda words, country, tax: {"name": " ".join(words), "country": country, "tax_id": tax},
+    st.lists(_word, min_size=1, max_size=3),
+    st.sampled_from(["DE", "FR"]),
+    st.sampled_from([None, "DE111", "DE222"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(stored=st.lists(_company, max_size=14), made=st.lists(st.tuples(_company, st.booleans()), max_size=14),
+       probes=st.lists(_company, min_size=1, max_size=4))  # fmt: skip
+def test_a_batch_ranks_its_own_records_as_a_fresh_read_would(stored, made, probes):
+    """Ingestion keeps each record's ranking among the blocks it read and counts only what
+    the batch made or changed since; that equals ranking everything afresh."""
+    index = FuzzyIndex(BY_NAME["customer"])
+    held: dict[str, set[str]] = {}
+    for i, values in enumerate(stored):
+        for k in blocking_keys("customer", values):
+            held.setdefault(k, set()).add(f"A{i:03d}")
+    index.blocks = {k: set(sorted(ids)[:INGEST_BLOCK_CAP]) for k, ids in held.items()}  # as the database answers
+    before = [index.ranked(p) for p in probes]
+    assert before == [rank(blocking_keys("customer", p), index.blocks, CANDIDATES) for p in probes]
+    for i, (values, change) in enumerate(made):  # a new record, or a change to one the batch read
+        index.add(f"A{i:03d}" if change and i < len(stored) else f"B{i:03d}", values, values,
+                  new=not (change and i < len(stored)))  # fmt: skip
+    now = {k: index.blocks.get(k, set()) | set(index.added.get(k, ())) for k in {*index.blocks, *index.added}}
+    for p in probes:
+        assert index.ranked(p) == rank(blocking_keys("customer", p), now, CANDIDATES)
