@@ -52,6 +52,7 @@ from mdm.matching import forget  # noqa: E402
 from mdm.policy.store import load as load_policy  # noqa: E402
 from mdm.records import service  # noqa: E402
 from mdm.records.workspace import Actor  # noqa: E402
+from mdm.settings import Settings, tune_gc  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
@@ -686,6 +687,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    tune_gc(Settings.from_env())  # the in-process loads run as the service's processes do
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     reports = [run_database(kind, args) for kind in kinds]
     print_summary(reports, args)

@@ -28,7 +28,7 @@ from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
 from mdm.domains import DOMAINS
 from mdm.policy.store import PolicyCache
-from mdm.settings import Settings
+from mdm.settings import Settings, tune_gc
 
 
 def plugins() -> list[Any]:
@@ -39,6 +39,7 @@ def plugins() -> list[Any]:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    tune_gc(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mdm.db.engine import Database
 from mdm.db.migrate import upgrade
 from mdm.domains import BY_NAME
-from mdm.settings import Settings
+from mdm.settings import Settings, tune_gc
 
 app = typer.Typer(
     help="mdm: the master-data hub of a professional-services firm.",
@@ -28,7 +28,9 @@ console = Console(stderr=True)
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    settings = Settings.from_env()
+    tune_gc(settings)
+    return settings
 
 
 @db_app.command("upgrade")
@@ -77,6 +79,7 @@ def serve(
     from granian.constants import Interfaces
 
     settings = Settings.from_env(host=host, port=port)
+    tune_gc(settings)
     upgrade(settings.database_url)
     if with_demo:
         asyncio.run(_demo(settings, 1.0, only_if_empty=True))
