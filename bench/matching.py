@@ -46,6 +46,7 @@ from mdm.matching import service as matching  # noqa: E402
 from mdm.matching.blocking import blocking_keys  # noqa: E402
 from mdm.matching.scan import ScanReport, scan  # noqa: E402
 from mdm.records.values import to_column  # noqa: E402
+from mdm.settings import Settings, tune_gc  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 TARGET_MATCH_P95_MS = 50.0
@@ -220,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="name words: made-up brands (default) or bench/quality.py's 104 words only")  # fmt: skip
     p.add_argument("--shards", type=int, default=1, help="scan in this many processes at once (--shard i/n each)")
     args = p.parse_args(argv)
+    tune_gc(Settings.from_env())  # as `mdm match scan` and the server run
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     lines = [line for kind in kinds for line in run(kind, args)]
     console.rule("[bold]summary[/]")
