@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import GOLDEN, crosswalk, match_candidate, match_decision, merge_log
+from mdm.db.tables import GOLDEN, api_key, crosswalk, match_candidate, match_decision, merge_log, steward_session
 from mdm.domains import Domain, Field
 
 OPEN = "pending"
@@ -155,3 +155,37 @@ async def queue_counts(session: AsyncSession) -> list[tuple[str, str, int, datet
     c = match_candidate.c
     stmt = select(c.domain, c.status, func.count(), func.min(c.created_at)).group_by(c.domain, c.status)
     return [(d, s, int(n), at) for d, s, n, at in (await session.execute(stmt.order_by(c.domain, c.status))).all()]
+
+
+# ---- workbench sessions ------------------------------------------------------------------
+
+
+async def open_session(session: AsyncSession, token_hash: str, key_id: str, at: datetime, until: datetime) -> None:
+    values = {"id": token_hash, "key_id": key_id, "created_at": at, "expires_at": until}
+    await session.execute(steward_session.insert(), [values])
+
+
+async def session_key(session: AsyncSession, token_hash: str, at: datetime) -> Row[Any, Any, Any] | None:
+    """(key id, principal, roles) of a session that is neither ended nor expired, and whose
+    key is not revoked."""
+    stmt = (
+        select(api_key.c.id, api_key.c.principal, api_key.c.roles)
+        .join(steward_session, steward_session.c.key_id == api_key.c.id)
+        .where(
+            steward_session.c.id == token_hash,
+            steward_session.c.ended_at.is_(None),
+            steward_session.c.expires_at > at,
+            api_key.c.revoked_at.is_(None),
+        )
+    )
+    return (await session.execute(stmt)).first()
+
+
+async def end_sessions(session: AsyncSession, token_hash: str, at: datetime, *, everywhere: bool) -> int:
+    """End one session, or with `everywhere` every open session of its key; answers how many."""
+    mine = steward_session.c.id == token_hash
+    if everywhere:
+        key_id = select(steward_session.c.key_id).where(mine).scalar_subquery()
+        mine = steward_session.c.key_id == key_id
+    stmt = update(steward_session).where(mine, steward_session.c.ended_at.is_(None)).values(ended_at=at)
+    return len((await session.execute(stmt.returning(steward_session.c.id))).all())

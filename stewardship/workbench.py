@@ -1,16 +1,18 @@
 """The steward workbench at /stewardship/: server-rendered pages (Jinja2, plain forms, no
 build step) over the same services as the API.
 
-Sign-in takes a steward's API key and keeps it in an HttpOnly, SameSite=Strict cookie
-scoped to /stewardship; every page authenticates it like a bearer key, so a revoked key
-stops working within the key cache's few seconds. Every form carries a CSRF token that
-must equal the one in a second HttpOnly cookie (double submit); a POST without it is a 403.
+Sign-in checks a steward's API key and opens a session on the server (8 hours); the
+HttpOnly, SameSite=Strict cookie scoped to /stewardship holds only the session's random
+token, never the key, and the server keeps only the token's hash. Every page looks the
+session up with its key: signing out (here or everywhere), the session's end, or revoking
+the key stops it at the next page. Every form carries a CSRF token that must equal the one
+in a second HttpOnly cookie (double submit); a POST without it is a 403.
 """
 
 import hmac
 import secrets
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -23,7 +25,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.api.deps import provide_session
-from mdm.auth.keys import Caller
+from mdm.auth.keys import Caller, hash_key
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError
 from mdm.records import service
@@ -34,7 +36,8 @@ from stewardship.merge import merge, unmerge
 
 T = TypeVar("T")
 PATH = "/stewardship"
-KEY_COOKIE = "mdm_steward"
+SESSION_COOKIE = "mdm_steward"
+SESSION_HOURS = 8
 CSRF_COOKIE = "mdm_csrf"
 Session = NamedDependency[AsyncSession]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -65,17 +68,18 @@ def check_csrf(request: Request, form: dict[str, str]) -> None:
         raise Forbidden("this form was not sent from the workbench (its CSRF token is missing or wrong)")
 
 
-async def caller_of(request: Request) -> Caller | None:
-    key = request.cookies.get(KEY_COOKIE)
-    if not key:
+async def caller_of(request: Request, db_session: AsyncSession) -> Caller | None:
+    """The steward whose open session the cookie names, or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 100:
         return None
-    found: Caller | None = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode())
-    return found
+    row = await srepo.session_key(db_session, hash_key(token), datetime.now(UTC))
+    return None if row is None else Caller(principal=row.principal, roles=frozenset(row.roles), key_id=row.id)
 
 
 async def provide_steward(request: Request, db_session: Session) -> Actor:
     """The signed-in steward under the policy in force; to the sign-in page otherwise."""
-    caller = await caller_of(request)
+    caller = await caller_of(request, db_session)
     if caller is None:
         raise SignIn("sign in with a steward's API key")
     return Actor(
@@ -121,23 +125,28 @@ def sign_in_page(request: Request) -> Template:
 
 
 @post("/sign-in")
-async def sign_in(request: Request, data: Form) -> Response[Any]:
+async def sign_in(request: Request, db_session: Session, data: Form) -> Response[Any]:
     check_csrf(request, data)
     key = data.get("api_key", "").strip()
     caller = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode()) if key else None
     if caller is None or not ({"steward", "admin"} & set(caller.roles)):
         error = "That key is unknown, revoked, or not a steward's." if key else "Enter your API key."
         return page(request, "sign_in.html", status=401, error=error)
+    token, now = secrets.token_urlsafe(32), datetime.now(UTC)
+    await srepo.open_session(db_session, hash_key(token), caller.key_id, now, now + timedelta(hours=SESSION_HOURS))
     response: Response[Any] = Redirect(f"{PATH}/queue", status_code=303)
-    response.cookies.append(_cookie(KEY_COOKIE, key, request, max_age=8 * 3600))
+    response.cookies.append(_cookie(SESSION_COOKIE, token, request, max_age=SESSION_HOURS * 3600))
     return response
 
 
 @post("/sign-out")
-async def sign_out(request: Request, data: Form) -> Redirect:
+async def sign_out(request: Request, db_session: Session, data: Form) -> Redirect:
+    """End this session, or with `everywhere` every session of the same key (a lost laptop)."""
     check_csrf(request, data)
+    if token := request.cookies.get(SESSION_COOKIE):
+        await srepo.end_sessions(db_session, hash_key(token), datetime.now(UTC), everywhere="everywhere" in data)
     response = Redirect(f"{PATH}/sign-in", status_code=303)
-    response.cookies.append(_cookie(KEY_COOKIE, "", request, max_age=0))
+    response.cookies.append(_cookie(SESSION_COOKIE, "", request, max_age=0))
     return response
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -195,6 +196,17 @@ merge_log = Table(
     Column("undone_at", UTCDateTime()),
     Column("undone_by", String(100)),
     Index("ix_merge_log_survivor", "domain", "survivor_id"),
+)
+
+steward_session = Table(
+    "steward_session",
+    metadata,
+    # sha256 of the workbench cookie's random token; the token itself is never kept
+    Column("id", String(64), primary_key=True),
+    Column("key_id", String(ID), ForeignKey("api_key.id"), nullable=False, index=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),  # signed out (here or everywhere)
 )
 
 policy_version = Table(

@@ -1,7 +1,7 @@
 """The steward workbench in headless Chromium (Debian's /usr/bin/chromium, driven by
 Playwright): sign in, filter the queue, compare a pair, merge with a field pick, see the
-merged record, unmerge it, reject another pair; a wrong key and a form without its CSRF
-token are refused. Screenshots go to $MDM_ARTIFACTS (default test-artifacts/)."""
+merged record, unmerge it, reject another pair, sign out; a wrong key and a form without
+its CSRF token are refused. Screenshots go to $MDM_ARTIFACTS (default test-artifacts/)."""
 
 import os
 import random
@@ -105,4 +105,9 @@ def test_a_steward_works_the_queue_in_the_browser(browser, client, live_server):
     forged = context.request.post(f"{live_server}/stewardship/candidates/{pairs['items'][0]['id']}/reject",
                                   form={"nothing": "here"}, max_redirects=0)  # fmt: skip
     assert forged.status == 403
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{live_server}/stewardship/queue")  # the session is over on the server, too
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     context.close()

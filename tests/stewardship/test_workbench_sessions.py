@@ -1,0 +1,120 @@
+"""Workbench sign-in: the cookie holds a session token, never the API key; the server
+keeps the session, so signing out (here or everywhere), its expiry and revoking the key
+each end it at the next page."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mdm.auth.keys import create_key, hash_key
+from mdm.db import api_keys as key_store
+from mdm.db.engine import Database
+from stewardship import repository as srepo
+from tests.auth import AUTH
+
+QUEUE = "/stewardship/queue"
+
+
+@pytest.fixture
+def browser(client):
+    """The test client as a browser: its own cookies, none left for the next test."""
+    client.cookies.clear()
+    yield client
+    client.cookies.clear()
+
+
+def _sign_in(browser, key: str) -> str:
+    """Sign in with `key`; answers the session cookie's value."""
+    browser.get("/stewardship/sign-in")
+    csrf = browser.cookies.get("mdm_csrf")
+    r = browser.post("/stewardship/sign-in", data={"api_key": key, "csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"].endswith(QUEUE)
+    return browser.cookies.get("mdm_steward")
+
+
+def _hold(browser, token: str) -> None:
+    """The session cookie as the server set it (a copy kept elsewhere, say)."""
+    browser.cookies.set("mdm_steward", token, domain="testserver.local", path="/stewardship")
+
+
+def _signed_in(browser, token: str) -> bool:
+    _hold(browser, token)
+    r = browser.get(QUEUE, follow_redirects=False)
+    assert r.status_code in (200, 303), r.text
+    return r.status_code == 200
+
+
+def _sign_out(browser, **extra: str) -> None:
+    data = {"csrf": browser.cookies.get("mdm_csrf"), **extra}
+    r = browser.post("/stewardship/sign-out", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    assert browser.cookies.get("mdm_steward") is None  # the browser forgets it too
+
+
+def _run(database_url: str, work):
+    async def go():
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            return await work(session, db)
+
+    return asyncio.run(go())
+
+
+def test_the_cookie_holds_a_session_token_and_the_server_only_its_hash(browser, database_url):
+    key = AUTH.keys["user:steward"]
+    token = _sign_in(browser, key)
+    assert token
+    assert key not in token
+    assert token not in key
+    assert _signed_in(browser, token)
+
+    async def stored(session, db):
+        return await srepo.session_key(session, hash_key(token), datetime.now(UTC))
+
+    row = _run(database_url, stored)
+    assert row.principal == "user:steward"
+
+
+def test_signing_out_ends_the_session_on_the_server(browser):
+    token = _sign_in(browser, AUTH.keys["user:steward"])
+    _sign_out(browser)
+    assert not _signed_in(browser, token)  # a copy of the cookie kept elsewhere no longer works
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_key_and_only_those(browser):
+    laptop = _sign_in(browser, AUTH.keys["user:steward"])
+    browser.cookies.clear()
+    desktop = _sign_in(browser, AUTH.keys["user:steward"])
+    browser.cookies.clear()
+    admin = _sign_in(browser, AUTH.keys["user:admin"])
+    browser.cookies.clear()
+    assert _signed_in(browser, laptop)
+    assert _signed_in(browser, desktop)
+    browser.get("/stewardship/sign-in")  # a CSRF cookie for the sign-out form
+    _hold(browser, desktop)
+    _sign_out(browser, everywhere="1")
+    assert not _signed_in(browser, laptop)
+    assert not _signed_in(browser, desktop)
+    assert _signed_in(browser, admin)  # another key's session stays
+
+
+def test_revoking_the_key_ends_its_sessions(browser, database_url):
+    key_id, key = _run(database_url, lambda session, db: create_key(db, "user:temp-steward", ["steward"]))
+    token = _sign_in(browser, key)
+    assert _signed_in(browser, token)
+    _run(database_url, lambda session, db: key_store.revoke(session, key_id, datetime.now(UTC)))
+    assert not _signed_in(browser, token)
+
+
+def test_a_session_ends_when_it_expires(browser, database_url):
+    token, now = "an-expired-session-token", datetime.now(UTC)
+    steward = AUTH.keys["user:steward"]
+
+    async def expired(session, db):
+        key = await key_store.by_hash(session, hash_key(steward))
+        await srepo.open_session(session, hash_key(token), key.id, now - timedelta(hours=9), now - timedelta(hours=1))
+
+    _run(database_url, expired)
+    assert not _signed_in(browser, token)
+    assert not _signed_in(browser, "no-such-session")
