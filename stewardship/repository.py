@@ -3,10 +3,10 @@ review queue. Like mdm.records.repository, functions take the request's session 
 commit."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.tables import GOLDEN, api_key, crosswalk, match_candidate, match_decision, merge_log, steward_session
@@ -161,6 +161,10 @@ async def queue_counts(session: AsyncSession) -> list[tuple[str, str, int, datet
 
 
 async def open_session(session: AsyncSession, token_hash: str, key_id: str, at: datetime, until: datetime) -> None:
+    """A new session; sessions over for 30 days go (the table stays the size of a month)."""
+    over = at - timedelta(days=30)
+    await session.execute(delete(steward_session).where(or_(steward_session.c.expires_at < over,
+                                                            steward_session.c.ended_at < over)))  # fmt: skip
     values = {"id": token_hash, "key_id": key_id, "created_at": at, "expires_at": until}
     await session.execute(steward_session.insert(), [values])
 

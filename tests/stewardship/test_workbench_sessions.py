@@ -6,10 +6,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from mdm.auth.keys import create_key, hash_key
 from mdm.db import api_keys as key_store
 from mdm.db.engine import Database
+from mdm.db.tables import steward_session
 from stewardship import repository as srepo
 from tests.auth import AUTH
 
@@ -118,3 +120,24 @@ def test_a_session_ends_when_it_expires(browser, database_url):
     _run(database_url, expired)
     assert not _signed_in(browser, token)
     assert not _signed_in(browser, "no-such-session")
+
+
+def test_sessions_over_for_a_month_are_dropped_at_the_next_sign_in(browser, database_url):
+    steward, now = AUTH.keys["user:steward"], datetime.now(UTC)
+
+    async def old_and_recent(session, db):
+        key = await key_store.by_hash(session, hash_key(steward))
+        for token, days in (("over-for-31-days", 31), ("over-for-29-days", 29)):
+            ended = now - timedelta(days=days)
+            await srepo.open_session(session, hash_key(token), key.id, ended - timedelta(hours=8), ended)
+
+    _run(database_url, old_and_recent)
+    _sign_in(browser, steward)
+
+    async def kept(session, db):
+        rows = await session.execute(select(steward_session.c.id))
+        return set(rows.scalars())
+
+    held = _run(database_url, kept)
+    assert hash_key("over-for-31-days") not in held
+    assert hash_key("over-for-29-days") in held
