@@ -154,6 +154,15 @@ async def merge(
         survivor.overrides[name] = {"value": values_before[golden_id].get(name), "by": actor.principal,
                                     "at": now.isoformat(), "merge_id": merge_id}  # fmt: skip
     changed = ws.recompute(survivor)
+    # a link between the survivor and a folded record (a parent merged into its child, or
+    # the other way round) would now point at the survivor itself: the merge drops it, as
+    # an override the unmerge takes back
+    for f in domain.references:
+        if f.ref == domain.name and survivor.values.get(f.name) == survivor.id:
+            overrides_before.setdefault(f.name, survivor.overrides.get(f.name))
+            survivor.overrides[f.name] = {"value": None, "by": actor.principal, "at": now.isoformat(),
+                                          "merge_id": merge_id}  # fmt: skip
+            changed = sorted({*changed, *ws.recompute(survivor)})
     await ws.validate(survivor, changed)
     ws.commit_version(survivor, "merge")
 
@@ -224,6 +233,8 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
                 survivor.overrides.pop(name, None)
             else:
                 survivor.overrides[name] = before
+    for g in folded:  # live again for the survivor's references too (a link the merge dropped)
+        ws.ref_cache[g.id] = None
     changed = ws.recompute(survivor)
     await ws.validate(survivor, changed)
     ws.commit_version(survivor, "unmerge")
@@ -232,7 +243,6 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
     # 2. the folded records live again, from their own sources and overrides
     for g in folded:
         g.merged_into = None
-        ws.ref_cache[g.id] = None
     for g in folded:
         changed = ws.recompute(g)
         await ws.validate(g, changed)

@@ -178,3 +178,26 @@ def test_a_new_write_naming_a_merged_away_record_is_refused(client, factory):
     assert r.json()["errors"] == [{"field": "customer_id", "message": f"'{folded}' was merged into {survivor}; "
                                    "use the survivor"}]  # fmt: skip
     assert client.post("/v1/projects", json=factory.payload("project", customer_id=survivor)).status_code == 201
+
+
+def test_merging_a_parent_and_its_child_drops_the_link_and_unmerge_brings_it_back(client, factory):
+    """A parent merged into its child (or the other way round) would leave the survivor its
+    own parent: the merge drops that link as an override, and the unmerge takes it back."""
+    for parent_survives in (False, True):
+        parent, *_ = _customer(factory)
+        child, *_ = _customer(factory, parent_id=parent)
+        survivor, folded = (parent, child) if parent_survives else (child, parent)
+        r = client.post("/v1/customers/merge", json={"survivor_id": survivor, "merged_ids": [folded]})
+        assert r.status_code == 200, r.text
+        record = client.get(f"/v1/customers/{survivor}").json()
+        assert record["parent_id"] is None
+        assert "parent_id" in record["overrides"]
+        lineage = client.get(f"/v1/customers/{survivor}/lineage").json()
+        assert {"field": "parent_id", "rule": "override"}.items() <= next(
+            x for x in lineage if x["field"] == "parent_id"
+        ).items()
+        undone = client.post(f"/v1/customers/{survivor}/unmerge", json={"merge_id": r.json()["merge_id"]})
+        assert undone.status_code == 200, undone.text
+        assert client.get(f"/v1/customers/{child}").json()["parent_id"] == parent
+        assert client.get(f"/v1/customers/{parent}").json()["parent_id"] is None
+        assert "parent_id" not in client.get(f"/v1/customers/{survivor}").json()["overrides"]
