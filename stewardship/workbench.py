@@ -28,6 +28,7 @@ from mdm.api.deps import provide_session
 from mdm.auth.keys import Caller, hash_key
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError
+from mdm.records import repository as repo
 from mdm.records import service
 from mdm.records.workspace import Actor
 from stewardship import queue
@@ -124,6 +125,17 @@ def sign_in_page(request: Request) -> Template:
     return page(request, "sign_in.html", error=None)
 
 
+async def _audit(
+    request: Request, db_session: AsyncSession, action: str, caller: Caller | None, outcome: str, detail: str
+) -> None:
+    """Sign-ins (refused ones too, never the key tried) and sign-outs, beside the writes."""
+    row = {"at": datetime.now(UTC), "principal": caller.principal if caller else "anonymous",
+           "roles": sorted(caller.roles) if caller else [], "action": action, "domain": None, "record_id": None,
+           "fields": None, "correlation_id": request.scope.get("state", {}).get("correlation_id"),
+           "outcome": outcome, "detail": detail}  # fmt: skip
+    await repo.insert_audit(db_session, [row])
+
+
 @post("/sign-in")
 async def sign_in(request: Request, db_session: Session, data: Form) -> Response[Any]:
     check_csrf(request, data)
@@ -131,9 +143,13 @@ async def sign_in(request: Request, db_session: Session, data: Form) -> Response
     caller = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode()) if key else None
     if caller is None or not ({"steward", "admin"} & set(caller.roles)):
         error = "That key is unknown, revoked, or not a steward's." if key else "Enter your API key."
+        if key:
+            why = "unknown or revoked key" if caller is None else "not a steward's key"
+            await _audit(request, db_session, "sign_in", caller, "refused", f"workbench: {why}")
         return page(request, "sign_in.html", status=401, error=error)
     token, now = secrets.token_urlsafe(32), datetime.now(UTC)
     await srepo.open_session(db_session, hash_key(token), caller.key_id, now, now + timedelta(hours=SESSION_HOURS))
+    await _audit(request, db_session, "sign_in", caller, "signed_in", f"workbench session for {SESSION_HOURS} h")
     response: Response[Any] = Redirect(f"{PATH}/queue", status_code=303)
     response.cookies.append(_cookie(SESSION_COOKIE, token, request, max_age=SESSION_HOURS * 3600))
     return response
@@ -144,7 +160,12 @@ async def sign_out(request: Request, db_session: Session, data: Form) -> Redirec
     """End this session, or with `everywhere` every session of the same key (a lost laptop)."""
     check_csrf(request, data)
     if token := request.cookies.get(SESSION_COOKIE):
-        await srepo.end_sessions(db_session, hash_key(token), datetime.now(UTC), everywhere="everywhere" in data)
+        caller = await caller_of(request, db_session)
+        everywhere = "everywhere" in data
+        ended = await srepo.end_sessions(db_session, hash_key(token), datetime.now(UTC), everywhere=everywhere)
+        if caller is not None:
+            where = f"everywhere: {ended} session(s)" if everywhere else "this session"
+            await _audit(request, db_session, "sign_out", caller, "signed_out", f"workbench, {where}")
     response = Redirect(f"{PATH}/sign-in", status_code=303)
     response.cookies.append(_cookie(SESSION_COOKIE, "", request, max_age=0))
     return response

@@ -13,7 +13,7 @@ from mdm.db import api_keys as key_store
 from mdm.db.engine import Database
 from mdm.db.tables import steward_session
 from stewardship import repository as srepo
-from tests.auth import AUTH
+from tests.auth import AUTH, bearer
 
 QUEUE = "/stewardship/queue"
 
@@ -141,3 +141,27 @@ def test_sessions_over_for_a_month_are_dropped_at_the_next_sign_in(browser, data
     held = _run(database_url, kept)
     assert hash_key("over-for-31-days") not in held
     assert hash_key("over-for-29-days") in held
+
+
+def _audit(client, **filters):
+    rows = client.get("/v1/audit", params={**filters, "limit": 1}, headers=bearer("user:admin")).json()["items"]
+    return rows[0] if rows else None
+
+
+def test_sign_ins_refused_ones_and_sign_outs_are_audited_without_the_key(browser):
+    browser.get("/stewardship/sign-in")
+    wrong = "mdm_not-a-key-anybody-has"
+    r = browser.post("/stewardship/sign-in", data={"api_key": wrong, "csrf": browser.cookies.get("mdm_csrf")})
+    assert r.status_code == 401
+    refused = _audit(browser, action="sign_in", outcome="refused")
+    assert refused["principal"] == "anonymous"
+    assert wrong not in str(refused)
+
+    _sign_in(browser, AUTH.keys["user:steward"])
+    signed_in = _audit(browser, action="sign_in", principal="user:steward")
+    assert signed_in["outcome"] == "signed_in"
+    _sign_out(browser, everywhere="1")
+    signed_out = _audit(browser, action="sign_out", principal="user:steward")
+    assert signed_out["outcome"] == "signed_out"
+    assert signed_out["id"] > signed_in["id"]
+    assert "everywhere" in signed_out["detail"]
