@@ -176,7 +176,8 @@ async def golden_rows(
     without the lineage and overrides a whole row carries. On the raw driver, like
     blocks_of: ingestion reads a few candidates per record."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    as_text = {"address", "rate_lines"} if postgres else set()  # JSON as its text: hashable, as SQLite answers it
+    # JSON as its text, as SQLite answers it: a row stays hashable
+    as_text = {kind for kind, convert in _RAW.items() if convert is _json_value} if postgres else set()
     fields = [domain.field(name) for name in names]
     columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
     table = GOLDEN[domain.name].name
