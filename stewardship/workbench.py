@@ -129,10 +129,10 @@ async def _audit(
     request: Request, db_session: AsyncSession, action: str, caller: Caller | None, outcome: str, detail: str
 ) -> None:
     """Sign-ins (refused ones too, never the key tried) and sign-outs, beside the writes."""
-    row = {"at": datetime.now(UTC), "principal": caller.principal if caller else "anonymous",
-           "roles": sorted(caller.roles) if caller else [], "action": action, "domain": None, "record_id": None,
-           "fields": None, "correlation_id": request.scope.get("state", {}).get("correlation_id"),
-           "outcome": outcome, "detail": detail}  # fmt: skip
+    correlation_id = request.scope.get("state", {}).get("correlation_id")
+    row = repo.audit_row(datetime.now(UTC), caller.principal if caller else "anonymous",
+                         caller.roles if caller else (), action, outcome,
+                         correlation_id=correlation_id, detail=detail)  # fmt: skip
     await repo.insert_audit(db_session, [row])
 
 

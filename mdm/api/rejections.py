@@ -32,18 +32,18 @@ async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str])
         f"{params['system']}/{params['source_id']}" if "system" in params and "source_id" in params else None
     )
     state = scope.get("state", {})
-    row = {
-        "at": datetime.now(UTC),
-        "principal": state.get("principal", "anonymous"),
-        "roles": sorted(state.get("roles", ())),
-        "action": "policy_change" if parts[:2] == ["v1", "policy"] else _ACTIONS.get(scope["method"], "write"),
-        "domain": domain,
-        "record_id": record[:40] if record else None,
-        "fields": fields,
-        "correlation_id": state.get("correlation_id"),
-        "outcome": "denied" if status == 403 else "rejected",
-        "detail": f"{status} {detail}"[:2000],
-    }
+    row = repo.audit_row(
+        datetime.now(UTC),
+        state.get("principal", "anonymous"),
+        state.get("roles", ()),
+        "policy_change" if parts[:2] == ["v1", "policy"] else _ACTIONS.get(scope["method"], "write"),
+        "denied" if status == 403 else "rejected",
+        domain=domain,
+        record_id=record[:40] if record else None,
+        fields=fields,
+        correlation_id=state.get("correlation_id"),
+        detail=f"{status} {detail}"[:2000],
+    )
     try:
         async with scope["app"].state.db.transaction() as session:
             await repo.insert_audit(session, [row])

@@ -153,17 +153,7 @@ async def adopt(
         "records_recomputed": recomputed,
         **_diff(current.text, text),
     }
-    row = {
-        "at": now,
-        "principal": principal,
-        "roles": sorted(roles),
-        "action": "policy_change",
-        "domain": None,
-        "record_id": f"policy/{number}",
-        "fields": [],
-        "correlation_id": correlation_id,
-        "outcome": "adopted",
-        "detail": json.dumps(detail),
-    }
+    row = repo.audit_row(now, principal, roles, "policy_change", "adopted", record_id=f"policy/{number}", fields=[],
+                         correlation_id=correlation_id, detail=json.dumps(detail))  # fmt: skip
     await repo.insert_audit(session, [row])
     return adopted, recomputed

@@ -545,6 +545,25 @@ async def live_ids_page(session: AsyncSession, domain: Domain, after_id: str | N
     return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).scalars())
 
 
+def audit_row(
+    at: datetime,
+    principal: str,
+    roles: Iterable[str],
+    action: str,
+    outcome: str,
+    *,
+    domain: str | None = None,
+    record_id: str | None = None,
+    fields: list[str] | None = None,
+    correlation_id: str | None = None,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """One audit_log row: writes, refusals, policy changes and sign-ins all take this shape."""
+    return {"at": at, "principal": principal, "roles": sorted(roles), "action": action, "domain": domain,
+            "record_id": record_id, "fields": fields, "correlation_id": correlation_id, "outcome": outcome,
+            "detail": detail}  # fmt: skip
+
+
 async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(audit_log), rows)

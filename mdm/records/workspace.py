@@ -436,20 +436,11 @@ class Workspace:
         outcome: str,
         detail: str | None = None,
     ) -> None:
-        self.audit.append(
-            {
-                "at": self.now,
-                "principal": self.actor.principal,
-                "roles": sorted(self.actor.roles),
-                "action": action,
-                "domain": domain.name,
-                "record_id": record_id,
-                "fields": fields,
-                "correlation_id": self.actor.correlation_id,
-                "outcome": outcome,
-                "detail": detail,
-            }
-        )
+        actor = self.actor
+        row = repo.audit_row(self.now, actor.principal, actor.roles, action, outcome, domain=domain.name,
+                             record_id=record_id, fields=fields, correlation_id=actor.correlation_id,
+                             detail=detail)  # fmt: skip
+        self.audit.append(row)
 
     # ---- flushing -----------------------------------------------------------------
 
