@@ -39,13 +39,13 @@ if str(ROOT) not in sys.path:
 
 from bench.core import analyze, fresh_database, percentile  # noqa: E402
 from bench.quality import SETTINGS, company_record, new_company  # noqa: E402
+from mdm.db.convert import to_column  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.db.tables import GOLDEN, match_key  # noqa: E402
 from mdm.domains.customer import CUSTOMER  # noqa: E402
 from mdm.matching import service as matching  # noqa: E402
 from mdm.matching.blocking import blocking_keys  # noqa: E402
 from mdm.matching.scan import ScanReport, scan  # noqa: E402
-from mdm.records.values import to_column  # noqa: E402
 from mdm.settings import Settings, tune_gc  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -119,7 +119,7 @@ async def load(url: str, rows: list[dict[str, Any]]) -> float:
                     row = golden_row(values, now)
                     goldens.append(row)
                     keys += [{"domain": "customer", "key": k, "golden_id": row["id"]}
-                             for k in blocking_keys("customer", values)]  # fmt: skip
+                             for k in blocking_keys(CUSTOMER.blocking, values)]  # fmt: skip
                 async with db.transaction() as session:
                     await session.execute(insert(GOLDEN["customer"]), goldens)
                     await session.execute(insert(match_key), keys)

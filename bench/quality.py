@@ -42,8 +42,11 @@ if str(ROOT) not in sys.path:
 
 from bench.core import fresh_database  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
-from mdm.domains import BY_NAME, Domain  # noqa: E402
-from mdm.matching.rules import RULES  # noqa: E402
+from mdm.domains import (  # noqa: E402
+    BY_NAME,
+    RULES,
+    Domain,
+)
 from mdm.policy.store import load as load_policy  # noqa: E402
 from mdm.records import service  # noqa: E402
 from mdm.records.workspace import Actor  # noqa: E402

@@ -2,6 +2,31 @@
 
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from mdm.matching.blocking import Blocking, named_keys
+
+BLOCKING = Blocking(reads=("name", "legal_entity_id"), make=named_keys("legal_entity_id"), version=1)
+
+# the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
+MATCH = """
+version = 1
+auto_link = 0.92
+review = 0.75
+compare = [
+  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.3, required = true },
+  { name = "name", fields = ["name"], normalize = "fold", comparator = "token_set", weight = 0.5, required = true },
+  { name = "code", fields = ["code"], normalize = "postcode", comparator = "jaro_winkler", weight = 0.2 },
+]
+evidence = [  # codes name cost centers
+  { name = "code", fields = ["code"], normalize = "postcode", different_cap = 0.40 },
+]
+"""
+
+# the seed policy's lines for this domain: who may create it and own which of its fields
+POLICY = """
+# ---- cost_center: ERP owns it whole
+p, system:netsuite, cost_center, *, create, allow
+p, system:netsuite, cost_center, *, write, allow
+"""
 
 COST_CENTER = Domain(
     name="cost_center",
@@ -25,4 +50,7 @@ COST_CENTER = Domain(
     ),
     keys=(Key(("code", "legal_entity_id"), unique=True),),
     date_ranges=(("valid_from", "valid_to"),),
+    blocking=BLOCKING,
+    match=MATCH,
+    policy=POLICY,
 )

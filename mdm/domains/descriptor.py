@@ -1,9 +1,10 @@
 """The descriptor type: a domain described once, as data, for the generic machinery.
 
-Tables, routes, validation and ingestion keys are all read from these frozen objects;
-who may write or read which field is the edit-right policy's (mdm/policy). A rule only
-some domains need is declared as data (keys, date ranges, exclusive ranges), never as
-`if domain == ...` in the machinery.
+Tables, routes, validation, ingestion keys, blocking keys, default match rules and the
+seed policy's lines are all read from these frozen objects; who may write or read which
+field at run time is the edit-right policy's (mdm/policy). A rule only some domains need
+is declared as data (keys, date ranges, exclusive ranges), never as `if domain == ...` in
+the machinery. `mdm.domains` checks every descriptor when the registry loads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ulid import ULID
+
+from mdm.matching.blocking import Blocking
 
 FieldKind = Literal["text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines"]
 
@@ -54,6 +57,13 @@ class ExclusiveRange:
     end: str
 
 
+def _no_keys(record: dict[str, Any]) -> set[str]:
+    return set()
+
+
+UNDECLARED = Blocking(reads=(), make=_no_keys, version=0)  # a descriptor that declared none (refused at load)
+
+
 @dataclass(frozen=True, slots=True)
 class Domain:
     name: str
@@ -71,7 +81,13 @@ class Domain:
     exclusive_ranges: tuple[ExclusiveRange, ...] = ()
     status_default: str = "active"
     statuses: tuple[str, ...] = ("active", "inactive")
-    _by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+    blocking: Blocking = UNDECLARED  # how matching finds candidates (refused at load when undeclared)
+    match: str = ""  # the default match rules: one rules table's TOML body (mdm.matching.rules)
+    policy: str = ""  # the seed policy's lines for this domain (casbin CSV, mdm.policy)
+    # a directory of Alembic revisions shipped with a descriptor registered from outside mdm
+    # (MDM_DOMAIN_MODULES); built-in domains' revisions live in migrations/versions
+    migrations: str | None = None
+    _by_name: dict[str, Field] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.fields})

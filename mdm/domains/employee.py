@@ -2,6 +2,40 @@
 
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from mdm.matching.blocking import Blocking, employee_keys
+
+BLOCKING = Blocking(reads=("email", "family_name", "given_name", "country"), make=employee_keys, version=2)
+
+# the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
+MATCH = """
+version = 2  # 2: particles written together ("deVries") dropped; two work addresses of one domain differ
+auto_link = 0.92
+review = 0.75
+link_weight = 0.7
+compare = [
+  # siblings Anna and Hanna are 0.93 alike; a typo in one name usually more
+  { name = "family_name", fields = ["family_name"], normalize = "family_name", comparator = "jaro_winkler", weight = 0.35, required = true, link_min = 0.94 },
+  { name = "given_name", fields = ["given_name"], normalize = "given_name", comparator = "given_name", weight = 0.25, required = true, link_min = 0.94 },
+  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.05 },
+  { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.05 },
+  { name = "start_date", fields = ["start_date"], normalize = "text", comparator = "exact", weight = 0.10 },
+]
+# people have several addresses: the same one is strong, two different ones say little,
+# unless both are at one domain (two work addresses of one firm are two people): to review
+evidence = [
+  { name = "email", fields = ["email"], normalize = "email", same_floor = 0.95, different_cap = 0.90, different_if = "same_domain" },
+]
+"""
+
+# the seed policy's lines for this domain: who may create it and own which of its fields
+POLICY = """
+# ---- employee: HCM owns the person, ERP the cost rate
+p, system:workday, employee, *, create, allow
+p, system:workday, employee, *, write, allow
+p, system:workday, employee, cost_rate, write, deny
+p, system:netsuite, employee, cost_rate, write, allow
+p, system:netsuite, employee, employee_number, write, allow
+"""
 
 EMPLOYEE = Domain(
     name="employee",
@@ -32,4 +66,7 @@ EMPLOYEE = Domain(
     keys=(Key(("employee_number",), unique=True), Key(("email",))),
     date_ranges=(("start_date", "end_date"),),
     statuses=("active", "leave", "terminated"),
+    blocking=BLOCKING,
+    match=MATCH,
+    policy=POLICY,
 )

@@ -2,6 +2,46 @@
 
 from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from mdm.matching.blocking import Blocking, named_keys
+
+BLOCKING = Blocking(reads=("name", "customer_id"), make=named_keys("customer_id"), version=1)
+
+# the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
+MATCH = """
+version = 1
+auto_link = 0.92
+review = 0.75
+compare = [
+  { name = "customer_id", fields = ["customer_id"], normalize = "text", comparator = "exact", weight = 0.3, required = true },
+  { name = "name", fields = ["name"], normalize = "fold", comparator = "token_set", weight = 0.5, required = true },
+  { name = "code", fields = ["code"], normalize = "postcode", comparator = "jaro_winkler", weight = 0.1 },
+  { name = "start_date", fields = ["start_date"], normalize = "text", comparator = "exact", weight = 0.1 },
+]
+evidence = [  # two codes: two projects
+  { name = "code", fields = ["code"], normalize = "postcode", different_cap = 0.40 },
+]
+"""
+
+# the seed policy's lines for this domain: who may create it and own which of its fields
+POLICY = """
+# ---- project: PSA owns delivery, ERP the financial dimensions
+p, system:certinia, project, *, create, allow
+p, system:certinia, project, code, write, allow
+p, system:netsuite, project, code, write, allow
+p, system:certinia, project, name, write, allow
+p, system:certinia, project, customer_id, write, allow
+p, system:netsuite, project, customer_id, write, allow
+p, system:certinia, project, manager_id, write, allow
+p, system:certinia, project, billing_model, write, allow
+p, system:certinia, project, start_date, write, allow
+p, system:certinia, project, end_date, write, allow
+p, system:certinia, project, status, write, allow
+p, system:netsuite, project, legal_entity_id, write, allow
+p, system:netsuite, project, cost_center_id, write, allow
+p, system:netsuite, project, rate_card_id, write, allow
+p, system:netsuite, project, contract_value, write, allow
+p, system:netsuite, project, currency, write, allow
+"""
 
 PROJECT = Domain(
     name="project",
@@ -35,4 +75,7 @@ PROJECT = Domain(
     date_ranges=(("start_date", "end_date"),),
     status_default="proposed",
     statuses=("proposed", "active", "on_hold", "closed", "cancelled"),
+    blocking=BLOCKING,
+    match=MATCH,
+    policy=POLICY,
 )

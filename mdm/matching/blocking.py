@@ -7,6 +7,7 @@ is "kind:value"; a record has several, so one typo does not hide it.
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -35,7 +36,7 @@ def _phonetic(word: str) -> str:
     return jellyfish.metaphone(word)[:6] or word[:4]
 
 
-def _customer(r: Record) -> set[str]:
+def customer_keys(r: Record) -> set[str]:
     keys: set[str] = set()
     name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
     if name:
@@ -56,7 +57,7 @@ def _customer(r: Record) -> set[str]:
     return keys
 
 
-def _employee(r: Record) -> set[str]:
+def employee_keys(r: Record) -> set[str]:
     keys: set[str] = set()
     if mail := n.email(r.get("email")):
         keys.add(f"email:{mail}")
@@ -77,7 +78,7 @@ def _employee(r: Record) -> set[str]:
     return keys
 
 
-def _named(*scope: str) -> Callable[[Record], set[str]]:
+def named_keys(*scope: str) -> Callable[[Record], set[str]]:
     """Name tokens within a scope (a customer, a legal entity, a currency)."""
 
     def keys(r: Record) -> set[str]:
@@ -91,25 +92,16 @@ def _named(*scope: str) -> Callable[[Record], set[str]]:
     return keys
 
 
-BLOCKERS: dict[str, Callable[[Record], set[str]]] = {
-    "customer": _customer,
-    "employee": _employee,
-    "legal_entity": _named("country"),
-    "cost_center": _named("legal_entity_id"),
-    "project": _named("customer_id"),
-    "rate_card": _named("currency"),
-}
-# the fields each domain's keys are made of: a record's keys are computed once for these
-# values, though ingestion asks for them three times (the payload, the new golden record
-# in the batch's index, the match_key rows)
-READS: dict[str, tuple[str, ...]] = {
-    "customer": ("name", "legal_name", "country", "billing_address", "tax_id", "website"),
-    "employee": ("email", "family_name", "given_name", "country"),
-    "legal_entity": ("name", "country"),
-    "cost_center": ("name", "legal_entity_id"),
-    "project": ("name", "customer_id"),
-    "rate_card": ("name", "currency"),
-}
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: a cache key
+class Blocking:
+    """How a domain's records are found for matching, declared on its descriptor: the fields
+    its keys read (a record's keys are computed once for these values, though ingestion asks
+    for them three times) and the function that makes them. Bump `version` whenever the keys
+    a record makes change: `mdm db upgrade` rebuilds the stored keys of older versions."""
+
+    reads: tuple[str, ...]
+    make: Callable[[Record], set[str]]
+    version: int = 1
 
 
 def frozen(value: Any) -> Any:
@@ -118,14 +110,14 @@ def frozen(value: Any) -> Any:
 
 
 @lru_cache(maxsize=100_000)
-def _keys(domain: str, values: tuple[Any, ...]) -> frozenset[str]:
-    record = {name: dict(v) if isinstance(v, tuple) else v for name, v in zip(READS[domain], values, strict=True)}
-    return frozenset(k[:200] for k in BLOCKERS[domain](record))
+def _keys(blocking: Blocking, values: tuple[Any, ...]) -> frozenset[str]:
+    record = {name: dict(v) if isinstance(v, tuple) else v for name, v in zip(blocking.reads, values, strict=True)}
+    return frozenset(k[:200] for k in blocking.make(record))
 
 
-def blocking_keys(domain: str, record: Record) -> frozenset[str]:
+def blocking_keys(blocking: Blocking, record: Record) -> frozenset[str]:
     """The blocking keys of a record (at most 200 characters each)."""
-    return _keys(domain, tuple(frozen(record.get(name)) for name in READS[domain]))
+    return _keys(blocking, tuple(frozen(record.get(name)) for name in blocking.reads))
 
 
 def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mdm.db.engine import Database
-from mdm.domains import Domain
-from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.domains import RULES, Domain
+from mdm.matching.rules import Features, MatchRules
 from mdm.matching.scan import featured, pairs, read_blocks
 from mdm.matching.score import score, scored
 from mdm.records import repository as repo

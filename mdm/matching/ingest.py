@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.domains import BY_NAME, Domain
-from mdm.matching.blocking import READS, STRONG_KEYS, Shared, blocking_keys, order, ranking
-from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.domains import BY_NAME, RULES, Domain
+from mdm.matching.blocking import STRONG_KEYS, Shared, blocking_keys, order, ranking
+from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
 from mdm.records import repository as repo
 
@@ -42,7 +42,7 @@ class FuzzyIndex:
     def __init__(self, domain: Domain):
         self.domain = domain
         self.rules: MatchRules = RULES[domain.name]
-        self.reads = tuple(dict.fromkeys(READS[domain.name] + self.rules.fields))  # what keys and features read
+        self.reads = tuple(dict.fromkeys(domain.blocking.reads + self.rules.fields))  # what keys and features read
         self.blocks: dict[str, set[str]] = {}  # as read from match_key
         self.added: dict[str, list[str]] = {}  # records this batch made or changed, by key (at most the cap)
         self.changed: set[str] = set()  # of those, the ones that existed before the batch
@@ -54,7 +54,7 @@ class FuzzyIndex:
     def _of(self, payload: Record) -> tuple[frozenset[str], Features]:
         found = self._payloads.get(id(payload))
         if found is None:
-            keys = blocking_keys(self.domain.name, payload)
+            keys = blocking_keys(self.domain.blocking, payload)
             found = self._payloads[id(payload)] = (keys, self.rules.features(payload))
         return found
 
@@ -101,7 +101,7 @@ class FuzzyIndex:
         if all(values.get(name) == payload.get(name) for name in self.reads):
             keys, self.features[golden_id] = self._of(payload)
         else:
-            keys, self.features[golden_id] = blocking_keys(self.domain.name, values), self.rules.features(values)
+            keys, self.features[golden_id] = blocking_keys(self.domain.blocking, values), self.rules.features(values)
         if not new:
             self.changed.add(golden_id)
         for key in keys:

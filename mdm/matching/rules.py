@@ -1,17 +1,20 @@
-"""Match rules as data, one set per domain (`rules.toml`): what to compare, how, how much
-it weighs, which evidence is strong, and the thresholds. Versioned, so every decision can
-name the rules that made it; a file is checked against the domain descriptors when it is
-read, and `mdm match impact` compares two of them before a change ships.
+"""Match rules as data, one table per domain (TOML): what to compare, how, how much it
+weighs, which evidence is strong, and the thresholds. Each descriptor declares its default
+table (`Domain.match`); a deployment's file (MDM_MATCH_RULES) may override any of them.
+Versioned, so every decision can name the rules that made it; a table is checked against
+its domain's descriptor when it is read, and `mdm match impact` compares two rule sets
+before a change ships. Pure: descriptors are passed in, never looked up here.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from mdm.domains import BY_NAME
 from mdm.matching import normalize as n
 from mdm.matching.compare import COMPARATORS
 
@@ -20,7 +23,31 @@ Extract = Callable[[Record], str | None]
 # a record as scoring sees it: each compared field's and each evidence's normalized value, in
 # rule order; extracted once per record, however many pairs it is scored in
 Features = tuple[tuple[str | None, ...], tuple[str | None, ...]]
-DEFAULT_PATH = Path(__file__).with_name("rules.toml")
+if TYPE_CHECKING:
+    from mdm.domains.descriptor import Domain
+
+# what a rules file says on top; `mdm match rules show` prints it before the tables in force
+HEADER = """\
+# Match rules: one table per domain. Each `compare` field adds its similarity, weighted,
+# to a mean over the fields both records have; each `evidence` identifier decides on its
+# own (the same value lifts the score to `same_floor`, two different ones cap it at
+# `different_cap`). A record at or above `auto_link` joins the golden record it matches;
+# between `review` and `auto_link` it is made and queued for stewards.
+#
+#   fields      record fields to read, first present wins; "billing_address.line1" reads a part
+#   normalize   fold, text, company_name, website, street, postcode, email, family_name,
+#               given_name, tax_id (strips the record's country prefix)
+#   comparator  exact, token_set, jaro_winkler, partial, given_name
+#   required    without it on both sides a pair scores 0
+#   link_min    a similarity below this keeps the pair below auto_link (to review)
+#   link_weight the weight that must be compared for a score to reach auto_link
+#   different_if  "same_domain": an e-mail evidence caps only two addresses at one domain
+#
+# Change `version` with every change: each decision names the version that made it.
+# `mdm match rules check FILE` validates a file; `mdm match impact DOMAIN --rules FILE`
+# answers what a change would do before it ships; MDM_MATCH_RULES=FILE puts a file's
+# tables in force in place of the descriptors' defaults.
+"""
 
 
 def _text(value: Any, record: Record) -> str | None:
@@ -166,15 +193,14 @@ class MatchRules:
 # ---- reading and checking a file --------------------------------------------------------------------
 
 
-def _check_fields(where: str, domain: str, paths: list[str], normalize: str) -> tuple[str, ...]:
+def _check_fields(where: str, descriptor: Domain, paths: list[str], normalize: str) -> tuple[str, ...]:
     if not paths:
         raise RuleError(f"{where}.fields: name at least one field")
-    descriptor = BY_NAME[domain]
     tops = []
     for path in paths:
         top = path.partition(".")[0]
         if not descriptor.has_field(top):
-            raise RuleError(f"{where}.fields: {domain} has no field '{top}'")
+            raise RuleError(f"{where}.fields: {descriptor.name} has no field '{top}'")
         tops.append(top)
     if normalize == "tax_id" and descriptor.has_field("country"):
         tops.append("country")  # the normalizer strips the record's own country prefix
@@ -192,8 +218,9 @@ def _unit(where: str, value: float | None) -> None:
         raise RuleError(f"{where}: {value} is not between 0 and 1")
 
 
-def build(domain: str, spec: DomainSpec) -> MatchRules:
+def build(descriptor: Domain, spec: DomainSpec) -> MatchRules:
     """MatchRules from one domain's table, checked against the domain's descriptor."""
+    domain = descriptor.name
     where = f"[{domain}]"
     for name, value in (("auto_link", spec.auto_link), ("review", spec.review), ("link_weight", spec.link_weight)):
         _unit(f"{where}.{name}", value)
@@ -207,7 +234,7 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
         if c.weight <= 0:
             raise RuleError(f"{at}.weight: must be above 0")
         _unit(f"{at}.link_min", c.link_min)
-        fields = _check_fields(at, domain, c.fields, c.normalize)
+        fields = _check_fields(at, descriptor, c.fields, c.normalize)
         extract = _reader(tuple(c.fields), _check_normalizer(at, c.normalize))
         comparisons.append(Comparison(c.name, extract, c.comparator, c.weight, c.required, fields, c.link_min))
     if not any(c.required for c in comparisons):
@@ -219,7 +246,7 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
         at = f"{where}.evidence[{i}] ({e.name})"
         _unit(f"{at}.same_floor", e.same_floor)
         _unit(f"{at}.different_cap", e.different_cap)
-        fields = _check_fields(at, domain, e.fields, e.normalize)
+        fields = _check_fields(at, descriptor, e.fields, e.normalize)
         extract = _reader(tuple(e.fields), _check_normalizer(at, e.normalize))
         evidence.append(Evidence(e.name, extract, e.same_floor, e.different_cap, fields,
                                  e.different_if == "same_domain"))  # fmt: skip
@@ -227,30 +254,41 @@ def build(domain: str, spec: DomainSpec) -> MatchRules:
                       spec.link_weight)  # fmt: skip
 
 
-def parse(text: str) -> dict[str, MatchRules]:
-    """Every domain's rules from a TOML text; RuleError names what is wrong and where."""
+def table(domain: str, text: str) -> DomainSpec:
+    """One domain's table from its TOML body (what a descriptor declares as `match`)."""
+    return _spec(domain, _decode(f"[{domain}]\n{text}")[domain])
+
+
+def parse(text: str, domains: Mapping[str, Domain]) -> dict[str, MatchRules]:
+    """Every table of a rules text, built against `domains`; RuleError names what is wrong and where."""
+    found = {}
+    for domain, raw in _decode(text).items():
+        if domain not in domains:
+            raise RuleError(f"[{domain}]: unknown domain (one of {', '.join(domains)})")
+        found[domain] = build(domains[domain], _spec(domain, raw))
+    return found
+
+
+def _decode(text: str) -> dict[str, dict[str, Any]]:
     try:
-        raw = msgspec.toml.decode(text.encode(), type=dict[str, dict[str, Any]])
+        return msgspec.toml.decode(text.encode(), type=dict[str, dict[str, Any]])
     except msgspec.ValidationError as exc:
         raise RuleError(f"not valid rules: {exc}; each domain is a [table]") from None
     except msgspec.DecodeError as exc:
         raise RuleError(f"not valid TOML: {exc}") from None
-    found = {}
-    for domain, table in raw.items():
-        if domain not in BY_NAME:
-            raise RuleError(f"[{domain}]: unknown domain (one of {', '.join(BY_NAME)})")
-        try:
-            spec = msgspec.convert(table, DomainSpec)
-        except msgspec.ValidationError as exc:
-            raise RuleError(f"[{domain}]: {exc}") from None
-        found[domain] = build(domain, spec)
-    return found
 
 
-def load(path: Path) -> dict[str, MatchRules]:
-    return parse(path.read_text(encoding="utf-8"))
+def _spec(domain: str, raw: dict[str, Any]) -> DomainSpec:
+    try:
+        return msgspec.convert(raw, DomainSpec)
+    except msgspec.ValidationError as exc:
+        raise RuleError(f"[{domain}]: {exc}") from None
 
 
-DEFAULT_TEXT = DEFAULT_PATH.read_text(encoding="utf-8")
-RULES: dict[str, MatchRules] = parse(DEFAULT_TEXT)
-CUSTOMER, EMPLOYEE = RULES["customer"], RULES["employee"]
+def load(path: Path, domains: Mapping[str, Domain]) -> dict[str, MatchRules]:
+    return parse(path.read_text(encoding="utf-8"), domains)
+
+
+def text_of(domains: Mapping[str, Domain]) -> str:
+    """The default rules of `domains` as one file: the header, then each descriptor's table."""
+    return HEADER + "".join(f"\n[{name}]\n{d.match.strip()}\n" for name, d in domains.items())

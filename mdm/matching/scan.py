@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mdm.db.engine import Database
-from mdm.domains import Domain
+from mdm.domains import RULES, Domain
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
-from mdm.matching.rules import RULES, Features, MatchRules
+from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
 from mdm.records import repository as repo
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.domains import Domain
+from mdm.domains import RULES, Domain
 from mdm.errors import Invalid, NotFound
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys, rank
-from mdm.matching.rules import RULES
 from mdm.matching.score import score
 from mdm.records import repository as repo
 from mdm.records.workspace import golden_from_row
@@ -22,7 +21,7 @@ async def candidates(session: AsyncSession, domain: Domain, record: dict[str, An
     """The golden ids worth scoring for a record, best-ranked first (sharing an identifier
     key, then the most blocking keys), at most MATCH_CANDIDATES; and the keys whose block
     was larger than BLOCK_CAP (only its first BLOCK_CAP ids were considered)."""
-    keys = sorted(blocking_keys(domain.name, record))
+    keys = sorted(blocking_keys(domain.blocking, record))
     blocks = await repo.blocks_of(session, domain, keys, BLOCK_CAP + 1)
     capped = [k for k in keys if len(blocks.get(k, ())) > BLOCK_CAP]
     return rank(keys, {k: found[:BLOCK_CAP] for k, found in blocks.items()}, MATCH_CANDIDATES), capped

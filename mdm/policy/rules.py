@@ -22,7 +22,16 @@ from mdm.domains import BY_NAME, DOMAINS
 
 HERE = Path(__file__).parent
 MODEL_TEXT = (HERE / "model.conf").read_text()
-DEFAULT_TEXT = (HERE / "default.csv").read_text()
+
+
+def _default_text() -> str:
+    """The policy a new hub starts with: default.csv's header, each descriptor's lines, then
+    default.csv's lines for people (roles)."""
+    header, people = (HERE / "default.csv").read_text().split("# ---- people", 1)
+    return header + "".join(d.policy.strip() + "\n\n" for d in DOMAINS) + "# ---- people" + people
+
+
+DEFAULT_TEXT = _default_text()
 
 ACTIONS = ("create", "write", "read", "merge")
 RECORD_ACTIONS = frozenset({"create", "merge"})  # about whole records: their field is `*`

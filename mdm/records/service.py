@@ -11,10 +11,9 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.domains import Domain
+from mdm.domains import RULES, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
 from mdm.matching.ingest import FuzzyIndex
-from mdm.matching.rules import RULES
 from mdm.policy.rules import Policy
 from mdm.records import repository as repo
 from mdm.records.values import Record, check_fields, drop_nulls, payload_hash

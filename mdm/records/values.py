@@ -4,7 +4,6 @@ Payloads, overrides, history and survivorship all work on builtins (dates and mo
 strings); conversion to typed columns happens only at the table boundary.
 """
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -13,7 +12,6 @@ import msgspec
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from mdm.db.types import canonical_decimal
 from mdm.domains import Domain, Field
 
 Record = dict[str, Any]
@@ -118,25 +116,3 @@ def check_fields(domain: Domain, record: Record, *, field_prefix: str = "") -> l
 def check_complete(domain: Domain, record: Record) -> list[tuple[str, str]]:
     """Required fields of a golden record, after survivorship."""
     return [(f.name, "is required") for f in domain.fields if f.required and record.get(f.name) is None]
-
-
-def to_column(f: Field, value: Any) -> Any:
-    """A builtin value as its typed column value."""
-    if value is None:
-        return None
-    if f.kind == "date":
-        return date.fromisoformat(value) if isinstance(value, str) else value
-    if f.kind == "money":
-        return Decimal(str(value))
-    return value
-
-
-def from_column(f: Field, value: Any) -> Any:
-    """A typed column value as its builtin form."""
-    if value is None:
-        return None
-    if f.kind == "date":
-        return value.isoformat()
-    if f.kind == "money":
-        return canonical_decimal(value)
-    return value

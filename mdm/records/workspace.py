@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db.convert import from_column, to_column
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
 from mdm.matching.blocking import blocking_keys
@@ -20,7 +21,7 @@ from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy, subjects_of
 from mdm.records import repository as repo
 from mdm.records.survivorship import SourceView, survive
-from mdm.records.values import Record, check_complete, check_fields, from_column, to_column
+from mdm.records.values import Record, check_complete, check_fields
 
 KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
 
@@ -468,7 +469,7 @@ class Workspace:
             old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
             removed, added = [], []
             for g in mine:
-                keys = frozenset() if g.merged_into else blocking_keys(domain.name, g.values)
+                keys = frozenset() if g.merged_into else blocking_keys(domain.blocking, g.values)
                 before = old.get(g.id, set())
                 removed += [(g.id, k) for k in before - keys]
                 added += [(g.id, k) for k in keys - before]

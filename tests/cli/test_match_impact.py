@@ -7,8 +7,11 @@ import string
 import subprocess
 import sys
 
-from mdm.matching.rules import DEFAULT_TEXT
+from mdm.domains import BY_NAME
+from mdm.matching.rules import text_of
 from tests.factory import unique
+
+DEFAULT_TEXT = text_of(BY_NAME)
 
 
 def _brand() -> str:

@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdm.domains import RULES
 from mdm.matching.matrix import block_scores, likely_pairs
-from mdm.matching.rules import RULES
 from mdm.matching.score import score
 
 _value = st.one_of(

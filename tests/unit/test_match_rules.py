@@ -2,8 +2,11 @@
 
 import pytest
 
-from mdm.matching.rules import DEFAULT_TEXT, RULES, RuleError, parse
+from mdm.domains import BY_NAME, RULES
+from mdm.matching.rules import RuleError, parse, text_of
 from mdm.matching.score import score
+
+DEFAULT_TEXT = text_of(BY_NAME)
 
 
 def test_the_default_rules_cover_every_domain_with_a_version():
@@ -53,7 +56,7 @@ def test_paths_read_parts_and_the_first_present_field():
 def test_a_bad_rules_file_names_the_place_and_the_reason(old, new, message):
     assert old in DEFAULT_TEXT
     with pytest.raises(RuleError) as caught:
-        parse(DEFAULT_TEXT.replace(old, new, 1))
+        parse(DEFAULT_TEXT.replace(old, new, 1), BY_NAME)
     assert message in str(caught.value)
 
 
@@ -62,7 +65,8 @@ def test_a_changed_weight_changes_the_score():
     right = {"name": "Acme Consulting", "country": "FR", "website": "https://acme.fr"}
     before = score(RULES["customer"], left, right)[0]
     heavier = parse(
-        DEFAULT_TEXT.replace('comparator = "token_set", weight = 0.55', 'comparator = "token_set", weight = 2.0', 1)
+        DEFAULT_TEXT.replace('comparator = "token_set", weight = 0.55', 'comparator = "token_set", weight = 2.0', 1),
+        BY_NAME,
     )
     after = score(heavier["customer"], left, right)[0]
     assert before < after

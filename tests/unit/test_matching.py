@@ -6,14 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mdm.domains import BY_NAME
+from mdm.domains import BY_NAME, RULES
 from mdm.matching import compare
 from mdm.matching import normalize as n
 from mdm.matching.blocking import blocking_keys, rank
 from mdm.matching.ingest import CANDIDATES, INGEST_BLOCK_CAP, FuzzyIndex
-from mdm.matching.rules import CUSTOMER, EMPLOYEE, RULES
 from mdm.matching.score import score
 from mdm.records.repository import candidate_row
+
+CUSTOMER, EMPLOYEE = RULES["customer"], RULES["employee"]
 
 
 @pytest.mark.parametrize(
@@ -168,13 +169,15 @@ def test_a_required_field_missing_scores_zero():
 
 
 def test_blocking_keys_survive_typos_and_reordering():
-    a = blocking_keys("customer", _customer(name="Acme Consulting GmbH", country="DE", website="https://acme.de"))
-    b = blocking_keys("customer", _customer(name="Consulting Acme", country="DE"))
-    c = blocking_keys("customer", _customer(name="Acmee Consulting", country="DE"))
+    a = blocking_keys(
+        BY_NAME["customer"].blocking, _customer(name="Acme Consulting GmbH", country="DE", website="https://acme.de")
+    )
+    b = blocking_keys(BY_NAME["customer"].blocking, _customer(name="Consulting Acme", country="DE"))
+    c = blocking_keys(BY_NAME["customer"].blocking, _customer(name="Acmee Consulting", country="DE"))
     assert a & b
     assert a & c
-    e = blocking_keys("employee", {"given_name": "Jon", "family_name": "Smyth", "email": None})
-    f = blocking_keys("employee", {"given_name": "Jonathan", "family_name": "Smith", "email": None})
+    e = blocking_keys(BY_NAME["employee"].blocking, {"given_name": "Jon", "family_name": "Smyth", "email": None})
+    f = blocking_keys(BY_NAME["employee"].blocking, {"given_name": "Jonathan", "family_name": "Smith", "email": None})
     assert e & f
 
 
@@ -190,8 +193,9 @@ def test_two_work_addresses_of_one_firm_are_two_people():
 
 def test_a_typo_in_a_company_names_first_word_keeps_a_shared_block():
     for name, typo in (("Stark", "Tsark"), ("Stark Analytics", "Sdark Analytics"), ("Zephyr Oy", "Zpehyr Oy")):
-        assert blocking_keys("customer", _customer(name=name, country="FI")) & blocking_keys(
-            "customer", _customer(name=typo, country="FI")
+        keys = BY_NAME["customer"].blocking
+        assert blocking_keys(keys, _customer(name=name, country="FI")) & blocking_keys(
+            keys, _customer(name=typo, country="FI")
         ), typo
 
 
@@ -207,7 +211,9 @@ def test_a_typo_in_a_company_names_first_word_keeps_a_shared_block():
 )
 def test_employee_blocks_survive_swapped_letters(left, right):
     def keys(names):
-        return blocking_keys("employee", {"given_name": names[0], "family_name": names[1], "country": "US"})
+        return blocking_keys(
+            BY_NAME["employee"].blocking, {"given_name": names[0], "family_name": names[1], "country": "US"}
+        )
 
     assert keys(left) & keys(right)
 
@@ -315,14 +321,14 @@ def test_a_batch_ranks_its_own_records_as_a_fresh_read_would(stored, made, probe
     index = FuzzyIndex(BY_NAME["customer"])
     held: dict[str, set[str]] = {}
     for i, values in enumerate(stored):
-        for k in blocking_keys("customer", values):
+        for k in blocking_keys(BY_NAME["customer"].blocking, values):
             held.setdefault(k, set()).add(f"A{i:03d}")
     index.blocks = {k: set(sorted(ids)[:INGEST_BLOCK_CAP]) for k, ids in held.items()}  # as the database answers
     before = [index.ranked(p) for p in probes]
-    assert before == [rank(blocking_keys("customer", p), index.blocks, CANDIDATES) for p in probes]
+    assert before == [rank(blocking_keys(BY_NAME["customer"].blocking, p), index.blocks, CANDIDATES) for p in probes]
     for i, (values, change) in enumerate(made):  # a new record, or a change to one the batch read
         index.add(f"A{i:03d}" if change and i < len(stored) else f"B{i:03d}", values, values,
                   new=not (change and i < len(stored)))  # fmt: skip
     now = {k: index.blocks.get(k, set()) | set(index.added.get(k, ())) for k in {*index.blocks, *index.added}}
     for p in probes:
-        assert index.ranked(p) == rank(blocking_keys("customer", p), now, CANDIDATES)
+        assert index.ranked(p) == rank(blocking_keys(BY_NAME["customer"].blocking, p), now, CANDIDATES)
