@@ -34,11 +34,39 @@ def _settings() -> Settings:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+def db_upgrade(revision: str = "heads") -> None:
+    """Apply migrations up to REVISION (default: the newest), then rebuild the blocking keys of
+    every domain whose descriptor's keys changed."""
     settings = _settings()
-    upgrade(settings.database_url, revision)
+    rebuilt = upgrade(settings.database_url, revision)
     console.print(f"schema at {revision} on {settings.database_url.split('@')[-1]}")
+    if rebuilt:
+        console.print(f"blocking keys rebuilt for {', '.join(rebuilt)}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="what the revision does")],
+    version_path: Annotated[Path | None, typer.Option(help="where to write it (a descriptor's own migrations)")] = None,
+    branch_label: Annotated[
+        str | None, typer.Option(help="a new branch's label (a descriptor's own revisions)")
+    ] = None,
+    head: Annotated[str, typer.Option(help="the revision it follows (with several heads, name one)")] = "head",
+) -> None:
+    """Write a new revision by comparing MDM_DATABASE_URL (upgraded to the newest revision)
+    with today's descriptors: new domains, new fields. A revision that creates a domain's table
+    also seeds its policy lines. Read and review it before committing: it is frozen from then on."""
+    from alembic import command
+
+    from mdm.db.migrate import alembic_config
+
+    settings = _settings()
+    script = command.revision(alembic_config(settings.database_url), message, autogenerate=True,
+                              version_path=str(version_path) if version_path else None,
+                              branch_label=branch_label, head=head)  # fmt: skip
+    for item in script if isinstance(script, list) else [script]:
+        if item is not None:
+            console.print(f"wrote {item.path}: review it, then commit it")
 
 
 async def _count_customers(db: Database) -> int:
@@ -367,10 +395,11 @@ match_app.add_typer(rules_app, name="rules")
 
 @rules_app.command("show")
 def rules_show() -> None:
-    """Print the match rules in force (TOML), to copy and change."""
-    from mdm.matching.rules import DEFAULT_TEXT
+    """Print the descriptors' default match rules (TOML), to copy and change; a file set as
+    MDM_MATCH_RULES overrides the tables it has."""
+    from mdm.matching.rules import text_of
 
-    typer.echo(DEFAULT_TEXT, nl=False)
+    typer.echo(text_of(BY_NAME), nl=False)
 
 
 @rules_app.command("check")
@@ -379,7 +408,7 @@ def rules_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False
     from mdm.matching.rules import RuleError, load
 
     try:
-        rules = load(file)
+        rules = load(file, BY_NAME)
     except RuleError as exc:
         console.print(f"{file}: {exc}")
         raise typer.Exit(1) from None
@@ -404,7 +433,7 @@ def match_impact(
 
     descriptor = _domain(domain)
     try:
-        proposed = load(rules)
+        proposed = load(rules, BY_NAME)
     except RuleError as exc:
         console.print(f"{rules}: {exc}")
         raise typer.Exit(1) from None

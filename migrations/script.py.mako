@@ -1,5 +1,8 @@
 """${message}
 
+Frozen once committed: it must never import mdm (its table shapes and any data it writes are
+spelled out here, as they are today).
+
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
@@ -10,7 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
-import mdm.db.types
 
 revision: str = ${repr(up_revision)}
 down_revision: str | None = ${repr(down_revision)}

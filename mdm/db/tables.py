@@ -139,6 +139,15 @@ match_key = Table(
     Index("ix_match_key_golden", "golden_id"),
 )
 
+match_key_version = Table(
+    "match_key_version",
+    metadata,
+    # the Blocking.version a domain's stored keys were made with (mdm.db.match_keys)
+    Column("domain", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("built_at", UTCDateTime(), nullable=False),
+)
+
 match_candidate = Table(
     "match_candidate",
     metadata,

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-import mdm.db.types
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -23,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('principal', sa.String(length=100), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('domain', sa.String(length=32), nullable=True),
@@ -42,8 +41,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -70,8 +69,8 @@ def upgrade() -> None:
     sa.Column('system', sa.String(length=50), nullable=False),
     sa.Column('source_id', sa.String(length=200), nullable=False),
     sa.Column('golden_id', sa.String(length=40), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', mdm.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('domain', 'system', 'source_id', name=op.f('pk_crosswalk'))
     )
     with op.batch_alter_table('crosswalk', schema=None) as batch_op:
@@ -81,8 +80,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -108,8 +107,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -125,7 +124,7 @@ def upgrade() -> None:
     sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
-    sa.Column('cost_rate', mdm.db.types.Money(precision=20, scale=4), nullable=True),
+    sa.Column('cost_rate', sa.Numeric(20, 4).with_variant(sa.String(40), "sqlite"), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_employee')),
     sa.UniqueConstraint('employee_number', name='uq_employee_key1')
     )
@@ -143,7 +142,7 @@ def upgrade() -> None:
     sa.Column('domain', sa.String(length=32), nullable=False),
     sa.Column('golden_id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('changed_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('principal', sa.String(length=100), nullable=False),
     sa.Column('correlation_id', sa.String(length=100), nullable=True),
@@ -160,7 +159,7 @@ def upgrade() -> None:
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response_body', sa.LargeBinary(), nullable=False),
     sa.Column('response_headers', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('principal', 'key', name=op.f('pk_idempotency_key'))
     )
     with op.batch_alter_table('idempotency_key', schema=None) as batch_op:
@@ -170,8 +169,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -194,8 +193,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -208,7 +207,7 @@ def upgrade() -> None:
     sa.Column('manager_id', sa.String(length=40), nullable=True),
     sa.Column('billing_model', sa.String(length=32), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=True),
-    sa.Column('contract_value', mdm.db.types.Money(precision=20, scale=4), nullable=True),
+    sa.Column('contract_value', sa.Numeric(20, 4).with_variant(sa.String(40), "sqlite"), nullable=True),
     sa.Column('start_date', sa.Date(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
@@ -228,8 +227,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=32), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('merged_into', sa.String(length=40), nullable=True),
     sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('lineage', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
@@ -257,9 +256,9 @@ def upgrade() -> None:
     sa.Column('golden_id', sa.String(length=40), nullable=False),
     sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('payload_hash', sa.String(length=64), nullable=False),
-    sa.Column('received_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('correlation_id', sa.String(length=100), nullable=True),
-    sa.Column('ended_at', mdm.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('domain', 'system', 'source_id', name=op.f('pk_source_record'))
     )
     with op.batch_alter_table('source_record', schema=None) as batch_op:
@@ -268,7 +267,7 @@ def upgrade() -> None:
     op.create_table('source_system',
     sa.Column('code', sa.String(length=50), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_source_system'))
     )
 
@@ -276,7 +275,7 @@ def upgrade() -> None:
         "source_system",
         sa.column("code", sa.String),
         sa.column("name", sa.String),
-        sa.column("created_at", mdm.db.types.UTCDateTime()),
+        sa.column("created_at", sa.DateTime(timezone=True)),
     )
     now = datetime.now(UTC)
     op.bulk_insert(

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-import mdm.db.types
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -24,8 +23,8 @@ def upgrade() -> None:
     sa.Column('principal', sa.String(length=100), nullable=False),
     sa.Column('roles', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', mdm.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_key')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_api_key_key_hash'))
     )

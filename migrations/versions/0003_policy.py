@@ -12,8 +12,89 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import mdm.db.types
-from mdm.policy.rules import DEFAULT_TEXT
+
+# the policy in force on a new hub as this revision seeds it, written out here: a revision never
+# reads today's policy files (a later domain's lines come with that domain's own revision)
+DEFAULT_TEXT = """\
+# mdm default edit-right policy: who may create, write, read and merge what.
+#
+#   p, SUBJECT, DOMAIN, FIELD, ACTION, EFFECT
+#
+# SUBJECT  system:<code> (an integration), user:<name> (a person) or role:<steward|admin|reader|finance>
+# DOMAIN   customer, legal_entity, project, employee, cost_center, rate_card, or * for all
+# FIELD    a field of the domain, or * for all; create and merge take *
+# ACTION   create (bring a new golden record into being), write, read, merge
+# EFFECT   allow, or deny (a deny beats the same subject's allows)
+#
+# Nothing is allowed unless a line allows it. When several systems may write one field,
+# the one listed first wins survivorship (owner priority); a second system listed for an
+# identifier (tax_id, code, employee_number) may send it so that its record links.
+
+# ---- customer: CRM owns the commercial face, ERP the fiscal identity
+p, system:salesforce, customer, *, create, allow
+p, system:salesforce, customer, name, write, allow
+p, system:salesforce, customer, legal_name, write, allow
+p, system:netsuite, customer, legal_name, write, allow
+p, system:salesforce, customer, website, write, allow
+p, system:salesforce, customer, industry, write, allow
+p, system:salesforce, customer, billing_address, write, allow
+p, system:salesforce, customer, parent_id, write, allow
+p, system:netsuite, customer, tax_id, write, allow
+p, system:salesforce, customer, tax_id, write, allow
+p, system:netsuite, customer, currency, write, allow
+p, system:netsuite, customer, country, write, allow
+p, system:salesforce, customer, country, write, allow
+p, system:salesforce, customer, status, write, allow
+p, system:netsuite, customer, status, write, allow
+
+# ---- legal_entity: ERP owns it whole
+p, system:netsuite, legal_entity, *, create, allow
+p, system:netsuite, legal_entity, *, write, allow
+
+# ---- project: PSA owns delivery, ERP the financial dimensions
+p, system:certinia, project, *, create, allow
+p, system:certinia, project, code, write, allow
+p, system:netsuite, project, code, write, allow
+p, system:certinia, project, name, write, allow
+p, system:certinia, project, customer_id, write, allow
+p, system:netsuite, project, customer_id, write, allow
+p, system:certinia, project, manager_id, write, allow
+p, system:certinia, project, billing_model, write, allow
+p, system:certinia, project, start_date, write, allow
+p, system:certinia, project, end_date, write, allow
+p, system:certinia, project, status, write, allow
+p, system:netsuite, project, legal_entity_id, write, allow
+p, system:netsuite, project, cost_center_id, write, allow
+p, system:netsuite, project, rate_card_id, write, allow
+p, system:netsuite, project, contract_value, write, allow
+p, system:netsuite, project, currency, write, allow
+
+# ---- employee: HCM owns the person, ERP the cost rate
+p, system:workday, employee, *, create, allow
+p, system:workday, employee, *, write, allow
+p, system:workday, employee, cost_rate, write, deny
+p, system:netsuite, employee, cost_rate, write, allow
+p, system:netsuite, employee, employee_number, write, allow
+
+# ---- cost_center: ERP owns it whole
+p, system:netsuite, cost_center, *, create, allow
+p, system:netsuite, cost_center, *, write, allow
+
+# ---- rate_card: ERP owns it whole
+p, system:netsuite, rate_card, *, create, allow
+p, system:netsuite, rate_card, *, write, allow
+
+# ---- people: stewards do anything; others read, and cost_rate is for finance and stewards only
+p, role:steward, *, *, create, allow
+p, role:steward, *, *, write, allow
+p, role:steward, *, *, merge, allow
+p, role:steward, *, *, read, allow
+p, role:finance, *, *, read, allow
+p, role:reader, *, *, read, allow
+p, role:reader, employee, cost_rate, read, deny
+p, role:admin, *, *, read, allow
+p, role:admin, employee, cost_rate, read, deny
+"""
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -26,7 +107,7 @@ def upgrade() -> None:
         "policy_version",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("created_at", mdm.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.Column("comment", sa.String(length=500), nullable=True),
         sa.Column("correlation_id", sa.String(length=100), nullable=True),
@@ -40,7 +121,6 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
-    # the policy in force on a new hub: mdm/policy/default.csv as this release ships it
     op.bulk_insert(
         policy,
         [

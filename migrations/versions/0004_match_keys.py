@@ -1,4 +1,6 @@
-"""match keys: the blocking index of fuzzy matching, filled for the golden records already held
+"""match keys: the blocking index of fuzzy matching. The keys are derived from today's
+descriptors, so this revision only makes the table: `mdm db upgrade` fills it after the
+revisions (mdm.db.match_keys; revision 0009 records which version it holds).
 
 Revision ID: 0004
 Revises: 0003
@@ -9,9 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from mdm.domains import DOMAINS
-from mdm.records.reindex import rebuild_match_keys
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -28,8 +27,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("domain", "key", "golden_id", name=op.f("pk_match_key")),
     )
     op.create_index("ix_match_key_golden", "match_key", ["golden_id"], unique=False)
-    for domain in DOMAINS:
-        rebuild_match_keys(op.get_bind(), domain)
 
 
 def downgrade() -> None:

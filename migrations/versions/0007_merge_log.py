@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import mdm.db.types
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -33,14 +32,14 @@ def upgrade() -> None:
         sa.Column("undo", JSON, nullable=False),
         sa.Column("principal", sa.String(length=100), nullable=False),
         sa.Column("correlation_id", sa.String(length=100), nullable=True),
-        sa.Column("created_at", mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("undone_at", mdm.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("undone_by", sa.String(length=100), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_log")),
     )
     op.create_index("ix_merge_log_survivor", "merge_log", ["domain", "survivor_id"], unique=False)
     op.add_column("match_candidate", sa.Column("decided_by", sa.String(length=100), nullable=True))
-    op.add_column("match_candidate", sa.Column("decided_at", mdm.db.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column("match_candidate", sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import mdm.db.types
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -24,9 +23,9 @@ def upgrade() -> None:
         "steward_session",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("key_id", sa.String(length=40), nullable=False),
-        sa.Column("created_at", mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", mdm.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", mdm.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["key_id"], ["api_key.id"], name=op.f("fk_steward_session_key_id_api_key")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_steward_session")),
     )

@@ -1,0 +1,55 @@
+"""The blocking index (`match_key`) is derived data: every golden record's keys as its
+domain's `Blocking` makes them today. Migrations never compute it (a revision must not run
+today's code); `mdm db upgrade` calls `refresh` after the revisions, which rebuilds each
+domain whose stored keys were made by another blocking version than its descriptor's
+(`match_key_version`), so a change to the keys a record makes reaches the stored ones."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mdm.db.convert import from_column
+from mdm.db.tables import GOLDEN, match_key, match_key_version
+from mdm.domains import Domain
+from mdm.matching.blocking import blocking_keys
+
+BATCH = 5_000
+
+
+def rebuild(bind: Connection, domain: Domain) -> int:
+    """Rewrite one domain's keys from its live golden records; answers how many keys."""
+    bind.execute(sa.delete(match_key).where(match_key.c.domain == domain.name))
+    table = GOLDEN[domain.name]
+    reads = [table.c[n] for n in domain.blocking.reads]
+    rows = bind.execute(sa.select(table.c.id, *reads).where(table.c.merged_into.is_(None))).mappings()
+    batch: list[dict[str, str]] = []
+    written = 0
+    for row in rows:
+        values = {n: from_column(domain.field(n), row[n]) for n in domain.blocking.reads}
+        batch += [
+            {"domain": domain.name, "key": k, "golden_id": row["id"]} for k in blocking_keys(domain.blocking, values)
+        ]
+        if len(batch) >= BATCH:
+            bind.execute(sa.insert(match_key), batch)
+            written, batch = written + len(batch), []
+    if batch:
+        bind.execute(sa.insert(match_key), batch)
+    return written + len(batch)
+
+
+def refresh(bind: Connection, domains: Iterable[Domain]) -> list[str]:
+    """Rebuild the keys of every domain whose stored version is not its descriptor's; answers
+    the domains rebuilt."""
+    stored = dict(bind.execute(sa.select(match_key_version.c.domain, match_key_version.c.version)).all())
+    rebuilt = []
+    for domain in domains:
+        if stored.get(domain.name) == domain.blocking.version:
+            continue
+        rebuild(bind, domain)
+        bind.execute(sa.delete(match_key_version).where(match_key_version.c.domain == domain.name))
+        bind.execute(sa.insert(match_key_version).values(domain=domain.name, version=domain.blocking.version,
+                                                         built_at=datetime.now(UTC)))  # fmt: skip
+        rebuilt.append(domain.name)
+    return rebuilt
