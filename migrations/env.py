@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import stewardship.tables  # noqa: F401  (its tables join the metadata: autogenerate sees the whole schema)
 from mdm.db.tables import metadata
 from mdm.settings import Settings
 
