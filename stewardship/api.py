@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import v1
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.records import RecordId, problems
-from mdm.api.visibility import caller_subjects, readable, shown
+from mdm.api.visibility import caller_subjects, readable
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
+from mdm.policy.visibility import shown
 from mdm.records.workspace import Actor
 from stewardship import queue
 from stewardship import repository as srepo
