@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import JSON, Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import stewardship.tables  # noqa: F401  (its tables join the metadata: autogenerate sees the whole schema)
 from mdm.db.tables import metadata
 from mdm.db.types import Money, UTCDateTime
 from mdm.settings import Settings

@@ -11,11 +11,10 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
-from mdm.api.deps import provide_actor, provide_session
-from mdm.api.records import RecordId, problems
-from mdm.api.visibility import caller_subjects, readable, shown
+from mdm.api import RecordId, caller_subjects, problem_responses, provide_actor, provide_session, readable
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
+from mdm.policy.visibility import shown
 from mdm.records.workspace import Actor
 from stewardship import queue
 from stewardship import repository as srepo
@@ -46,7 +45,8 @@ def merge_router(domain: Domain) -> Router:
     """POST /v1/{d}/merge, POST /v1/{d}/{id}/unmerge and GET /v1/{d}/{id}/merges."""
     label = domain.label
 
-    @post("/merge", operation_id=f"merge{domain.plural_label}", status_code=200, responses=problems(403, 409, 422),
+    @post("/merge", operation_id=f"merge{domain.plural_label}", status_code=200,
+          responses=problem_responses(403, 409, 422),
           summary=f"Fold {domain.name} records into a survivor, in one transaction")  # fmt: skip
     async def merge_records(data: JSONBody[v1.MergeRequest], db_session: Session, actor: Caller) -> v1.MergeResult:
         done = await merge(db_session, domain, data.survivor_id, list(data.merged_ids), dict(data.picks), actor)
@@ -54,7 +54,8 @@ def merge_router(domain: Domain) -> Router:
         return msgspec.convert(done, v1.MergeResult)
 
     @post("/{record_id:str}/unmerge", operation_id=f"unmerge{label}", status_code=200,
-          responses=problems(403, 404, 409, 422), summary="Undo a merge into this record, exactly")  # fmt: skip
+          responses=problem_responses(403, 404, 409, 422),
+          summary="Undo a merge into this record, exactly")  # fmt: skip
     async def unmerge_record(
         data: JSONBody[v1.UnmergeRequest], db_session: Session, actor: Caller, record_id: RecordId
     ) -> v1.UnmergeResult:
@@ -62,7 +63,7 @@ def merge_router(domain: Domain) -> Router:
         done["record"] = _shown(domain, done["record"], actor)
         return msgspec.convert(done, v1.UnmergeResult)
 
-    @get("/{record_id:str}/merges", operation_id=f"get{label}Merges", responses=problems(403),
+    @get("/{record_id:str}/merges", operation_id=f"get{label}Merges", responses=problem_responses(403),
          summary="The merges into this record, newest first, with the ids to undo them by")  # fmt: skip
     async def list_merges(request: Request, db_session: Session, record_id: RecordId) -> list[v1.MergeEntry]:
         await readable(request, domain)
@@ -82,7 +83,7 @@ DomainName = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]+$", max_leng
 Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
 
 
-@get("/candidates", operation_id="listCandidates", responses=problems(403, 422),
+@get("/candidates", operation_id="listCandidates", responses=problem_responses(403, 422),
      summary="The review queue, best score first")  # fmt: skip
 async def list_candidates(
     request: Request,
@@ -110,7 +111,7 @@ async def list_candidates(
     return msgspec.convert(found, v1.QueuePage)
 
 
-@get("/candidates/{candidate_id:int}", operation_id="getCandidate", responses=problems(403, 404),
+@get("/candidates/{candidate_id:int}", operation_id="getCandidate", responses=problem_responses(403, 404),
      summary="A queued pair side by side, with each field's similarity")  # fmt: skip
 async def get_candidate(request: Request, db_session: Session, candidate_id: CandidateId) -> v1.CandidateDetail:
     row = await srepo.candidate(db_session, candidate_id)
@@ -121,19 +122,19 @@ async def get_candidate(request: Request, db_session: Session, candidate_id: Can
 
 
 @post("/candidates/{candidate_id:int}/reject", operation_id="rejectCandidate", status_code=200,
-      responses=problems(403, 404, 409), summary="Not a match: never queued or auto-linked again")  # fmt: skip
+      responses=problem_responses(403, 404, 409), summary="Not a match: never queued or auto-linked again")  # fmt: skip
 async def reject_candidate(db_session: Session, actor: Caller, candidate_id: CandidateId) -> v1.RejectResult:
     return msgspec.convert(await queue.reject(db_session, candidate_id, actor), v1.RejectResult)
 
 
-@post("/candidates/bulk", operation_id="decideCandidates", status_code=200, responses=problems(403, 422),
+@post("/candidates/bulk", operation_id="decideCandidates", status_code=200, responses=problem_responses(403, 422),
       summary="Merge or reject many queued pairs, each decided on its own")  # fmt: skip
 async def bulk_decide(data: JSONBody[v1.BulkRequest], db_session: Session, actor: Caller) -> v1.BulkResult:
     items = await queue.bulk(db_session, msgspec.to_builtins(data.items), actor)
     return msgspec.convert({"items": items}, v1.BulkResult)
 
 
-@get("/quality", operation_id="getMatchQuality", responses=problems(403),
+@get("/quality", operation_id="getMatchQuality", responses=problem_responses(403),
      summary="Precision per domain and score band, estimated from steward decisions")  # fmt: skip
 async def get_quality(request: Request, db_session: Session) -> v1.Quality:
     return msgspec.convert(await queue.quality(db_session, await _readable_domains(request)), v1.Quality)

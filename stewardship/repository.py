@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import GOLDEN, api_key, crosswalk, match_candidate, match_decision, merge_log, steward_session
+from mdm.db.tables import GOLDEN, api_key, crosswalk, match_candidate, match_decision
 from mdm.domains import Domain, Field
+from stewardship.tables import merge_log, steward_session
 
 OPEN = "pending"
 

@@ -24,7 +24,7 @@ from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.api.deps import provide_session
+from mdm.api import provide_session
 from mdm.auth.keys import Caller, hash_key
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError

@@ -1,1 +1,10 @@
-"""REST: generic controllers mounted once per domain, plus the cross-domain endpoints."""
+"""REST: generic controllers mounted once per domain, plus the cross-domain endpoints.
+
+The names exported here are the surface plugins (stewardship) may use; the rest of mdm.api is internal."""
+
+from mdm.api.deps import provide_actor, provide_session
+from mdm.api.records import RecordId
+from mdm.api.records import problems as problem_responses  # `problems` would be shadowed by mdm.api.problems
+from mdm.api.visibility import caller_subjects, readable
+
+__all__ = ["RecordId", "caller_subjects", "problem_responses", "provide_actor", "provide_session", "readable"]

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import v1
 from contracts.v1.common import NO_NUL
 from mdm.api.deps import provide_actor, provide_session
-from mdm.api.visibility import readable, shown
+from mdm.api.visibility import readable
 from mdm.domains import Domain
 from mdm.errors import NotFound
 from mdm.matching import service as matching
+from mdm.policy.visibility import shown
 from mdm.records import service
 from mdm.records.workspace import Actor
 

@@ -5,9 +5,10 @@ from litestar.params import JSONBody
 
 from contracts import v1
 from mdm.api.records import problems
-from mdm.api.visibility import caller_subjects, readable_by
+from mdm.api.visibility import caller_subjects
 from mdm.domains import BY_NAME
 from mdm.errors import Invalid, TooLarge
+from mdm.policy.visibility import readable_by
 
 MAX_KEYS = 1000
 

@@ -1,4 +1,6 @@
-"""Every table, as SQLAlchemy Core. Golden tables are built from the domain descriptors.
+"""mdm's tables, as SQLAlchemy Core. Golden tables are built from the domain descriptors.
+Stewardship's own tables (`merge_log`, `steward_session`) are in stewardship/tables.py,
+on this same `metadata`.
 
 Alembic revisions are generated from this metadata and checked in; the app never
 calls `create_all` (tests compare the migrated schema with this metadata).
@@ -10,7 +12,6 @@ from sqlalchemy import (
     Column,
     Date,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -185,37 +186,6 @@ match_decision = Table(
     Column("correlation_id", String(100)),
     Index("ix_match_decision_golden", "domain", "golden_id"),
     Index("ix_match_decision_candidate", "domain", "candidate_id"),
-)
-
-merge_log = Table(
-    "merge_log",
-    metadata,
-    Column("id", String(ID), primary_key=True),  # "mrg_" + ULID: the merge_id stewards undo by
-    Column("domain", String(32), nullable=False),
-    Column("survivor_id", String(ID), nullable=False),
-    Column("merged_ids", JSONType, nullable=False),
-    Column("picks", JSONType, nullable=False),  # field -> the record whose value won
-    # what an exact unmerge puts back: the crosswalks and source records that moved, the
-    # survivor's overrides the picks replaced, the records whose references followed the
-    # merge, and the queue entries it closed
-    Column("undo", JSONType, nullable=False),
-    Column("principal", String(100), nullable=False),
-    Column("correlation_id", String(100)),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("undone_at", UTCDateTime()),
-    Column("undone_by", String(100)),
-    Index("ix_merge_log_survivor", "domain", "survivor_id"),
-)
-
-steward_session = Table(
-    "steward_session",
-    metadata,
-    # sha256 of the workbench cookie's random token; the token itself is never kept
-    Column("id", String(64), primary_key=True),
-    Column("key_id", String(ID), ForeignKey("api_key.id"), nullable=False, index=True),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("ended_at", UTCDateTime()),  # signed out (here or everywhere)
 )
 
 policy_version = Table(

@@ -1,4 +1,5 @@
-"""Storage through Alembic: the migrated schema is exactly the table metadata."""
+"""Storage through Alembic: the migrated schema is exactly the table metadata (mdm's
+tables and stewardship's, which share one `metadata`)."""
 
 import asyncio
 
@@ -6,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import stewardship.tables  # noqa: F401  (merge_log and steward_session join the metadata)
 from mdm.db.tables import GOLDEN, metadata
 
 

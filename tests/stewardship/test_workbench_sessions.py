@@ -11,8 +11,8 @@ from sqlalchemy import select
 from mdm.auth.keys import create_key, hash_key
 from mdm.db import api_keys as key_store
 from mdm.db.engine import Database
-from mdm.db.tables import steward_session
 from stewardship import repository as srepo
+from stewardship.tables import steward_session
 from tests.auth import AUTH, bearer
 
 QUEUE = "/stewardship/queue"
