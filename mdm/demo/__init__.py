@@ -18,15 +18,14 @@ from functools import partial
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import func, select
 
 from mdm.db.engine import Database
-from mdm.db.tables import GOLDEN
 from mdm.demo.builder import TARGETS, generate, target_sizes
 from mdm.demo.estate import DemoEstate, SourceRecord, SourceRef, Step
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.errors import MdmError
 from mdm.policy.store import load as load_policy
+from mdm.records import repository as repo
 from mdm.records.service import SourceItem, decode_payload, ingest
 from mdm.records.workspace import Actor
 
@@ -110,13 +109,8 @@ def _check_links(estate: DemoEstate, golden: dict[SourceRef, str]) -> None:
 
 async def count_goldens(db: Database) -> dict[str, int]:
     """Live (not merged-away) golden records per domain."""
-    counts = {}
     async with db.sessionmaker(write=False)() as session:
-        for d in DOMAINS:
-            table = GOLDEN[d.name]
-            stmt = select(func.count()).select_from(table).where(table.c.merged_into.is_(None))
-            counts[d.name] = int((await session.execute(stmt)).scalar_one())
-    return counts
+        return {d.name: await repo.count_live(session, d) for d in DOMAINS}
 
 
 async def load_demo(db: Database, *, seed: int = 7, scale: float = 1.0, progress: bool = True) -> dict[str, int]:
