@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mdm.demo import TARGETS, DemoEstate, SourceRecord, SourceRef, generate, target_sizes
+from mdm.demo import TARGETS, DemoEstate, SourceRecord, SourceRef, generate, tables, target_sizes
 from mdm.domains import BY_NAME
 from mdm.records.service import decode_payload
 from mdm.records.values import check_fields
@@ -39,6 +39,26 @@ def without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: without_nulls(v) for k, v in value.items() if v is not None}
     return value
+
+
+def test_the_data_files_fit_together() -> None:
+    """What a person edits in mdm/demo/data/ must agree across files, or generation fails."""
+    assert any(e.delivers for e in tables.ENTITIES)
+    for entity in tables.ENTITIES:
+        assert entity.country in tables.COUNTRIES, entity.name
+    for country in tables.COUNTRIES.values():
+        assert all((country.cities, country.streets, country.forms)), country.code
+        assert country.currency in tables.CURRENCY_FACTORS, country.code
+        assert set(country.cultures) <= set(tables.NAMES), country.code
+        assert set(country.forms) <= set(tables.FORM_SPELLINGS), country.code
+    assert all(given and family for given, family in tables.NAMES.values())
+    assert tables.COST_CENTERS[0][2] is None  # the chart's root, which each entity's lead owns
+    assert set(tables.CLOSED_CODES) | tables.GROUP_CODES | tables.DELIVERY_CODES <= {
+        c for c, _, _ in tables.COST_CENTERS
+    }
+    assert len(tables.TITLES) == len(tables.MANAGER_GRADES) == len(tables.DAY_COST) == len(tables.DAY_RATES_EUR)
+    assert all(g < grade for grade, managers in enumerate(tables.MANAGER_GRADES) for g in managers)
+    assert set(tables.RATE_CARD_MODELS) <= set(tables.BILLING_MODELS)
 
 
 def test_a_seed_always_gives_the_same_estate(small: DemoEstate) -> None:
