@@ -61,7 +61,11 @@ def db_revision(
     from mdm.db.migrate import alembic_config
 
     settings = _settings()
-    script = command.revision(alembic_config(settings.database_url), message, autogenerate=True,
+    config = alembic_config(settings.database_url)
+    if version_path is not None:  # a descriptor's own directory, perhaps still empty
+        locations = config.get_main_option("version_locations") or ""
+        config.set_main_option("version_locations", os.pathsep.join([locations, str(version_path.resolve())]))
+    script = command.revision(config, message, autogenerate=True,
                               version_path=str(version_path) if version_path else None,
                               branch_label=branch_label, head=head)  # fmt: skip
     for item in script if isinstance(script, list) else [script]:

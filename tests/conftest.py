@@ -55,23 +55,27 @@ def backend() -> str:
     return _backend()
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[str]:
+    """An empty database of its own (a SQLite file in `directory`, or a new PostgreSQL
+    database dropped afterwards), not yet migrated: its URL."""
     if backend == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "mdm-test.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        upgrade(url)
-        yield url
+        yield f"sqlite+aiosqlite:///{directory / f'mdm-{ULID()}.db'}"
         return
     name = f"mdm_test_{str(ULID()).lower()}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
     try:
-        upgrade(url)
-        yield url
+        yield f"{base}/{name}"
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[str]:
+    with fresh_database(backend, tmp_path_factory.mktemp("db")) as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +110,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *options: str) -> Iterator[str]:
-    """A real `mdm serve` (granian) on the test database until the block ends; its base URL."""
+def serving(database_url: str, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `mdm serve` (granian) on the test database until the block ends; its base URL.
+    `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment."""
     port = _free_port()
-    env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20"}
+    env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", **(env or {})}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
