@@ -74,7 +74,7 @@ def db_revision(
 
 
 async def _count_customers(db: Database) -> int:
-    from mdm.records import repository as repo
+    from mdm.db import repository as repo
 
     async with db.sessionmaker(write=False)() as session:
         return await repo.count_live(session, BY_NAME["customer"])
@@ -180,7 +180,7 @@ def import_(
 @systems_app.command("list")
 def systems_list() -> None:
     """Print the registered source systems."""
-    from mdm.records import repository as repo
+    from mdm.db import repository as repo
 
     async def run() -> None:
         async with Database.opened(_settings().database_url) as db:
@@ -200,7 +200,7 @@ def systems_add(
     import re
     from datetime import UTC, datetime
 
-    from mdm.records import repository as repo
+    from mdm.db import repository as repo
 
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,49}", code):
         raise typer.BadParameter("lower-case letters, digits, - and _; starting with a letter", param_hint="CODE")

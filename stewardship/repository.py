@@ -1,5 +1,5 @@
 """The SQL of stewardship: the merge log, records that reference merged ones, and the
-review queue. Like mdm.records.repository, functions take the request's session and never
+review queue. Like mdm.db.repository, functions take the request's session and never
 commit."""
 
 from collections.abc import Sequence

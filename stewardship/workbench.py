@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.api import provide_session
 from mdm.auth.keys import Caller, hash_key
+from mdm.db import repository as repo
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError
-from mdm.records import repository as repo
 from mdm.records import service
 from mdm.records.workspace import Actor
 from stewardship import queue

@@ -4,7 +4,7 @@ from litestar import Request, Response, get
 from sqlalchemy import text
 
 from contracts import v1
-from mdm.records import repository as repo
+from mdm.db import repository as repo
 
 
 @get("/health/live", operation_id="live", tags=["Health"], summary="The process is up")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mdm.api.middleware import WRITE_METHODS
+from mdm.db import repository as repo
 from mdm.domains import DOMAINS
 from mdm.errors import MdmError
-from mdm.records import repository as repo
 
 log = logging.getLogger("mdm.audit")
 _BY_PATH = {d.path: d.name for d in DOMAINS}

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from mdm.db.types import canonical_decimal
-from mdm.domains import Field
+from mdm.domains import Domain, Field
 
 
 def to_column(f: Field, value: Any) -> Any:
@@ -29,3 +29,9 @@ def from_column(f: Field, value: Any) -> Any:
     if f.kind == "money":
         return canonical_decimal(value)
     return value
+
+
+def values_of(domain: Domain, row: Any) -> dict[str, Any]:
+    """A stored golden row's field values as builtins."""
+    m = row._mapping
+    return {f.name: from_column(f, m[f.name]) for f in domain.fields}

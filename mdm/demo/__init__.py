@@ -19,13 +19,13 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.demo.builder import TARGETS, generate, target_sizes
 from mdm.demo.estate import DemoEstate, SourceRecord, SourceRef, Step
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.errors import MdmError
 from mdm.policy.store import load as load_policy
-from mdm.records import repository as repo
 from mdm.records.service import SourceItem, decode_payload, ingest
 from mdm.records.workspace import Actor
 

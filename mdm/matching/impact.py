@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import RULES, Domain
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.scan import featured, pairs, read_blocks
 from mdm.matching.score import score, scored
-from mdm.records import repository as repo
 
 
 @dataclass(slots=True)

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db import repository as repo
 from mdm.domains import BY_NAME, RULES, Domain
 from mdm.matching.blocking import STRONG_KEYS, Shared, blocking_keys, order, ranking
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
-from mdm.records import repository as repo
 
 Record = dict[str, Any]
 INGEST_BLOCK_CAP = 10  # index entries read per blocking key while ingesting, and kept per key from the batch

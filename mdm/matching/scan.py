@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import RULES, Domain
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
-from mdm.records import repository as repo
 
 SCAN_CHUNK = 2_000  # blocks read per two queries
 

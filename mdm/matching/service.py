@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db import repository as repo
+from mdm.db.convert import values_of
 from mdm.domains import RULES, Domain
 from mdm.errors import Invalid, NotFound
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys, rank
 from mdm.matching.score import score
-from mdm.records import repository as repo
-from mdm.records.workspace import golden_from_row
 
 MATCH_CANDIDATES = 50  # golden records scored per match, the best-ranked by shared blocking keys
 
@@ -66,7 +66,7 @@ async def match(
     for row in await repo.goldens(session, domain, ids, lock=False) if ids else []:
         if row.merged_into:
             continue
-        value, explanation = score(rules, record, golden_from_row(domain, row).values)
+        value, explanation = score(rules, record, values_of(domain, row))
         if value > 0:
             scored.append((value, row.id, explanation))
     scored.sort(key=lambda t: (-t[0], t[1]))
@@ -95,8 +95,8 @@ async def reject(session: AsyncSession, domain: Domain, first: str, second: str)
         if golden_id not in rows:
             raise NotFound(f"no {domain.name} with id {golden_id}")
     rules = RULES[domain.name]
-    value, explanation = score(rules, golden_from_row(domain, rows[left]).values,
-                               golden_from_row(domain, rows[right]).values)  # fmt: skip
+    value, explanation = score(rules, values_of(domain, rows[left]),
+                               values_of(domain, rows[right]))  # fmt: skip
     row = repo.candidate_row(domain, left, right, value, rules.version, explanation, status=repo.NOT_A_MATCH,
                              source="steward", at=datetime.now(UTC))  # fmt: skip
     await repo.set_pair_status(session, row)

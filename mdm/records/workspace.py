@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.convert import from_column, to_column
+from mdm.db import repository as repo
+from mdm.db.convert import from_column, to_column, values_of
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy, subjects_of
-from mdm.records import repository as repo
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record, check_complete, check_fields
 
@@ -558,7 +558,7 @@ def golden_from_row(domain: Domain, row: Row[Any]) -> GoldenState:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         merged_into=m["merged_into"],
-        values={f.name: from_column(f, m[f.name]) for f in domain.fields},
+        values=values_of(domain, row),
         overrides=dict(m["overrides"] or {}),
         lineage=dict(m["lineage"] or {}),
         prev_version=m["version"],

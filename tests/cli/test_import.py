@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
+from mdm.db import repository
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
-from mdm.records import repository
 from mdm.records.importer import import_file
 from tests.factory import unique, word
 

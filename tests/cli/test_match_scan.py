@@ -6,11 +6,11 @@ import string
 import subprocess
 import sys
 
+from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
 from mdm.matching import service as matching
 from mdm.matching.scan import in_shard, scan
-from mdm.records import repository as repo
 from tests.factory import unique
 
 

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mdm.db.repository import candidate_row
 from mdm.domains import BY_NAME, RULES
 from mdm.matching import compare
 from mdm.matching import normalize as n
 from mdm.matching.blocking import blocking_keys, rank
 from mdm.matching.ingest import CANDIDATES, INGEST_BLOCK_CAP, FuzzyIndex
 from mdm.matching.score import score
-from mdm.records.repository import candidate_row
 
 CUSTOMER, EMPLOYEE = RULES["customer"], RULES["employee"]
 
