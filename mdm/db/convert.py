@@ -1,12 +1,17 @@
 """The one conversion between a field's in-memory form (JSON builtins: dates and money as
-strings) and its typed column value, by field kind."""
+strings) and what the database holds, by field kind: typed column values (SQLAlchemy) and
+raw driver values (the read paths on asyncpg and sqlite3)."""
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from mdm.db.types import canonical_decimal
 from mdm.domains import Domain, Field
+from mdm.domains.descriptor import FieldKind
 
 
 def to_column(f: Field, value: Any) -> Any:
@@ -35,3 +40,32 @@ def values_of(domain: Domain, row: Any) -> dict[str, Any]:
     """A stored golden row's field values as builtins."""
     m = row._mapping
     return {f.name: from_column(f, m[f.name]) for f in domain.fields}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's driver value (text on SQLite, or PostgreSQL's ::text) as builtins."""
+    return msgspec.json.decode(value) if isinstance(value, str) else value
+
+
+def _date(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _money(value: Any) -> Any:
+    return None if value is None else canonical_decimal(value)
+
+
+def from_driver(kind: FieldKind, *, sqlite: bool = False) -> Callable[[Any], Any]:
+    """A raw driver's value of a field of this kind as its builtin form; on SQLite, which
+    stores dates and money as canonical text already, the cheapest converter that is right."""
+    if kind in ("address", "rate_lines"):
+        return json_value
+    if kind == "date":
+        return _same if sqlite else _date
+    if kind == "money":
+        return _same if sqlite else _money
+    return _same

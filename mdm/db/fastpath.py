@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 
 from contracts.v1 import Address
+from mdm.db.convert import from_driver, json_value
 from mdm.db.tables import GOLDEN
-from mdm.db.types import canonical_decimal
 from mdm.domains import BY_NAME, DOMAINS, Domain
 
 Key = tuple[str, str, str]  # (domain, system, source_id)
@@ -34,10 +34,6 @@ _COLUMNS = {d.name: _columns(d) for d in DOMAINS}
 Converter = Callable[[Any], Any]
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _sqlite_timestamp(value: str | None) -> str | None:
     """'2026-11-22 02:49:41.296354' (naive UTC, as stored) -> the API's '…T02:49:41.296354Z'."""
     if value is None:
@@ -45,51 +41,33 @@ def _sqlite_timestamp(value: str | None) -> str | None:
     return value.removesuffix(".000000").replace(" ", "T", 1) + "Z"
 
 
-def _json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str) else value
-
-
 _ADDRESS_KEYS = tuple(f.name for f in msgspec.structs.fields(Address))
 
 
 def _address(value: Any) -> Any:
     """Stored without empty parts; answered with every part, as the contract reads."""
-    value = _json(value)
+    value = json_value(value)
     return None if value is None else {k: value.get(k) for k in _ADDRESS_KEYS}
 
 
 def _overrides(value: Any) -> list[str]:
-    return sorted(_json(value) or {})
-
-
-def _decimal(value: Any) -> Any:
-    return None if value is None else canonical_decimal(value)
-
-
-def _date(value: Any) -> Any:
-    return None if value is None else value.isoformat()
+    return sorted(json_value(value) or {})
 
 
 def _converters(domain: Domain, sqlite: bool) -> list[tuple[str, Converter]]:
     """One converter per column, chosen once: driver value -> the API's builtin value."""
-    kinds = {f.name: f.kind for f in domain.fields}
     out: list[tuple[str, Converter]] = []
     for name in _COLUMNS[domain.name]:
-        kind = kinds.get(name)
         if name == "overrides":
             fn: Converter = _overrides
         elif name in ("created_at", "updated_at"):
-            fn = _sqlite_timestamp if sqlite else _same
-        elif kind == "address":
-            fn = _address
-        elif kind == "rate_lines":
-            fn = _json
-        elif kind == "money":
-            fn = _same if sqlite else _decimal
-        elif kind == "date":
-            fn = _same if sqlite else _date
+            fn = _sqlite_timestamp if sqlite else from_driver("text")
+        elif domain.has_field(name) and domain.field(name).kind == "address":
+            fn = _address  # answered with every part, as the read contract has it
+        elif domain.has_field(name):
+            fn = from_driver(domain.field(name).kind, sqlite=sqlite)
         else:
-            fn = _same
+            fn = from_driver("text")
         out.append((name, fn))
     return out
 

@@ -5,12 +5,11 @@ executemany) keep bulk ingestion to a handful of round trips per batch.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import msgspec
 from sqlalchemy import (
     ColumnElement,
     Row,
@@ -32,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db.convert import from_driver
 from mdm.db.tables import (
     GOLDEN,
     audit_log,
@@ -43,7 +43,6 @@ from mdm.db.tables import (
     source_record,
     source_system,
 )
-from mdm.db.types import canonical_decimal
 from mdm.domains import Domain
 
 SourceKey = tuple[str, str]  # (system, source_id)
@@ -147,25 +146,7 @@ async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, 
     return rows
 
 
-def _json_value(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, str) else value
-
-
-def _date_value(value: Any) -> Any:
-    return value if value is None or isinstance(value, str) else value.isoformat()
-
-
-def _money_value(value: Any) -> Any:
-    return None if value is None else canonical_decimal(value)
-
-
-# a raw driver value as the builtin SQLAlchemy and from_column would make of it
-_RAW: dict[str, Callable[[Any], Any]] = {
-    "address": _json_value,
-    "rate_lines": _json_value,
-    "date": _date_value,
-    "money": _money_value,
-}
+JSON_KINDS = ("address", "rate_lines")
 
 
 async def golden_rows(
@@ -177,7 +158,7 @@ async def golden_rows(
     blocks_of: ingestion reads a few candidates per record."""
     postgres = session.get_bind().dialect.name == "postgresql"
     # JSON as its text, as SQLite answers it: a row stays hashable
-    as_text = {kind for kind, convert in _RAW.items() if convert is _json_value} if postgres else set()
+    as_text = JSON_KINDS if postgres else ()
     fields = [domain.field(name) for name in names]
     columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
     table = GOLDEN[domain.name].name
@@ -198,11 +179,7 @@ async def golden_rows(
 
 def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> dict[str, Any]:
     """A `golden_rows` row as builtins, as SQLAlchemy and from_column would make them."""
-    values = dict(zip(names, row, strict=True))
-    for name in names:
-        if (convert := _RAW.get(domain.field(name).kind)) is not None:
-            values[name] = convert(values[name])
-    return values
+    return {name: from_driver(domain.field(name).kind)(value) for name, value in zip(names, row, strict=True)}
 
 
 async def golden_values(
