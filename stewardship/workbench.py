@@ -25,12 +25,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.api import provide_session
+from mdm.auth.actor import Actor
 from mdm.auth.keys import Caller, hash_key
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError
 from mdm.records import repository as repo
 from mdm.records import service
-from mdm.records.workspace import Actor
 from stewardship import queue
 from stewardship import repository as srepo
 from stewardship.merge import merge, unmerge

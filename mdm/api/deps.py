@@ -6,8 +6,8 @@ from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db.engine import Database
-from mdm.records.workspace import Actor
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -18,12 +18,12 @@ from contracts import v1
 from contracts.v1.common import NO_NUL
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.visibility import readable
+from mdm.auth.actor import Actor
 from mdm.domains import Domain
 from mdm.errors import NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
-from mdm.records.workspace import Actor
 
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,

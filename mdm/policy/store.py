@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import policies as store
 from mdm.db.engine import Database
 from mdm.domains import DOMAINS
@@ -23,7 +24,6 @@ from mdm.errors import PreconditionFailed
 from mdm.policy.dryrun import owner_changes, pages
 from mdm.policy.rules import Policy
 from mdm.records import repository as repo
-from mdm.records.workspace import Actor
 
 READ_CHECK_SECONDS = 1.0
 

@@ -11,13 +11,14 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.domains import RULES, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
 from mdm.records import repository as repo
 from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
-from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
+from mdm.records.workspace import CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
 
