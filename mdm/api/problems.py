@@ -2,6 +2,7 @@
 
 import logging
 import re
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -29,6 +30,24 @@ _TITLES = {
 }
 
 
+def problem_body(
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    title: str | None = None,
+    owners: dict[str, list[str]] | None = None,
+) -> bytes:
+    """The one problem+json document: handlers and the ASGI middlewares all answer with it."""
+    body = Problem(
+        type=f"https://mdm.dev/problems/{status}",
+        title=title or _TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
+    )
+    return msgspec.json.encode(body)
+
+
 def problem(
     status: int,
     detail: str,
@@ -37,14 +56,21 @@ def problem(
     title: str | None = None,
     owners: dict[str, list[str]] | None = None,
 ) -> Response[bytes]:
-    body = Problem(
-        type=f"https://mdm.dev/problems/{status}",
-        title=title or _TITLES.get(status, "Error"),
-        status=status,
-        detail=detail,
-        errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
-    )
-    return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM, headers=headers)
+    body = problem_body(status, detail, errors, title, owners)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+async def send_problem(
+    send: Any,
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer a problem from ASGI middleware, before any route handler runs."""
+    start = [(b"content-type", PROBLEM.encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": problem_body(status, detail, errors), "more_body": False})
 
 
 def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
