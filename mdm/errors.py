@@ -1,4 +1,5 @@
-"""Errors the service raises; the API turns each into application/problem+json."""
+"""Errors the service raises, in plain values; the API turns each into
+application/problem+json (and adds the HTTP headers: ETag, Location)."""
 
 from collections.abc import Iterable
 
@@ -11,13 +12,11 @@ class MdmError(Exception):
         self,
         detail: str,
         errors: Iterable[tuple[str, str]] = (),
-        headers: dict[str, str] | None = None,
         owners: dict[str, list[str]] | None = None,
     ):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
-        self.headers = headers or {}
         self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
 
 
@@ -42,8 +41,14 @@ class Conflict(MdmError):
 
 
 class PreconditionFailed(MdmError):
+    """The caller's expected version is not the current one (or cannot be read)."""
+
     status = 412
     title = "Precondition failed"
+
+    def __init__(self, detail: str, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version  # the API answers it as the ETag
 
 
 class PreconditionRequired(MdmError):
@@ -62,7 +67,7 @@ class Moved(MdmError):
     status = 301
     title = "Moved permanently"
 
-    def __init__(self, survivor_id: str, location: str, passed: list[str]):
-        super().__init__(f"merged into {survivor_id}", headers={"Location": location})
+    def __init__(self, survivor_id: str, passed: list[str]):
+        super().__init__(f"merged into {survivor_id}")
         self.survivor_id = survivor_id
-        self.passed = passed
+        self.passed = passed  # the merged-away ids on the way, the asked one first

@@ -8,10 +8,11 @@ from litestar import Request, get
 from litestar.params import QueryParameter
 
 from contracts.v1 import AuditEntry, AuditPage
+from mdm.api.cursors import decode_cursor_number, encode_cursor_number
 from mdm.api.records import problems
 from mdm.errors import Forbidden
 from mdm.records import repository as repo
-from mdm.records.service import as_utc, decode_cursor_number, encode_cursor_number
+from mdm.records.service import as_utc
 
 Filter = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00]*$")]
 

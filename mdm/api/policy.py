@@ -7,6 +7,7 @@ from litestar import Request, Response, Router, get, post, put
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 
 from contracts import v1
+from mdm.api.preconditions import etag, parse_if_match
 from mdm.api.records import problems
 from mdm.db import api_keys as key_store
 from mdm.db import policies as store
@@ -15,7 +16,6 @@ from mdm.errors import Forbidden, Invalid, NotFound
 from mdm.policy import dryrun
 from mdm.policy.rules import ACTIONS, SUBJECT, Policy, PolicyError, subjects_of
 from mdm.policy.store import adopt, load
-from mdm.records.service import parse_if_match
 
 Name = Annotated[str, QueryParameter(min_length=1, max_length=100, pattern=r"^[a-z0-9_:.*-]+$")]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag of GET /v1/policy")]
@@ -51,7 +51,7 @@ async def get_policy(request: Request) -> Response[v1.Policy]:
     async with request.app.state.db.sessionmaker(write=False)() as session:
         policy = await load(session)
         row = await store.version(session, policy.version)
-    return Response(_document(policy, row), headers={"ETag": f'"{policy.version}"'})
+    return Response(_document(policy, row), headers={"ETag": etag(policy.version)})
 
 
 @put("/", operation_id="changePolicy", responses=problems(403, 412, 422, 428),

@@ -10,7 +10,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from contracts.v1 import FieldError, Problem
-from mdm.errors import MdmError, Moved
+from mdm.api.preconditions import etag
+from mdm.errors import MdmError, Moved, PreconditionFailed
 
 log = logging.getLogger("mdm.api")
 PROBLEM = "application/problem+json"
@@ -73,11 +74,22 @@ async def send_problem(
     await send({"type": "http.response.body", "body": problem_body(status, detail, errors), "more_body": False})
 
 
-def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
+def moved(request: Request, exc: Moved) -> Response[bytes]:
+    """301 to the same route (`/v1/{path}/{id}`, `.../lineage`) with the survivor's id
+    in place of the merged-away one."""
+    params = {k: exc.survivor_id if v == exc.passed[0] else v for k, v in request.path_params.items()}
+    location = request.scope["path_template"].format_map(params)
+    body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
+    return Response(body, status_code=301, media_type="application/json", headers={"Location": location})
+
+
+def on_mdm_error(request: Request, exc: MdmError) -> Response[bytes]:
     if isinstance(exc, Moved):
-        body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
-        return Response(body, status_code=301, media_type="application/json", headers=exc.headers)
-    return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title, exc.owners)
+        return moved(request, exc)
+    headers = None
+    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
+        headers = {"ETag": etag(exc.current_version)}
+    return problem(exc.status, exc.detail, exc.errors, headers, exc.title, exc.owners)
 
 
 _NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from contracts.v1.common import NO_NUL
+from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
+from mdm.api.preconditions import etag, parse_if_match
 from mdm.api.visibility import readable
 from mdm.auth.actor import Actor
 from mdm.domains import Domain
@@ -100,16 +102,17 @@ def records_router(domain: Domain) -> Router:
         status: FromQuery[status_type | None] = None,
         updated_since: FromQuery[datetime | None] = None,
     ) -> page_type:
-        items, next_cursor = await service.list_page(
+        items, more = await service.list_page(
             db_session,
             domain,
             limit=limit,
-            cursor=cursor,
+            after_id=decode_cursor(cursor) if cursor else None,
             q=q,
             status=status,
             updated_since=updated_since,
             readable=fields,
         )
+        next_cursor = encode_cursor(items[-1]["id"]) if more else None
         return page_type(items=[_one(domain, v, fields) for v in items], next_cursor=next_cursor)
 
     @post(
@@ -126,7 +129,7 @@ def records_router(domain: Domain) -> Router:
         return Response(
             _written(domain, view, actor),
             status_code=201,
-            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": service.etag(view["version"])},
+            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": etag(view["version"])},
         )
 
     @get(
@@ -142,7 +145,7 @@ def records_router(domain: Domain) -> Router:
         db_session: Session, fields: Readable, record_id: RecordId, as_of: FromQuery[datetime | None] = None
     ) -> Response[read_type]:
         view = await service.get(db_session, domain, record_id, as_of)
-        return Response(_one(domain, view, fields), headers={"ETag": service.etag(view["version"])})
+        return Response(_one(domain, view, fields), headers={"ETag": etag(view["version"])})
 
     @patch(
         "/{record_id:str}",
@@ -159,8 +162,11 @@ def records_router(domain: Domain) -> Router:
     ) -> Response[read_type]:
         changes = msgspec.to_builtins(data)
         cleared = changes.pop("overrides_cleared", [])
-        view = await service.patch(db_session, domain, record_id, changes, cleared, if_match, actor)
-        return Response(_written(domain, view, actor), headers={"ETag": service.etag(view["version"])})
+        # a caller who may not write these fields hears 403 before anything about If-Match
+        service.check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
+        expected = parse_if_match(if_match)
+        view = await service.patch(db_session, domain, record_id, changes, cleared, expected, actor)
+        return Response(_written(domain, view, actor), headers={"ETag": etag(view["version"])})
 
     @get(
         "/{record_id:str}/history",
@@ -223,7 +229,7 @@ def records_router(domain: Domain) -> Router:
         (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
         if isinstance(result, Exception):
             raise result
-        return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": service.etag(result["version"])})
+        return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": etag(result["version"])})
 
     @delete(
         "/sources/{system:str}/{source_id:str}",

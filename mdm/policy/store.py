@@ -137,10 +137,8 @@ async def adopt(
     policy = Policy(text)  # parse and check before anything is written
     current = await load(session)
     if expected_version is not None and expected_version != current.version:
-        raise PreconditionFailed(
-            f"the policy is at version {current.version}, not {expected_version}",
-            headers={"ETag": f'"{current.version}"'},
-        )
+        stale = f"the policy is at version {current.version}, not {expected_version}"
+        raise PreconditionFailed(stale, current_version=current.version)
     now = datetime.now(UTC)
     number = current.version + 1
     await store.add(session, number, text, principal, now, comment, correlation_id)
