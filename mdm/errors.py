@@ -3,6 +3,8 @@ application/problem+json (and adds the HTTP headers: ETag, Location)."""
 
 from collections.abc import Iterable
 
+import msgspec
+
 
 class MdmError(Exception):
     status = 500
@@ -20,9 +22,36 @@ class MdmError(Exception):
         self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
 
 
+_NAMED = (
+    ("Object missing required field", "is required"),
+    ("Object contains unknown field", "is not a field of this contract"),
+)
+
+
+def named_field(reason: str) -> tuple[str, str] | None:
+    """msgspec's "Object missing required field `x`" (or "contains unknown field") as
+    (x, what is wrong with it); None when the message names no field."""
+    for prefix, meaning in _NAMED:
+        if reason.startswith(prefix):
+            return reason.split("`")[1], meaning
+    return None
+
+
 class Invalid(MdmError):
     status = 422
     title = "Validation failed"
+
+    @classmethod
+    def from_validation(cls, detail: str, exc: msgspec.ValidationError) -> "Invalid":
+        """msgspec says '... - at `$.billing_address.country`': one error naming that
+        field and the reason."""
+        reason, _, where = str(exc).partition(" - at `")
+        path = where.rstrip("`").removeprefix("$").lstrip(".")
+        named = named_field(reason)
+        if named is not None:
+            name, reason = named
+            return cls(detail, [(f"{path}.{name}" if path else name, reason)])
+        return cls(detail, [(path or "body", reason)])
 
 
 class Forbidden(MdmError):

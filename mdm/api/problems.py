@@ -1,7 +1,6 @@
 """Every error as application/problem+json (RFC 9457), each naming its fields."""
 
 import logging
-import re
 from typing import Any
 
 import msgspec
@@ -11,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from contracts.v1 import FieldError, Problem
 from mdm.api.preconditions import etag
-from mdm.errors import MdmError, Moved, PreconditionFailed
+from mdm.errors import MdmError, Moved, PreconditionFailed, named_field
 
 log = logging.getLogger("mdm.api")
 PROBLEM = "application/problem+json"
@@ -92,18 +91,15 @@ def on_mdm_error(request: Request, exc: MdmError) -> Response[bytes]:
     return problem(exc.status, exc.detail, exc.errors, headers, exc.title, exc.owners)
 
 
-_NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")
-
-
 def _field_error(item: dict[str, object]) -> tuple[str, str]:
     """Litestar reports body-level errors under the key `data`; name the real field."""
     key, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
     if key == "data" and message == "'data'":
         return "body", "a JSON object is required"
-    named = _NAMED.match(message)
+    named = named_field(message)
     if named:
-        field = named.group(2) if key in ("data", "body") else f"{key}.{named.group(2)}"
-        return field, "is required" if named.group(1) == "missing required" else "is not a field of this contract"
+        name, reason = named
+        return (name if key in ("data", "body") else f"{key}.{name}"), reason
     return key, message
 
 

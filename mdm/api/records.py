@@ -26,6 +26,7 @@ from mdm.errors import NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
+from mdm.records.values import Record, drop_nulls
 
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,
@@ -60,6 +61,12 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 
 def _one(domain: Domain, view: dict[str, Any], fields: frozenset[str]) -> Any:
     return msgspec.convert(shown(domain, view, fields), domain.read)
+
+
+def _payload(data: msgspec.Struct) -> Record:
+    """A body Litestar already validated into its contract Struct, as the builtins the
+    service works on (nulls carry no value)."""
+    return drop_nulls(msgspec.to_builtins(data))
 
 
 def _written(domain: Domain, view: dict[str, Any], actor: Actor) -> Any:
@@ -123,9 +130,7 @@ def records_router(domain: Domain) -> Router:
         responses=problems(403, 409, 422),
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
-        view = await service.create(
-            db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data), source=False), actor
-        )
+        view = await service.create(db_session, domain, _payload(data), actor)
         return Response(
             _written(domain, view, actor),
             status_code=201,
@@ -224,7 +229,7 @@ def records_router(domain: Domain) -> Router:
         source_id: SourceId,
         request: Request,
     ) -> Response[v1.UpsertResult]:
-        item = service.SourceItem(system, source_id, service.decode_payload(domain, msgspec.to_builtins(data)))
+        item = service.SourceItem(system, source_id, _payload(data))
         fuzzy = request.app.state.settings.match_on_ingest
         (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
         if isinstance(result, Exception):
@@ -254,7 +259,7 @@ def records_router(domain: Domain) -> Router:
         fields: Readable,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> v1.MatchResult:
-        record = service.decode_payload(domain, msgspec.to_builtins(data))
+        record = _payload(data)
         result = await matching.match(db_session, domain, record, limit=limit, readable=fields)
         return msgspec.convert(result, v1.MatchResult)
 

@@ -563,26 +563,12 @@ async def translate(session: AsyncSession, domain: Domain, golden_id: str, syste
     return {"id": row.id, "system": system, "source_ids": ids}
 
 
-def decode_payload(domain: Domain, raw: Any, *, source: bool = True) -> Record:
-    """A dict from a file or request as the domain's source (or create) contract, as
-    builtins with nulls dropped."""
+def decode_payload(domain: Domain, raw: Any) -> Record:
+    """A raw dict (a file's row, demo data) as the domain's source contract: validated,
+    then builtins with nulls dropped. Request bodies arrive validated; the API drops
+    their nulls itself."""
     try:
-        struct: msgspec.Struct = msgspec.convert(raw, domain.source if source else domain.create, strict=False)
+        struct: msgspec.Struct = msgspec.convert(raw, domain.source, strict=False)
     except msgspec.ValidationError as exc:
-        raise Invalid(f"{domain.name} record is not valid", [_field_of(exc)]) from exc
+        raise Invalid.from_validation(f"{domain.name} record is not valid", exc) from exc
     return drop_nulls(msgspec.to_builtins(struct))
-
-
-def _field_of(exc: msgspec.ValidationError) -> tuple[str, str]:
-    """msgspec says '... - at `$.billing_address.country`'; split that into field and reason."""
-    message = str(exc)
-    reason, _, where = message.partition(" - at `")
-    path = where.rstrip("`").removeprefix("$").lstrip(".") or "body"
-    for prefix, meaning in (
-        ("Object missing required field", "is required"),
-        ("Object contains unknown field", "is not a field of this contract"),
-    ):
-        if reason.startswith(prefix):
-            name = reason.split("`")[1]
-            return (f"{path}.{name}" if path != "body" else name, meaning)
-    return (path, reason)
