@@ -45,13 +45,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/core.py` puts bench/, not the project, on the path
     sys.path.insert(0, str(ROOT))
 
+from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.db.migrate import upgrade  # noqa: E402
 from mdm.domains.customer import CUSTOMER  # noqa: E402
 from mdm.matching import forget  # noqa: E402
 from mdm.policy.store import load as load_policy  # noqa: E402
 from mdm.records import service  # noqa: E402
-from mdm.records.workspace import Actor  # noqa: E402
 from mdm.settings import Settings, tune_gc  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)

@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.core import fresh_database  # noqa: E402
+from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.domains import (  # noqa: E402
     BY_NAME,
@@ -49,7 +50,6 @@ from mdm.domains import (  # noqa: E402
 )
 from mdm.policy.store import load as load_policy  # noqa: E402
 from mdm.records import service  # noqa: E402
-from mdm.records.workspace import Actor  # noqa: E402
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 TARGET_PRECISION_AUTO = 0.99  # hard setting, customers and employees

@@ -15,6 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from mdm.api.audit import list_audit
+from mdm.api.auth import auth_middleware
 from mdm.api.middleware import correlation_middleware, idempotency_middleware
 from mdm.api.ops import list_systems, live, ready
 from mdm.api.policy import policy_router
@@ -23,7 +24,6 @@ from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
 from mdm.auth.keys import KeyCache
-from mdm.auth.middleware import auth_middleware
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
 from mdm.domains import DOMAINS

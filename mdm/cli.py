@@ -143,7 +143,7 @@ def import_(
     ] = None,
 ) -> None:
     """Import a file of one system's records; rejected rows go to a reject file."""
-    from mdm.records.importer import import_file
+    from mdm.importer import import_file
 
     if domain not in BY_NAME:
         raise typer.BadParameter(f"unknown domain '{domain}'; one of {', '.join(BY_NAME)}", param_hint="DOMAIN")

@@ -1,6 +1,9 @@
-"""Errors the service raises; the API turns each into application/problem+json."""
+"""Errors the service raises, in plain values; the API turns each into
+application/problem+json (and adds the HTTP headers: ETag, Location)."""
 
 from collections.abc import Iterable
+
+import msgspec
 
 
 class MdmError(Exception):
@@ -11,19 +14,44 @@ class MdmError(Exception):
         self,
         detail: str,
         errors: Iterable[tuple[str, str]] = (),
-        headers: dict[str, str] | None = None,
         owners: dict[str, list[str]] | None = None,
     ):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
-        self.headers = headers or {}
         self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
+
+
+_NAMED = (
+    ("Object missing required field", "is required"),
+    ("Object contains unknown field", "is not a field of this contract"),
+)
+
+
+def named_field(reason: str) -> tuple[str, str] | None:
+    """msgspec's "Object missing required field `x`" (or "contains unknown field") as
+    (x, what is wrong with it); None when the message names no field."""
+    for prefix, meaning in _NAMED:
+        if reason.startswith(prefix):
+            return reason.split("`")[1], meaning
+    return None
 
 
 class Invalid(MdmError):
     status = 422
     title = "Validation failed"
+
+    @classmethod
+    def from_validation(cls, detail: str, exc: msgspec.ValidationError) -> "Invalid":
+        """msgspec says '... - at `$.billing_address.country`': one error naming that
+        field and the reason."""
+        reason, _, where = str(exc).partition(" - at `")
+        path = where.rstrip("`").removeprefix("$").lstrip(".")
+        named = named_field(reason)
+        if named is not None:
+            name, reason = named
+            return cls(detail, [(f"{path}.{name}" if path else name, reason)])
+        return cls(detail, [(path or "body", reason)])
 
 
 class Forbidden(MdmError):
@@ -42,8 +70,14 @@ class Conflict(MdmError):
 
 
 class PreconditionFailed(MdmError):
+    """The caller's expected version is not the current one (or cannot be read)."""
+
     status = 412
     title = "Precondition failed"
+
+    def __init__(self, detail: str, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version  # the API answers it as the ETag
 
 
 class PreconditionRequired(MdmError):
@@ -62,7 +96,7 @@ class Moved(MdmError):
     status = 301
     title = "Moved permanently"
 
-    def __init__(self, survivor_id: str, location: str, passed: list[str]):
-        super().__init__(f"merged into {survivor_id}", headers={"Location": location})
+    def __init__(self, survivor_id: str, passed: list[str]):
+        super().__init__(f"merged into {survivor_id}")
         self.survivor_id = survivor_id
-        self.passed = passed
+        self.passed = passed  # the merged-away ids on the way, the asked one first

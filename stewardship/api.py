@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from mdm.api import RecordId, caller_subjects, problem_responses, provide_actor, provide_session, readable
+from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
 from mdm.policy.visibility import shown
-from mdm.records.workspace import Actor
 from stewardship import queue
 from stewardship import repository as srepo
 from stewardship.merge import merge, unmerge

@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
 from mdm.records.service import check_rights
-from mdm.records.workspace import Actor, GoldenState, Workspace
+from mdm.records.workspace import GoldenState, Workspace
 from stewardship import repository as srepo
 
 MERGE_PREFIX = "mrg_"

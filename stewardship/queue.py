@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.domains import BY_NAME, RULES, Domain
 from mdm.errors import Conflict, Invalid, MdmError, NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
-from mdm.records.workspace import Actor, golden_from_row
+from mdm.records.workspace import golden_from_row
 from stewardship import repository as srepo
 from stewardship.merge import check_merge_right, merge
 

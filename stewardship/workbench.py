@@ -25,12 +25,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.api import provide_session
+from mdm.auth.actor import Actor
 from mdm.auth.keys import Caller, hash_key
 from mdm.db import repository as repo
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, MdmError
 from mdm.records import service
-from mdm.records.workspace import Actor
 from stewardship import queue
 from stewardship import repository as srepo
 from stewardship.merge import merge, unmerge
@@ -288,7 +288,7 @@ async def search(
     if q.strip():
         for name in _domains(steward):
             domain = BY_NAME[name]
-            items, _ = await service.list_page(db_session, domain, limit=10, cursor=None, q=q.strip(), status=None,
+            items, _ = await service.list_page(db_session, domain, limit=10, after_id=None, q=q.strip(), status=None,
                                                updated_since=None, readable=_readable(steward, domain))  # fmt: skip
             hits += [{"domain": name, "id": v["id"], "label": _label(v)} for v in items]
     return page(request, "search.html", steward=steward.principal, q=q, hits=hits)
@@ -352,7 +352,7 @@ async def clear_override(
     domain = BY_NAME.get(name)
     if domain is None:
         return Redirect(f"{PATH}/", status_code=303)
-    work = service.patch(db_session, domain, record_id, {}, [data.get("field", "")], "*", steward)
+    work = service.patch(db_session, domain, record_id, {}, [data.get("field", "")], None, steward)
     refused = await _attempt(db_session, work, f"{PATH}/records/{name}/{record_id}")
     return (
         refused

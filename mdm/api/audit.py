@@ -5,21 +5,27 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.v1 import AuditEntry, AuditPage
+from mdm.api.cursors import decode_cursor_number, encode_cursor_number
+from mdm.api.deps import provide_session
 from mdm.api.records import problems
 from mdm.db import repository as repo
 from mdm.errors import Forbidden
-from mdm.records.service import as_utc, decode_cursor_number, encode_cursor_number
+from mdm.records.service import as_utc
 
 Filter = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 @get("/v1/audit", operation_id="listAudit", tags=["Audit"], responses=problems(403, 422),
+     dependencies={"db_session": Provide(provide_session)},
      summary="Audit rows, newest first; filters combine")  # fmt: skip
 async def list_audit(
     request: Request,
+    db_session: NamedDependency[AsyncSession],
     principal: Filter = None,
     action: Filter = None,
     domain: Filter = None,
@@ -34,14 +40,13 @@ async def list_audit(
         raise Forbidden("the audit log is for stewards and admins")
     filters: dict[str, Any] = {"principal": principal, "action": action, "domain": domain,
                                "record_id": record_id, "outcome": outcome}  # fmt: skip
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        rows = await repo.audit_rows(
-            session,
-            {k: v for k, v in filters.items() if v is not None},
-            since=as_utc(since, "since"),
-            until=as_utc(until, "until"),
-            before_id=decode_cursor_number(cursor) if cursor else None,
-            limit=limit + 1,
-        )
+    rows = await repo.audit_rows(
+        db_session,
+        {k: v for k, v in filters.items() if v is not None},
+        since=as_utc(since, "since"),
+        until=as_utc(until, "until"),
+        before_id=decode_cursor_number(cursor) if cursor else None,
+        limit=limit + 1,
+    )
     items = [msgspec.convert(r, AuditEntry, from_attributes=True) for r in rows[:limit]]
     return AuditPage(items=items, next_cursor=encode_cursor_number(rows[limit - 1].id) if len(rows) > limit else None)

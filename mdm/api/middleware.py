@@ -5,11 +5,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msgspec
 from litestar.types import ASGIApp
 from ulid import ULID
 
-from contracts.v1 import FieldError, Problem
+from mdm.api.problems import send_problem
 from mdm.db import idempotency as store
 
 CORRELATION = b"x-correlation-id"
@@ -49,13 +48,6 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def _problem(status: int, detail: str, errors: list[FieldError] | None = None) -> bytes:
-    title = {409: "Conflict", 422: "Validation failed"}.get(status, "Error")
-    return msgspec.json.encode(
-        Problem(type=f"https://mdm.dev/problems/{status}", title=title, status=status, detail=detail, errors=errors)
-    )
-
-
 async def _send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
@@ -73,10 +65,9 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         if key is None:
             await app(scope, receive, send)
             return
-        ptype = [(b"content-type", b"application/problem+json")]
         if not 1 <= len(key) <= 200:
-            bad = [FieldError(field="Idempotency-Key", message="must be 1 to 200 characters")]
-            await _send_bytes(send, 422, _problem(422, "Idempotency-Key is not valid", bad), ptype)
+            bad = [("Idempotency-Key", "must be 1 to 200 characters")]
+            await send_problem(send, 422, "Idempotency-Key is not valid", bad)
             return
         chunks = []
         while True:
@@ -115,10 +106,10 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         if existing is not None:
             if existing.body_hash != digest:
                 detail = "this Idempotency-Key was used with another request; use a new key"
-                await _send_bytes(send, 409, _problem(409, detail), ptype)
+                await send_problem(send, 409, detail)
             elif existing.status_code == 0:
                 detail = "a request with this Idempotency-Key is still running; retry later"
-                await _send_bytes(send, 409, _problem(409, detail), ptype)
+                await send_problem(send, 409, detail)
             else:
                 headers = [(k.encode(), v.encode()) for k, v in existing.response_headers]
                 headers.append((b"idempotent-replayed", b"true"))

@@ -1,9 +1,12 @@
 """Health, readiness and the source-system registry."""
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency, Provide
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
+from mdm.api.deps import provide_session
 from mdm.db import repository as repo
 
 
@@ -22,8 +25,8 @@ async def ready(request: Request) -> Response[dict[str, str]]:
     return Response({"status": "ok"})
 
 
-@get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems")
-async def list_systems(request: Request) -> list[v1.SourceSystem]:
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        rows = await repo.known_systems(session)
+@get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems",
+     dependencies={"db_session": Provide(provide_session)})  # fmt: skip
+async def list_systems(db_session: NamedDependency[AsyncSession]) -> list[v1.SourceSystem]:
+    rows = await repo.known_systems(db_session)
     return [v1.SourceSystem(code=r.code, name=r.name, created_at=r.created_at) for r in rows.values()]

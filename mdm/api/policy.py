@@ -4,9 +4,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
+from mdm.api.deps import READS_ONLY, after_commit, provide_session
+from mdm.api.preconditions import etag, parse_if_match
 from mdm.api.records import problems
 from mdm.db import api_keys as key_store
 from mdm.db import policies as store
@@ -15,9 +19,9 @@ from mdm.errors import Forbidden, Invalid, NotFound
 from mdm.policy import dryrun
 from mdm.policy.rules import ACTIONS, SUBJECT, Policy, PolicyError, subjects_of
 from mdm.policy.store import adopt, load
-from mdm.records.service import parse_if_match
 
 Name = Annotated[str, QueryParameter(min_length=1, max_length=100, pattern=r"^[a-z0-9_:.*-]+$")]
+Session = NamedDependency[AsyncSession]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag of GET /v1/policy")]
 
 
@@ -47,42 +51,39 @@ def _parsed(text: str) -> Policy:
 
 
 @get("/", operation_id="getPolicy", summary="The policy in force, its rules and the owner priority it gives")
-async def get_policy(request: Request) -> Response[v1.Policy]:
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        policy = await load(session)
-        row = await store.version(session, policy.version)
-    return Response(_document(policy, row), headers={"ETag": f'"{policy.version}"'})
+async def get_policy(db_session: Session) -> Response[v1.Policy]:
+    policy = await load(db_session)
+    row = await store.version(db_session, policy.version)
+    return Response(_document(policy, row), headers={"ETag": etag(policy.version)})
 
 
 @put("/", operation_id="changePolicy", responses=problems(403, 412, 422, 428),
      summary="Adopt a new policy (admin); records whose owners changed are recomputed")  # fmt: skip
-async def change_policy(request: Request, data: JSONBody[v1.PolicyChange], if_match: IfMatch = None) -> v1.Policy:
+async def change_policy(
+    request: Request, db_session: Session, data: JSONBody[v1.PolicyChange], if_match: IfMatch = None
+) -> v1.Policy:
     _require_admin(request)
     _parsed(data.text)
     expected = parse_if_match(if_match)
     state = request.scope["state"]
-    async with request.app.state.db.transaction() as session:
-        policy, _ = await adopt(
-            session, data.text, expected, state["principal"], state["roles"], data.comment, state.get("correlation_id")
-        )
-        row = await store.version(session, policy.version)
-        document = _document(policy, row)
-    await request.app.state.policies.invalidate()
-    return document
+    policy, _ = await adopt(
+        db_session, data.text, expected, state["principal"], state["roles"], data.comment, state.get("correlation_id")
+    )
+    row = await store.version(db_session, policy.version)
+    after_commit(db_session, request.app.state.policies.invalidate)  # this worker reads it at once
+    return _document(policy, row)
 
 
 @get("/versions", operation_id="listPolicyVersions", summary="Every adopted version, newest first")
-async def list_versions(request: Request) -> list[v1.PolicyVersion]:
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        rows = await store.versions(session)
+async def list_versions(db_session: Session) -> list[v1.PolicyVersion]:
+    rows = await store.versions(db_session)
     return [msgspec.convert(r, v1.PolicyVersion, from_attributes=True) for r in rows]
 
 
 @get("/versions/{number:int}", operation_id="getPolicyVersion", responses=problems(404),
      summary="One past version, as adopted")  # fmt: skip
-async def get_version(request: Request, number: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> v1.Policy:
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        row = await store.version(session, number)
+async def get_version(db_session: Session, number: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> v1.Policy:
+    row = await store.version(db_session, number)
     if row is None:
         raise NotFound(f"no policy version {number}")
     return _document(Policy(row.text, row.version), row)
@@ -92,6 +93,7 @@ async def get_version(request: Request, number: Annotated[int, PathParameter(ge=
      summary="May this principal do this? And the rule that decided it")  # fmt: skip
 async def explain(
     request: Request,
+    db_session: Session,
     principal: Name,
     domain: Name,
     action: Name,
@@ -113,8 +115,7 @@ async def explain(
     if problems_found:
         raise Invalid("cannot explain this question", problems_found)
     if roles is None:
-        async with request.app.state.db.sessionmaker(write=False)() as session:
-            keys = await key_store.all_keys(session)
+        keys = await key_store.all_keys(db_session)
         role_set = {r for k in keys if k.principal == principal and k.revoked_at is None for r in k.roles}
     else:
         role_set = {r for r in roles.split(",") if r}
@@ -142,21 +143,21 @@ async def explain(
     )
 
 
-@post("/dry-run", operation_id="dryRunPolicy", status_code=200, responses=problems(403, 422),
+@post("/dry-run", operation_id="dryRunPolicy", status_code=200, responses=problems(403, 422), opt={READS_ONLY: True},
       summary="What a proposed policy would have denied lately, and which values it would change")  # fmt: skip
-async def dry_run(request: Request, data: JSONBody[v1.DryRunRequest]) -> v1.DryRunReport:
+async def dry_run(request: Request, db_session: Session, data: JSONBody[v1.DryRunRequest]) -> v1.DryRunReport:
     _require_admin(request)
     proposed = _parsed(data.text)
-    async with request.app.state.db.sessionmaker(write=False)() as session:
-        current = await load(session)
-        report = await dryrun.dry_run(
-            session, current, proposed, days=data.days, limit=data.limit, viewer=request.scope["state"]["subjects"]
-        )
+    current = await load(db_session)
+    report = await dryrun.dry_run(
+        db_session, current, proposed, days=data.days, limit=data.limit, viewer=request.scope["state"]["subjects"]
+    )
     return msgspec.convert(report, v1.DryRunReport)
 
 
 policy_router = Router(
     path="/v1/policy",
     route_handlers=[get_policy, change_policy, list_versions, get_version, explain, dry_run],
+    dependencies={"db_session": Provide(provide_session)},
     tags=["Policy"],
 )

@@ -1,7 +1,7 @@
 """Every error as application/problem+json (RFC 9457), each naming its fields."""
 
 import logging
-import re
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -9,7 +9,8 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from contracts.v1 import FieldError, Problem
-from mdm.errors import MdmError, Moved
+from mdm.api.preconditions import etag
+from mdm.errors import MdmError, Moved, PreconditionFailed, named_field
 
 log = logging.getLogger("mdm.api")
 PROBLEM = "application/problem+json"
@@ -29,6 +30,24 @@ _TITLES = {
 }
 
 
+def problem_body(
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    title: str | None = None,
+    owners: dict[str, list[str]] | None = None,
+) -> bytes:
+    """The one problem+json document: handlers and the ASGI middlewares all answer with it."""
+    body = Problem(
+        type=f"https://mdm.dev/problems/{status}",
+        title=title or _TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
+    )
+    return msgspec.json.encode(body)
+
+
 def problem(
     status: int,
     detail: str,
@@ -37,24 +56,39 @@ def problem(
     title: str | None = None,
     owners: dict[str, list[str]] | None = None,
 ) -> Response[bytes]:
-    body = Problem(
-        type=f"https://mdm.dev/problems/{status}",
-        title=title or _TITLES.get(status, "Error"),
-        status=status,
-        detail=detail,
-        errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
-    )
-    return Response(msgspec.json.encode(body), status_code=status, media_type=PROBLEM, headers=headers)
+    body = problem_body(status, detail, errors, title, owners)
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def on_mdm_error(_: Request, exc: MdmError) -> Response[bytes]:
+async def send_problem(
+    send: Any,
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer a problem from ASGI middleware, before any route handler runs."""
+    start = [(b"content-type", PROBLEM.encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": problem_body(status, detail, errors), "more_body": False})
+
+
+def moved(request: Request, exc: Moved) -> Response[bytes]:
+    """301 to the same route (`/v1/{path}/{id}`, `.../lineage`) with the survivor's id
+    in place of the merged-away one."""
+    params = {k: exc.survivor_id if v == exc.passed[0] else v for k, v in request.path_params.items()}
+    location = request.scope["path_template"].format_map(params)
+    body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
+    return Response(body, status_code=301, media_type="application/json", headers={"Location": location})
+
+
+def on_mdm_error(request: Request, exc: MdmError) -> Response[bytes]:
     if isinstance(exc, Moved):
-        body = msgspec.json.encode({"id": exc.survivor_id, "merged_path": exc.passed, "detail": exc.detail})
-        return Response(body, status_code=301, media_type="application/json", headers=exc.headers)
-    return problem(exc.status, exc.detail, exc.errors, exc.headers, exc.title, exc.owners)
-
-
-_NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")
+        return moved(request, exc)
+    headers = None
+    if isinstance(exc, PreconditionFailed) and exc.current_version is not None:
+        headers = {"ETag": etag(exc.current_version)}
+    return problem(exc.status, exc.detail, exc.errors, headers, exc.title, exc.owners)
 
 
 def _field_error(item: dict[str, object]) -> tuple[str, str]:
@@ -62,10 +96,10 @@ def _field_error(item: dict[str, object]) -> tuple[str, str]:
     key, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
     if key == "data" and message == "'data'":
         return "body", "a JSON object is required"
-    named = _NAMED.match(message)
+    named = named_field(message)
     if named:
-        field = named.group(2) if key in ("data", "body") else f"{key}.{named.group(2)}"
-        return field, "is required" if named.group(1) == "missing required" else "is not a field of this contract"
+        name, reason = named
+        return (name if key in ("data", "body") else f"{key}.{name}"), reason
     return key, message
 
 

@@ -16,14 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from contracts.v1.common import NO_NUL
+from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
+from mdm.api.preconditions import etag, parse_if_match
 from mdm.api.visibility import readable
+from mdm.auth.actor import Actor
 from mdm.domains import Domain
 from mdm.errors import NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
-from mdm.records.workspace import Actor
+from mdm.records.values import Record, drop_nulls
 
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,
@@ -58,6 +61,12 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 
 def _one(domain: Domain, view: dict[str, Any], fields: frozenset[str]) -> Any:
     return msgspec.convert(shown(domain, view, fields), domain.read)
+
+
+def _payload(data: msgspec.Struct) -> Record:
+    """A body Litestar already validated into its contract Struct, as the builtins the
+    service works on (nulls carry no value)."""
+    return drop_nulls(msgspec.to_builtins(data))
 
 
 def _written(domain: Domain, view: dict[str, Any], actor: Actor) -> Any:
@@ -100,16 +109,17 @@ def records_router(domain: Domain) -> Router:
         status: FromQuery[status_type | None] = None,
         updated_since: FromQuery[datetime | None] = None,
     ) -> page_type:
-        items, next_cursor = await service.list_page(
+        items, more = await service.list_page(
             db_session,
             domain,
             limit=limit,
-            cursor=cursor,
+            after_id=decode_cursor(cursor) if cursor else None,
             q=q,
             status=status,
             updated_since=updated_since,
             readable=fields,
         )
+        next_cursor = encode_cursor(items[-1]["id"]) if more else None
         return page_type(items=[_one(domain, v, fields) for v in items], next_cursor=next_cursor)
 
     @post(
@@ -120,13 +130,11 @@ def records_router(domain: Domain) -> Router:
         responses=problems(403, 409, 422),
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
-        view = await service.create(
-            db_session, domain, service.decode_payload(domain, msgspec.to_builtins(data), source=False), actor
-        )
+        view = await service.create(db_session, domain, _payload(data), actor)
         return Response(
             _written(domain, view, actor),
             status_code=201,
-            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": service.etag(view["version"])},
+            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": etag(view["version"])},
         )
 
     @get(
@@ -142,7 +150,7 @@ def records_router(domain: Domain) -> Router:
         db_session: Session, fields: Readable, record_id: RecordId, as_of: FromQuery[datetime | None] = None
     ) -> Response[read_type]:
         view = await service.get(db_session, domain, record_id, as_of)
-        return Response(_one(domain, view, fields), headers={"ETag": service.etag(view["version"])})
+        return Response(_one(domain, view, fields), headers={"ETag": etag(view["version"])})
 
     @patch(
         "/{record_id:str}",
@@ -159,8 +167,11 @@ def records_router(domain: Domain) -> Router:
     ) -> Response[read_type]:
         changes = msgspec.to_builtins(data)
         cleared = changes.pop("overrides_cleared", [])
-        view = await service.patch(db_session, domain, record_id, changes, cleared, if_match, actor)
-        return Response(_written(domain, view, actor), headers={"ETag": service.etag(view["version"])})
+        # a caller who may not write these fields hears 403 before anything about If-Match
+        service.check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
+        expected = parse_if_match(if_match)
+        view = await service.patch(db_session, domain, record_id, changes, cleared, expected, actor)
+        return Response(_written(domain, view, actor), headers={"ETag": etag(view["version"])})
 
     @get(
         "/{record_id:str}/history",
@@ -218,12 +229,12 @@ def records_router(domain: Domain) -> Router:
         source_id: SourceId,
         request: Request,
     ) -> Response[v1.UpsertResult]:
-        item = service.SourceItem(system, source_id, service.decode_payload(domain, msgspec.to_builtins(data)))
+        item = service.SourceItem(system, source_id, _payload(data))
         fuzzy = request.app.state.settings.match_on_ingest
         (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
         if isinstance(result, Exception):
             raise result
-        return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": service.etag(result["version"])})
+        return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": etag(result["version"])})
 
     @delete(
         "/sources/{system:str}/{source_id:str}",
@@ -248,7 +259,7 @@ def records_router(domain: Domain) -> Router:
         fields: Readable,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> v1.MatchResult:
-        record = service.decode_payload(domain, msgspec.to_builtins(data))
+        record = _payload(data)
         result = await matching.match(db_session, domain, record, limit=limit, readable=fields)
         return msgspec.convert(result, v1.MatchResult)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.demo.builder import TARGETS, generate, target_sizes
@@ -27,7 +28,6 @@ from mdm.domains import BY_NAME, DOMAINS
 from mdm.errors import MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest
-from mdm.records.workspace import Actor
 
 __all__ = [
     "TARGETS",

@@ -15,11 +15,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.policy.rules import Policy, subjects_of
 from mdm.records.survivorship import survive
-from mdm.records.workspace import Actor, Workspace
+from mdm.records.workspace import Workspace
 
 PAGE = 500
 

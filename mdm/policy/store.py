@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import policies as store
 from mdm.db import repository as repo
 from mdm.db.engine import Database
@@ -23,7 +24,6 @@ from mdm.domains import DOMAINS
 from mdm.errors import PreconditionFailed
 from mdm.policy.dryrun import owner_changes, pages
 from mdm.policy.rules import Policy
-from mdm.records.workspace import Actor
 
 READ_CHECK_SECONDS = 1.0
 
@@ -137,10 +137,8 @@ async def adopt(
     policy = Policy(text)  # parse and check before anything is written
     current = await load(session)
     if expected_version is not None and expected_version != current.version:
-        raise PreconditionFailed(
-            f"the policy is at version {current.version}, not {expected_version}",
-            headers={"ETag": f'"{current.version}"'},
-        )
+        stale = f"the policy is at version {current.version}, not {expected_version}"
+        raise PreconditionFailed(stale, current_version=current.version)
     now = datetime.now(UTC)
     number = current.version + 1
     await store.add(session, number, text, principal, now, comment, correlation_id)

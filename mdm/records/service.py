@@ -2,8 +2,6 @@
 the request (or the CLI batch) is the one place that commits.
 """
 
-import base64
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +9,14 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.domains import RULES, Domain
-from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed, PreconditionRequired
+from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
 from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
-from mdm.records.workspace import Actor, CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
+from mdm.records.workspace import CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
 
@@ -31,10 +30,6 @@ class SourceItem:
     system: str
     source_id: str
     payload: Record  # builtins of the domain's create contract, nulls dropped
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 # ---- the edit-right policy ------------------------------------------------------------
@@ -348,37 +343,24 @@ async def _load_one(ws: Workspace, domain: Domain, golden_id: str) -> GoldenStat
     return g
 
 
-def parse_if_match(value: str | None) -> int | None:
-    """The version an If-Match names; None for `*` (any current version)."""
-    if value is None:
-        raise PreconditionRequired("PATCH needs an If-Match header with the record's ETag")
-    if value.strip() == "*":
-        return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    try:
-        return int(tag)
-    except ValueError as exc:
-        raise PreconditionFailed(f"If-Match '{value}' is not an ETag of this record") from exc
-
-
 async def patch(
     session: AsyncSession,
     domain: Domain,
     golden_id: str,
     changes: Record,
     cleared: list[str],
-    if_match: str | None,
+    expected_version: int | None,
     actor: Actor,
 ) -> Record:
-    """A steward edit: each set field becomes an override; `cleared` overrides are dropped."""
+    """A steward edit: each set field becomes an override; `cleared` overrides are dropped.
+
+    `expected_version` is the version the steward edited; None takes any."""
     check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
-    expected = parse_if_match(if_match)
     ws = Workspace(session, actor, utcnow())
     g = await _load_one(ws, domain, golden_id)
-    if expected is not None and g.version != expected:
-        raise PreconditionFailed(
-            f"{domain.name} {golden_id} is at version {g.version}, not {expected}", headers={"ETag": etag(g.version)}
-        )
+    if expected_version is not None and g.version != expected_version:
+        detail = f"{domain.name} {golden_id} is at version {g.version}, not {expected_version}"
+        raise PreconditionFailed(detail, current_version=g.version)
     problems = check_fields(domain, {k: v for k, v in changes.items() if v is not None})
     problems += [
         ("overrides_cleared", f"'{n}' is not a field of {domain.name}") for n in cleared if not domain.has_field(n)
@@ -473,7 +455,7 @@ def as_utc(value: datetime | None, field: str) -> datetime | None:
 async def get(session: AsyncSession, domain: Domain, golden_id: str, as_of: datetime | None = None) -> Record:
     row, passed = await follow_merges(session, domain, golden_id)
     if passed:
-        raise Moved(row.id, f"/v1/{domain.path}/{row.id}", passed)
+        raise Moved(row.id, passed)
     as_of = as_utc(as_of, "as_of")
     if as_of is None:
         return view_of_row(domain, row)
@@ -488,14 +470,14 @@ async def list_page(
     domain: Domain,
     *,
     limit: int,
-    cursor: str | None,
+    after_id: str | None,
     q: str | None,
     status: str | None,
     updated_since: datetime | None,
     readable: frozenset[str],
-) -> tuple[list[Record], str | None]:
-    """One page; `q` searches only the searchable fields the caller may read."""
-    after = decode_cursor(cursor) if cursor else None
+) -> tuple[list[Record], bool]:
+    """One page of up to `limit` records after `after_id`, and whether more follow;
+    `q` searches only the searchable fields the caller may read."""
     updated_since = as_utc(updated_since, "updated_since")
     if status and "status" not in readable:
         raise Forbidden(f"status of {domain.name} is not readable by this caller", [("status", "not readable")])
@@ -503,45 +485,13 @@ async def list_page(
         session,
         domain,
         limit=limit + 1,
-        after_id=after,
+        after_id=after_id,
         q=q,
         status=status,
         updated_since=updated_since,
         readable=readable,
     )
-    views = [view_of_row(domain, r) for r in rows[:limit]]
-    next_cursor = encode_cursor(views[-1]["id"]) if len(rows) > limit else None
-    return views, next_cursor
-
-
-_CURSOR_ID = re.compile(r"^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$")
-
-
-def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The last id of the previous page; anything this API did not hand out is a 422."""
-    try:
-        last_id = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        last_id = ""
-    if not _CURSOR_ID.match(last_id):
-        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")])
-    return last_id
-
-
-def encode_cursor_number(last: int) -> str:
-    return encode_cursor(f"n_{last}")
-
-
-def decode_cursor_number(cursor: str) -> int:
-    try:
-        text = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
-        return int(text.removeprefix("n_")) if text.startswith("n_") else int("x")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")]) from exc
+    return [view_of_row(domain, r) for r in rows[:limit]], len(rows) > limit
 
 
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
@@ -569,7 +519,7 @@ async def _existing(session: AsyncSession, domain: Domain, golden_id: str) -> An
 async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
     row, passed = await follow_merges(session, domain, golden_id)
     if passed:
-        raise Moved(row.id, f"/v1/{domain.path}/{row.id}/lineage", passed)
+        raise Moved(row.id, passed)
     view = view_of_row(domain, row)
     out = []
     for f in domain.fields:
@@ -613,26 +563,12 @@ async def translate(session: AsyncSession, domain: Domain, golden_id: str, syste
     return {"id": row.id, "system": system, "source_ids": ids}
 
 
-def decode_payload(domain: Domain, raw: Any, *, source: bool = True) -> Record:
-    """A dict from a file or request as the domain's source (or create) contract, as
-    builtins with nulls dropped."""
+def decode_payload(domain: Domain, raw: Any) -> Record:
+    """A raw dict (a file's row, demo data) as the domain's source contract: validated,
+    then builtins with nulls dropped. Request bodies arrive validated; the API drops
+    their nulls itself."""
     try:
-        struct: msgspec.Struct = msgspec.convert(raw, domain.source if source else domain.create, strict=False)
+        struct: msgspec.Struct = msgspec.convert(raw, domain.source, strict=False)
     except msgspec.ValidationError as exc:
-        raise Invalid(f"{domain.name} record is not valid", [_field_of(exc)]) from exc
+        raise Invalid.from_validation(f"{domain.name} record is not valid", exc) from exc
     return drop_nulls(msgspec.to_builtins(struct))
-
-
-def _field_of(exc: msgspec.ValidationError) -> tuple[str, str]:
-    """msgspec says '... - at `$.billing_address.country`'; split that into field and reason."""
-    message = str(exc)
-    reason, _, where = message.partition(" - at `")
-    path = where.rstrip("`").removeprefix("$").lstrip(".") or "body"
-    for prefix, meaning in (
-        ("Object missing required field", "is required"),
-        ("Object contains unknown field", "is not a field of this contract"),
-    ):
-        if reason.startswith(prefix):
-            name = reason.split("`")[1]
-            return (f"{path}.{name}" if path != "body" else name, meaning)
-    return (path, reason)

@@ -13,32 +13,17 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.errors import Invalid
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.ingest import FuzzyIndex
-from mdm.policy.rules import Policy, subjects_of
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record, check_complete, check_fields
 
 KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
-
-
-@dataclass(slots=True)
-class Actor:
-    """Who writes, under which policy: the policy decides what they may touch and which
-    source wins each field."""
-
-    principal: str
-    correlation_id: str | None
-    policy: Policy
-    roles: frozenset[str] = frozenset()
-
-    @property
-    def subjects(self) -> tuple[str, ...]:
-        return subjects_of(self.principal, self.roles)
 
 
 @dataclass(slots=True)

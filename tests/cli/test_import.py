@@ -12,7 +12,7 @@ import pytest
 from mdm.db import repository
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
-from mdm.records.importer import import_file
+from mdm.importer import import_file
 from tests.factory import unique, word
 
 

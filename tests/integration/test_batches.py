@@ -3,12 +3,12 @@ in order, a rejected item leaves nothing, and what one item releases the next ma
 
 import asyncio
 
+from mdm.auth.actor import Actor
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
 from mdm.errors import MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, ingest
-from mdm.records.workspace import Actor
 from tests.factory import unique
 
 MISSING = "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS"

@@ -6,6 +6,7 @@ import string
 
 import pytest
 
+from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import BY_NAME
@@ -13,7 +14,6 @@ from mdm.errors import Invalid, NotFound
 from mdm.matching import service as matching
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, ingest
-from mdm.records.workspace import Actor
 from tests.factory import unique
 
 

@@ -134,6 +134,17 @@ def test_a_policy_change_grants_and_revokes_write_rights(client):
     assert r.status_code == 200
 
 
+def test_the_adopting_worker_reads_under_the_new_policy_at_once(client):
+    """The change is read into this worker's cache after it commits, before the answer."""
+    sf = unique("sf")
+    golden = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "At Once"}).json()["id"]
+    text = DEFAULT_TEXT.replace("p, role:reader, *, *, read, allow\n", "p, role:reader, customer, name, read, allow\n")
+    with adopted(client, text):
+        record = client.get(f"/v1/customers/{golden}", headers=bearer("user:reader")).json()
+        assert set(record) == {"id", "version", "created_at", "updated_at", "name", "overrides"}
+    assert "status" in client.get(f"/v1/customers/{golden}", headers=bearer("user:reader")).json()
+
+
 def test_each_change_is_versioned_and_audited(client):
     before_text, etag = _current(client)
     before = int(etag.strip('"'))

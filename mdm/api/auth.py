@@ -9,21 +9,15 @@ in the service (writes) and in mdm.api.visibility (reads).
 
 from typing import Any
 
-import msgspec
 from litestar.types import ASGIApp
 
-from contracts.v1 import Problem
 from mdm.api.middleware import WRITE_METHODS
+from mdm.api.problems import send_problem
 from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
 OPEN_PREFIXES = ("/health/",)
 READ_ONLY_POSTS = ("/v1/resolve",)  # POST for its body's size, not to change anything
-
-
-def _problem(status: int, title: str, detail: str) -> bytes:
-    return msgspec.json.encode(Problem(type=f"https://mdm.dev/problems/{status}", title=title, status=status,
-                                       detail=detail))  # fmt: skip
 
 
 def path_refusal(caller: Caller, method: str, path: str) -> str | None:
@@ -56,21 +50,15 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         caller = await cache.caller_for_header(header)
         if caller is None:
             detail = "send Authorization: Bearer <api key>; this key is missing, unknown or revoked"
-            await _send(send, 401, _problem(401, "Unauthorized", detail), [(b"www-authenticate", b"Bearer")])
+            await send_problem(send, 401, detail, headers=[(b"www-authenticate", b"Bearer")])
             return
         state = scope.setdefault("state", {})
         state["principal"], state["roles"], state["subjects"] = caller.principal, caller.roles, caller.subjects
         refusal = path_refusal(caller, scope["method"], scope["path"])
         if refusal:
             await audit_refusal(scope, 403, refusal, [])
-            await _send(send, 403, _problem(403, "Forbidden", refusal), [])
+            await send_problem(send, 403, refusal)
             return
         await app(scope, receive, send)
 
     return middleware
-
-
-async def _send(send: Any, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = [(b"content-type", b"application/problem+json"), *headers]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})

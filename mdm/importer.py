@@ -16,12 +16,12 @@ from typing import IO, Any
 import msgspec
 from sqlalchemy.exc import DBAPIError
 
+from mdm.auth.actor import Actor
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest
-from mdm.records.workspace import Actor
 
 JSON_FIELD_KINDS = ("address", "rate_lines")
 
