@@ -24,6 +24,7 @@ from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
 from mdm.records.service import check_rights
+from mdm.records.validation import validate
 from mdm.records.workspace import GoldenState, Workspace
 from stewardship import repository as srepo
 
@@ -82,7 +83,7 @@ async def _follow_references(ws: Workspace, domain: Domain, ids: list[str], acti
                     continue
                 changed = ws.recompute(g)
                 if changed:
-                    await ws.validate(g, changed)
+                    await validate(ws, g, changed)
                     ws.commit_version(g, action)
                     touched.setdefault(other.name, []).append(golden_id)
     return touched
@@ -164,7 +165,7 @@ async def merge(
             survivor.overrides[f.name] = {"value": None, "by": actor.principal, "at": now.isoformat(),
                                           "merge_id": merge_id}  # fmt: skip
             changed = sorted({*changed, *ws.recompute(survivor)})
-    await ws.validate(survivor, changed)
+    await validate(ws, survivor, changed)
     ws.commit_version(survivor, "merge")
 
     # 3. references from any domain follow; 4. the queue closes what it held about the folded
@@ -237,7 +238,7 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
     for g in folded:  # live again for the survivor's references too (a link the merge dropped)
         ws.ref_cache[g.id] = None
     changed = ws.recompute(survivor)
-    await ws.validate(survivor, changed)
+    await validate(ws, survivor, changed)
     ws.commit_version(survivor, "unmerge")
     await ws.flush()  # the survivor first: it may let go of unique values the folded take back
 
@@ -246,7 +247,7 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
         g.merged_into = None
     for g in folded:
         changed = ws.recompute(g)
-        await ws.validate(g, changed)
+        await validate(ws, g, changed)
         ws.commit_version(g, "unmerge")
     await ws.flush()
 
@@ -257,7 +258,7 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
         for rid in ids:
             g = ws.goldens[rid]
             if g.merged_into is None and (changed := ws.recompute(g)):
-                await ws.validate(g, changed)
+                await validate(ws, g, changed)
                 ws.commit_version(g, "unmerge")
     await srepo.restore_statuses(session, [(cid, before, after) for cid, before, after in undo["candidates"]])
     await srepo.mark_undone(session, merge_id, now, actor.principal)

@@ -24,6 +24,7 @@ from mdm.domains import DOMAINS
 from mdm.errors import PreconditionFailed
 from mdm.policy.dryrun import owner_changes, pages
 from mdm.policy.rules import Policy
+from mdm.records.validation import validate
 
 READ_CHECK_SECONDS = 1.0
 
@@ -111,7 +112,7 @@ async def recompute_owned(session: AsyncSession, current: Policy, adopted: Polic
                 lineage_before = g.lineage
                 changed = ws.recompute(g)
                 if changed:
-                    await ws.validate(g, changed)
+                    await validate(ws, g, changed)
                     ws.commit_version(g, "policy")
                     recomputed += 1
                 elif g.lineage == lineage_before:

@@ -15,7 +15,8 @@ from mdm.domains import RULES, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
-from mdm.records.values import Record, check_fields, drop_nulls, payload_hash
+from mdm.records.validation import check_fields, validate
+from mdm.records.values import Record, drop_nulls, payload_hash
 from mdm.records.workspace import CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
@@ -299,7 +300,7 @@ async def _apply(
     was_new = g.version == 0
     changed = ws.recompute(g)
     if changed or was_new:
-        await ws.validate(g, changed)
+        await validate(ws, g, changed)
         ws.commit_version(g, "create" if was_new else "ingest")
     outcome = outcome or ("updated" if changed else "unchanged")
     if found is not None and found.review is not None:
@@ -383,7 +384,7 @@ async def patch(
     changed = ws.recompute(g)
     outcome = "unchanged"
     if changed or before != g.overrides:
-        await ws.validate(g, changed)
+        await validate(ws, g, changed)
         ws.commit_version(g, "patch")
         outcome = "updated"
     ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), outcome)

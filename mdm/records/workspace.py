@@ -17,11 +17,10 @@ from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
-from mdm.errors import Invalid
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.ingest import FuzzyIndex
 from mdm.records.survivorship import SourceView, survive
-from mdm.records.values import Record, check_complete, check_fields
+from mdm.records.values import Record
 
 KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
 
@@ -301,99 +300,6 @@ class Workspace:
         ids.discard(exclude)
         return min(ids) if ids else None
 
-    async def validate(self, g: GoldenState, changed: list[str]) -> None:
-        """Golden-level rules: completeness, ranges, references, unique keys, cycles, hooks."""
-        d = g.domain
-        problems = check_complete(d, g.values) + check_fields(d, g.values)
-        refs = {g.values[f.name] for f in d.references if g.values.get(f.name)}
-        await self.preload_refs(refs)
-        for f in d.references:
-            rid = g.values.get(f.name)
-            if not rid:
-                continue
-            target = domain_of_id(rid)
-            state = self.ref_cache.get(rid, "")
-            if target is None or target.name != f.ref:
-                problems.append((f.name, f"'{rid}' is not a {f.ref} id"))
-            elif state == "":
-                problems.append((f.name, f"{f.ref} '{rid}' does not exist"))
-            elif state:
-                problems.append((f.name, f"{f.ref} '{rid}' was merged into {state}; use the survivor"))
-            elif rid == g.id:
-                problems.append((f.name, "must not point at the record itself"))
-        if not problems:
-            problems += await self._check_cycles(g, changed)
-            problems += await self._check_unique(g)
-            problems += await self._check_exclusive_ranges(g)
-        if problems:
-            raise Invalid(f"{d.name} {g.id} is not valid", problems)
-
-    async def _check_cycles(self, g: GoldenState, changed: list[str]) -> list[tuple[str, str]]:
-        """Walk up a changed parent chain. A new record cannot close a cycle: nothing points at it yet."""
-        problems = []
-        for f in g.domain.hierarchy_fields:
-            if g.new or f.name not in changed:
-                continue
-            # one writer of a hierarchy at a time: two concurrent edits could each close half a loop
-            await repo.advisory_locks(self.session, [repo.lock_id(g.domain.name, "hierarchy", f.name)])
-            seen = {g.id}
-            current = g.values.get(f.name)
-            while current:
-                if current in seen:
-                    problems.append((f.name, f"would make a cycle through {current}"))
-                    break
-                seen.add(current)
-                if current in self.goldens:
-                    current = self.goldens[current].values.get(f.name)
-                else:
-                    current = await repo.parent_of(self.session, g.domain, f.name, current)
-        return problems
-
-    async def _check_unique(self, g: GoldenState) -> list[tuple[str, str]]:
-        problems = []
-        for key in g.domain.unique_keys:
-            values = key.values(g.values)
-            if values is None:
-                continue
-            await self.preload_keys(g.domain, [g.values], (key,))
-            clash = self.key_lookup(g.domain, key, values, exclude=g.id)
-            if clash:
-                problems.append((key.fields[0], f"{' and '.join(key.fields)} already used by {clash}"))
-        return problems
-
-    async def _check_exclusive_ranges(self, g: GoldenState) -> list[tuple[str, str]]:
-        """No two live records of one scope with overlapping date ranges. Writers of one
-        scope are serialized first, so two concurrent writes cannot both pass."""
-        problems = []
-        d = g.domain
-        for rule in d.exclusive_ranges:
-            start, end = g.values.get(rule.start), g.values.get(rule.end)
-            if start is None:
-                continue
-            scope = {n: g.values.get(n) for n in rule.scope}
-            await repo.advisory_locks(self.session, [repo.lock_id(d.name, "range", rule.start, sorted(scope.items()))])
-            held = [o for o in self.goldens.values() if o.domain is d and o.id != g.id]
-            clash = next(
-                (
-                    o.id
-                    for o in held
-                    if o.merged_into is None
-                    and {n: o.values.get(n) for n in rule.scope} == scope
-                    and _overlaps(start, end, o.values.get(rule.start), o.values.get(rule.end))
-                ),
-                None,
-            )
-            if clash is None:
-                typed = {n: to_column(d.field(n), v) for n, v in scope.items()}
-                clash = await repo.overlapping(
-                    self.session, d, typed, to_column(d.field(rule.start), start), to_column(d.field(rule.end), end),
-                    [g.id, *(o.id for o in held)], rule.start, rule.end,
-                )  # fmt: skip
-            if clash:
-                names = ", ".join(rule.scope)
-                problems.append((rule.start, f"overlaps {d.name} {clash} of the same scope ({names})"))
-        return problems
-
     def commit_version(self, g: GoldenState, action: str) -> None:
         """Bump the version and queue a history row for a golden record that changed."""
         g.version += 1
@@ -562,8 +468,3 @@ def _source_from_row(domain: Domain, row: Row[Any]) -> SourceState:
         correlation_id=row.correlation_id,
         ended_at=row.ended_at,
     )
-
-
-def _overlaps(start: Any, end: Any, other_start: Any, other_end: Any) -> bool:
-    """Closed ranges of ISO dates; an empty end runs forever."""
-    return (other_end is None or other_end >= start) and (end is None or other_start <= end)

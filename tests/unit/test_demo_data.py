@@ -10,7 +10,7 @@ import pytest
 from mdm.demo import TARGETS, DemoEstate, SourceRecord, SourceRef, generate, tables, target_sizes
 from mdm.domains import BY_NAME
 from mdm.records.service import decode_payload
-from mdm.records.values import check_fields
+from mdm.records.validation import check_fields
 
 SMALL = 0.05
 

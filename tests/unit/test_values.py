@@ -6,7 +6,7 @@ import pytest
 
 from mdm.db.types import canonical_decimal
 from mdm.domains import BY_NAME
-from mdm.records.values import check_complete, check_fields
+from mdm.records.validation import check_complete, check_fields
 
 CUSTOMER, PROJECT, EMPLOYEE, RATE_CARD = (BY_NAME[n] for n in ("customer", "project", "employee", "rate_card"))
 
