@@ -8,12 +8,14 @@ the same table metadata, so they cannot drift from the schema.
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from contracts.v1 import Address
 from mdm.db.convert import from_driver, json_value
+from mdm.db.merges import follow, follow_rows
 from mdm.db.tables import GOLDEN
 from mdm.domains import BY_NAME, DOMAINS, Domain
 
@@ -139,14 +141,15 @@ class FastReads:
         row = await self._fetchrow(_RESOLVE_PG[domain.name], _RESOLVE_LITE[domain.name], domain.name, system, source_id)
         if row is None:
             return None
-        passed: list[str] = []
-        while row[0]:
-            passed.append(row[1])
-            if len(passed) > 100:
+        if row[0]:  # merged away: rare, so the walk is only set up then
+            by_id = (_BY_ID_PG[domain.name], _BY_ID_LITE[domain.name])
+            found = await follow_rows(row, lambda i: self._fetchrow(*by_id, i), merged_into=lambda r: r[0],
+                                      id_of=lambda r: r[1])  # fmt: skip
+            if found is None:
                 return None
-            row = await self._fetchrow(_BY_ID_PG[domain.name], _BY_ID_LITE[domain.name], row[0])
-            if row is None:
-                return None
+            row, passed = found
+        else:
+            passed = []
         return {name: fn(row[i]) for i, (name, fn) in enumerate(self.views[domain.name], start=1)}, passed
 
     async def bulk_resolve(self, keys: Sequence[Key]) -> list[tuple[str | None, list[str]]]:
@@ -161,13 +164,8 @@ class FastReads:
         merged = await self._merged_targets([(keys[i][0], gid) for i, gid in enumerate(ids) if gid])
         out: list[tuple[str | None, list[str]]] = []
         for (domain, _, _), gid in zip(keys, ids, strict=True):
-            passed: list[str] = []
-            while gid is not None and (domain, gid) in merged:
-                passed.append(gid)
-                gid = merged[(domain, gid)]
-                if len(passed) > 100:
-                    gid = None
-            out.append((gid, passed))
+            end = follow(gid, partial(_survivor, merged, domain)) if gid is not None else None
+            out.append(end if end is not None else (None, []))
         return out
 
     async def _merged_targets(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -197,6 +195,10 @@ class FastReads:
                         nxt.setdefault(d, set()).add(target)
             by_domain = nxt
         return result
+
+
+def _survivor(merged: dict[tuple[str, str], str], domain: str, golden_id: str) -> str | None:
+    return merged.get((domain, golden_id))
 
 
 _RESOLVE_PG = {d.name: _resolve_sql(d, "${}") for d in DOMAINS}

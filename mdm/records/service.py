@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.auth.actor import Actor
 from mdm.db import repository as repo
+from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching.ingest import FuzzyIndex
@@ -158,10 +159,11 @@ def _ref_ids(domain: Domain, items: list[SourceItem]) -> set[str]:
 
 
 def _live(ws: Workspace, golden_id: str) -> GoldenState:
-    g = ws.goldens[golden_id]
-    while g.merged_into:
-        g = ws.goldens[g.merged_into]
-    return g
+    """The record an id ends at among those loaded (after `_load_following_merges`)."""
+    found = follow(golden_id, lambda i: ws.goldens[i].merged_into)
+    if found is None:
+        raise Conflict(f"merge chain of {golden_id} does not end")
+    return ws.goldens[found[0]]
 
 
 async def _load_following_merges(ws: Workspace, domain: Domain, ids: set[str]) -> None:
@@ -429,18 +431,14 @@ def view_of_row(domain: Domain, row: Any) -> Record:
 
 async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -> tuple[Any, list[str]]:
     """The live row an id ends at, and the merged-away ids passed on the way."""
-    passed: list[str] = []
     row = await repo.golden_row(session, domain, golden_id)
     if row is None:
         raise NotFound(f"no {domain.name} with id {golden_id}")
-    while row.merged_into:
-        passed.append(row.id)
-        if len(passed) > 100:
-            raise Conflict(f"merge chain of {golden_id} does not end")
-        row = await repo.golden_row(session, domain, row.merged_into)
-        if row is None:
-            raise NotFound(f"survivor of {golden_id} is missing")
-    return row, passed
+    found = await follow_rows(row, lambda i: repo.golden_row(session, domain, i),
+                              merged_into=lambda r: r.merged_into, id_of=lambda r: r.id)  # fmt: skip
+    if found is None:
+        raise Conflict(f"merge chain of {golden_id} does not end in a live {domain.name}")
+    return found
 
 
 def as_utc(value: datetime | None, field: str) -> datetime | None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
+from mdm.db.merges import follow
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.ingest import FuzzyIndex
@@ -149,12 +150,8 @@ class Workspace:
 
     def live_ref(self, rid: str) -> str:
         """The record a reference ends at, following merges known here (preload_refs)."""
-        for _ in range(100):
-            target = self.ref_cache.get(rid)
-            if not target:
-                return rid
-            rid = target
-        return rid
+        found = follow(rid, lambda i: self.ref_cache.get(i) or None)
+        return found[0] if found else rid
 
     async def merged_refs(self, domain: Domain, values: Record) -> list[tuple[str, str]]:
         """A write that names a merged-away record is refused (the field, and the survivor to
