@@ -11,7 +11,15 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
-from mdm.api import RecordId, caller_subjects, problem_responses, provide_actor, provide_session, readable
+from mdm.api import (
+    RecordId,
+    caller_subjects,
+    problem_of_error,
+    problem_responses,
+    provide_actor,
+    provide_session,
+    readable,
+)
 from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
@@ -131,6 +139,9 @@ async def reject_candidate(db_session: Session, actor: Caller, candidate_id: Can
       summary="Merge or reject many queued pairs, each decided on its own")  # fmt: skip
 async def bulk_decide(data: JSONBody[v1.BulkRequest], db_session: Session, actor: Caller) -> v1.BulkResult:
     items = await queue.bulk(db_session, msgspec.to_builtins(data.items), actor)
+    for item in items:  # an item refused on its own answers the problem it would have had alone
+        if (error := item.pop("error", None)) is not None:
+            item["problem"] = msgspec.to_builtins(problem_of_error(error))
     return msgspec.convert({"items": items}, v1.BulkResult)
 
 

@@ -163,14 +163,8 @@ async def bulk(session: AsyncSession, items: list[dict[str, Any]], actor: Actor)
                     done = await merge_pair(session, item["candidate_id"], item["survivor"], actor)
                     out.append({"candidate_id": item["candidate_id"], "status": 200, "merge_id": done["merge_id"]})
         except MdmError as exc:
-            out.append({"candidate_id": item["candidate_id"], "status": exc.status, "problem": _problem(exc)})
+            out.append({"candidate_id": item["candidate_id"], "status": exc.status, "error": exc})
     return out
-
-
-def _problem(exc: MdmError) -> dict[str, Any]:
-    """The problem+json body this error would have had on its own."""
-    return {"type": f"https://mdm.dev/problems/{exc.status}", "title": exc.title, "status": exc.status,
-            "detail": exc.detail, "errors": [{"field": f, "message": m} for f, m in exc.errors] or None}  # fmt: skip
 
 
 async def quality(session: AsyncSession, domains: list[str]) -> dict[str, Any]:

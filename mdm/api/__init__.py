@@ -3,8 +3,17 @@
 The names exported here are the surface plugins (stewardship) may use; the rest of mdm.api is internal."""
 
 from mdm.api.deps import provide_actor, provide_session
+from mdm.api.problems import problem_of_error
 from mdm.api.records import RecordId
 from mdm.api.records import problems as problem_responses  # `problems` would be shadowed by mdm.api.problems
 from mdm.api.visibility import caller_subjects, readable
 
-__all__ = ["RecordId", "caller_subjects", "problem_responses", "provide_actor", "provide_session", "readable"]
+__all__ = [
+    "RecordId",
+    "caller_subjects",
+    "problem_of_error",
+    "problem_responses",
+    "provide_actor",
+    "provide_session",
+    "readable",
+]

@@ -38,14 +38,28 @@ def problem_body(
     owners: dict[str, list[str]] | None = None,
 ) -> bytes:
     """The one problem+json document: handlers and the ASGI middlewares all answer with it."""
-    body = Problem(
+    return msgspec.json.encode(problem_of(status, detail, errors, title, owners))
+
+
+def problem_of(
+    status: int,
+    detail: str,
+    errors: list[tuple[str, str]] | None = None,
+    title: str | None = None,
+    owners: dict[str, list[str]] | None = None,
+) -> Problem:
+    return Problem(
         type=f"https://mdm.dev/problems/{status}",
         title=title or _TITLES.get(status, "Error"),
         status=status,
         detail=detail,
         errors=[FieldError(field=f, message=m, owners=(owners or {}).get(f)) for f, m in errors] if errors else None,
     )
-    return msgspec.json.encode(body)
+
+
+def problem_of_error(exc: MdmError) -> Problem:
+    """The problem an error answers on its own (for one item of a bulk answer)."""
+    return problem_of(exc.status, exc.detail, exc.errors, exc.title, exc.owners)
 
 
 def problem(
