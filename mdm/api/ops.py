@@ -2,7 +2,6 @@
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
@@ -18,8 +17,7 @@ async def live() -> dict[str, str]:
 @get("/health/ready", operation_id="ready", tags=["Health"], summary="The database answers")
 async def ready(request: Request) -> Response[dict[str, str]]:
     try:
-        async with request.app.state.db.read.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await request.app.state.db.ping()
     except Exception as exc:  # readiness reports, it does not raise
         return Response({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
     return Response({"status": "ok"})

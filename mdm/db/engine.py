@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -90,6 +90,11 @@ class Database:
         """One write transaction outside a request (CLI, import, demo)."""
         async with self.sessionmaker(write=True)() as session, session.begin():
             yield session
+
+    async def ping(self) -> None:
+        """One round trip to the database (readiness); raises when it does not answer."""
+        async with self.read.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.write.dispose()
