@@ -41,11 +41,21 @@ def rebuild(bind: Connection, domain: Domain) -> int:
 
 def refresh(bind: Connection, domains: Iterable[Domain]) -> list[str]:
     """Rebuild the keys of every domain whose stored version is not its descriptor's; answers
-    the domains rebuilt."""
+    the domains rebuilt. A domain whose table or read columns no revision has made yet (a
+    descriptor whose revision is still to be written) is left for a later upgrade. Several
+    processes starting at once take turns (an advisory lock on PostgreSQL; SQLite serializes
+    writers), and each sees the versions its predecessor stored."""
+    if bind.dialect.name == "postgresql":
+        bind.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('mdm.match_keys.refresh'))"))
     stored = dict(bind.execute(sa.select(match_key_version.c.domain, match_key_version.c.version)).all())
+    inspector = sa.inspect(bind)
+    tables = set(inspector.get_table_names())
     rebuilt = []
     for domain in domains:
-        if stored.get(domain.name) == domain.blocking.version:
+        if stored.get(domain.name) == domain.blocking.version or domain.name not in tables:
+            continue
+        columns = {c["name"] for c in inspector.get_columns(domain.name)}
+        if not set(domain.blocking.reads) <= columns:
             continue
         rebuild(bind, domain)
         bind.execute(sa.delete(match_key_version).where(match_key_version.c.domain == domain.name))
