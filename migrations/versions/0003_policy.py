@@ -13,8 +13,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 
-# the policy in force on a new hub as this revision seeds it, written out here: a revision never
-# reads today's policy files (a later domain's lines come with that domain's own revision)
+# the policy in force on a new hub: mdm/policy/default.csv as this release shipped it, written
+# out here because a revision never reads today's files (a later domain's or field's lines come
+# with its own revision)
 DEFAULT_TEXT = """\
 # mdm default edit-right policy: who may create, write, read and merge what.
 #
@@ -47,9 +48,13 @@ p, system:salesforce, customer, country, write, allow
 p, system:salesforce, customer, status, write, allow
 p, system:netsuite, customer, status, write, allow
 
-# ---- legal_entity: ERP owns it whole
+# ---- legal_entity, cost_center, rate_card: ERP owns them whole
 p, system:netsuite, legal_entity, *, create, allow
 p, system:netsuite, legal_entity, *, write, allow
+p, system:netsuite, cost_center, *, create, allow
+p, system:netsuite, cost_center, *, write, allow
+p, system:netsuite, rate_card, *, create, allow
+p, system:netsuite, rate_card, *, write, allow
 
 # ---- project: PSA owns delivery, ERP the financial dimensions
 p, system:certinia, project, *, create, allow
@@ -75,14 +80,6 @@ p, system:workday, employee, *, write, allow
 p, system:workday, employee, cost_rate, write, deny
 p, system:netsuite, employee, cost_rate, write, allow
 p, system:netsuite, employee, employee_number, write, allow
-
-# ---- cost_center: ERP owns it whole
-p, system:netsuite, cost_center, *, create, allow
-p, system:netsuite, cost_center, *, write, allow
-
-# ---- rate_card: ERP owns it whole
-p, system:netsuite, rate_card, *, create, allow
-p, system:netsuite, rate_card, *, write, allow
 
 # ---- people: stewards do anything; others read, and cost_rate is for finance and stewards only
 p, role:steward, *, *, create, allow

@@ -197,7 +197,8 @@ def test_explain_names_the_deciding_rule(client, query, allowed, line_text, owne
         assert "deny by default" in body["reason"]
     else:
         assert body["decided_by"]["rule"] == line_text
-        assert DEFAULT_TEXT.splitlines()[body["decided_by"]["line"] - 1] == line_text
+        in_force, _ = _current(client)  # the line number is one of the policy in force
+        assert in_force.splitlines()[body["decided_by"]["line"] - 1] == line_text
 
 
 def test_explain_takes_a_principals_roles_from_its_keys_and_checks_its_question(client):
