@@ -17,8 +17,9 @@ from mdm.db import policies as store
 from mdm.domains import BY_NAME
 from mdm.errors import Forbidden, Invalid, NotFound
 from mdm.policy import dryrun
-from mdm.policy.rules import ACTIONS, SUBJECT, Policy, PolicyError, subjects_of
+from mdm.policy.rules import Policy, PolicyError, subjects_of
 from mdm.policy.store import adopt, load
+from mdm.policy.vocabulary import ACTIONS, SUBJECT
 
 Name = Annotated[str, QueryParameter(min_length=1, max_length=100, pattern=r"^[a-z0-9_:.*-]+$")]
 Session = NamedDependency[AsyncSession]

@@ -16,7 +16,8 @@ from ulid import ULID
 
 from mdm.db import api_keys as store
 from mdm.db.engine import Database
-from mdm.policy.rules import ROLES, subjects_of
+from mdm.policy.rules import subjects_of
+from mdm.policy.vocabulary import ROLES
 
 PRINCIPAL = re.compile(r"^(system|user):[a-z0-9][a-z0-9._-]{0,60}$")
 CACHE_SECONDS = 5.0  # a revoked key stops working on every worker within this

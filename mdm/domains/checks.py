@@ -17,12 +17,15 @@ from msgspec import inspect as mi
 
 from mdm.domains.descriptor import UNDECLARED, Domain, Field
 from mdm.matching.rules import RuleError, build, table
+from mdm.policy.vocabulary import ACTIONS, EFFECTS, RECORD_ACTIONS, ROLES, SUBJECT
 
 # fields every record has besides the descriptor's: (read, patch) contract extras
 READ_EXTRAS = frozenset({"id", "version", "created_at", "updated_at", "overrides"})
 PATCH_EXTRAS = frozenset({"overrides_cleared"})
 NAME = re.compile(r"^[a-z][a-z_]{1,30}$")
-POLICY_ACTIONS = ("create", "write", "read", "merge")
+PREFIX = re.compile(r"^[a-z]{2,3}$")  # contracts' Id pattern: a canonical id is prefix + "_" + ULID
+PATH = re.compile(r"^[a-z][a-z-]*[a-z]$")
+LABEL = re.compile(r"^[A-Z][A-Za-z]+$")
 
 
 class DescriptorError(ValueError):
@@ -38,7 +41,7 @@ def check(domains: Iterable[Domain]) -> None:
         for d in domains:
             value = getattr(d, attribute)
             if value in seen:
-                problems.append(f"domain '{d.name}': {attribute} '{value}' is also domain '{seen[value]}''s")
+                problems.append(f"domain '{d.name}': {attribute} '{value}' is also that of domain '{seen[value]}'")
             seen[value] = d.name
     names = {d.name for d in domains}
     for d in domains:
@@ -55,6 +58,11 @@ def problems_of(d: Domain) -> list[str]:
     problems = []
     if not NAME.match(d.name):
         problems.append("name must be lower_snake_case (it names tables and policy lines)")
+    for attribute, pattern, what in (("prefix", PREFIX, "two or three lower-case letters (ids are prefix_ULID)"),
+                                     ("path", PATH, "lower-case words joined by '-'"),
+                                     ("label", LABEL, "CamelCase"), ("plural_label", LABEL, "CamelCase")):  # fmt: skip
+        if not pattern.match(getattr(d, attribute)):
+            problems.append(f"{attribute} '{getattr(d, attribute)}' must be {what}")
     if not d.fields:
         problems.append("declares no fields")
     if d.blocking is UNDECLARED:
@@ -73,6 +81,10 @@ def problems_of(d: Domain) -> list[str]:
         problems += [f"key field '{n}' is not a field" for n in key.fields if not d.has_field(n)]
     for start, end in d.date_ranges:
         problems += [f"date range field '{n}' is not a date field" for n in (start, end) if not _is(d, n, "date")]
+    for rule in d.exclusive_ranges:
+        problems += [f"exclusive range scope '{n}' is not a field" for n in rule.scope if not d.has_field(n)]
+        problems += [f"exclusive range field '{n}' is not a date field" for n in (rule.start, rule.end)
+                     if not _is(d, n, "date")]  # fmt: skip
     if not d.has_field("status") or d.field("status").choices != d.statuses or d.status_default not in d.statuses:
         problems.append("needs an enum field 'status' whose choices are `statuses`, with `status_default` among them")
     problems += _contract_problems(d)
@@ -94,14 +106,24 @@ def _policy_problems(d: Domain) -> list[str]:
         text = ", ".join(row)
         if len(row) != 6 or row[0] != "p":
             problems.append(f"policy line '{text}' is not 'p, subject, domain, field, action, effect'")
-        elif row[2] != d.name:
-            problems.append(f"policy line '{text}' is about '{row[2]}', not this domain")
-        elif row[3] != "*" and not d.has_field(row[3]):
-            problems.append(f"policy line '{text}' names '{row[3]}', which is not a field")
-        elif row[4] not in POLICY_ACTIONS:
-            problems.append(f"policy line '{text}': unknown action '{row[4]}'")
-    if not any(len(row) == 6 and row[4] == "create" and row[5] == "allow" for row in lines):
-        problems.append("seed policy lets no system create it (a 'create, allow' line)")
+            continue
+        _, subject, domain, name, action, effect = row
+        if not SUBJECT.match(subject):
+            problems.append(
+                f"policy line '{text}': subject is not system:<code>, user:<name> or role:<{'|'.join(ROLES)}>"
+            )
+        if domain != d.name:
+            problems.append(f"policy line '{text}' is about '{domain}', not this domain")
+        if name != "*" and not d.has_field(name):
+            problems.append(f"policy line '{text}' names '{name}', which is not a field")
+        if action not in ACTIONS:
+            problems.append(f"policy line '{text}': unknown action '{action}' (one of {', '.join(ACTIONS)})")
+        elif action in RECORD_ACTIONS and name != "*":
+            problems.append(f"policy line '{text}': {action} is about whole records; its field must be *")
+        if effect not in EFFECTS:
+            problems.append(f"policy line '{text}': unknown effect '{effect}' (allow or deny)")
+    if not any(len(r) == 6 and r[1].startswith("system:") and r[4] == "create" and r[5] == "allow" for r in lines):
+        problems.append("seed policy lets no system create it (a 'p, system:<code>, ..., *, create, allow' line)")
     return problems
 
 

@@ -10,7 +10,6 @@ a field, in the order the policy lists them.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +18,7 @@ import casbin  # type: ignore[import-untyped]
 from casbin.model import Model  # type: ignore[import-untyped]
 
 from mdm.domains import BY_NAME, DOMAINS
+from mdm.policy.vocabulary import ACTIONS, EFFECTS, RECORD_ACTIONS, ROLES, SUBJECT
 
 HERE = Path(__file__).parent
 MODEL_TEXT = (HERE / "model.conf").read_text()
@@ -33,11 +33,6 @@ def _default_text() -> str:
 
 DEFAULT_TEXT = _default_text()
 
-ACTIONS = ("create", "write", "read", "merge")
-RECORD_ACTIONS = frozenset({"create", "merge"})  # about whole records: their field is `*`
-EFFECTS = ("allow", "deny")
-ROLES = ("steward", "admin", "reader", "finance")
-SUBJECT = re.compile(r"^((system|user):[a-z0-9][a-z0-9._-]{0,60}|role:(" + "|".join(ROLES) + "))$")
 ALL_FIELDS = frozenset(f.name for d in DOMAINS for f in d.fields)
 
 

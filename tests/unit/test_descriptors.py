@@ -3,7 +3,7 @@
 import msgspec
 import pytest
 
-from mdm.domains import BY_PREFIX, DOMAINS
+from mdm.domains import BY_PREFIX, DOMAINS, ExclusiveRange
 
 KNOWN_SYSTEMS = {"salesforce", "certinia", "netsuite", "workday"}
 BASE = {"id", "version", "status", "created_at", "updated_at", "overrides"}
@@ -82,10 +82,30 @@ def test_a_complete_seventh_descriptor_passes_the_checks():
         ({"policy": ""}, "declares no seed policy lines"),
         ({"policy": "p, system:netsuite, vendor, *, write, allow"}, "lets no system create it"),
         ({"policy": "p, system:netsuite, vendor, iban, write, allow"}, "names 'iban', which is not a field"),
+        ({"policy": "p, system:netsuite, vendor, *, create, alow"}, "unknown effect 'alow'"),
+        ({"policy": "p, sys:sap, vendor, *, create, allow"}, "subject is not system:<code>"),
+        ({"policy": "p, system:sap, vendor, name, create, allow"}, "create is about whole records"),
+        ({"policy": "p, role:steward, vendor, *, create, allow"}, "lets no system create it"),
+        ({"prefix": "ven2"}, "prefix 'ven2' must be two or three lower-case letters"),
+        ({"exclusive_ranges": (ExclusiveRange(("nme",), "start", "name"),)}, "exclusive range scope 'nme'"),
     ],
-    ids=["blocking", "match", "rules", "policy", "create", "policy-field"],
+    ids=[
+        "blocking",
+        "match",
+        "rules",
+        "policy",
+        "create",
+        "policy-field",
+        "effect",
+        "subject",
+        "record-action",
+        "role-only",
+        "prefix",
+        "exclusive-range",
+    ],
 )
 def test_a_descriptor_missing_what_matching_or_policy_needs_is_refused_by_name(changes, said):
+    """Each a mistake that would otherwise surface as a 500 or a policy that no longer parses."""
     from mdm.domains.descriptor import UNDECLARED
 
     if changes.get("blocking", 0) is None:
@@ -119,7 +139,7 @@ def test_an_unknown_reference_and_a_taken_prefix_are_refused():
 
     fields = (*_vendor().fields, ref("buyer_id", "buyer"))
     message = _problems(_vendor(prefix="cus", fields=fields))
-    assert "prefix 'cus' is also domain 'customer''s" in message
+    assert "prefix 'cus' is also that of domain 'customer'" in message
     assert "refers to unknown domain 'buyer'" in message
 
 
