@@ -17,13 +17,12 @@ import msgspec
 from sqlalchemy.exc import DBAPIError
 
 from mdm.auth.actor import Actor
+from mdm.db.convert import JSON_KINDS
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest
-
-JSON_FIELD_KINDS = ("address", "rate_lines")
 
 
 @dataclass
@@ -37,7 +36,7 @@ class ImportReport:
 def _csv_rows(fh: IO[str], domain: Domain) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """CSV rows as dicts: empty cells dropped, `a.b` columns nested, list fields as JSON text;
     a row that cannot be read is answered as the reason why."""
-    json_fields = {f.name for f in domain.fields if f.kind in JSON_FIELD_KINDS}
+    json_fields = {f.name for f in domain.fields if f.kind in JSON_KINDS}
     for line_no, raw in enumerate(csv.DictReader(fh), start=2):
         row: dict[str, Any] = {}
         problem = None

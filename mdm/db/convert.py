@@ -42,6 +42,9 @@ def values_of(domain: Domain, row: Any) -> dict[str, Any]:
     return {f.name: from_column(f, m[f.name]) for f in domain.fields}
 
 
+JSON_KINDS = ("address", "rate_lines")  # field kinds held as JSON
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -62,7 +65,7 @@ def _money(value: Any) -> Any:
 def from_driver(kind: FieldKind, *, sqlite: bool = False) -> Callable[[Any], Any]:
     """A raw driver's value of a field of this kind as its builtin form; on SQLite, which
     stores dates and money as canonical text already, the cheapest converter that is right."""
-    if kind in ("address", "rate_lines"):
+    if kind in JSON_KINDS:
         return json_value
     if kind == "date":
         return _same if sqlite else _date

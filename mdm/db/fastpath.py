@@ -164,7 +164,10 @@ class FastReads:
         merged = await self._merged_targets([(keys[i][0], gid) for i, gid in enumerate(ids) if gid])
         out: list[tuple[str | None, list[str]]] = []
         for (domain, _, _), gid in zip(keys, ids, strict=True):
-            end = follow(gid, partial(_survivor, merged, domain)) if gid is not None else None
+            if gid is None or (domain, gid) not in merged:
+                out.append((gid, []))
+                continue
+            end = follow(gid, partial(_survivor, merged, domain))
             out.append(end if end is not None else (None, []))
         return out
 

@@ -5,7 +5,7 @@ executemany) keep bulk ingestion to a handful of round trips per batch.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.convert import from_driver
+from mdm.db.convert import JSON_KINDS, from_driver
 from mdm.db.tables import (
     GOLDEN,
     audit_log,
@@ -43,7 +43,7 @@ from mdm.db.tables import (
     source_record,
     source_system,
 )
-from mdm.domains import Domain
+from mdm.domains import BY_NAME, Domain
 
 SourceKey = tuple[str, str]  # (system, source_id)
 NOT_A_MATCH = "not_a_match"  # the match_candidate status a steward's rejection sets
@@ -146,9 +146,6 @@ async def goldens(session: AsyncSession, domain: Domain, ids: Sequence[str], *, 
     return rows
 
 
-JSON_KINDS = ("address", "rate_lines")
-
-
 async def golden_rows(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -179,7 +176,14 @@ async def golden_rows(
 
 def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> dict[str, Any]:
     """A `golden_rows` row as builtins, as SQLAlchemy and from_column would make them."""
-    return {name: from_driver(domain.field(name).kind)(value) for name, value in zip(names, row, strict=True)}
+    converters = _converters(domain.name, tuple(names))
+    return {name: convert(value) for (name, convert), value in zip(converters, row, strict=True)}
+
+
+@lru_cache(maxsize=256)
+def _converters(domain: str, names: tuple[str, ...]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """Chosen once per domain and field list: `row_values` runs for every candidate row."""
+    return tuple((name, from_driver(BY_NAME[domain].field(name).kind)) for name in names)
 
 
 async def golden_values(

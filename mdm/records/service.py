@@ -434,11 +434,17 @@ async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -
     row = await repo.golden_row(session, domain, golden_id)
     if row is None:
         raise NotFound(f"no {domain.name} with id {golden_id}")
-    found = await follow_rows(row, lambda i: repo.golden_row(session, domain, i),
-                              merged_into=lambda r: r.merged_into, id_of=lambda r: r.id)  # fmt: skip
-    if found is None:
-        raise Conflict(f"merge chain of {golden_id} does not end in a live {domain.name}")
-    return found
+
+    async def survivor(survivor_id: str) -> Any:
+        found = await repo.golden_row(session, domain, survivor_id)
+        if found is None:
+            raise NotFound(f"survivor of {golden_id} is missing")
+        return found
+
+    end = await follow_rows(row, survivor, merged_into=lambda r: r.merged_into, id_of=lambda r: r.id)
+    if end is None:
+        raise Conflict(f"merge chain of {golden_id} does not end")
+    return end
 
 
 def as_utc(value: datetime | None, field: str) -> datetime | None:
