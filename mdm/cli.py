@@ -399,11 +399,21 @@ match_app.add_typer(rules_app, name="rules")
 
 @rules_app.command("show")
 def rules_show() -> None:
-    """Print the descriptors' default match rules (TOML), to copy and change; a file set as
-    MDM_MATCH_RULES overrides the tables it has."""
+    """Print the match rules in force (TOML), to copy and change: each descriptor's default
+    table, and the tables of the file MDM_MATCH_RULES names in place of those it has."""
     from mdm.matching.rules import text_of
 
-    typer.echo(text_of(BY_NAME), nl=False)
+    override = os.environ.get("MDM_MATCH_RULES")
+    defaults = {n: d for n, d in BY_NAME.items() if not _overridden(n, override)}
+    typer.echo(text_of(defaults), nl=False)
+    if override:
+        typer.echo(f"\n# from MDM_MATCH_RULES={override}\n" + Path(override).read_text(encoding="utf-8"), nl=False)
+
+
+def _overridden(domain: str, path: str | None) -> bool:
+    import msgspec
+
+    return path is not None and domain in msgspec.toml.decode(Path(path).read_bytes())
 
 
 @rules_app.command("check")

@@ -26,7 +26,7 @@ Features = tuple[tuple[str | None, ...], tuple[str | None, ...]]
 if TYPE_CHECKING:
     from mdm.domains.descriptor import Domain
 
-# what a rules file says on top; `mdm match rules show` prints it before the tables in force
+# what a rules file says on top; `mdm match rules show` prints it before the tables
 HEADER = """\
 # Match rules: one table per domain. Each `compare` field adds its similarity, weighted,
 # to a mean over the fields both records have; each `evidence` identifier decides on its

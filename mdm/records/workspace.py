@@ -1,4 +1,5 @@
-"""A unit of work over golden records: load once, change in memory, validate, flush once.
+"""A unit of work over golden records: load once, change in memory, flush once (the checks
+on what it holds are mdm/records/validation.py's).
 
 Every write (source upsert, hub create, steward patch, detach) goes through one
 Workspace inside the request's transaction, so a batch of a thousand upserts costs a

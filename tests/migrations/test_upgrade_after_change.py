@@ -204,14 +204,16 @@ def test_a_hub_at_the_previous_head_carries_its_data_into_a_new_field_and_a_seve
 
 
 def test_mdm_db_revision_writes_a_frozen_revision_with_the_new_domains_policy(tmp_path):
+    """The README's steps: a scratch database upgraded with the new descriptor registered (its
+    table does not exist yet: the upgrade leaves its keys for later), then the revision."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
-    upgrade(url)
-    # the vendor descriptor as a developer has it before its revision exists
     (tmp_path / "new_vendor.py").write_text(
         "from dataclasses import replace\nfrom tests.extension import vendor\n"
         "DOMAIN = replace(vendor.DOMAIN, migrations=None)\n"
     )
     env = {"MDM_DOMAIN_MODULES": "new_vendor", "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd()])}
+    upgraded = _mdm(url, "db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
     versions = tmp_path / "versions"
     versions.mkdir()
     done = _mdm(
@@ -245,17 +247,21 @@ def test_no_revision_imports_mdm():
 
 
 def test_the_policy_a_new_hub_is_seeded_with_is_what_the_descriptors_declare(database_url):
-    """Revision 0003 wrote the seed policy out; the descriptors now declare it. If this fails,
-    a descriptor's policy lines changed without a revision that adopts the change."""
+    """Revision 0003 wrote the seed policy out as it was; the descriptors now declare it. The
+    same rules, in the same order per field (owner priority): if this fails, a descriptor's
+    policy lines changed without a revision that adopts the change."""
     import sqlalchemy as sa
 
     from mdm.db.tables import policy_version
-    from mdm.policy.rules import DEFAULT_TEXT
+    from mdm.policy.rules import DEFAULT_TEXT, Policy
 
     async def seeded() -> str:
         async with Database.opened(database_url) as db, db.transaction() as session:
-            return (
-                await session.execute(sa.select(policy_version.c.text).where(policy_version.c.version == 1))
-            ).scalar_one()
+            query = sa.select(policy_version.c.text).where(policy_version.c.version == 1)
+            return (await session.execute(query)).scalar_one()
 
-    assert asyncio.run(seeded()) == DEFAULT_TEXT
+    def rules(text: str) -> list[tuple[str, ...]]:
+        found = [r.tokens for r in Policy(text, 0).rules]
+        return sorted(found, key=lambda t: (t[1], t[2], t[3]))  # stable: order per field kept
+
+    assert rules(asyncio.run(seeded())) == rules(DEFAULT_TEXT)
