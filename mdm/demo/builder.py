@@ -1,56 +1,37 @@
 """The seeded generator of the demo estate: the firm, its people, clients and work, drawn
 from the tables in `mdm/demo/data/` by one random stream in a fixed order.
 
-`generate` is pure and deterministic for a seed and scale: the same arguments always give
-the same estate, so tests check it without a database.
+Each golden record to be is drawn whole (`_Golden`: its canonical fields and its id in each
+system that knows it); `emit` sends it as each of those systems would, with only the fields
+the default policy lets that system write. `generate` is pure and deterministic for a seed
+and scale, so tests check the estate without a database.
 """
 
 import random
+import string
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from mdm.demo import tables as t
 from mdm.demo.estate import DemoEstate, SourceRecord, SourceRef, Step
-from mdm.demo.tables import (
-    ABBREVIATIONS,
-    ADDRESS_SHORTHANDS,
-    BILLING_MODELS,
-    BILLING_WEIGHTS,
-    BRANDS,
-    CLOSED_CODES,
-    COST_CENTERS,
-    COUNTRIES,
-    CURRENCY_FACTORS,
-    DAY_COST,
-    DAY_RATES_EUR,
-    DELIVERY_CODES,
-    ENGAGEMENTS,
-    ENTITIES,
-    FORM_SPELLINGS,
-    GRADE_WEIGHTS,
-    GROUP_CODES,
-    INDUSTRIES,
-    MANAGER_GRADES,
-    MAX_TENURE_YEARS,
-    NAMES,
-    NICKNAMES,
-    RATE_CARD_MODELS,
-    RATE_PERIODS,
-    TITLES,
-    Country,
-    EntityPlan,
-)
+from mdm.domains import BY_NAME
+from mdm.policy.rules import default_policy
 
-AS_OF = date(2025, 6, 30)  # the estate's "today", fixed so that a seed always gives the same estate
-FIRM_EMAIL_DOMAIN = "firm.example"
-TARGETS = {"legal_entity": 20, "cost_center": 200, "employee": 5000, "customer": 2000, "rate_card": 50, "project": 3000}
-CUSTOMER_DUPLICATE_SHARE = 0.06  # second CRM accounts of one company, without a tax id
-EMPLOYEE_DUPLICATE_SHARE = 0.004  # second worker numbers of one person, same e-mail
-LEAD_TITLE = "Managing Partner"
-FIRST_PROJECT_START = date(2022, 1, 3)
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+POLICY = default_policy()  # who sends which field
+AS_OF = date.fromisoformat(t.SETTINGS["as_of"])  # the estate's "today", so that a seed always gives the same estate
+TARGETS: dict[str, int] = t.SETTINGS["targets"]
+EMP, CUS, CARD, PRJ = (t.SETTINGS[k] for k in ("employee", "customer", "rate_card", "project"))
+ROOT = t.COST_CENTERS[0][0]  # the chart's root, which each entity's lead owns
+_DRAW = {
+    "#": string.digits,
+    "@": string.ascii_uppercase,
+    "*": string.digits + string.ascii_letters,
+    "%": "0123456789abcdef",
+}
 _TRANSLITERATION = str.maketrans({"ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE"})
 
 
@@ -58,11 +39,11 @@ def target_sizes(scale: float) -> dict[str, int]:
     """Golden records per domain at a scale; small scales keep enough of each to stay connected."""
     if scale <= 0:
         raise ValueError("scale must be positive")
-    n = {d: round(t * scale) for d, t in TARGETS.items()}
-    n_le = min(len(ENTITIES), max(2, n["legal_entity"]))
+    n = {d: round(size * scale) for d, size in TARGETS.items()}
+    n_le = min(len(t.ENTITIES), max(2, n["legal_entity"]))
     return {
         "legal_entity": n_le,
-        "cost_center": min(len(COST_CENTERS) * n_le, max(3 * n_le, n["cost_center"])),
+        "cost_center": min(len(t.COST_CENTERS) * n_le, max(3 * n_le, n["cost_center"])),
         "employee": max(10 * n_le, n["employee"]),
         "customer": max(20, n["customer"]),
         "rate_card": max(3, n["rate_card"]),
@@ -79,774 +60,494 @@ def _slug(text: str) -> str:
     return "".join(c for c in _ascii(text).lower() if c.isalnum())
 
 
-def _money(amount: int) -> str:
-    return f"{amount}.00"
+def _money(amount: float) -> str:
+    return f"{round(amount)}.00"
 
 
 def _apportion(total: int, weights: Sequence[int], low: int, high: int) -> list[int]:
     """Split `total` by weight (highest averages), each share within [low, high]."""
     counts = [low] * len(weights)
     for _ in range(total - low * len(weights)):
-        open_ = [i for i in range(len(weights)) if counts[i] < high]
-        best = max(open_, key=lambda i: weights[i] / (counts[i] + 1))
+        best = max((i for i in range(len(weights)) if counts[i] < high), key=lambda i: weights[i] / (counts[i] + 1))
         counts[best] += 1
     return counts
 
 
-# ---- the generator --------------------------------------------------------------------
+def _waves(batch: dict[SourceRef, dict[str, Any]], loaded: set[SourceRef]) -> list[list[SourceRef]]:
+    """The batch in waves: a record comes after the records of the batch it points at (parents, managers)."""
+    level: dict[SourceRef, int] = {}
+
+    def depth(ref: SourceRef) -> int:
+        if ref not in level:
+            waits = [v for v in batch[ref].values() if isinstance(v, SourceRef) and v in batch and v not in loaded]
+            level[ref] = 1 + max(map(depth, waits), default=-1)
+        return level[ref]
+
+    waves: list[list[SourceRef]] = [[] for _ in range(1 + max(map(depth, batch), default=-1))]
+    for ref in batch:
+        waves[level[ref]].append(ref)
+    return waves
 
 
-@dataclass(slots=True)
-class _Entity:
-    plan: EntityPlan
-    ref: SourceRef
-    currency: str
-    cost_centers: list[tuple[str, SourceRecord]] = field(default_factory=list)  # (code, netsuite record)
-    staff: list[int] = field(default_factory=list)  # indexes into the people
+@dataclass(eq=False, slots=True)
+class _Golden:
+    """A golden record to be: its canonical fields, its id in each system that sends it, and
+    facts only the generator needs (a person's grade, a company's trading name...)."""
 
-    @property
-    def delivery_centers(self) -> list[SourceRef]:
-        return [
-            r.ref
-            for code, r in self.cost_centers
-            if code in DELIVERY_CODES and code not in GROUP_CODES and code not in CLOSED_CODES
-        ]
-
-
-@dataclass(slots=True)
-class _Person:
-    entity: int
-    grade: int
-    given: str
-    family: str
-    lead: bool = False
-    email: str = ""
-    number: str = ""
-    ref: SourceRef = SourceRef("employee", "workday", "")  # noqa: RUF009 (a frozen dataclass)
-    manager: int | None = None
-    depth: int = 0
-    status: str = "active"
-    employment_type: str = "employee"
-    start: date = AS_OF
-    end: date | None = None
-    cost_center: SourceRef | None = None
-
-    @property
-    def title(self) -> str:
-        return LEAD_TITLE if self.lead else TITLES[self.grade]
-
-
-@dataclass(slots=True)
-class _Company:
-    base: str  # the trading name
-    legal_name: str
-    country: str
-    industry: str
-    status: str
-    website: str
-    address: dict[str, str]
-    tax_id: str | None = None
-    crm: SourceRecord | None = None
-    erp: SourceRecord | None = None
-    parent: int | None = None
-    appetite: float = 1.0  # how much work the firm does for it
-    duplicate: SourceRecord | None = None
+    domain: str
+    fields: dict[str, Any]
+    ids: dict[str, str]
+    facts: dict[str, Any]
 
     @property
     def ref(self) -> SourceRef:
-        record = self.crm or self.erp
-        assert record is not None
-        return record.ref
-
-
-@dataclass(slots=True)
-class _Card:
-    ref: SourceRef
-    entity: int
-    customer: SourceRef | None
-    start: date
-    end: date | None
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
+        """The record as the first system that sends it knows it."""
+        system, source_id = next(iter(self.ids.items()))
+        return SourceRef(self.domain, system, source_id)
 
 
 class _Builder:
     """Builds the estate domain by domain from one random stream, in a fixed order."""
 
     def __init__(self, seed: int, scale: float):
-        self.rng = random.Random(seed)
-        self.sizes = target_sizes(scale)
+        self.rng, self.sizes = random.Random(seed), target_sizes(scale)
         self.steps: list[Step] = []
-        self.taken_ids: set[str] = set()
-        self.erp_counters: dict[str, int] = {}
-        self.entities: list[_Entity] = []
-        self.people: list[_Person] = []
-        self.companies: list[_Company] = []
-        self.cards: list[_Card] = []
-        self.employee_duplicates: list[tuple[SourceRef, SourceRef]] = []
+        self.loaded: set[SourceRef] = set()
+        self.made: Counter[str] = Counter()  # golden records per domain
+        self.taken: set[str] = set()
+        self.counters: Counter[str] = Counter()
+        self.planted: dict[str, list[tuple[SourceRef, SourceRef]]] = defaultdict(list)
+        self.entities: list[_Golden] = []
+        self.people: list[_Golden] = []
+        self.companies: list[_Golden] = []
+        self.cards: list[_Golden] = []
 
-    # ---- small helpers that draw from the stream --------------------------------------
+    # ---- drawing from the stream, and sending ------------------------------------------
 
-    def fill(self, pattern: str) -> str:
-        """A pattern with each # a random digit and each @ a random capital letter."""
-        out = []
-        for c in pattern:
-            if c == "#":
-                out.append(str(self.rng.randrange(10)))
-            elif c == "@":
-                out.append(chr(ord("A") + self.rng.randrange(26)))
-            else:
-                out.append(c)
-        return "".join(out)
+    def fill(self, pattern: str, unique: bool = True) -> str:
+        """A value of a pattern (`_DRAW`: # a digit, @ a capital...); `unique`: one not given out before."""
+        value = "".join(self.rng.choice(_DRAW[c]) if c in _DRAW else c for c in pattern)
+        if unique and value in self.taken:
+            return self.fill(pattern)
+        self.taken.add(value)
+        return value
 
-    def unique(self, make: Callable[[], str]) -> str:
-        """A value from `make()` not given out before: source ids, tax and register numbers."""
-        while True:
-            value = make()
-            if value not in self.taken_ids:
-                self.taken_ids.add(value)
-                return value
-
-    def unique_fill(self, pattern: str) -> str:
-        return self.unique(lambda: self.fill(pattern))
-
-    def salesforce_id(self, key_prefix: str) -> str:
-        """18-character Salesforce-style ids: Certinia lives on the Salesforce platform too."""
-        return self.unique(lambda: key_prefix + "5J" + "".join(self.rng.choices(_BASE62, k=13)))
-
-    def workday_id(self) -> str:
-        return self.unique(lambda: f"{self.rng.getrandbits(128):032x}")
-
-    def netsuite_id(self, record_type: str) -> str:
-        """NetSuite internal ids: ascending integers per record type, with gaps."""
-        self.erp_counters[record_type] = self.erp_counters.get(record_type, 100) + self.rng.randint(1, 9)
-        return str(self.erp_counters[record_type])
+    def weighted(self, weights: Mapping[Any, float]) -> Any:
+        return self.rng.choices(list(weights), list(weights.values()))[0]
 
     def day_between(self, first: date, last: date) -> date:
         return first + timedelta(days=self.rng.randint(0, max(0, (last - first).days)))
 
-    def address(self, country: Country) -> dict[str, str]:
-        city, region, postal = self.rng.choice(country.cities)
-        top = 9999 if country.code in ("US", "CA") else 240
-        line1 = country.line1.format(n=self.rng.randint(1, top), street=self.rng.choice(country.streets))
-        address = {"line1": line1, "city": city, "region": region, "postal_code": self.fill(postal)}
-        if country.code in ("US", "GB", "CA", "AU") and self.rng.random() < 0.25:
-            address["line2"] = self.rng.choice(("Suite", "Floor", "Level")) + f" {self.rng.randint(2, 40)}"
-        address["country"] = country.code
-        return address
+    def source_id(self, domain: str, system: str) -> str:
+        feed = t.FEEDS[domain][system]
+        if feed.id_counter:
+            self.counters[feed.id_counter] += self.rng.randint(1, 9)
+            return str(100 + self.counters[feed.id_counter])
+        return self.fill(feed.id_pattern)
 
-    def person_name(self, country: Country) -> tuple[str, str]:
-        culture = self.rng.choice(country.cultures if self.rng.random() < 0.85 else tuple(NAMES))
-        given, family = NAMES[culture]
-        return self.rng.choice(given), self.rng.choice(family)
+    def new(self, domain: str, fields: dict[str, Any], systems: Sequence[str] | None = None, **facts: Any) -> _Golden:
+        """A golden record to be, known to `systems` (by default every feed of its domain)."""
+        self.made[domain] += 1
+        ids = {s: self.source_id(domain, s) for s in (t.FEEDS[domain] if systems is None else systems)}
+        return _Golden(domain, fields, ids, facts)
 
-    def add_step(self, domain: str, system: str, label: str, records: list[SourceRecord]) -> None:
+    def payload(self, golden: _Golden, system: str) -> dict[str, Any]:
+        """What `system` sends of the record: the fields the default policy lets it write."""
+        owned = (k for k, v in golden.fields.items() if v is not None and system in POLICY.owners(golden.domain, k))
+        return {k: golden.fields[k] for k in owned}
+
+    def emit(self, goldens: Sequence[_Golden], label: str | None = None) -> None:
+        """The records each feed sends of these golden records, a step per wave."""
+        for system, feed in t.FEEDS[goldens[0].domain].items():
+            batch = {
+                SourceRef(g.domain, system, g.ids[system]): self.payload(g, system) for g in goldens if system in g.ids
+            }
+            waves = _waves(batch, self.loaded)
+            for n, wave in enumerate(waves):
+                name = (label or feed.label) + (f", level {n}" if len(waves) > 1 else "")
+                self.add_step(name, [SourceRecord(r.domain, r.system, r.source_id, batch[r]) for r in wave])
+
+    def add_step(self, label: str, records: list[SourceRecord]) -> None:
         if records:
-            self.steps.append(Step(domain, system, label, tuple(records)))
+            self.steps.append(Step(records[0].domain, records[0].system, label, tuple(records)))
+            self.loaded |= {r.ref for r in records}
 
-    # ---- legal entities and cost centers (netsuite) -------------------------------------
+    def plant(self, domain: str, originals: list[_Golden]) -> None:
+        """Planted near-duplicates (estate.json `duplicates`): records sent again under a new
+        source id with some fields written another way; what no key links, only matching finds."""
+        spec, records = t.SETTINGS["duplicates"][domain], []
+        for golden in self.rng.sample(originals, min(len(originals), round(self.sizes[domain] * spec["share"]))):
+            sent = self.payload(golden, spec["system"])
+            payload = dict(sent) if spec["others"] == "same" else {}
+            for field, stages in spec["fields"].items():  # each stage writes the field one more way
+                payload[field] = sent.get(field)
+                for weights in stages:
+                    payload[field] = self.vary(golden, payload[field], weights, sent.get(field))
+            payload |= {f: self.fill(pattern) for f, pattern in spec.get("new", {}).items()}
+            payload = {k: v for k, v in payload.items() if v is not None}
+            golden.facts["duplicate"] = SourceRecord(
+                domain, spec["system"], self.source_id(domain, spec["system"]), payload
+            )
+            records.append(golden.facts["duplicate"])
+            self.planted[domain].append((golden.ref, records[-1].ref))
+            self.made[domain] += not any(
+                k.values(payload) and k.values(payload) == k.values(sent) for k in BY_NAME[domain].keys
+            )
+        self.add_step(spec["label"], records)
+
+    def vary(self, golden: _Golden, value: Any, weights: dict[str, float], original: Any) -> Any:
+        """One of the ways (drawn by weight) a second record writes a value; a way that changes
+        nothing or gives back the original is skipped, unless it is `same`."""
+        form = golden.facts.get("form", "")
+        ways: dict[str, Callable[[], Any]] = {
+            "same": lambda: value,
+            "drop": lambda: None,
+            "typo": lambda: self.typo(value),
+            "ascii": lambda: _ascii(value),
+            "upper_first": lambda: value.replace(value.split(" ")[0], value.split(" ")[0].upper(), 1),
+            "respell": lambda: self.respell(value),
+            "legal_form": lambda: value.removesuffix(f" {form}") if value.endswith(f" {form}") else f"{value} {form}",
+            "nickname": lambda: t.NICKNAMES.get(value, value),
+            "http": lambda: value.replace("https://www.", "http://"),
+            "shorthand": lambda: self.shorthand(value),
+        }
+        written = {way: way[1:] if way.startswith("=") else ways[way]() for way in weights}
+        return written[
+            self.weighted({w: weights[w] for w, v in written.items() if v not in (value, original) or w == "same"})
+        ]
+
+    def typo(self, text: str) -> str:
+        """A plausible misspelling of a word of the text: accents dropped, two letters swapped, or one lost."""
+        words = text.split(" ")
+        i = self.rng.choice([i for i, w in enumerate(words) if len(w) >= 5] or [len(words) - 1])
+        word = words[i]
+        letters = [j for j in range(1, len(word) - 1) if word[j].isalpha() and word[j + 1].isalpha()]
+        j = self.rng.choice(letters) if letters else 0
+        if _ascii(word) != word and self.rng.random() < 0.5:
+            words[i] = _ascii(word)
+        elif not letters:
+            words[i] = word + word[-1]
+        elif self.rng.random() < 0.5 and word[j] != word[j + 1]:
+            words[i] = word[:j] + word[j + 1] + word[j] + word[j + 2 :]
+        else:
+            words[i] = word[:j] + word[j + 1 :]
+        return " ".join(words)
+
+    def respell(self, name: str) -> str:
+        """A legal form, word or "&" written another way (spellings.csv), either way round."""
+        pairs = [(a, b) for a, b in t.NAME_SPELLINGS if a in name] + [(b, a) for a, b in t.NAME_SPELLINGS if b in name]
+        written, respelt = self.rng.choice(pairs) if pairs else (name, name)
+        return name.replace(written, respelt, 1)
+
+    @staticmethod
+    def shorthand(address: dict[str, str]) -> dict[str, str]:
+        """The address with a street shorthand, else without its postal code and the city in capitals."""
+        for long, short in t.ADDRESS_SHORTHANDS.items():
+            if long in address["line1"]:
+                return {**address, "line1": address["line1"].replace(long, short)}
+        return {k: v.upper() if k == "city" else v for k, v in address.items() if k != "postal_code"}
+
+    def address(self, country: t.Country) -> dict[str, str]:
+        city, region, postal = self.rng.choice(country.cities)
+        n, street = self.rng.randint(1, country.house_numbers), self.rng.choice(country.streets)
+        address = {"line1": country.address_line1.format(n=n, street=street), "city": city, "region": region}
+        address["postal_code"] = self.fill(postal, unique=False)
+        if self.rng.random() < country.line2_share:
+            address["line2"] = f"{self.rng.choice(CUS['line2'])} {self.rng.randint(2, 40)}"
+        return {**address, "country": country.code}
+
+    # ---- the firm: legal entities, cost centers, employees -----------------------------
 
     def legal_entities(self) -> None:
-        plans = ENTITIES[: self.sizes["legal_entity"]]
-        depth: list[int] = []
-        by_depth: dict[int, list[SourceRecord]] = {}
-        for plan in plans:
-            country = COUNTRIES[plan.country]
-            payload: dict[str, Any] = {
-                "name": plan.name,
-                "registration_number": self.unique_fill(country.registration),
-                "tax_id": self.unique_fill(country.tax_id),
-                "country": plan.country,
-                "functional_currency": country.currency,
-                "status": "active",
-            }
-            level = 0
-            if plan.parent is not None:
-                payload["parent_id"] = self.entities[plan.parent].ref
-                level = depth[plan.parent] + 1
-            record = SourceRecord("legal_entity", "netsuite", self.netsuite_id("subsidiary"), payload)
-            self.entities.append(_Entity(plan, record.ref, country.currency))
-            depth.append(level)
-            by_depth.setdefault(level, []).append(record)
-        for level in sorted(by_depth):
-            self.add_step("legal_entity", "netsuite", f"level {level}", by_depth[level])
+        for plan in t.ENTITIES[: self.sizes["legal_entity"]]:
+            country = t.COUNTRIES[plan.country]
+            parent = None if plan.parent is None else self.entities[plan.parent].ref
+            fields = {"name": plan.name, "registration_number": self.fill(country.registration_number),
+                      "tax_id": self.fill(country.tax_id), "country": plan.country,
+                      "functional_currency": country.currency, "parent_id": parent, "status": "active"}  # fmt: skip
+            self.entities.append(self.new("legal_entity", fields, plan=plan, centers={}, staff=[]))
+        self.emit(self.entities)
 
     def cost_centers(self) -> None:
-        weights = [e.plan.weight for e in self.entities]
-        counts = _apportion(self.sizes["cost_center"], weights, 3, len(COST_CENTERS))
-        depth_of: dict[str, int] = {}
-        for code, _, parent in COST_CENTERS:
-            depth_of[code] = 0 if parent is None else depth_of[parent] + 1
-        by_depth: dict[int, list[SourceRecord]] = {}
+        weights, centers = [e.facts["plan"].staff_weight for e in self.entities], []
+        counts = _apportion(self.sizes["cost_center"], weights, 3, len(t.COST_CENTERS))
         for entity, count in zip(self.entities, counts, strict=True):
-            refs: dict[str, SourceRef] = {}
-            for code, name, parent in COST_CENTERS[:count]:
-                payload: dict[str, Any] = {"code": code, "name": name, "legal_entity_id": entity.ref}
-                if parent is not None:
-                    payload["parent_id"] = refs[parent]
-                payload["valid_from"] = entity.plan.founded.isoformat()
-                closed = CLOSED_CODES.get(code)
-                if closed is not None:
-                    payload["valid_to"] = closed.isoformat()
-                payload["status"] = "inactive" if closed is not None else "active"
-                record = SourceRecord("cost_center", "netsuite", self.netsuite_id("department"), payload)
-                refs[code] = record.ref
-                entity.cost_centers.append((code, record))
-                by_depth.setdefault(depth_of[code], []).append(record)
-        for level in sorted(by_depth):
-            self.add_step("cost_center", "netsuite", f"level {level}", by_depth[level])
+            chart = entity.facts["centers"]
+            for code, name, parent in t.COST_CENTERS[:count]:
+                closed = t.CLOSED_CODES.get(code)
+                chart[code] = self.new("cost_center", {
+                    "code": code, "name": name, "legal_entity_id": entity.ref,
+                    "parent_id": None if parent is None else chart[parent].ref,
+                    "valid_from": entity.facts["plan"].founded.isoformat(), "valid_to": closed and closed.isoformat(),
+                    "status": "active" if closed is None else "inactive", "owner_id": None,
+                })  # fmt: skip
+                centers.append(chart[code])
+        self.emit(centers)
 
     def cost_center_owners(self) -> None:
         """ERP learns the owners once HCM has the people: a second upsert of the same records."""
-        records = []
+        owned = []
         for entity in self.entities:
-            staff = [self.people[i] for i in entity.staff]
-            lead = next(p for p in staff if p.lead)
-            partners = [p for p in staff if p.grade == 0 and not p.lead] or [lead]
-            seniors = [p for p in staff if p.grade in (0, 1) and not p.lead] or [lead]
-            for code, record in entity.cost_centers:
-                if code in CLOSED_CODES:
-                    continue
-                owner = (
-                    lead
-                    if code == COST_CENTERS[0][0]
-                    else self.rng.choice(partners if code in GROUP_CODES else seniors)
-                )
-                records.append(replace(record, payload={**record.payload, "owner_id": owner.ref}))
-        self.add_step("cost_center", "netsuite", "owners", records)
-
-    # ---- employees (workday) ----------------------------------------------------------
+            lead, *staff = entity.facts["staff"]
+            partners = [p for p in staff if p.facts["grade"] == 0] or [lead]
+            seniors = [p for p in staff if p.facts["grade"] <= 1] or [lead]
+            for code, center in entity.facts["centers"].items():
+                if code not in t.CLOSED_CODES:
+                    owner = lead if code == ROOT else self.rng.choice(partners if code in t.GROUP_CODES else seniors)
+                    center.fields["owner_id"] = owner.ref
+                    owned.append(center)
+        self.emit(owned, "owners")
 
     def employees(self) -> None:
-        weights = [e.plan.weight for e in self.entities]
-        counts = _apportion(self.sizes["employee"], weights, 1, self.sizes["employee"])
-        for index, (entity, count) in enumerate(zip(self.entities, counts, strict=True)):
-            country = COUNTRIES[entity.plan.country]
+        weights = [e.facts["plan"].staff_weight for e in self.entities]
+        for entity, count in zip(self.entities, _apportion(self.sizes["employee"], weights, 1, 10**9), strict=True):
+            country = t.COUNTRIES[entity.fields["country"]]
             for k in range(count):
-                grade = 0 if k == 0 else self.rng.choices(range(len(TITLES)), GRADE_WEIGHTS)[0]
-                given, family = self.person_name(country)
-                entity.staff.append(len(self.people))
-                self.people.append(_Person(index, grade, given, family, lead=k == 0))
-        self._hierarchy()
+                grade = 0 if k == 0 else self.rng.choices(range(len(t.TITLES)), t.GRADE_WEIGHTS)[0]
+                culture = self.rng.choice(country.cultures if self.rng.random() < 0.85 else tuple(t.NAMES))
+                given, family = (self.rng.choice(names) for names in t.NAMES[culture])
+                person = self.new("employee", {
+                    "given_name": given, "family_name": family, "legal_entity_id": entity.ref,
+                    "job_title": EMP["lead_title"] if k == 0 else t.TITLES[grade], "country": country.code,
+                    "cost_rate": _money(t.DAY_COST[grade] * self.rng.uniform(0.9, 1.1)),
+                }, grade=grade, entity=entity, lead=k == 0)  # fmt: skip
+                entity.facts["staff"].append(person)
+                self.people.append(person)
+        for entity in self.entities:
+            self._hierarchy(entity)
         for person in self.people:
             self._employment(person)
         self._identities()
-        by_depth: dict[int, list[SourceRecord]] = {}
-        for person in sorted(self.people, key=lambda p: p.number):
-            worker = self._worker(person, person.ref.source_id, person.number, person.given, person.family)
-            by_depth.setdefault(person.depth, []).append(worker)
-        for level in sorted(by_depth):
-            self.add_step("employee", "workday", f"level {level}", by_depth[level])
-        self._employee_duplicates()
+        self.emit(sorted(self.people, key=lambda p: p.fields["employee_number"]))
+        self.plant("employee", [p for p in self.people if not p.facts["lead"] and p.fields["status"] != "terminated"])
 
-    def _hierarchy(self) -> None:
+    def _hierarchy(self, entity: _Golden) -> None:
         """Managers from the grade above in the same entity; entity leads report to the group's."""
-        chief = self.entities[0].staff[0]
-        for entity in self.entities:
-            lead_index = entity.staff[0]
-            lead = self.people[lead_index]
-            if lead_index != chief:
-                lead.manager, lead.depth = chief, 1
-            by_grade: dict[int, list[int]] = {}
-            for i in sorted(entity.staff[1:], key=lambda i: self.people[i].grade):
-                person = self.people[i]
-                wanted = [*MANAGER_GRADES[person.grade], *range(min(person.grade, 5) - 1, -1, -1)]
-                pool = next((by_grade[g] for g in wanted if by_grade.get(g)), [lead_index])
-                person.manager = self.rng.choice(pool)
-                person.depth = self.people[person.manager].depth + 1
-                by_grade.setdefault(person.grade, []).append(i)
+        chief, (lead, *staff) = self.entities[0].facts["staff"][0], entity.facts["staff"]
+        lead.fields["manager_id"] = None if lead is chief else chief.ref
+        by_grade: dict[int, list[_Golden]] = defaultdict(list)
+        for person in sorted(staff, key=lambda p: p.facts["grade"]):
+            grade = person.facts["grade"]
+            wanted = [*t.MANAGER_GRADES[grade], *range(min(grade, 5) - 1, -1, -1)]
+            person.fields["manager_id"] = self.rng.choice(
+                next((by_grade[g] for g in wanted if by_grade[g]), [lead])
+            ).ref
+            by_grade[grade].append(person)
 
-    def _employment(self, person: _Person) -> None:
-        """Dates, contract type and status; only consultants and analysts ever leave (they manage no one)."""
-        entity = self.entities[person.entity]
-        earliest = max(entity.plan.founded, AS_OF - timedelta(days=365 * MAX_TENURE_YEARS[person.grade]))
-        person.start = self.day_between(earliest, AS_OF - timedelta(days=14))
-        roll = self.rng.random()
-        if person.grade == 5 and roll < 0.2:
-            person.employment_type = "contractor"
-            person.end = AS_OF + timedelta(days=self.rng.randint(30, 365))
-        elif person.grade >= 5 and roll > 0.92 and person.start < AS_OF - timedelta(days=60):
-            person.status = "terminated"
-            person.end = self.day_between(person.start + timedelta(days=30), AS_OF - timedelta(days=1))
-        elif not person.lead and 0.2 <= roll < 0.22:
-            person.status = "leave"
-        root = entity.cost_centers[0][1].ref
-        delivery = entity.delivery_centers
-        partner_at_root = person.grade == 0 and self.rng.random() < 0.5
-        person.cost_center = root if person.lead or partner_at_root or not delivery else self.rng.choice(delivery)
+    def _employment(self, person: _Golden) -> None:
+        """Dates, contract type and status; grades.csv says who may contract or leave."""
+        entity, grade, lead = person.facts["entity"], person.facts["grade"], person.facts["lead"]
+        earliest = max(entity.facts["plan"].founded, AS_OF - timedelta(days=365 * t.MAX_TENURE_YEARS[grade]))
+        start = self.day_between(earliest, AS_OF - timedelta(days=14))
+        end, kind, status, roll = None, "employee", "active", self.rng.random()
+        if roll < t.CONTRACTOR_SHARE[grade]:
+            kind, end = "contractor", AS_OF + timedelta(days=self.rng.randint(*EMP["contract_days"]))
+        elif roll >= 1 - t.LEAVER_SHARE[grade] and start < AS_OF - timedelta(days=60):
+            status, end = "terminated", self.day_between(start + timedelta(days=30), AS_OF - timedelta(days=1))
+        elif not lead and roll < t.CONTRACTOR_SHARE[grade] + EMP["on_leave_share"]:
+            status = "leave"
+        delivery = self._delivery(entity)
+        at_root = lead or not delivery or (grade == 0 and self.rng.random() < EMP["root_partner_share"])
+        center = entity.facts["centers"][ROOT].ref if at_root else self.rng.choice(delivery)
+        person.fields |= {"start_date": start.isoformat(), "end_date": end and end.isoformat(),
+                          "employment_type": kind, "status": status, "cost_center_id": center}  # fmt: skip
 
     def _identities(self) -> None:
-        """Worker numbers in hiring order, Workday ids, and e-mails unique among people: a namesake
-        gets a middle initial, and only then a number, as mail administrators do."""
+        """Worker numbers in hiring order, and e-mails unique among people: a namesake gets a
+        middle initial, and only then a number, as mail administrators do."""
         taken: set[str] = set()
-        for number, person in enumerate(sorted(self.people, key=lambda p: p.start), start=100001):
-            person.number = str(number)
-            given, family = _slug(person.given), _slug(person.family)
+        for number, person in enumerate(sorted(self.people, key=lambda p: p.fields["start_date"]), start=100001):
+            given, family = _slug(person.fields["given_name"]), _slug(person.fields["family_name"])
             candidate = f"{given}.{family}"
             if candidate in taken:
-                candidate = f"{given}.{chr(ord('a') + self.rng.randrange(26))}.{family}"
+                candidate = f"{given}.{self.rng.choice(string.ascii_lowercase)}.{family}"
             suffix = 2
             while candidate in taken:
                 candidate, suffix = f"{given}.{family}{suffix}", suffix + 1
             taken.add(candidate)
-            person.email = f"{candidate}@{FIRM_EMAIL_DOMAIN}"
-            person.ref = SourceRef("employee", "workday", self.workday_id())
+            person.fields |= {"employee_number": str(number), "email": f"{candidate}@{EMP['email_domain']}"}
 
-    def _worker(self, person: _Person, source_id: str, number: str, given: str, family: str) -> SourceRecord:
-        entity = self.entities[person.entity]
-        payload: dict[str, Any] = {
-            "employee_number": number,
-            "given_name": given,
-            "family_name": family,
-            "email": person.email,
-            "legal_entity_id": entity.ref,
-            "cost_center_id": person.cost_center,
-            "job_title": person.title,
-            "employment_type": person.employment_type,
-            "country": entity.plan.country,
-            "start_date": person.start.isoformat(),
-            "status": person.status,
-        }
-        if person.manager is not None:
-            payload["manager_id"] = self.people[person.manager].ref
-        if person.end is not None:
-            payload["end_date"] = person.end.isoformat()
-        return SourceRecord("employee", "workday", source_id, payload)
+    def _delivery(self, entity: _Golden) -> list[SourceRef]:
+        """The entity's open practices that staff projects."""
+        chart = entity.facts["centers"].items()
+        return [c.ref for code, c in chart if code in t.DELIVERY_CODES - t.GROUP_CODES and code not in t.CLOSED_CODES]
 
-    def _employee_duplicates(self) -> None:
-        """Rehires under a new worker number with a nickname or a typo, and the same e-mail."""
-        count = max(1, round(len(self.people) * EMPLOYEE_DUPLICATE_SHARE))
-        candidates = [p for p in self.people if not p.lead and p.status != "terminated"]
-        records = []
-        for number, person in enumerate(self.rng.sample(candidates, min(count, len(candidates))), start=900001):
-            given, family = person.given, person.family
-            if given in NICKNAMES and self.rng.random() < 0.7:
-                given = NICKNAMES[given]
-            else:
-                family = self._typo(family)
-            record = self._worker(person, self.workday_id(), str(number), given, family)
-            records.append(record)
-            self.employee_duplicates.append((person.ref, record.ref))
-        self.add_step("employee", "workday", "second worker numbers", records)
-
-    def _typo(self, word: str) -> str:
-        """A plausible misspelling: accents dropped, two letters swapped, or one letter lost."""
-        if _ascii(word) != word and self.rng.random() < 0.5:
-            return _ascii(word)
-        letters = [i for i in range(1, len(word) - 1) if word[i].isalpha() and word[i + 1].isalpha()]
-        if not letters:
-            return word + word[-1]
-        i = self.rng.choice(letters)
-        if self.rng.random() < 0.5 and word[i] != word[i + 1]:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        return word[:i] + word[i + 1 :]
-
-    # ---- customers (salesforce, netsuite) ---------------------------------------------
+    # ---- clients: customers -------------------------------------------------------------
 
     def customers(self) -> None:
-        total = self.sizes["customer"]
-        n_duplicates = round(total * CUSTOMER_DUPLICATE_SHARE)
-        n_companies = total - n_duplicates
-        n_subsidiaries = round(n_companies * 0.07)
-        names: set[str] = set()
-        for _ in range(n_companies - n_subsidiaries):
-            self.companies.append(self._company(names))
-            self._channels(self.companies[-1])
-        for _ in range(n_subsidiaries):
-            self.companies.append(self._subsidiary(names))
-            self._channels(self.companies[-1])
-        tops = [c.crm for c in self.companies if c.parent is None and c.crm is not None]
-        subsidiaries = [c.crm for c in self.companies if c.parent is not None and c.crm is not None]
-        self.add_step("customer", "salesforce", "accounts", tops)
-        self.add_step("customer", "salesforce", "subsidiary accounts", subsidiaries)
-        with_crm = [c for c in self.companies if c.crm is not None and c.parent is None]
-        duplicates = [self._duplicate(c) for c in self.rng.sample(with_crm, min(n_duplicates, len(with_crm)))]
-        self.add_step("customer", "salesforce", "second accounts", duplicates)
-        self.add_step("customer", "netsuite", "customers", [c.erp for c in self.companies if c.erp])
+        n_companies = self.sizes["customer"] - round(
+            self.sizes["customer"] * t.SETTINGS["duplicates"]["customer"]["share"]
+        )
+        n_tops, names = n_companies - round(n_companies * CUS["subsidiary_share"]), set[str]()
+        for k in range(n_companies):
+            self.companies.append(self._company(names, k >= n_tops))
+        self.emit(self.companies)
+        self.plant("customer", self.companies[:n_tops])
 
-    def _company(self, names: set[str]) -> _Company:
-        country = self._customer_country()
-        industry = self.rng.choice(tuple(INDUSTRIES))
+    def _company(self, names: set[str], subsidiary: bool) -> _Golden:
+        """A company as the CRM (always) and the ERP (once it is billed) know it; a subsidiary is a
+        group company in another country, e.g. "Atlas Capital Deutschland GmbH"."""
+        tops = [c for c in self.companies if c.fields["parent_id"] is None and c.fields["status"] != "prospect"]
         while True:
-            base = self._company_base(country, industry)
+            country = self.weighted({c: c.customer_weight for c in t.COUNTRIES.values()})
+            parent = self.rng.choice(tops) if subsidiary else None
+            if parent is not None:
+                base, industry = f"{parent.facts['base']} {country.label}", parent.fields["industry"]
+                if country.code == parent.fields["country"]:
+                    continue
+            else:
+                industry = self.rng.choice(tuple(t.INDUSTRIES))
+                family, family2 = self.rng.sample(t.NAMES[self.rng.choice(country.cultures)][1], 2)
+                noun, brand = self.rng.choice(t.INDUSTRIES[industry]), self.rng.choice(t.BRANDS)
+                base = self.weighted(CUS["names"]).format(brand=brand, noun=noun, family=family, family2=family2)
+                base = base[0].upper() + base[1:]  # "de Jong Logistics" starts a sentence: "De Jong Logistics"
+                base += self.rng.choice(CUS["suffixes"]) if self.rng.random() < CUS["suffix_share"] else ""
             if base.lower() not in names:
                 break
         names.add(base.lower())
+        status = "active" if parent else self.weighted(CUS["statuses"])
         form = self.rng.choice(country.forms)
-        status = self.rng.choices(("active", "inactive", "prospect"), (75, 10, 15))[0]
-        return _Company(
-            base=base,
-            legal_name=f"{base} {form}",
-            country=country.code,
-            industry=industry,
-            status=status,
-            website=f"https://www.{_slug(base)}.{country.tld}",
-            address=self.address(country),
-            appetite=self.rng.paretovariate(1.6),
+        billed = status != "prospect" and self.rng.random() > CUS["unbilled_share"]
+        fields = {
+            "name": f"{base} {form}" if self.rng.random() < CUS["legal_name_as_name_share"] else base,
+            "legal_name": f"{base} {form}", "tax_id": self.fill(country.tax_id) if billed else None,
+            "website": f"https://www.{_slug(parent.facts['base'] if parent else base)}.{country.tld}",
+            "country": country.code, "billing_address": self.address(country), "currency": country.currency,
+            "industry": industry, "parent_id": parent and parent.ref, "status": status,
+        }  # fmt: skip
+        appetite = self.rng.paretovariate(CUS["appetite_pareto_alpha"])  # how much work the firm does for it
+        appetite = parent.facts["appetite"] * self.rng.uniform(*CUS["subsidiary_appetite"]) if parent else appetite
+        return self.new(
+            "customer", fields, list(t.FEEDS["customer"])[: 2 if billed else 1], base=base, form=form, appetite=appetite
         )
 
-    def _customer_country(self) -> Country:
-        countries = tuple(COUNTRIES.values())
-        return self.rng.choices(countries, [c.weight for c in countries])[0]
-
-    def _company_base(self, country: Country, industry: str) -> str:
-        noun = self.rng.choice(INDUSTRIES[industry])
-        families = NAMES[self.rng.choice(country.cultures)][1]
-        roll = self.rng.random()
-        if roll < 0.6:
-            base = f"{self.rng.choice(BRANDS)} {noun}"
-        elif roll < 0.8:
-            base = f"{self.rng.choice(families)} {noun}"
-        else:
-            first, second = self.rng.sample(families, 2)
-            base = f"{first} & {second}" + (f" {noun}" if self.rng.random() < 0.5 else "")
-        base = base[0].upper() + base[1:]  # "de Jong Logistics" starts a sentence: "De Jong Logistics"
-        if self.rng.random() < 0.08:
-            base += self.rng.choice((" International", " Group", " Holdings"))
-        return base
-
-    def _subsidiary(self, names: set[str]) -> _Company:
-        """A group company in another country, e.g. "Atlas Capital Deutschland GmbH"."""
-        parents = [i for i, c in enumerate(self.companies) if c.parent is None and c.status != "prospect" and c.crm]
-        while True:
-            parent_index = self.rng.choice(parents)
-            parent = self.companies[parent_index]
-            country = self._customer_country()
-            base = f"{parent.base} {country.label}"
-            if country.code != parent.country and base.lower() not in names:
-                break
-        names.add(base.lower())
-        return _Company(
-            base=base,
-            legal_name=f"{base} {self.rng.choice(country.forms)}",
-            country=country.code,
-            industry=parent.industry,
-            status="active",
-            website=f"https://www.{_slug(parent.base)}.{country.tld}",
-            address=self.address(country),
-            parent=parent_index,
-            appetite=parent.appetite * self.rng.uniform(0.2, 0.8),
-        )
-
-    def _channels(self, company: _Company) -> None:
-        """Which systems know the company: CRM always, ERP once it is billed (with the fields it owns)."""
-        country = COUNTRIES[company.country]
-        roll = self.rng.random()
-        in_crm = True  # the default policy lets only the CRM create customers; the ERP links by tax id
-        in_erp = company.status != "prospect" and roll > 0.06
-        if in_erp:
-            company.tax_id = self.unique_fill(country.tax_id)
-        if in_crm:
-            payload: dict[str, Any] = {
-                "name": company.base if self.rng.random() < 0.7 else company.legal_name,
-                "website": company.website,
-                "industry": company.industry,
-                "billing_address": company.address,
-                "country": company.country,
-                "status": company.status,
-            }
-            if company.tax_id is not None:
-                payload["tax_id"] = company.tax_id  # the CRM's VAT field, which links it to the ERP customer
-            if company.parent is not None:
-                payload["parent_id"] = self.companies[company.parent].ref
-            company.crm = SourceRecord("customer", "salesforce", self.salesforce_id("001"), payload)
-        if in_erp:
-            payload = {
-                "legal_name": company.legal_name,
-                "tax_id": company.tax_id,
-                "country": company.country,
-                "currency": country.currency,
-                "status": company.status,
-            }
-            company.erp = SourceRecord("customer", "netsuite", self.netsuite_id("customer"), payload)
-
-    def _duplicate(self, company: _Company) -> SourceRecord:
-        """A second CRM account of the same company: another spelling, no tax id, so no key links it."""
-        assert company.crm is not None
-        original = company.crm.payload["name"]
-        name = self._name_variant(original, company)
-        if self.rng.random() < 0.3:
-            name = self._name_variant(name, company)
-        while name == original:  # the second variant undid the first ("&" -> "and" -> "&")
-            name = self._name_variant(name, company)
-        payload: dict[str, Any] = {"name": name}
-        website_roll = self.rng.random()
-        if website_roll < 0.5:
-            payload["website"] = company.website
-        elif website_roll < 0.75:
-            payload["website"] = company.website.replace("https://www.", "http://")
-        if self.rng.random() < 0.7:
-            payload["industry"] = company.industry
-        address_roll = self.rng.random()
-        if address_roll < 0.6:
-            payload["billing_address"] = company.address
-        elif address_roll < 0.9:
-            payload["billing_address"] = self._address_variant(company.address)
-        payload["country"] = company.country
-        payload["status"] = self.rng.choice(("active", "prospect"))
-        record = SourceRecord("customer", "salesforce", self.salesforce_id("001"), payload)
-        company.duplicate = record
-        return record
-
-    def _name_variant(self, name: str, company: _Company) -> str:
-        """Another way a sales rep writes the same company name; always differs from `name`."""
-        variants: list[tuple[Callable[[str, _Company], str], int]] = [
-            (self._legal_form, 3),
-            (self._name_typo, 3),
-            (self._upper_first, 1),
-        ]
-        if " & " in name or " and " in name:
-            variants.append((self._ampersand, 4))
-        if any(word in name for word in ABBREVIATIONS) or _ascii(name) != name:
-            variants.append((self._abbreviate, 3))
-        variant = self.rng.choices([v for v, _ in variants], [w for _, w in variants])[0]
-        return variant(name, company)
-
-    def _upper_first(self, name: str, company: _Company) -> str:
-        first, _, rest = name.partition(" ")
-        upper = f"{first.upper()} {rest}".strip()
-        return upper if upper != name else name.title()
-
-    def _ampersand(self, name: str, company: _Company) -> str:
-        if " & " in name:
-            return name.replace(" & ", " and ")
-        return name.replace(" and ", " & ")
-
-    def _legal_form(self, name: str, company: _Company) -> str:
-        form = company.legal_name.removeprefix(company.base).strip()
-        if name.endswith(form):
-            return (
-                name.removesuffix(form).strip()
-                if self.rng.random() < 0.5
-                else name[: -len(form)] + FORM_SPELLINGS[form]
-            )
-        return f"{name} {self.rng.choice((form, FORM_SPELLINGS[form]))}"
-
-    def _name_typo(self, name: str, company: _Company) -> str:
-        words = name.split(" ")
-        long_words = [i for i, w in enumerate(words) if len(w) >= 5]
-        if not long_words:
-            return name + "s"
-        i = self.rng.choice(long_words)
-        words[i] = self._typo(words[i])
-        return " ".join(words)
-
-    def _abbreviate(self, name: str, company: _Company) -> str:
-        for word, short in ABBREVIATIONS.items():
-            if word in name:
-                return name.replace(word, short)
-        return _ascii(name)
-
-    def _address_variant(self, address: dict[str, str]) -> dict[str, str]:
-        variant = dict(address)
-        for long, short in ADDRESS_SHORTHANDS.items():
-            if long in variant["line1"]:
-                variant["line1"] = variant["line1"].replace(long, short)
-                return variant
-        variant.pop("postal_code", None)
-        variant["city"] = variant["city"].upper()
-        return variant
-
-    # ---- rate cards (netsuite) --------------------------------------------------------
+    # ---- the work: rate cards and projects ---------------------------------------------
 
     def rate_cards(self) -> None:
-        total = self.sizes["rate_card"]
-        delivering = [i for i, e in enumerate(self.entities) if e.plan.delivers]
-        customer_cards = max(1, round(total * 0.2))
-        standard = min(total - customer_cards, len(RATE_PERIODS) * len(delivering))
-        customer_cards = total - standard
-        records = []
+        total, delivering = self.sizes["rate_card"], [e for e in self.entities if e.facts["plan"].delivers]
+        standard = min(total - max(1, round(total * CARD["customer_share"])), len(t.RATE_PERIODS) * len(delivering))
         for k in range(standard):
-            start, end, factor = RATE_PERIODS[k // len(delivering)]
-            entity_index = delivering[k % len(delivering)]
-            entity = self.entities[entity_index]
-            payload: dict[str, Any] = {
-                "name": "Standard Rates",
-                "currency": entity.currency,
-                "legal_entity_id": entity.ref,
-                "effective_from": start.isoformat(),
-                "lines": self._rate_lines(entity.currency, factor * self.rng.uniform(0.95, 1.06)),
-                "status": "active" if end is None else "inactive",
-            }
-            if end is not None:
-                payload["effective_to"] = end.isoformat()
-            record = SourceRecord("rate_card", "netsuite", self.netsuite_id("price_level"), payload)
-            records.append(record)
-            self.cards.append(_Card(record.ref, entity_index, None, start, end))
-        clients = sorted(
-            (c for c in self.companies if c.status == "active" and c.erp), key=lambda c: c.appetite, reverse=True
-        )
-        for company in clients[:customer_cards]:
-            entity_index = self._home_entity(company.country, delivering)
-            entity = self.entities[entity_index]
-            start = date(self.rng.choice((2024, 2025)), self.rng.randint(1, 6), 1)
-            end = None if self.rng.random() < 0.5 else date(start.year + 3, start.month, 1) - timedelta(days=1)
-            payload = {
-                "name": "Framework Agreement",
-                "currency": entity.currency,
-                "customer_id": company.ref,
-                "legal_entity_id": entity.ref,
-                "effective_from": start.isoformat(),
-                "lines": self._rate_lines(entity.currency, self.rng.uniform(0.85, 0.95)),
-                "status": "active",
-            }
-            if end is not None:
-                payload["effective_to"] = end.isoformat()
-            record = SourceRecord("rate_card", "netsuite", self.netsuite_id("price_level"), payload)
-            records.append(record)
-            self.cards.append(_Card(record.ref, entity_index, company.ref, start, end))
-        self.add_step("rate_card", "netsuite", "price levels", records)
+            start, end, factor = t.RATE_PERIODS[k // len(delivering)]
+            self._card(CARD["standard"], delivering[k % len(delivering)], None, start, end, factor)
+        billed = [c for c in self.companies if c.fields["status"] == "active" and "netsuite" in c.ids]
+        frame = CARD["framework"]
+        for company in sorted(billed, key=lambda c: c.facts["appetite"], reverse=True)[: total - standard]:
+            start = date(self.rng.choice(frame["start_years"]), self.rng.randint(*frame["start_months"]), 1)
+            end = date(start.year + frame["term_years"], start.month, 1) - timedelta(days=1)
+            end_or_none = None if self.rng.random() < frame["open_ended_share"] else end
+            self._card(frame, self._home_entity(company, delivering), company, start, end_or_none, 1.0)
+        self.emit(self.cards)
 
-    def _rate_lines(self, currency: str, factor: float) -> list[dict[str, str]]:
-        lines = []
-        for title, eur in zip(TITLES, DAY_RATES_EUR, strict=True):
-            day = round(eur * factor * CURRENCY_FACTORS[currency] / 10) * 10
-            hour = round(day / 8 * 1.1 / 5) * 5
-            lines.append({"role": title, "unit": "day", "rate": _money(day)})
-            lines.append({"role": title, "unit": "hour", "rate": _money(hour)})
-        return lines
-
-    def _home_entity(self, country: str, delivering: list[int]) -> int:
-        """The entity that contracts with a client: one in its country, else the largest."""
-        local = [i for i in delivering if self.entities[i].plan.country == country]
-        if local:
-            return local[0]
-        return max(delivering, key=lambda i: self.entities[i].plan.weight)
-
-    # ---- projects (certinia, netsuite) ------------------------------------------------
+    def _card(self, template: dict[str, Any], entity: _Golden, customer: _Golden | None, start: date,
+              end: date | None, factor: float) -> None:  # fmt: skip
+        """A card from a template of estate.json: a day and an hour rate for every grade."""
+        currency, lines = entity.fields["functional_currency"], []
+        factor *= self.rng.uniform(*template["factor"]) * t.CURRENCY_FACTORS[currency]
+        for title, eur in zip(t.TITLES, t.DAY_RATES_EUR, strict=True):
+            day = round(eur * factor / 10) * 10
+            hour = round(day / CARD["hours_per_day"] * CARD["hour_premium"] / 5) * 5
+            lines += [
+                {"role": title, "unit": "day", "rate": _money(day)},
+                {"role": title, "unit": "hour", "rate": _money(hour)},
+            ]
+        self.cards.append(self.new("rate_card", {
+            "name": template["name"], "currency": currency, "customer_id": customer and customer.ref,
+            "legal_entity_id": entity.ref, "effective_from": start.isoformat(), "effective_to": end and end.isoformat(),
+            "lines": lines, "status": "active" if end is None or end >= AS_OF else "inactive",
+        }, entity=entity))  # fmt: skip
 
     def projects(self) -> None:
-        delivering = [i for i, e in enumerate(self.entities) if e.plan.delivers]
-        clients = [c for c in self.companies if c.status != "prospect"]
-        prospects = [c for c in self.companies if c.status == "prospect"] or clients
-        client_weights = [c.appetite for c in clients]
-        sequence: dict[tuple[str, int], int] = {}
-        psa, erp = [], []
-        last_start = AS_OF + timedelta(days=120)
-        starts = sorted(self.day_between(FIRST_PROJECT_START, last_start) for _ in range(self.sizes["project"]))
-        for start in starts:  # in date order, so that codes count up through each year
-            proposed = start > AS_OF
-            company = self.rng.choice(prospects) if proposed and self.rng.random() < 0.4 else None
-            company = company or self.rng.choices(clients, client_weights)[0]
-            customer = company.ref
-            display = company.crm.payload["name"] if company.crm else company.base
-            if company.duplicate is not None and self.rng.random() < 0.25:  # booked against the second account
-                customer, display = company.duplicate.ref, company.duplicate.payload["name"]
-            if self.rng.random() < 0.85:
-                entity_index = self._home_entity(company.country, delivering)
+        delivering = [e for e in self.entities if e.facts["plan"].delivers]
+        clients = [c for c in self.companies if c.fields["status"] != "prospect"]
+        prospects = [c for c in self.companies if c.fields["status"] == "prospect"] or clients
+        sequence: Counter[tuple[str, int]] = Counter()
+        first, last = date.fromisoformat(PRJ["first_start"]), AS_OF + timedelta(days=PRJ["lookahead_days"])
+        projects = []
+        for start in sorted(self.day_between(first, last) for _ in range(self.sizes["project"])):  # codes count up
+            proposed = start > AS_OF  # not sold yet: only the PSA knows it
+            if proposed and self.rng.random() < PRJ["prospect_share"]:
+                company = self.rng.choice(prospects)
             else:
-                entity_index = self.rng.choices(delivering, [self.entities[i].plan.weight for i in delivering])[0]
-            entity = self.entities[entity_index]
-            model = self.rng.choices(BILLING_MODELS, BILLING_WEIGHTS)[0]
-            days = self.rng.randint(365, 1095) if model == "managed_service" else self.rng.randint(30, 540)
-            end = start + timedelta(days=days)
-            status = self._project_status(start, end)
+                company = self.rng.choices(clients, [c.facts["appetite"] for c in clients])[0]
+            customer, display = company.ref, company.fields["name"]
+            second = company.facts.get("duplicate")
+            if second and self.rng.random() < PRJ["second_account_share"]:  # booked against the second account
+                customer, display = second.ref, second.payload["name"]
+            if self.rng.random() < PRJ["home_entity_share"]:
+                entity = self._home_entity(company, delivering)
+            else:
+                entity = self.rng.choices(delivering, [e.facts["plan"].staff_weight for e in delivering])[0]
+            model = self.rng.choices(t.BILLING_MODELS, t.BILLING_WEIGHTS)[0]
+            days = self.rng.randint(t.BILLING[model]["min_days"], t.BILLING[model]["max_days"])
+            end, roll = start + timedelta(days=days), self.rng.random()
+            cancelled, on_hold = roll < PRJ["cancelled_share"], roll < PRJ["cancelled_share"] + PRJ["on_hold_share"]
+            status = (
+                "proposed"
+                if proposed
+                else "cancelled"
+                if cancelled
+                else "closed"
+                if end < AS_OF
+                else "on_hold"
+                if on_hold
+                else "active"
+            )
             if status == "cancelled":
-                end = start + timedelta(days=self.rng.randint(7, 60))
-            key = (entity.plan.country, start.year)
-            sequence[key] = sequence.get(key, 0) + 1
-            code = f"{entity.plan.country}-{start.year}-{sequence[key]:04d}"
-            phase = f" Phase {self.rng.randint(2, 4)}" if self.rng.random() < 0.15 else ""
-            delivery: dict[str, Any] = {
-                "code": code,
-                "name": f"{display} - {self.rng.choice(ENGAGEMENTS)}{phase}",
-                "customer_id": customer,
-                "manager_id": self._project_manager(entity),
-                "billing_model": model,
-                "start_date": start.isoformat(),
-                "end_date": end.isoformat(),
-                "status": status,
-            }
-            psa.append(SourceRecord("project", "certinia", self.salesforce_id("a0V"), delivery))
-            if proposed:
-                continue  # not sold yet: only the PSA knows it
-            finance: dict[str, Any] = {  # the ERP's job: the code links it, the rest is its own
-                "code": code,
-                "customer_id": customer,
-                "legal_entity_id": entity.ref,
-                "cost_center_id": self.rng.choice(entity.delivery_centers or [entity.cost_centers[0][1].ref]),
-                "currency": entity.currency,
-                "contract_value": _money(self._contract_value(entity.currency, days, model)),
-            }
-            card = self._rate_card(entity_index, customer, start, model)
-            if card is not None:
-                finance["rate_card_id"] = card
-            erp.append(SourceRecord("project", "netsuite", self.netsuite_id("job"), finance))
-        self.add_step("project", "certinia", "projects", psa)
-        self.add_step("project", "netsuite", "jobs", erp)
+                end = start + timedelta(days=self.rng.randint(*PRJ["cancelled_days"]))
+            country, currency = entity.fields["country"], entity.fields["functional_currency"]
+            sequence[(country, start.year)] += 1
+            phase = (
+                PRJ["phase"].format(n=self.rng.randint(*PRJ["phases"]))
+                if self.rng.random() < PRJ["phase_share"]
+                else ""
+            )
+            managers = [
+                p
+                for p in entity.facts["staff"]
+                if p.facts["grade"] in PRJ["manager_grades"] and p.fields["status"] != "terminated"
+            ]
+            value = (
+                days * 5 // 7 * self.rng.randint(*PRJ["team_size"]) * PRJ["team_day_eur"] * t.CURRENCY_FACTORS[currency]
+            )
+            step = t.BILLING[model]["value_step"]
+            projects.append(self.new("project", {
+                "code": PRJ["code"].format(country=country, year=start.year, seq=sequence[(country, start.year)]),
+                "name": PRJ["name"].format(customer=display, engagement=self.rng.choice(t.ENGAGEMENTS), phase=phase),
+                "customer_id": customer, "manager_id": self.rng.choice(managers or entity.facts["staff"][:1]).ref,
+                "billing_model": model, "start_date": start.isoformat(), "end_date": end.isoformat(), "status": status,
+                "legal_entity_id": entity.ref, "currency": currency,
+                "cost_center_id": self.rng.choice(self._delivery(entity) or [entity.facts["centers"][ROOT].ref]),
+                "contract_value": _money(max(step, round(value * self.rng.uniform(*PRJ["value_share"]) / step) * step)),
+                "rate_card_id": self._rate_card(entity, customer, start, model),
+            }, ["certinia"] if proposed else None))  # fmt: skip
+        self.emit(projects)
 
-    def cost_rates(self) -> None:
-        """The ERP's cost rate per worker (a day rate in the entity's currency), linked by
-        worker number: the one employee field the default policy gives the ERP."""
-        records = []
-        rehired = {original for original, _ in self.employee_duplicates}  # golden has the second number
-        for person in self.people:
-            if person.ref in rehired:
-                continue
-            rate = round(DAY_COST[person.grade] * self.rng.uniform(0.9, 1.1))
-            payload = {"employee_number": person.number, "cost_rate": _money(rate)}
-            records.append(SourceRecord("employee", "netsuite", self.netsuite_id("employee"), payload))
-        self.add_step("employee", "netsuite", "cost rates", records)
+    def _home_entity(self, company: _Golden, delivering: list[_Golden]) -> _Golden:
+        """The entity that contracts with a client: one in its country, else the largest."""
+        local = [e for e in delivering if e.fields["country"] == company.fields["country"]]
+        return local[0] if local else max(delivering, key=lambda e: e.facts["plan"].staff_weight)
 
-    def _project_status(self, start: date, end: date) -> str:
-        if start > AS_OF:
-            return "proposed"
-        roll = self.rng.random()
-        if roll < 0.03:
-            return "cancelled"
-        if end < AS_OF:
-            return "closed"
-        return "on_hold" if roll < 0.12 else "active"
-
-    def _project_manager(self, entity: _Entity) -> SourceRef:
-        staff = [self.people[i] for i in entity.staff]
-        managers = [p for p in staff if 1 <= p.grade <= 3 and p.status != "terminated"]
-        return self.rng.choice(managers or staff[:1]).ref
-
-    def _contract_value(self, currency: str, days: int, model: str) -> int:
-        team = self.rng.randint(1, 8)
-        working_days = days * 5 // 7
-        value = working_days * team * 1400 * CURRENCY_FACTORS[currency] * self.rng.uniform(0.5, 1.0)
-        step = 5000 if model in ("fixed_fee", "milestone") else 1000
-        return max(step, round(value / step) * step)
-
-    def _rate_card(self, entity: int, customer: SourceRef, start: date, model: str) -> SourceRef | None:
+    def _rate_card(self, entity: _Golden, customer: SourceRef, start: date, model: str) -> SourceRef | None:
         """The client's framework card if it covers the start, else the entity's standard card."""
-        if model not in RATE_CARD_MODELS and self.rng.random() < 0.5:
+        if model not in t.RATE_CARD_MODELS and self.rng.random() < PRJ["without_rate_card_share"]:
             return None
-        fitting = [c for c in self.cards if c.entity == entity and c.covers(start)]
-        own = [c for c in fitting if c.customer == customer]
-        standard = [c for c in fitting if c.customer is None]
-        chosen = own or standard
+        day = start.isoformat()
+        fitting = [c for c in self.cards if c.facts["entity"] is entity
+                   and c.fields["effective_from"] <= day <= (c.fields["effective_to"] or day)]  # fmt: skip
+        chosen = [c for c in fitting if c.fields["customer_id"] == customer] or [
+            c for c in fitting if c.fields["customer_id"] is None
+        ]
         return chosen[0].ref if chosen else None
 
-    # ---- the whole estate ---------------------------------------------------------------
-
-    def build(self) -> tuple[tuple[Step, ...], dict[str, int], tuple[tuple[SourceRef, SourceRef], ...]]:
-        """The steps, the golden records they should make per domain, and the planted customer pairs."""
-        self.legal_entities()
-        self.cost_centers()
-        self.employees()
-        self.cost_center_owners()
-        self.customers()
-        self.rate_cards()
-        self.projects()
-        self.cost_rates()
-        duplicates = tuple((c.ref, c.duplicate.ref) for c in self.companies if c.duplicate is not None)
-        expected = {
-            "legal_entity": len(self.entities),
-            "cost_center": sum(len(e.cost_centers) for e in self.entities),
-            "employee": len(self.people),
-            "customer": len(self.companies) + len(duplicates),
-            "rate_card": len(self.cards),
-            "project": sum(len(s.records) for s in self.steps if s.domain == "project" and s.system == "certinia"),
-        }
-        return tuple(self.steps), expected, duplicates
+    def build(self, seed: int, scale: float) -> DemoEstate:
+        """The steps, the golden records they should make per domain, and the planted pairs."""
+        for make in (self.legal_entities, self.cost_centers, self.employees, self.cost_center_owners,
+                     self.customers, self.rate_cards, self.projects):  # fmt: skip
+            make()
+        planted = tuple(self.planted["customer"]), tuple(self.planted["employee"])
+        return DemoEstate(seed, scale, tuple(self.steps), dict(self.made), *planted)
 
 
 def generate(seed: int = 7, scale: float = 1.0) -> DemoEstate:
     """The demo estate for a seed and scale: the same arguments always give the same estate."""
-    builder = _Builder(seed, scale)
-    steps, expected, customer_duplicates = builder.build()
-    return DemoEstate(seed, scale, steps, expected, customer_duplicates, tuple(builder.employee_duplicates))
+    return _Builder(seed, scale).build(seed, scale)

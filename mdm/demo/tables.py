@@ -1,20 +1,22 @@
 """The demo's tables, read from the files in `mdm/demo/data/`: edit those to change the demo.
 
-One CSV row per thing (a legal entity, a city, a grade of the career ladder...), and
-`names.json` for the first and family names of each culture. Lists inside a cell are
-separated by `|`; `english*6` in `cultures` is six entries, so that a culture is drawn six
-times as often. Order matters: the seeded generator draws from these tables in file order,
-so reordering rows gives another (equally valid) estate for the same seed.
+One CSV row per thing (a legal entity, a city, a grade, a system's feed...), `names.json`
+for the names of each culture, `estate.json` for the knobs (sizes, shares, weights,
+templates, the planted duplicates). Lists inside a cell are separated by `|`; `english*6`
+is six entries, so that a culture is drawn six times as often. Order matters: the seeded
+generator draws in file order, so reordering rows gives another (equally valid) estate.
 """
 
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from importlib.resources import files
+from typing import Any, TypeVar
 
 _DATA = files(__package__) / "data"
+T = TypeVar("T")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -36,6 +38,15 @@ def _list(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_CONVERT: dict[Any, Any] = {int: int, float: float, bool: _yes, date: date.fromisoformat, tuple[str, ...]: _list}
+
+
+def _make(cls: type[T], row: dict[str, str], **given: Any) -> T:
+    """A dataclass from a CSV row, each column converted by its field's type; `given` fields come from elsewhere."""
+    convert = {f.name: _CONVERT.get(f.type, str) for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: given[name] if name in given else to(row[name]) for name, to in convert.items()})
+
+
 @dataclass(frozen=True, slots=True)
 class Country:
     code: str
@@ -44,12 +55,14 @@ class Country:
     forms: tuple[str, ...]  # legal forms of companies
     cities: tuple[tuple[str, str, str], ...]  # (city, region, postal code pattern: # digit, @ letter)
     streets: tuple[str, ...]
-    line1: str  # how a street address is written here
+    address_line1: str  # how a street address is written here
+    house_numbers: int  # the highest house number
+    line2_share: float  # addresses with a suite or floor
     tax_id: str  # pattern of the VAT or tax number
-    registration: str  # pattern of the company register number
+    registration_number: str  # pattern of the company register number
     cultures: tuple[str, ...]  # where the people working here come from, by weight
     label: str  # as in a subsidiary's name: "Atlas Capital Deutschland"
-    weight: int  # share of the customer base
+    customer_weight: int  # share of the customer base
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,71 +70,64 @@ class EntityPlan:
     name: str
     country: str
     parent: int | None  # index into ENTITIES, always an earlier one
-    weight: int  # share of the staff
+    staff_weight: int
     delivers: bool  # holdings deliver no projects and have no rate cards
     founded: date
 
 
-def _countries() -> dict[str, Country]:
-    cities, streets = _rows("cities.csv"), _rows("streets.csv")
-    return {
-        r["country"]: Country(
-            code=r["country"],
-            currency=r["currency"],
-            tld=r["tld"],
-            forms=_list(r["legal_forms"]),
-            cities=tuple((c["city"], c["region"], c["postal_code"]) for c in cities if c["country"] == r["country"]),
-            streets=tuple(s["street"] for s in streets if s["country"] == r["country"]),
-            line1=r["address_line1"],
-            tax_id=r["tax_id"],
-            registration=r["registration_number"],
-            cultures=_list(r["cultures"]),
-            label=r["label"],
-            weight=int(r["customer_weight"]),
-        )
-        for r in _rows("countries.csv")
-    }
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A system's feed of a domain (a domain's feeds load in file order) and how it numbers records."""
+
+    system: str
+    label: str
+    id_pattern: str  # Salesforce and Workday ids: # digit, @ capital, * letter or digit, % hex digit
+    id_counter: str  # NetSuite: ascending integers per record type, with gaps
 
 
 def _entities() -> tuple[EntityPlan, ...]:
-    plans: list[EntityPlan] = []
+    names: list[str] = []
     for r in _rows("legal_entities.csv"):
-        earlier = [p.name for p in plans]
-        if r["parent"] and r["parent"] not in earlier:
+        if r["parent"] and r["parent"] not in names:
             raise ValueError(f"legal_entities.csv: the parent of {r['name']} must be a row above it")
-        parent = earlier.index(r["parent"]) if r["parent"] else None
-        plans.append(
-            EntityPlan(
-                r["name"], r["country"], parent, int(r["staff_weight"]), _yes(r["delivers_projects"]),
-                date.fromisoformat(r["founded"]),
-            )
-        )  # fmt: skip
-    return tuple(plans)
+        names.append(r["name"])
+    return tuple(
+        _make(EntityPlan, r, parent=names.index(r["parent"]) if r["parent"] else None)
+        for r in _rows("legal_entities.csv")
+    )
 
 
-def _industries() -> dict[str, tuple[str, ...]]:
-    nouns: dict[str, tuple[str, ...]] = {}
-    for r in _rows("industries.csv"):
-        nouns[r["industry"]] = (*nouns.get(r["industry"], ()), r["noun"])
-    return nouns
+def _by_country(name: str, *columns: str) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in _rows(name):
+        out.setdefault(r["country"], []).append(tuple(r[c] for c in columns) if len(columns) > 1 else r[columns[0]])
+    return out
 
 
-def _spellings(kind: str) -> dict[str, str]:
-    return {r["written"]: r["also_written"] for r in _rows("spellings.csv") if r["kind"] == kind}
-
-
-COUNTRIES = _countries()
-NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # culture -> (given names, family names)
-    culture: (tuple(names["given"]), tuple(names["family"]))
-    for culture, names in json.loads((_DATA / "names.json").read_text(encoding="utf-8")).items()
+SETTINGS: dict[str, Any] = json.loads((_DATA / "estate.json").read_text(encoding="utf-8"))
+_cities, _streets = _by_country("cities.csv", "city", "region", "postal_code"), _by_country("streets.csv", "street")
+COUNTRIES = {
+    r["code"]: _make(Country, r, cities=tuple(_cities[r["code"]]), streets=tuple(_streets[r["code"]]))
+    for r in _rows("countries.csv")
+}
+ENTITIES = _entities()
+FEEDS: dict[str, dict[str, Feed]] = {}
+for _r in _rows("feeds.csv"):
+    FEEDS.setdefault(_r["domain"], {})[_r["system"]] = _make(Feed, _r)
+NAMES = {
+    c: (tuple(n["given"]), tuple(n["family"])) for c, n in json.loads((_DATA / "names.json").read_text("utf-8")).items()
 }
 NICKNAMES = {r["given_name"]: r["nickname"] for r in _rows("nicknames.csv")}
 BRANDS = tuple(r["brand"] for r in _rows("brands.csv"))
-INDUSTRIES = _industries()  # industry -> nouns that make a company name in it
-FORM_SPELLINGS = _spellings("legal_form")  # how a second account writes the same legal form
-ABBREVIATIONS = _spellings("abbreviation")
-ADDRESS_SHORTHANDS = _spellings("address")
+INDUSTRIES: dict[str, list[str]] = {}  # industry -> nouns that make a company name in it
+for _r in _rows("industries.csv"):
+    INDUSTRIES.setdefault(_r["industry"], []).append(_r["noun"])
 ENGAGEMENTS = tuple(r["engagement"] for r in _rows("engagements.csv"))
+
+_spellings = _rows("spellings.csv")  # how a second account writes a legal form, a word, an address
+FORM_SPELLINGS = {r["written"]: r["also_written"] for r in _spellings if r["kind"] == "legal_form"}
+NAME_SPELLINGS = tuple((r["written"], r["also_written"]) for r in _spellings if r["kind"] != "address")
+ADDRESS_SHORTHANDS = {r["written"]: r["also_written"] for r in _spellings if r["kind"] == "address"}
 
 # grades of the firm's career ladder, 0 is the top; weights make the pyramid
 _grades = _rows("grades.csv")
@@ -133,6 +139,8 @@ MAX_TENURE_YEARS = tuple(int(g["max_tenure_years"]) for g in _grades)
 MANAGER_GRADES = tuple(tuple(map(int, _list(g["manager_grades"]))) for g in _grades)  # partners: the lead
 DAY_RATES_EUR = tuple(int(g["day_rate_eur"]) for g in _grades)  # per grade, 2025 standard card
 DAY_COST = tuple(int(g["day_cost"]) for g in _grades)  # fully loaded cost per day and grade, entity currency
+CONTRACTOR_SHARE = tuple(float(g["contractor_share"]) for g in _grades)
+LEAVER_SHARE = tuple(float(g["leaver_share"]) for g in _grades)  # keep 0 for grades that manage people
 
 CURRENCY_FACTORS = {r["currency"]: float(r["factor_to_eur"]) for r in _rows("currencies.csv")}
 RATE_PERIODS = tuple(
@@ -143,9 +151,8 @@ RATE_PERIODS = tuple(
 _billing = _rows("billing_models.csv")
 BILLING_MODELS = tuple(r["billing_model"] for r in _billing)
 BILLING_WEIGHTS = tuple(int(r["weight"]) for r in _billing)
+BILLING = {r["billing_model"]: {k: int(r[k]) for k in ("min_days", "max_days", "value_step")} for r in _billing}
 RATE_CARD_MODELS = tuple(r["billing_model"] for r in _billing if _yes(r["uses_rate_card"]))
-
-ENTITIES = _entities()
 
 # (code, name, parent code): the same chart in every entity, parents first; a prefix is a valid chart
 _chart = _rows("cost_centers.csv")
