@@ -17,7 +17,7 @@ from msgspec import inspect as mi
 
 from mdm.domains.descriptor import UNDECLARED, Domain, Field
 from mdm.matching.rules import RuleError, build, table
-from mdm.policy.vocabulary import ACTIONS, EFFECTS, RECORD_ACTIONS, ROLES, SUBJECT
+from mdm.policy.vocabulary import word_problems
 
 # fields every record has besides the descriptor's: (read, patch) contract extras
 READ_EXTRAS = frozenset({"id", "version", "created_at", "updated_at", "overrides"})
@@ -108,20 +108,11 @@ def _policy_problems(d: Domain) -> list[str]:
             problems.append(f"policy line '{text}' is not 'p, subject, domain, field, action, effect'")
             continue
         _, subject, domain, name, action, effect = row
-        if not SUBJECT.match(subject):
-            problems.append(
-                f"policy line '{text}': subject is not system:<code>, user:<name> or role:<{'|'.join(ROLES)}>"
-            )
+        problems += [f"policy line '{text}': {p}" for p in word_problems(subject, name, action, effect)]
         if domain != d.name:
             problems.append(f"policy line '{text}' is about '{domain}', not this domain")
         if name != "*" and not d.has_field(name):
             problems.append(f"policy line '{text}' names '{name}', which is not a field")
-        if action not in ACTIONS:
-            problems.append(f"policy line '{text}': unknown action '{action}' (one of {', '.join(ACTIONS)})")
-        elif action in RECORD_ACTIONS and name != "*":
-            problems.append(f"policy line '{text}': {action} is about whole records; its field must be *")
-        if effect not in EFFECTS:
-            problems.append(f"policy line '{text}': unknown effect '{effect}' (allow or deny)")
     if not any(len(r) == 6 and r[1].startswith("system:") and r[4] == "create" and r[5] == "allow" for r in lines):
         problems.append("seed policy lets no system create it (a 'p, system:<code>, ..., *, create, allow' line)")
     return problems

@@ -18,7 +18,7 @@ import casbin  # type: ignore[import-untyped]
 from casbin.model import Model  # type: ignore[import-untyped]
 
 from mdm.domains import BY_NAME, DOMAINS
-from mdm.policy.vocabulary import ACTIONS, EFFECTS, RECORD_ACTIONS, ROLES, SUBJECT
+from mdm.policy.vocabulary import word_problems
 
 HERE = Path(__file__).parent
 MODEL_TEXT = (HERE / "model.conf").read_text()
@@ -76,21 +76,13 @@ def _check(line: int, tokens: list[str]) -> list[str]:
     if len(tokens) != 6:
         return [f"{where}: a rule is 'p, subject, domain, field, action, effect' ({len(tokens) - 1} values given)"]
     _, subject, domain, field, action, effect = tokens
-    problems = []
-    if not SUBJECT.match(subject):
-        problems.append(f"{where}: subject '{subject}' is not system:<code>, user:<name> or role:<{'|'.join(ROLES)}>")
+    problems = [f"{where}: {p}" for p in word_problems(subject, field, action, effect)]
     if domain != "*" and domain not in BY_NAME:
         problems.append(f"{where}: unknown domain '{domain}' (one of {', '.join(BY_NAME)}, or *)")
     elif field != "*":
         known = ALL_FIELDS if domain == "*" else {f.name for f in BY_NAME[domain].fields}
         if field not in known:
             problems.append(f"{where}: '{field}' is not a field of {'any domain' if domain == '*' else domain}")
-    if action not in ACTIONS:
-        problems.append(f"{where}: unknown action '{action}' (one of {', '.join(ACTIONS)})")
-    elif action in RECORD_ACTIONS and field != "*":
-        problems.append(f"{where}: {action} is about whole records; its field must be *")
-    if effect not in EFFECTS:
-        problems.append(f"{where}: unknown effect '{effect}' (allow or deny)")
     return problems
 
 

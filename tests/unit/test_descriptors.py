@@ -83,7 +83,7 @@ def test_a_complete_seventh_descriptor_passes_the_checks():
         ({"policy": "p, system:netsuite, vendor, *, write, allow"}, "lets no system create it"),
         ({"policy": "p, system:netsuite, vendor, iban, write, allow"}, "names 'iban', which is not a field"),
         ({"policy": "p, system:netsuite, vendor, *, create, alow"}, "unknown effect 'alow'"),
-        ({"policy": "p, sys:sap, vendor, *, create, allow"}, "subject is not system:<code>"),
+        ({"policy": "p, sys:sap, vendor, *, create, allow"}, "subject 'sys:sap' is not system:<code>"),
         ({"policy": "p, system:sap, vendor, name, create, allow"}, "create is about whole records"),
         ({"policy": "p, role:steward, vendor, *, create, allow"}, "lets no system create it"),
         ({"prefix": "ven2"}, "prefix 'ven2' must be two or three lower-case letters"),
