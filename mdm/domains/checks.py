@@ -163,7 +163,7 @@ def _contract_problems(d: Domain) -> list[str]:
         declared = {f.name: f for f in info.fields}
         extras = READ_EXTRAS if role == "read" else PATCH_EXTRAS if role == "patch" else frozenset()
         problems += [
-            f"{where} has '{n}', which is not a field" for n in declared if n not in d._by_name and n not in extras
+            f"{where} has '{n}', which is not a field" for n in declared if not d.has_field(n) and n not in extras
         ]
         if role != "read" and not info.forbid_unknown_fields:
             problems.append(f"{where} must forbid unknown fields")
