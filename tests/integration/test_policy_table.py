@@ -11,7 +11,7 @@ import pytest
 
 from mdm.domains import BY_NAME, DOMAINS
 from tests.auth import bearer
-from tests.factory import _value, unique
+from tests.factory import _value, unique, word
 
 SYSTEMS = ("salesforce", "certinia", "netsuite", "workday")
 ALL = "*"
@@ -95,7 +95,7 @@ class Estate:
             return self.ref(f.ref or "")
         if f.kind == "enum":
             return f.choices[0]
-        return _value(f, unique())
+        return _value(f, word(16))  # ULIDs of one millisecond look alike to fuzzy matching
 
     def put(self, domain: str, system: str, source_id: str, body: dict[str, Any]) -> Any:
         return self.client.put(_path(domain, system, source_id), json=body)
