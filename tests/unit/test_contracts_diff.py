@@ -1,14 +1,17 @@
 """`mdm contracts diff`: one hand-made pair of documents per kind of change, each asserting the
 kind found and whether it breaks clients; then the spellings that must compare equal, the
-accepted list and the major-version rule."""
+accepted list, the major-version rule and the command line."""
 
 import copy
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from mdm.cli import app
 from mdm.contracts_diff import KINDS, Change, compare, judge, parse_accepted, render_text
 
 V1 = Path(__file__).resolve().parents[2] / "openapi" / "v1.json"
@@ -497,3 +500,99 @@ def test_additive_changes_pass():
         Change("new-optional-request-parameter", "GET", "/things", "query q", "new optional query parameter q")
     ]
     assert not report.failed
+
+
+# the command line
+
+runner = CliRunner()
+
+
+def diff(*args: str) -> Any:
+    return runner.invoke(app, ["contracts", "diff", *args])
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[str, str]:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(BREAKING_PAIR[0]))
+    new.write_text(json.dumps(BREAKING_PAIR[1]))
+    return str(old), str(new)
+
+
+def test_cli_exits_1_on_a_breaking_change_and_0_without(pair):
+    done = diff(*pair)
+    assert done.exit_code == 1, done.output
+    assert done.stdout.startswith(
+        "BREAKING             request-parameter-became-required\tGET /things header If-Match\n"
+    )
+    assert "1 breaking change not accepted" in done.stdout
+    assert diff(pair[0], pair[0]).exit_code == 0
+    assert diff(pair[1], pair[0]).exit_code == 0  # the parameter became optional: additive
+
+
+def test_cli_accepted_list(pair, tmp_path):
+    accepted = tmp_path / "accepted.txt"
+    accepted.write_text(ACCEPTED)
+    done = diff(*pair, "--accepted", str(accepted))
+    assert done.exit_code == 0, done.output
+    assert "BREAKING (accepted)" in done.stdout
+    accepted.write_text("request-parameter-became-required GET /things header If-Match\n")
+    done = diff(*pair, "--accepted", str(accepted))
+    assert done.exit_code == 2
+    assert "line 1: say why" in done.stderr
+
+
+def test_cli_json(pair):
+    done = diff(*pair, "--format", "json")
+    assert done.exit_code == 1
+    found = json.loads(done.stdout)
+    assert found["failed"] is True
+    assert found["counts"] == {"changes": 1, "breaking": 1, "accepted": 0, "refused": 1}
+    assert found["changes"][0] | {"message": ""} == {
+        "kind": "request-parameter-became-required",
+        "breaking": True,
+        "accepted": False,
+        "method": "GET",
+        "path": "/things",
+        "location": "header If-Match",
+        "where": "GET /things header If-Match",
+        "message": "",
+    }
+
+
+def test_cli_major_bump_passes(pair):
+    new = json.loads(Path(pair[1]).read_text())
+    new["info"]["version"] = "2.0.0"
+    Path(pair[1]).write_text(json.dumps(new))
+    done = diff(*pair)
+    assert done.exit_code == 0, done.output
+    assert "BREAKING" in done.stdout
+
+
+def test_cli_reads_git_revisions(tmp_path, monkeypatch):
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    (tmp_path / "openapi").mkdir()
+    published = tmp_path / "openapi" / "v1.json"
+    published.write_text(json.dumps(BREAKING_PAIR[0]))
+    git("add", ".")
+    git("commit", "-q", "-m", "v1")
+    published.write_text(json.dumps(BREAKING_PAIR[1]))
+    git("commit", "-q", "-am", "If-Match required")
+    monkeypatch.chdir(tmp_path)
+    assert diff("git:HEAD~1:openapi/v1.json", "git:HEAD:openapi/v1.json").exit_code == 1
+    assert diff("git:HEAD~1:openapi/v1.json", "openapi/v1.json").exit_code == 1
+    assert diff("git:HEAD:openapi/v1.json", "openapi/v1.json").exit_code == 0
+    missing = diff("git:HEAD~1:openapi/v2.json", "openapi/v1.json")
+    assert missing.exit_code == 2
+    assert "openapi/v2.json does not exist at HEAD~1" in missing.stderr
+    unknown = diff("git:HEAD~5:openapi/v1.json", "openapi/v1.json")
+    assert unknown.exit_code == 2
+    assert "no commit 'HEAD~5'" in unknown.stderr
