@@ -1,7 +1,9 @@
 """The `mdm` command: serve, db upgrade, demo, import, systems."""
 
 import asyncio
+import json
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -495,6 +497,41 @@ def contracts_export() -> None:
 
     for path in export():
         console.print(f"wrote {path}")
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@contracts_app.command("diff")
+def contracts_diff(
+    old: Annotated[str, typer.Argument(help="the published document: a file, or git:REV:PATH")],
+    new: Annotated[str, typer.Argument(help="the changed document: a file, or git:REV:PATH")],
+    output: Annotated[DiffFormat, typer.Option("--format", help="text, or json for tools")] = DiffFormat.text,
+    accepted: Annotated[
+        Path | None, typer.Option(help="breaking changes accepted on purpose (openapi/accepted-breaking.txt)")
+    ] = None,
+) -> None:
+    """List what changed between two OpenAPI documents; exit 1 on a breaking change that is
+    not accepted, unless info.version's major changed."""
+    from mdm.contracts_diff import DocumentError, judge, parse_accepted, read_document, render_json, render_text
+
+    try:
+        documents = read_document(old), read_document(new)
+        entries = parse_accepted(accepted.read_text(encoding="utf-8")) if accepted else []
+    except (DocumentError, OSError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+    except ValueError as error:  # a bad line in the accepted list
+        typer.echo(f"{accepted}: {error}", err=True)
+        raise typer.Exit(2) from error
+    report = judge(*documents, entries)
+    if output is DiffFormat.json:
+        typer.echo(json.dumps(render_json(report), indent=2))
+    else:
+        typer.echo(render_text(report))
+    raise typer.Exit(1 if report.failed else 0)
 
 
 def main() -> None:
