@@ -16,12 +16,13 @@ from mdm.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_DIR = ROOT / "openapi"
 SCHEMAS_DIR = ROOT / "contracts" / "schemas"
-# kind -> (operation id of a domain labelled L, where its schema is)
+# kind -> (the operation of a domain at /{version}/{its path}, where its schema is); by path
+# and method, which every version keeps, not by operation id, which a later version suffixes
 KINDS = {
-    "create": ("create{}", "request"),
-    "source": ("upsert{}Source", "request"),
-    "patch": ("patch{}", "request"),
-    "read": ("get{}", "200"),
+    "create": ("", "post", "request"),
+    "source": ("/sources/{system}/{source_id}", "put", "request"),
+    "patch": ("/{record_id}", "patch", "request"),
+    "read": ("/{record_id}", "get", "200"),
 }
 
 
@@ -58,11 +59,10 @@ def json_schema(doc: dict[str, Any], ref: str, schema_id: str) -> dict[str, Any]
 
 def domain_schemas(version: str, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """{"customer.create.json": schema, …} for one version's document."""
-    ops = {op["operationId"]: op for item in doc["paths"].values() for op in item.values() if isinstance(op, dict)}
     found = {}
     for domain in DOMAINS:
-        for kind, (template, where) in KINDS.items():
-            op = ops.get(template.format(domain.label))
+        for kind, (tail, method, where) in KINDS.items():
+            op = doc["paths"].get(f"/{version}/{domain.path}{tail}", {}).get(method)
             if op is None:
                 continue
             part = op["requestBody"] if where == "request" else op["responses"][where]

@@ -31,19 +31,21 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.serialization import encode_json
 from litestar.typing import FieldDefinition
 
-from mdm.api.auth import OPEN_PREFIXES, READ_ONLY_POSTS
+from mdm.api.auth import OPEN_PREFIXES, path_refusal
 from mdm.api.instants import INSTANT_EXAMPLE
 from mdm.api.middleware import WRITE_METHODS
 from mdm.api.preconditions import ETAG_PATTERN
 from mdm.api.problems import PROBLEM, problem_of
-from mdm.domains import DOMAINS, Domain
+from mdm.auth.keys import Caller
+from mdm.domains import DOMAINS
 
 VERSIONED = re.compile(r"^/(v[0-9]+)/")
+BULK_RESOLVE = re.compile(r"^/v[0-9]+/resolve$")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -102,6 +104,58 @@ MOVED = {
 
 # ---- schemas of the contracts ---------------------------------------------------------
 
+# JSON Schema keywords that constrain a value, as msgspec states them, and Litestar's names
+_CONSTRAINTS = {
+    "pattern": "pattern",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusiveMinimum": "exclusive_minimum",
+    "exclusiveMaximum": "exclusive_maximum",
+    "multipleOf": "multiple_of",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "minProperties": "min_properties",
+    "maxProperties": "max_properties",
+    "enum": "enum",
+}
+
+
+def _branches(schema: Schema) -> list[Schema]:
+    """The schemas a value may take: the non-null branches of `X | None`, else itself."""
+    union = [b for b in (*(schema.one_of or ()), *(schema.any_of or ())) if isinstance(b, Schema)]
+    return [b for b in union if b.type not in (None, "null")] or [schema]
+
+
+def _constraints(source: dict[str, Any]) -> dict[str, Any]:
+    return {attr: source[key] for key, attr in _CONSTRAINTS.items() if key in source}
+
+
+def carry_constraints(target: Schema, source: dict[str, Any]) -> None:
+    """Put msgspec's constraints of a value (`source`, the JSON Schema msgspec gives it, which
+    is what msgspec enforces) on Litestar's schema of it (`target`), at every depth: array
+    items, dict keys and values, the branches of a union. Litestar keeps only the outermost
+    `Meta` of a field and none of `Meta(extra_json_schema=...)`, so without this the
+    document would allow an empty id in a list or a dict key msgspec refuses."""
+    if "$ref" in source:
+        return  # a Struct of its own: its schema is carried when it is rendered
+    branches = [b for b in source.get("anyOf", ()) if b.get("type") != "null"]
+    if branches:
+        for branch, into in zip(branches, _branches(target), strict=False):
+            carry_constraints(into, branch)
+        return
+    into = _branches(target)[0]
+    for attr, value in _constraints(source).items():
+        if getattr(into, attr) is None and getattr(target, attr) is None:  # what Litestar said stays
+            setattr(into, attr, value)
+    if isinstance(source.get("items"), dict) and isinstance(into.items, Schema):
+        carry_constraints(into.items, source["items"])
+    if isinstance(source.get("additionalProperties"), dict) and isinstance(into.additional_properties, Schema):
+        carry_constraints(into.additional_properties, source["additionalProperties"])
+    if isinstance(source.get("propertyNames"), dict):
+        into.property_names = Schema(type=OpenAPIType.STRING, **_constraints(source["propertyNames"]))
+
 
 def _camel_to_snake(key: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
@@ -118,15 +172,19 @@ def _extra_json_schema(field_type: Any) -> dict[str, Any]:
     return {}
 
 
-def _patched() -> dict[type, Domain]:
-    """Each domain's patch contract -> the domain (whose fields `overrides_cleared` may name)."""
-    return {d.patch: d for d in DOMAINS}
+def _msgspec_schema(struct: type) -> dict[str, Any]:
+    (ref,), components = msgspec.json.schema_components([struct], ref_template="{name}")
+    found: dict[str, Any] = components[ref["$ref"]]
+    return found
 
 
 class ContractSchemaPlugin(OpenAPISchemaPlugin):
-    """A msgspec Struct as the next plugin (Litestar's own) renders it, and what that one
-    leaves out: `additionalProperties: false` when unknown fields are refused, and the
-    fields' `extra_json_schema` keys (pattern, enum, …) that Litestar does not carry over."""
+    """A msgspec Struct as the next plugin (Litestar's own) renders it, with what msgspec
+    enforces and that one leaves out: `additionalProperties: false` when unknown fields are
+    refused, every field's constraints at every depth (`carry_constraints`), the fields'
+    `extra_json_schema` (ISO code lists, money's and an e-mail's document patterns), and for a patch's
+    `overrides_cleared` the names it may hold (the patch's other fields: the service refuses
+    any other name)."""
 
     _CARRIED = frozenset({"title", "description", "examples"})  # Litestar carries these itself
 
@@ -141,25 +199,24 @@ class ContractSchemaPlugin(OpenAPISchemaPlugin):
         struct = field_definition.type_
         if struct.__struct_config__.forbid_unknown_fields:
             schema.additional_properties = False
-        cleared = (schema.properties or {}).get("overrides_cleared")
-        domain = _patched().get(struct)
-        if domain is not None and isinstance(cleared, Schema):
-            for branch in [cleared, *(cleared.one_of or ())]:
-                if isinstance(branch, Schema) and isinstance(branch.items, Schema):
-                    branch.items.enum = [f.name for f in domain.fields]  # the service refuses any other name
+        properties = schema.properties or {}
+        for name, source in _msgspec_schema(struct).get("properties", {}).items():
+            if isinstance(properties.get(name), Schema):
+                carry_constraints(properties[name], source)  # type: ignore[arg-type]
         info = msgspec.inspect.type_info(struct)
         assert isinstance(info, msgspec.inspect.StructType)
-        for field in info.fields:
+        for field in info.fields:  # a field's extra_json_schema has the last word in the document
             extra = {k: v for k, v in _extra_json_schema(field.type).items() if k not in self._CARRIED}
-            prop = (schema.properties or {}).get(field.encode_name)
-            if not extra or not isinstance(prop, Schema):
-                continue
-            target = prop
-            for branch in prop.one_of or ():  # `X | None`: the keys belong to the X branch
-                if isinstance(branch, Schema) and branch.type not in (None, "null"):
-                    target = branch
-            for key, value in extra.items():
-                setattr(target, _camel_to_snake(key), value)
+            prop = properties.get(field.encode_name)
+            if extra and isinstance(prop, Schema):
+                for key, value in extra.items():
+                    setattr(_branches(prop)[0], _camel_to_snake(key), value)
+        cleared = properties.get("overrides_cleared")
+        if isinstance(cleared, Schema):
+            names = sorted(n for n in properties if n != "overrides_cleared")
+            for branch in _branches(cleared):
+                if isinstance(branch.items, Schema):
+                    branch.items.enum = names
         return schema
 
 
@@ -178,6 +235,10 @@ def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]
                 yield path, method.upper(), op
 
 
+# a person and a system whose name is no path's: whom auth.path_refusal may refuse a write
+_ANY_CALLER = (Caller("user:anyone", frozenset(), ""), Caller("system:anyone", frozenset(), ""))
+
+
 def error_statuses(path: str, method: str, op: dict[str, Any]) -> set[int]:
     """Every error status the server can answer for this operation."""
     declared = {int(s) for s in op["responses"] if s[0] in "45" and s != "400"}  # Litestar's 400: see below
@@ -186,8 +247,8 @@ def error_statuses(path: str, method: str, op: dict[str, Any]) -> set[int]:
     found = declared | {401, 503}
     if method in WRITE_METHODS:
         found |= {409, 422}  # Idempotency-Key reused or malformed; a write that lost a race
-        if path not in READ_ONLY_POSTS:
-            found.add(403)  # auth.path_refusal: a system writes only its own source records
+    if any(path_refusal(caller, method, path) for caller in _ANY_CALLER):
+        found.add(403)  # a system writes only its own source records, a person none
     if "requestBody" in op:
         found |= {400, 413, 415, 422}  # not JSON; too large; not application/json; not the contract
     if op.get("parameters"):
@@ -275,6 +336,17 @@ def zero_bounds(app: Litestar) -> dict[tuple[str, str, str], dict[str, float]]:
     return found
 
 
+def _name_the_domains(doc: dict[str, Any], op: dict[str, Any]) -> None:
+    """Bulk resolve's keys name a domain of this hub (mdm.api.resolve refuses any other with
+    a 422): the contract says a string, the document the names (built-in domains and those
+    MDM_DOMAIN_MODULES adds, as this app has them)."""
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    keys = _resolve(doc, body).get("properties", {}).get("keys", {})
+    key = _resolve(doc, keys.get("items", {}))
+    if "domain" in key.get("properties", {}):
+        key["properties"]["domain"]["enum"] = [d.name for d in DOMAINS]
+
+
 def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, float]] | None = None) -> dict[str, Any]:
     """Litestar's document (as JSON builtins) with what the server really answers."""
     doc = copy.deepcopy(doc)
@@ -282,6 +354,8 @@ def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, f
         for param in op.get("parameters", []):
             param["schema"].update((bounds or {}).get((path, method, param["name"]), {}))
         _tell(path, method, op)
+        if BULK_RESOLVE.match(path) and method == "POST":
+            _name_the_domains(doc, op)
     doc["components"]["responses"] = {name: _problem_response(s) for s, name in RESPONSE_NAMES.items()}
     add_examples(doc)
     return doc
