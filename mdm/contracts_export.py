@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mdm.api.docs import version_documents
-from mdm.api.openapi import referenced
+from mdm.api.openapi import referenced, version_documents
 from mdm.app import create_app
 from mdm.domains import DOMAINS
 from mdm.settings import Settings

@@ -3,7 +3,7 @@ internet (auth.py lets /schema through):
 
     /schema                      an index of the contract versions
     /schema/v1                   Swagger UI for v1 (and /schema/v2, … once their routes exist)
-    /schema/v1/openapi.json      v1's document (mdm.api.openapi.version_document)
+    /schema/v1/openapi.json      v1's document (mdm.api.openapi.version_documents)
     /schema/openapi.json         the whole document, every version
     /schema/assets/<file>        Swagger UI itself, from the swagger-ui-bundle-v2 package
 
@@ -25,7 +25,7 @@ from litestar.params import PathParameter
 from litestar.router import Router
 from litestar.serialization import encode_json
 
-from mdm.api.openapi import VERSIONED, document, version_document, versions
+from mdm.api.openapi import VERSIONED, document, version_documents
 
 ASSETS_DIR = Path(str(swagger_ui_bundle.swagger_ui_path))
 ASSETS = {
@@ -34,17 +34,6 @@ ASSETS = {
     "favicon-32x32.png": "image/png",
     "favicon-16x16.png": "image/png",
 }
-_STATE_KEY = "mdm_version_documents"
-
-
-def version_documents(app: Litestar) -> dict[str, dict[str, Any]]:
-    """{version: its document}, made once per app."""
-    found: dict[str, dict[str, Any]] | None = app.state.get(_STATE_KEY)
-    if found is None:
-        whole = document(app)
-        found = {v: version_document(whole, v) for v in versions(whole)}
-        app.state[_STATE_KEY] = found
-    return found
 
 
 def _page(title: str, body: str, head: str = "") -> bytes:

@@ -31,11 +31,15 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar._openapi.datastructures import OpenAPIContext
+from litestar._openapi.path_item import create_path_item_for_route, merge_path_item_operations
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.openapi.spec import OpenAPIType, PathItem, Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.serialization import encode_json
 from litestar.typing import FieldDefinition
 
+from contracts.v1 import Problem
 from mdm.api.auth import OPEN_PREFIXES, path_refusal
 from mdm.api.instants import INSTANT_EXAMPLE
 from mdm.api.middleware import WRITE_METHODS
@@ -357,6 +361,10 @@ def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, f
         if BULK_RESOLVE.match(path) and method == "POST":
             _name_the_domains(doc, op)
     doc["components"]["responses"] = {name: _problem_response(s) for s, name in RESPONSE_NAMES.items()}
+    schemas = doc["components"].setdefault("schemas", {})
+    if "Problem" not in schemas:  # no handler of these routes declares one, but every error is one
+        _, found = msgspec.json.schema_components([Problem], ref_template="#/components/schemas/{name}")
+        schemas.update(found)
     add_examples(doc)
     return doc
 
@@ -377,6 +385,41 @@ def versions(doc: dict[str, Any]) -> list[str]:
     """The contract versions the document has paths for, in order: ["v1", "v2", …]."""
     found = {m.group(1) for path in doc["paths"] if (m := VERSIONED.match(path))}
     return sorted(found, key=lambda v: int(v[1:]))
+
+
+def litestar_document(app: Litestar, version: str) -> dict[str, Any]:
+    """Litestar's document of one version's routes (its /vN/ paths and the unversioned
+    ones), built the way Litestar builds the app's (OpenAPIPlugin._build_openapi; litestar
+    is pinned to a minor version). Built from the app's routes together, a v1 and a v2
+    Struct of one name would both be renamed (`v1_customer_Customer`), and v1's component
+    names would change the day v2 lands; built per version, each keeps its own names."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    config = plugin.openapi_config
+    openapi = config.to_openapi_schema()  # a copy of the config's components
+    context = OpenAPIContext(openapi_config=config, plugins=app.plugins.openapi)
+    paths: dict[str, PathItem] = {}
+    for route in plugin.included_routes.values():
+        path = route.path_format or "/"
+        if (m := VERSIONED.match(path)) is not None and m.group(1) != version:
+            continue
+        item = create_path_item_for_route(context, route)
+        paths[path] = merge_path_item_operations(paths[path], item, for_path=path) if path in paths else item
+    openapi.paths = paths
+    assert openapi.components is not None
+    openapi.components.schemas = context.schema_registry.generate_components_schemas()
+    found: dict[str, Any] = json.loads(encode_json(openapi.to_schema()))
+    return found
+
+
+def version_documents(app: Litestar) -> dict[str, dict[str, Any]]:
+    """{version: its truthful document}, one per contract version the app has routes for;
+    made once per app."""
+    found: dict[str, dict[str, Any]] | None = app.state.get("mdm_version_documents")
+    if found is None:
+        bounds = zero_bounds(app)
+        found = {v: version_document(truthful(litestar_document(app, v), bounds), v) for v in versions(document(app))}
+        app.state["mdm_version_documents"] = found
+    return found
 
 
 def _refs(value: Any, kind: str = "schemas") -> Iterator[str]:

@@ -157,3 +157,32 @@ def test_the_money_pattern_is_what_the_server_accepts_as_a_canonical_decimal(val
         assert _check_money(msgspec.json.decode(json.dumps(value), type=Decimal)) is None
     elif value in ("1.12345", "-1", "10000000000000000", "NaN"):
         assert _check_money(Decimal(value)) is not None
+
+
+def test_a_later_version_leaves_the_earlier_documents_names_alone():
+    """Two versions' Structs of one name: built together, Litestar names them
+    `v1_thing_Thing` and `v2_thing_Thing`; each version's document keeps its own `Thing`."""
+    from litestar import Litestar, get
+    from litestar.openapi import OpenAPIConfig
+
+    from mdm.api.openapi import ContractSchemaPlugin, version_documents
+
+    one = msgspec.defstruct("Thing", [("a", int)], module="contracts.v1.thing", kw_only=True)
+    two = msgspec.defstruct("Thing", [("b", str)], module="contracts.v2.thing", kw_only=True)
+
+    @get("/v1/things", operation_id="getThing", sync_to_thread=False)
+    def get_one() -> one:  # type: ignore[valid-type]
+        return one(a=1)
+
+    @get("/v2/things", operation_id="getThingV2", sync_to_thread=False)
+    def get_two() -> two:  # type: ignore[valid-type]
+        return two(b="b")
+
+    app = Litestar([get_one, get_two], plugins=[ContractSchemaPlugin()], openapi_config=OpenAPIConfig("t", "1"))
+    assert set(app.openapi_schema.components.schemas) == {"v1_thing_Thing", "v2_thing_Thing"}  # why
+    docs = version_documents(app)
+    assert list(docs) == ["v1", "v2"]
+    assert set(docs["v1"]["components"]["schemas"]) == {"Problem", "FieldError", "Thing"}
+    assert docs["v1"]["components"]["schemas"]["Thing"]["properties"] == {"a": {"type": "integer"}}
+    assert docs["v2"]["components"]["schemas"]["Thing"]["properties"] == {"b": {"type": "string"}}
+    assert list(docs["v2"]["paths"]) == ["/v2/things"]
