@@ -196,3 +196,27 @@ def test_every_check_passes_on_every_operation(live_server, backend, version, po
     # the system's key is accepted on its own source paths: no operation answered only 401
     # (403s on domains the policy lets it neither create nor write are its answer)
     assert "401 Unauthorized (" not in system.out
+
+
+@pytest.mark.parametrize(
+    ("field", "message", "semantic"),
+    [
+        ("cursor", "not a cursor this API gave out", True),
+        ("parent_id", "'cus_01M80JHKNPXXGD152RZD5KESWS' is not a legal_entity id", True),
+        ("customer_id", "customer 'cus_01M80JHKNPXXGD152RZD5KESWS' does not exist", True),
+        ("end_date", "must not be before start_date (2026-11-22)", True),
+        ("merged_ids", "must not hold the survivor", True),
+        ("line 1", "a rule starts with 'p' (got 'Senior Consultant')", True),
+        ("merged_ids[0]", "Expected `str` of length >= 1", False),
+        ("tax_id", "Expected `str` of length <= 100", False),
+        ("keys.domain", "'x' is not a domain", False),
+        ("country", "'XX' is not an ISO 3166-1 alpha-2 country code", False),
+        ("email", "not a valid e-mail address: The part after the @-sign is not valid.", False),
+        ("contract_value", "must not be negative", False),
+        ("picks", "Expected `str` matching regex '^[a-z_]+$'", False),
+    ],
+)
+def test_only_what_no_schema_can_state_passes_as_a_refusal(field, message, semantic):
+    from tests.contract.schemathesis_hooks import semantic as is_semantic
+
+    assert is_semantic(field, message) is semantic
