@@ -11,12 +11,14 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from mdm.api.audit import list_audit
 from mdm.api.auth import auth_middleware
-from mdm.api.middleware import correlation_middleware, idempotency_middleware
+from mdm.api.docs import IndexPage, WholeDocument, mount_version_pages
+from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
+from mdm.api.middleware import allow_middleware, correlation_middleware, idempotency_middleware, json_body_middleware
+from mdm.api.openapi import ContractSchemaPlugin
 from mdm.api.ops import list_systems, live, ready
 from mdm.api.policy import policy_router
 from mdm.api.problems import HANDLERS
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await app.state.fast.close()
             await app.state.db.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             live,
             ready,
@@ -65,17 +67,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             policy_router,
             *(records_router(d) for d in DOMAINS),
         ],
-        middleware=[correlation_middleware, auth_middleware, idempotency_middleware],
+        middleware=[
+            correlation_middleware,
+            allow_middleware,
+            auth_middleware,
+            json_body_middleware,
+            idempotency_middleware,
+        ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_exception=[audit_rejected_write],
         lifespan=[lifespan],
-        plugins=plugins(),
+        plugins=[ContractSchemaPlugin(), InstantSchemaPlugin(), *plugins()],
+        type_decoders=TYPE_DECODERS,
         openapi_config=OpenAPIConfig(
             title="mdm",
             version="1.0.0",
             description="Master-data hub: golden records, crosswalks and survivorship for six domains.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[IndexPage(), WholeDocument()],  # and a page per version: mount_version_pages
             security=[{"BearerToken": []}],
             components=Components(
                 security_schemes={
@@ -85,3 +94,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    mount_version_pages(app)
+    return app

@@ -91,7 +91,7 @@ DomainName = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]+$", max_leng
 Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
 
 
-@get("/candidates", operation_id="listCandidates", responses=problem_responses(403, 422),
+@get("/candidates", operation_id="listCandidates", responses=problem_responses(403, 404, 422),
      summary="The review queue, best score first")  # fmt: skip
 async def list_candidates(
     request: Request,

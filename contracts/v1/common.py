@@ -1,7 +1,9 @@
 """Types shared by every v1 contract: codes, money, problem details, envelopes.
 
-Contracts import nothing from `mdm`; the hub validates semantics (ISO code lists,
-references, uniqueness) on top of the shapes declared here.
+Contracts import nothing from `mdm`; the hub validates semantics (references, uniqueness,
+date order) on top of the shapes declared here. What a JSON Schema can say is said here
+too, so the OpenAPI document allows what the server accepts: the ISO code lists (the
+same pycountry lists the hub checks against), money's digits, an e-mail's shape.
 """
 
 from datetime import date, datetime
@@ -9,18 +11,56 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
+import pycountry
 from msgspec import Meta, Struct
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; no business value contains one
+COUNTRIES = sorted(c.alpha_2 for c in pycountry.countries)
+CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
+# non-negative, at most 16 integer digits and 4 decimal places: what NUMERIC(20, 4) holds
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,4})?$"
+# a subset of what the hub's e-mail check (email-validator) accepts, without look-arounds
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_%+-]{1,20}(\.[A-Za-z0-9_%+-]{1,20}){0,2}"
+    r"@([A-Za-z0-9]{1,15}(-[A-Za-z0-9]{1,15})?\.){1,4}[A-Za-z]{2,63}$"
+)
 Id = Annotated[
-    str, Meta(pattern=r"^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$", description="canonical id: domain prefix + ULID")
+    str,
+    Meta(
+        pattern=r"^[a-z]{2,3}_[0-9A-HJKMNP-TV-Z]{26}$",
+        description="canonical id: domain prefix + ULID",
+        examples=["cus_01M80JHKNPXXGD152RZD5KESWS"],
+    ),
 ]
 Text = Annotated[str, Meta(min_length=1, max_length=500, pattern=NO_NUL)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=NO_NUL)]
-CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217")]
-Email = Annotated[str, Meta(max_length=320, pattern=NO_NUL, description="e-mail address")]
-Money = Annotated[Decimal, Meta(description="non-negative decimal, as a JSON string")]
+CountryCode = Annotated[
+    str,
+    Meta(
+        pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE"], extra_json_schema={"enum": COUNTRIES}
+    ),
+]
+CurrencyCode = Annotated[
+    str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217", examples=["EUR"], extra_json_schema={"enum": CURRENCIES})
+]
+Email = Annotated[
+    str,
+    Meta(
+        max_length=320,
+        pattern=NO_NUL,  # the hub checks the address itself (email-validator): msgspec must not refuse more
+        description="e-mail address (the pattern is a shape the hub always accepts; it checks the address fully)",
+        examples=["ada.lovelace@acme.example"],
+        extra_json_schema={"pattern": EMAIL_PATTERN},  # the document's pattern only
+    ),
+]
+Money = Annotated[
+    Decimal,
+    Meta(
+        description="non-negative decimal as a JSON string: at most 16 integer digits and 4 decimal places",
+        examples=["1250.00"],
+        extra_json_schema={"pattern": MONEY_PATTERN},
+    ),
+]
 
 
 class Address(Struct, kw_only=True, forbid_unknown_fields=True):

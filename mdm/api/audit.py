@@ -1,6 +1,5 @@
 """The audit log: every write and every refused write, for stewards and admins."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.v1 import AuditEntry, AuditPage
 from mdm.api.cursors import decode_cursor_number, encode_cursor_number
 from mdm.api.deps import provide_session
+from mdm.api.instants import Instant
 from mdm.api.records import problems
 from mdm.db import repository as repo
 from mdm.errors import Forbidden
@@ -31,8 +31,8 @@ async def list_audit(
     domain: Filter = None,
     record_id: Filter = None,
     outcome: Filter = None,
-    since: Annotated[datetime | None, QueryParameter()] = None,
-    until: Annotated[datetime | None, QueryParameter()] = None,
+    since: Annotated[Instant | None, QueryParameter()] = None,
+    until: Annotated[Instant | None, QueryParameter()] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     cursor: Annotated[str | None, QueryParameter(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")] = None,
 ) -> AuditPage:

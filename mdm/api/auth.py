@@ -1,4 +1,4 @@
-"""Authentication on every request but /health/*, and the one write rule that is about
+"""Authentication on every request but /health/* and the API docs (/schema), and the one write rule that is about
 paths rather than fields.
 
 `Authorization: Bearer <key>` names the caller; an unknown, malformed or revoked key is a
@@ -16,7 +16,8 @@ from mdm.api.problems import send_problem
 from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
-OPEN_PREFIXES = ("/health/",)
+OPEN_PREFIXES = ("/health/", "/schema/")  # and /schema itself: the docs open in a browser without a key
+OPEN_PATHS = ("/schema",)
 READ_ONLY_POSTS = ("/v1/resolve",)  # POST for its body's size, not to change anything
 
 
@@ -38,7 +39,7 @@ def path_refusal(caller: Caller, method: str, path: str) -> str | None:
 def auth_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
         opened = OPEN_PREFIXES + scope["app"].state.get("open_prefixes", ())  # a plugin's own sign-in (workbench)
-        if scope["type"] != "http" or scope["path"].startswith(opened):
+        if scope["type"] != "http" or scope["path"].startswith(opened) or scope["path"] in OPEN_PATHS:
             await app(scope, receive, send)
             return
         header = b""

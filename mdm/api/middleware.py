@@ -1,4 +1,5 @@
-"""ASGI middleware: correlation ids on every response, idempotent replays of writes."""
+"""ASGI middleware: correlation ids on every response, JSON bodies only, idempotent
+replays of writes."""
 
 import hashlib
 import re
@@ -20,6 +21,8 @@ Send = Any
 Message = Any
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 IN_FLIGHT_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker
+VERSIONED = re.compile(r"^/v[0-9]+/")  # the API's paths (the workbench posts forms elsewhere)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def correlation_middleware(app: ASGIApp) -> ASGIApp:
@@ -44,6 +47,69 @@ def correlation_middleware(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def allow_middleware(app: ASGIApp) -> ASGIApp:
+    """OPTIONS names every method of its path in `Allow`. (Litestar's own answer lists the
+    methods of the first handler registered at a path: `GET, OPTIONS` for a record's path
+    that PATCH shares.)"""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await app(scope, receive, send)
+            return
+        methods = _methods(scope["app"]).get(scope.get("path_template", ""))
+
+        async def send_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and methods and message["status"] == 204:
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+                message["headers"] = [*kept, (b"allow", methods.encode())]
+            await send(message)
+
+        await app(scope, receive, send_allow)
+
+    return middleware
+
+
+def _methods(litestar: Any) -> dict[str, str]:
+    """path template -> `Allow` value, made once per app."""
+    found: dict[str, str] | None = litestar.state.get("mdm_allow")
+    if found is None:
+        found = {}
+        for route in litestar.routes:
+            allowed = ", ".join(sorted(getattr(route, "methods", ())))
+            found[route.path] = found[route.path_format] = allowed
+        litestar.state["mdm_allow"] = found
+    return found
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for n, v in scope["headers"] if n == name), None)
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def json_body_middleware(app: ASGIApp) -> ASGIApp:
+    """A body sent to the API is JSON: one declared as anything else is a 415 (a body
+    without a Content-Type is read as JSON)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in BODY_METHODS and VERSIONED.match(scope["path"]):
+            content_type = _header(scope, b"content-type")
+            length = _header(scope, b"content-length")
+            has_body = (length is not None and length.strip() != "0") or _header(
+                scope, b"transfer-encoding"
+            ) is not None
+            if content_type is not None and has_body and not _is_json(content_type):
+                bad = [("Content-Type", f"'{content_type[:100]}' is not application/json")]
+                await send_problem(send, 415, "send the body as application/json", bad)
+                return
+        await app(scope, receive, send)
 
     return middleware
 

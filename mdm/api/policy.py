@@ -4,13 +4,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, Router, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from mdm.api.deps import READS_ONLY, after_commit, provide_session
-from mdm.api.preconditions import etag, parse_if_match
+from mdm.api.preconditions import ETAG_PATTERN, etag, parse_if_match
 from mdm.api.records import problems
 from mdm.db import api_keys as key_store
 from mdm.db import policies as store
@@ -22,8 +23,15 @@ from mdm.policy.store import adopt, load
 from mdm.policy.vocabulary import ACTIONS, SUBJECT
 
 Name = Annotated[str, QueryParameter(min_length=1, max_length=100, pattern=r"^[a-z0-9_:.*-]+$")]
+# what explain answers about, as patterns: a principal (not a role), a domain, an action
+Principal = Annotated[str, QueryParameter(pattern=r"^(system|user):[a-z0-9][a-z0-9._-]{0,60}$")]
+DomainName = Annotated[str, QueryParameter(pattern="^(" + "|".join(BY_NAME) + ")$", description="a domain")]
+Action = Annotated[str, QueryParameter(pattern="^(" + "|".join(ACTIONS) + ")$")]
 Session = NamedDependency[AsyncSession]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag of GET /v1/policy")]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", required=False, pattern=ETAG_PATTERN, description="ETag of GET /v1/policy"),
+]  # required in the document: without it the handler answers 428 (mdm.api.openapi)
 
 
 def _document(policy: Policy, row: Any) -> v1.Policy:
@@ -51,7 +59,9 @@ def _parsed(text: str) -> Policy:
         raise Invalid(f"the policy has {len(errors)} error(s)", errors) from exc
 
 
-@get("/", operation_id="getPolicy", summary="The policy in force, its rules and the owner priority it gives")
+@get("/", operation_id="getPolicy", summary="The policy in force, its rules and the owner priority it gives",
+     response_headers=[ResponseHeader(name="ETag", documentation_only=True, required=True,
+                                      description="the policy's version, for If-Match")])  # fmt: skip
 async def get_policy(db_session: Session) -> Response[v1.Policy]:
     policy = await load(db_session)
     row = await store.version(db_session, policy.version)
@@ -95,9 +105,9 @@ async def get_version(db_session: Session, number: Annotated[int, PathParameter(
 async def explain(
     request: Request,
     db_session: Session,
-    principal: Name,
-    domain: Name,
-    action: Name,
+    principal: Principal,
+    domain: DomainName,
+    action: Action,
     field: Name = "*",
     roles: Annotated[
         str | None,

@@ -2,6 +2,9 @@
 
 from mdm.errors import PreconditionFailed, PreconditionRequired
 
+# what If-Match may say: one ETag of ours (a version, quoted, maybe weak) or `*`
+ETAG_PATTERN = r'^(\*|(W/)?"[0-9]{1,18}")$'
+
 
 def etag(version: int) -> str:
     return f'"{version}"'

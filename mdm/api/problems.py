@@ -1,12 +1,16 @@
 """Every error as application/problem+json (RFC 9457), each naming its fields."""
 
 import logging
+import re
+import sqlite3
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from contracts.v1 import FieldError, Problem
 from mdm.api.preconditions import etag
@@ -108,6 +112,8 @@ def on_mdm_error(request: Request, exc: MdmError) -> Response[bytes]:
 def _field_error(item: dict[str, object]) -> tuple[str, str]:
     """Litestar reports body-level errors under the key `data`; name the real field."""
     key, message = str(item.get("key") or item.get("source") or "body"), str(item.get("message"))
+    if item.get("source") == "header":  # Litestar names the handler's argument: name the header
+        key = "-".join(part.capitalize() for part in key.split("_"))
     if key == "data" and message == "'data'":
         return "body", "a JSON object is required"
     named = named_field(message)
@@ -117,10 +123,15 @@ def _field_error(item: dict[str, object]) -> tuple[str, str]:
     return key, message
 
 
+_MISSING = re.compile(r"^Missing required (?:query |header |cookie |path )?parameter '([^']+)'")
+
+
 def on_validation(_: Request, exc: ValidationException) -> Response[bytes]:
     errors = []
     if isinstance(exc.extra, list):
         errors = [_field_error(item) for item in exc.extra if isinstance(item, dict)]
+    if not errors and (missing := _MISSING.match(exc.detail or "")):
+        errors = [(missing.group(1), "is required")]  # a parameter the contract requires: a 422 like a field
     if not errors:
         return problem(400, exc.detail or "the request could not be read")
     return problem(422, exc.detail or "the request is not valid", errors)
@@ -130,6 +141,37 @@ def on_http(_: Request, exc: HTTPException) -> Response[bytes]:
     return problem(exc.status_code, exc.detail, headers=exc.headers)
 
 
+# what a database that does not answer raises, through SQLAlchemy or the raw drivers
+_GONE = (
+    OSError,
+    PoolTimeout,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.TooManyConnectionsError,
+)
+_GONE_TEXT = ("unable to open database file", "disk i/o error")  # SQLite's
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether this error says the database cannot be reached (a 503, not a 500)."""
+    if isinstance(exc, _GONE):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        return unreachable(exc.orig) if isinstance(exc.orig, BaseException) else False
+    if isinstance(exc, sqlite3.OperationalError):
+        return str(exc).lower().startswith(_GONE_TEXT)
+    return isinstance(exc.__cause__, BaseException) and unreachable(exc.__cause__)
+
+
+def on_unreachable(request: Request, exc: Exception) -> Response[bytes]:
+    log.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+    return problem(503, "the database does not answer; retry later", headers={"Retry-After": "5"})
+
+
 def on_integrity(request: Request, exc: IntegrityError) -> Response[bytes]:
     log.info("integrity conflict on %s %s: %s", request.method, request.url.path, exc.orig)
     return problem(409, "the write conflicts with a concurrent change or an existing record; retry it")
@@ -137,6 +179,8 @@ def on_integrity(request: Request, exc: IntegrityError) -> Response[bytes]:
 
 def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
     text = str(exc.orig).lower()
+    if unreachable(exc) and "database is locked" not in text:
+        return on_unreachable(request, exc)
     if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
         return problem(409, "the write lost a race with a concurrent change; retry it")
     log.exception("database error on %s %s", request.method, request.url.path)
@@ -144,6 +188,8 @@ def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
 
 
 def on_unexpected(request: Request, exc: Exception) -> Response[bytes]:
+    if unreachable(exc):
+        return on_unreachable(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "an unexpected error occurred; it has been logged")
 
@@ -154,5 +200,7 @@ HANDLERS = {
     HTTPException: on_http,
     IntegrityError: on_integrity,
     DBAPIError: on_db_error,
+    OSError: on_unreachable,
+    PoolTimeout: on_unreachable,
     Exception: on_unexpected,
 }

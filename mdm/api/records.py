@@ -4,11 +4,11 @@ No `from __future__ import annotations` here: the handlers are made inside a fac
 and Litestar must see their real annotation objects (the domain's contract types).
 """
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
@@ -18,7 +18,8 @@ from contracts import v1
 from contracts.v1.common import NO_NUL
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
-from mdm.api.preconditions import etag, parse_if_match
+from mdm.api.instants import Instant
+from mdm.api.preconditions import ETAG_PATTERN, etag, parse_if_match
 from mdm.api.visibility import readable
 from mdm.auth.actor import Actor
 from mdm.domains import Domain
@@ -45,8 +46,14 @@ System = Annotated[str, PathParameter(**_SYSTEM)]
 SourceIdQuery = Annotated[str, QueryParameter(**_SOURCE_ID)]
 SystemQuery = Annotated[str, QueryParameter(**_SYSTEM)]
 RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=NO_NUL, description="canonical id")]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False, description="ETag from a GET")]
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(name="If-Match", required=False, pattern=ETAG_PATTERN, description="ETag from a GET, or *"),
+]  # required in the document: without it the handler answers 428 (mdm.api.openapi)
+When = Annotated[Instant | None, QueryParameter()]
 Search = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in searchable fields")]
+ETAG = [ResponseHeader(name="ETag", documentation_only=True, required=True, description="the record's version")]
+CREATED = [*ETAG, ResponseHeader(name="Location", documentation_only=True, required=True, description="the new record")]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Actor]
 Readable = NamedDependency[frozenset[str]]
@@ -54,7 +61,12 @@ Readable = NamedDependency[frozenset[str]]
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
     return {
-        c: ResponseSpec(data_container=v1.Problem, media_type="application/problem+json", description="problem details")
+        c: ResponseSpec(
+            data_container=v1.Problem,
+            media_type="application/problem+json",
+            description="problem details",
+            generate_examples=False,  # random ones would change every export; mdm.api.openapi writes them
+        )
         for c in codes
     }
 
@@ -107,7 +119,7 @@ def records_router(domain: Domain) -> Router:
             str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in the searchable fields")
         ] = None,
         status: FromQuery[status_type | None] = None,
-        updated_since: FromQuery[datetime | None] = None,
+        updated_since: When = None,
     ) -> page_type:
         items, more = await service.list_page(
             db_session,
@@ -128,6 +140,7 @@ def records_router(domain: Domain) -> Router:
         summary=f"Create a {domain.name} authored in the hub",
         status_code=201,
         responses=problems(403, 409, 422),
+        response_headers=CREATED,
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
         view = await service.create(db_session, domain, _payload(data), actor)
@@ -145,9 +158,10 @@ def records_router(domain: Domain) -> Router:
             301: ResponseSpec(None, description="merged away: Location names the survivor"),
             **problems(403, 404),
         },
+        response_headers=ETAG,
     )
     async def get_record(
-        db_session: Session, fields: Readable, record_id: RecordId, as_of: FromQuery[datetime | None] = None
+        db_session: Session, fields: Readable, record_id: RecordId, as_of: When = None
     ) -> Response[read_type]:
         view = await service.get(db_session, domain, record_id, as_of)
         return Response(_one(domain, view, fields), headers={"ETag": etag(view["version"])})
@@ -157,6 +171,7 @@ def records_router(domain: Domain) -> Router:
         operation_id=f"patch{label}",
         summary=f"Steward edit of a {domain.name}: set fields become overrides",
         responses=problems(403, 404, 409, 412, 422, 428),
+        response_headers=ETAG,
     )
     async def patch_record(
         data: JSONBody[patch_type],
@@ -220,6 +235,7 @@ def records_router(domain: Domain) -> Router:
         operation_id=f"upsert{label}Source",
         summary=f"A source system upserts its {domain.name}: match, link or create, then survivorship",
         responses=problems(403, 409, 422),
+        response_headers=ETAG,
     )
     async def upsert_source(
         data: JSONBody[source_type],

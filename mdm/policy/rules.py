@@ -9,13 +9,17 @@ a field, in the order the policy lists them.
 
 from __future__ import annotations
 
+import ast
 import csv
+import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import casbin  # type: ignore[import-untyped]
 from casbin.model import Model  # type: ignore[import-untyped]
+from casbin.util.expression import SimpleEval  # type: ignore[import-untyped]
 
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.policy.vocabulary import word_problems
@@ -115,6 +119,32 @@ def subjects_of(principal: str, roles: frozenset[str] | set[str] | tuple[str, ..
     return (principal, *sorted(f"role:{r}" for r in roles))
 
 
+class _Enforcer(casbin.Enforcer):  # type: ignore[misc]
+    """casbin's enforcer, parsing its matcher once instead of on every call.
+
+    casbin parses the matcher (`ast.parse`) on every enforce. CPython 3.11's AST
+    constructor keeps its recursion depth per interpreter, not per thread, so a parse
+    that races one in another thread fails with SystemError "AST constructor recursion
+    depth mismatch", and a request with it answered 500: Litestar's logging thread parses
+    too, whenever it formats a traceback (3.11's carets). Here each matcher is parsed
+    once per process, under a lock, and every call reuses the tree (evaluation only
+    reads it)."""
+
+    _parsed: dict[str, ast.expr] = {}
+    _lock = threading.Lock()
+
+    @staticmethod
+    def _get_expression(expr: str, functions: dict[str, object] | None = None) -> SimpleEval:
+        expr = re.sub(r"!(?!=)", "not ", expr.replace("&&", "and").replace("||", "or"))  # as casbin does
+        tree = _Enforcer._parsed.get(expr)
+        if tree is None:
+            with _Enforcer._lock:
+                tree = _Enforcer._parsed.setdefault(expr, ast.parse(expr.strip()).body[0].value)  # type: ignore[attr-defined]
+        found = SimpleEval("", functions)  # "" parses nothing
+        found.expr, found.ast_parsed_value = expr, tree
+        return found
+
+
 class Policy:
     """One adopted policy text (immutable) with memoized decisions."""
 
@@ -124,7 +154,7 @@ class Policy:
         self.rules = parse(text)
         model = Model()
         model.load_model_from_text(MODEL_TEXT)
-        self._enforcer = casbin.Enforcer(model)
+        self._enforcer = _Enforcer(model)
         if self.rules:
             self._enforcer.add_policies([list(r.tokens) for r in self.rules])
         self._by_tokens = {r.tokens: r for r in self.rules}

@@ -68,3 +68,20 @@ def test_owner_priority_is_the_order_of_lines_and_only_systems_own():
     assert policy.owners("customer", "name") == ("b", "a")
     assert policy.owners("customer", "website") == ("a",)
     assert policy.owners("project", "name") == ()
+
+
+def test_casbin_parses_its_matcher_once_not_on_every_decision(monkeypatch):
+    """A parse on every call raced Litestar's logging thread on CPython 3.11 (SystemError
+    "AST constructor recursion depth mismatch", a 500): after the first policy, none."""
+    import ast
+
+    Policy(default_policy().text).decide("role:steward", "customer", "name", "read")  # parsed once here
+    parses = []
+    with monkeypatch.context() as patched:
+        patched.setattr(ast, "parse", lambda *args, **kwargs: parses.append(args))
+        policy = Policy(default_policy().text)
+        allowed = policy.decide("role:steward", "customer", "name", "read").allowed
+        denied = policy.decide("role:reader", "customer", "name", "write").allowed
+    assert parses == []
+    assert allowed
+    assert not denied

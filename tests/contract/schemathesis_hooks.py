@@ -1,0 +1,60 @@
+"""A check schemathesis loads (SCHEMATHESIS_HOOKS) beside its own: a request the document
+allows may be refused only for a reason no JSON Schema can state.
+
+`positive_data_acceptance` is told to accept 412 and 422 (test_schemathesis.py), so that
+a record that names no other record, or a stale ETag, is not reported as "valid input
+rejected". This check then holds every such answer to a positive case to the refusals
+listed here, by the message mdm's own validation gives; anything else, such as a length, a
+pattern or an enum the document leaves out, fails as the document not telling the truth.
+"""
+
+import json
+import re
+
+import schemathesis
+
+# (field, message) of each refusal a schema cannot state; both are regular expressions
+SEMANTIC: list[tuple[str, str, str]] = [
+    (r"cursor", r"^not a cursor (this API gave out|of this list)$", "an opaque token only a page hands out"),
+    (r".+", r"^'.*' is not an? [a-z_]+ id$", "a reference to a record of another domain"),
+    (r".+", r"^[a-z_]+ '.*' (does not exist|was merged into .+; use the survivor)$", "a reference to no record"),
+    (r".+", r"^must not point at the record itself$", "a reference to itself"),
+    (r".+", r"^would make a cycle through .+$", "a hierarchy loop"),
+    (r".+", r"^must not be before [a-z_]+ \(.+\)$", "an end before its start"),
+    (r".+", r"^.+ already used by .+$", "a unique key another record holds"),
+    (r".+", r"^overlaps [a-z_]+ .+ of the same scope \(.+\)$", "overlapping rate cards"),
+    (r".+", r"^is required$", "a new golden record without a required field, after survivorship (source upserts)"),
+    (r"survivor_id|merged_ids(\[[0-9]+\])?", r"^no [a-z_]+ with this id$", "a merge naming no record"),
+    (r"merged_ids", r"^(must not hold the survivor|names a record twice)$", "a merge of a record into itself"),
+    (r"picks\..+", r"^(not a field of [a-z_]+|must name the survivor or one of merged_ids)$", "a pick of no field"),
+    (r"field", r"^not a field of [a-z_]+$", "explain: a field of another domain"),
+    (r"line [0-9]+", r".+", "a policy text's line that is not a rule (casbin lines naming known words)"),
+]
+STALE = re.compile(r" is at version [0-9]+, not [0-9]+$")  # 412: If-Match names another version
+
+
+def semantic(field: str, message: str) -> bool:
+    return any(re.fullmatch(f, field) and re.search(m, message) for f, m, _ in SEMANTIC)
+
+
+@schemathesis.check
+def refusals_are_semantic(ctx, response, case) -> None:
+    """A 412 or 422 to a request the document allows names a reason no schema states."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code not in (412, 422):
+        return
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        raise AssertionError(f"{response.status_code} without a problem body") from None
+    if response.status_code == 412:
+        if not STALE.search(problem.get("detail", "")):
+            raise AssertionError(f"412 that is not a stale If-Match: {problem.get('detail')}")
+        return
+    errors = problem.get("errors") or []
+    shape = [e for e in errors if not semantic(str(e.get("field")), str(e.get("message")))]
+    if not errors or shape:
+        raise AssertionError(
+            "the document allows what the server refuses (valid input rejected): "
+            + json.dumps(shape or problem, ensure_ascii=False)[:500]
+        )
