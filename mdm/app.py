@@ -26,7 +26,7 @@ from mdm.api.resolve import bulk_resolve
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
-from mdm.domains import DOMAINS
+from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings, tune_gc
 
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             bulk_resolve,
             list_audit,
             policy_router,
-            *(records_router(d) for d in DOMAINS),
+            *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
         ],
         middleware=[correlation_middleware, auth_middleware, idempotency_middleware],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]

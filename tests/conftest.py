@@ -100,7 +100,14 @@ def client(database_url: str, api_keys: dict[str, str]) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def factory(client: TestClient) -> Factory:  # type: ignore[type-arg]
+    """Records made through contract v1 (its tests still hold while v1 is served)."""
     return Factory(client)
+
+
+@pytest.fixture(scope="session")
+def factory_v2(client: TestClient) -> Factory:  # type: ignore[type-arg]
+    """Records made through contract v2, the canonical model."""
+    return Factory(client, "v2")
 
 
 def _free_port() -> int:

@@ -19,6 +19,16 @@ Receive = Any
 Send = Any
 Message = Any
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_VERSION = re.compile(r"v[0-9]+")
+
+
+def api_path(path: str) -> list[str]:
+    """The segments of an API path after its contract version (`/v2/customers/x` ->
+    ["customers", "x"]); [] for a path outside the versioned API."""
+    parts = path.strip("/").split("/")
+    return parts[1:] if _VERSION.fullmatch(parts[0]) else []
+
+
 IN_FLIGHT_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker
 
 

@@ -109,7 +109,7 @@ async def explain(
         problems_found.append(("principal", "must be system:<code> or user:<name>"))
     if domain not in BY_NAME:
         problems_found.append(("domain", f"one of {', '.join(BY_NAME)}"))
-    elif field != "*" and not BY_NAME[domain].has_field(field):
+    elif field != "*" and not BY_NAME[domain].is_policy_field(field):
         problems_found.append(("field", f"not a field of {domain}"))
     if action not in ACTIONS:
         problems_found.append(("action", f"one of {', '.join(ACTIONS)}"))

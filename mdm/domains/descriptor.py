@@ -14,9 +14,13 @@ from typing import Any, Literal
 
 from ulid import ULID
 
+from mdm.domains.identifiers import LIST_KINDS, policy_fields
 from mdm.matching.blocking import Blocking
 
-FieldKind = Literal["text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines"]
+FieldKind = Literal[
+    "text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines",
+    "identifiers", "phones", "addresses", "person_name",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,23 @@ def _no_keys(record: dict[str, Any]) -> set[str]:
     return set()
 
 
+LATEST = "v2"  # the contract of the canonical model; older versions are served through views
+CONTRACT_VERSIONS = ("v1", LATEST)  # every version served, at /v1/... and /v2/...
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A published version of a domain's contract: its shapes, and for an older version the
+    view that converts them to and from the canonical model (mdm.domains.views.View; None
+    for the canonical model's own version)."""
+
+    read: type
+    create: type
+    source: type
+    patch: type
+    view: Any = None
+
+
 UNDECLARED = Blocking(reads=(), make=_no_keys, version=0)  # a descriptor that declared none (refused at load)
 
 
@@ -71,7 +92,7 @@ class Domain:
     path: str  # plural REST path segment
     label: str  # singular CamelCase name for operation ids and GraphQL
     plural_label: str
-    read: type
+    read: type  # the canonical model's contract (the newest version)
     create: type
     source: type  # what a source system sends: every field optional
     patch: type
@@ -87,10 +108,21 @@ class Domain:
     # a directory of Alembic revisions shipped with a descriptor registered from outside mdm
     # (MDM_DOMAIN_MODULES); built-in domains' revisions live in migrations/versions
     migrations: str | None = None
+    older: dict[str, Contract] = field(default_factory=dict, compare=False)  # {"v1": ...}: versions still served
     _by_name: dict[str, Field] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _policy_names: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.fields})
+        self._policy_names.update(self.policy_fields)
+
+    def contract(self, version: str) -> Contract:
+        """The contract a version serves: an older one's (with its view), else the canonical
+        model's. A domain made after v1 serves its one shape under every version."""
+        return self.older.get(version) or Contract(self.read, self.create, self.source, self.patch)
+
+    def is_policy_field(self, name: str) -> bool:
+        return name in self._policy_names
 
     def field(self, name: str) -> Field:
         return self._by_name[name]
@@ -101,6 +133,16 @@ class Domain:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def policy_fields(self) -> tuple[str, ...]:
+        """What the policy may name: each field, and a list field's parts (`identifiers.vat`)."""
+        return tuple(n for f in self.fields for n in (f.name, *policy_fields(f.name, f.kind)))
+
+    @property
+    def list_fields(self) -> tuple[Field, ...]:
+        """Fields survived per slot (mdm.domains.identifiers)."""
+        return tuple(f for f in self.fields if f.kind in LIST_KINDS)
 
     @property
     def references(self) -> tuple[Field, ...]:

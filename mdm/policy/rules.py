@@ -33,7 +33,7 @@ def _default_text() -> str:
 
 DEFAULT_TEXT = _default_text()
 
-ALL_FIELDS = frozenset(f.name for d in DOMAINS for f in d.fields)
+ALL_FIELDS = frozenset(n for d in DOMAINS for n in d.policy_fields)
 
 
 class PolicyError(ValueError):
@@ -80,7 +80,7 @@ def _check(line: int, tokens: list[str]) -> list[str]:
     if domain != "*" and domain not in BY_NAME:
         problems.append(f"{where}: unknown domain '{domain}' (one of {', '.join(BY_NAME)}, or *)")
     elif field != "*":
-        known = ALL_FIELDS if domain == "*" else {f.name for f in BY_NAME[domain].fields}
+        known = ALL_FIELDS if domain == "*" else set(BY_NAME[domain].policy_fields)
         if field not in known:
             problems.append(f"{where}: '{field}' is not a field of {'any domain' if domain == '*' else domain}")
     return problems
@@ -147,7 +147,7 @@ class Policy:
                         and r.subject == subject
                         and r.action == action
                         and r.domain in ("*", domain)
-                        and r.field in ("*", field)
+                        and _covers(r.field, field)
                     ),
                     None,
                 )
@@ -187,13 +187,13 @@ class Policy:
 
     @cached_property
     def _owners_by_domain(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        return {d.name: {f.name: self.owners(d.name, f.name) for f in d.fields} for d in DOMAINS}
+        return {d.name: {n: self.owners(d.name, n) for n in d.policy_fields} for d in DOMAINS}
 
     @cached_property
     def _owners(self) -> dict[tuple[str, str], tuple[str, ...]]:
         owners: dict[tuple[str, str], tuple[str, ...]] = {}
         for d in DOMAINS:
-            for f in d.fields:
+            for name in d.policy_fields:
                 systems: list[str] = []
                 for r in self.rules:
                     if (
@@ -201,18 +201,24 @@ class Policy:
                         and r.action == "write"
                         and r.effect == "allow"
                         and r.domain in ("*", d.name)
-                        and r.field in ("*", f.name)
+                        and _covers(r.field, name)
                         and (system := r.subject.removeprefix("system:")) not in systems
-                        and self.decide(r.subject, d.name, f.name, "write").allowed
+                        and self.decide(r.subject, d.name, name, "write").allowed
                     ):
                         systems.append(system)
-                owners[(d.name, f.name)] = tuple(systems)
+                owners[(d.name, name)] = tuple(systems)
         return owners
 
     def grantees(self, domain: str, field: str, action: str) -> list[str]:
         """Every subject the policy allows this (for error messages and explain)."""
         subjects = dict.fromkeys(r.subject for r in self.rules if r.action == action)
         return [s for s in subjects if self.decide(s, domain, field, action).allowed]
+
+
+def _covers(rule_field: str, field: str) -> bool:
+    """A rule's field covers a field: `*`, itself, or its whole (`identifiers` covers
+    `identifiers.vat`), as model.conf's matcher says."""
+    return rule_field in ("*", field) or field.startswith(f"{rule_field}.")
 
 
 def default_policy() -> Policy:

@@ -38,7 +38,7 @@ def test_cli_imports_csv_with_nested_columns_and_writes_rejects(tmp_path, databa
     env = {**os.environ, "MDM_DATABASE_URL": database_url}
     proc = subprocess.run(
         [sys.executable, "-m", "mdm", "import", "customer", str(src), "--system", "salesforce",
-         "--reject-file", str(rejects)],
+         "--reject-file", str(rejects), "--contract", "v1"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr  # some rows were rejected
@@ -60,8 +60,8 @@ def test_ndjson_import_is_idempotent(tmp_path, database_url, client):
 
     async def run():
         async with Database.opened(database_url) as db:
-            first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
-            second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
+            first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2, version="v1")
+            second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2, version="v1")
         return first, second
 
     first, second = asyncio.run(run())
