@@ -200,12 +200,15 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         view_of = v.view
         convert = None
         if view_of is not None:
-            cleared = view_of.names_in(cleared)
-            convert = lambda ch, current: view_of.write(ch, current, whole=False)  # noqa: E731
+            convert = lambda ch, names, current: (  # noqa: E731
+                view_of.write(ch, current, whole=False),
+                view_of.cleared_in(names, current),
+            )
         try:
             # a caller who may not write these fields hears 403 before anything about If-Match
             names = service.written(domain, view_of.write(changes, None, whole=False) if view_of else changes)
-            service.check_rights(actor.policy, actor.subjects, domain, sorted(set(names) | set(cleared)))
+            clears = view_of.names_in(cleared) if view_of else cleared
+            service.check_rights(actor.policy, actor.subjects, domain, sorted(set(names) | set(clears)))
             expected = parse_if_match(if_match)
             view = await service.patch(db_session, domain, record_id, changes, cleared, expected, actor, convert)
         except MdmError as exc:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ulid import ULID
 
-from mdm.domains.identifiers import LIST_KINDS, policy_fields
+from mdm.domains.identifiers import LIST_KINDS, policy_fields, slot_owner_field
 from mdm.matching.blocking import Blocking
 
 FieldKind = Literal[
@@ -123,6 +123,15 @@ class Domain:
 
     def is_policy_field(self, name: str) -> bool:
         return name in self._policy_names
+
+    def policy_field(self, name: str) -> str:
+        """The policy field that decides who may write `name`: itself, or for a list field's
+        slot (`identifiers.vat.DE`, `phones.mobile`) its owner (`identifiers.vat`, `phones`)."""
+        head, _, rest = name.partition(".")
+        if name in self._policy_names or not rest or head not in self._by_name:
+            return name
+        f = self._by_name[head]
+        return slot_owner_field(head, f.kind, rest) if f.kind in LIST_KINDS else name
 
     def field(self, name: str) -> Field:
         return self._by_name[name]

@@ -161,6 +161,14 @@ def slot(kind: str, element: dict[str, Any]) -> str:
     return str(element["kind"])
 
 
+def changed_slots(field: str, kind: str, before: list[Any] | None, after: list[Any] | None) -> dict[str, Any]:
+    """What an edit of a list field changes, per slot: {`identifiers.vat.DE`: the new element,
+    or None where the edit leaves the slot empty}; slots it leaves as they were are absent."""
+    old = {slot(kind, e): e for e in before or ()}
+    new = {slot(kind, e): e for e in after or ()}
+    return {f"{field}.{s}": new.get(s) for s in sorted(old.keys() | new.keys()) if old.get(s) != new.get(s)}
+
+
 def slot_policy_field(field: str, kind: str, element: dict[str, Any]) -> str:
     """The policy field that owns an element: `identifiers.vat` (`identifiers.other` for a
     firm's own scheme); `phones` and `addresses` as wholes."""
@@ -169,6 +177,13 @@ def slot_policy_field(field: str, kind: str, element: dict[str, Any]) -> str:
         if scheme in SCHEMES:
             return f"{field}.{scheme}"
         return f"{field}.other" if OTHER.match(scheme) else field
+    return field
+
+
+def slot_owner_field(field: str, kind: str, slot_name: str) -> str:
+    """The policy field that owns a slot by its name (`vat.DE` of identifiers: `identifiers.vat`)."""
+    if kind == "identifiers":
+        return slot_policy_field(field, kind, {"scheme": slot_name.split(".")[0]})
     return field
 
 

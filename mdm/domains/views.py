@@ -53,9 +53,11 @@ class IdentifierAs:
         return identifier.get("scheme") in (self._scheme(identifier.get("country")), self.fallback)
 
     def lineage_name(self, values: Record) -> str:
-        elements = values.get(self.canonical) or []
-        i = self._index(elements, values.get("country"))
-        return self.canonical if i is None else f"{self.canonical}.{slot('identifiers', elements[i])}"
+        """The slot this field shows (`identifiers.vat.DE`), or the one a write would fill."""
+        elements, country = values.get(self.canonical) or [], values.get("country")
+        i = self._index(elements, country)
+        element = elements[i] if i is not None else {"scheme": self._scheme(country), "country": country}
+        return f"{self.canonical}.{slot('identifiers', element)}"
 
     def write(self, current: Any, value: Any, record: Record) -> Any:
         elements = list(current or [])
@@ -134,17 +136,25 @@ class View:
         return next((p for p in self.projections if p.field == name), None)
 
     def names_in(self, names: Iterable[str]) -> list[str]:
-        """Canonical field names for this version's names (rights, overrides to clear)."""
+        """Canonical field names for this version's names (the rights an edit needs)."""
         return list(dict.fromkeys(p.canonical if (p := self._of(n)) else n for n in names))
 
-    def names_out(self, names: Iterable[str]) -> list[str]:
-        """This version's names for canonical ones (a canonical field it cannot see: none)."""
+    def cleared_in(self, names: Iterable[str], values: Record) -> list[str]:
+        """The overrides this version's names clear: a projected field's slot (`tax_id`:
+        `identifiers.vat.DE` of a German record), or its canonical field."""
+        return list(dict.fromkeys(p.lineage_name(values) if (p := self._of(n)) else n for n in names))
+
+    def names_out(self, names: Iterable[str], values: Record) -> list[str]:
+        """This version's names for canonical ones: a whole canonical field is each field
+        projected from it, a slot the field that shows it; a slot this version cannot see
+        (a DUNS number of a customer in v1) has no name here."""
         out: list[str] = []
         for n in names:
-            if n in self.canonical:
-                out += [p.field for p in self.projections if p.canonical == n]
-            else:
+            head = n.split(".")[0]
+            if head not in self.canonical:
                 out.append(n)
+                continue
+            out += [p.field for p in self.projections if p.canonical == head and n in (head, p.lineage_name(values))]
         return list(dict.fromkeys(out))
 
     def error_field(self, name: str) -> str:
@@ -165,7 +175,7 @@ class View:
             if p.canonical in values:
                 out[p.field] = p.read(values)
         if "overrides" in values:
-            out["overrides"] = sorted(self.names_out(values["overrides"]))
+            out["overrides"] = sorted(self.names_out(values["overrides"], values))
         return out
 
     def lineage(self, entries: list[Record], values: Record) -> list[Record]:

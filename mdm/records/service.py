@@ -14,7 +14,7 @@ from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
-from mdm.domains.identifiers import slot, slot_policy_field
+from mdm.domains.identifiers import changed_slots, slot, slot_policy_field
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
@@ -82,6 +82,7 @@ def check_rights(
     A source record is written with its system's rights (`system:<code>`); a hub edit
     with the caller's principal and roles."""
     who = subjects[0]
+    fields = sorted({domain.policy_field(n) for n in fields})  # a slot (`identifiers.vat.DE`) by its owner's field
     denied = [n for n in fields if domain.is_policy_field(n) and not policy.allows(subjects, domain.name, n, "write")]
     if denied:
         owners = {n: [f"system:{s}" for s in policy.owners(domain.name, n)] for n in denied}
@@ -404,16 +405,17 @@ async def patch(
     cleared: list[str],
     expected_version: int | None,
     actor: Actor,
-    convert: Callable[[Record, Record], Record] | None = None,
+    convert: Callable[[Record, list[str], Record], tuple[Record, list[str]]] | None = None,
 ) -> Record:
-    """A steward edit: each set field becomes an override; `cleared` overrides are dropped.
+    """A steward edit: each set field becomes an override (of a list field, each slot it
+    changes); `cleared` overrides are dropped (a list field's name drops its slots').
 
     `expected_version` is the version the steward edited; None takes any. `convert` makes
-    an older contract's changes canonical against the record's current values."""
+    an older contract's changes and cleared names canonical against the record's values."""
     ws = Workspace(session, actor, utcnow())
     g = await _load_one(ws, domain, golden_id)
     if convert is not None:
-        changes = convert(changes, g.values)
+        changes, cleared = convert(changes, cleared, g.values)
     check_rights(actor.policy, actor.subjects, domain, sorted(set(written(domain, changes)) | set(cleared)))
     if expected_version is not None and g.version != expected_version:
         detail = f"{domain.name} {golden_id} is at version {g.version}, not {expected_version}"
@@ -421,7 +423,10 @@ async def patch(
     set_values, problems = normalized(domain, {k: v for k, v in changes.items() if v is not None})
     changes = {**changes, **set_values}
     problems += [
-        ("overrides_cleared", f"'{n}' is not a field of {domain.name}") for n in cleared if not domain.has_field(n)
+        ("overrides_cleared", f"'{n}' is not a field of {domain.name}")
+        for n in cleared
+        if not domain.has_field(n.split(".")[0])
+        or ("." in n and domain.field(n.split(".")[0]) not in domain.list_fields)
     ]
     problems += [
         (n, "is required and cannot be set to null")
@@ -433,11 +438,12 @@ async def patch(
     if problems := await ws.merged_refs(domain, changes):
         raise Invalid(f"{domain.name} edit names a merged-away record", problems)
     before = dict(g.overrides)
-    for name, value in changes.items():
+    for name, value in _overrides_of(domain, g.values, changes).items():
         if name not in g.overrides or g.overrides[name]["value"] != value:  # re-sending a value changes nothing
             g.overrides[name] = {"value": value, "by": actor.principal, "at": ws.now.isoformat()}
-    for name in cleared:
-        g.overrides.pop(name, None)
+    for name in cleared:  # a list field's name clears its slots too
+        for key in [k for k in g.overrides if k == name or k.startswith(f"{name}.")]:
+            g.overrides.pop(key)
     changed = ws.recompute(g)
     outcome = "unchanged"
     if changed or before != g.overrides:
@@ -447,6 +453,19 @@ async def patch(
     ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), outcome)
     await ws.flush()
     return g.read_view()
+
+
+def _overrides_of(domain: Domain, current: Record, changes: Record) -> Record:
+    """The overrides an edit sets: a field's value, or a list field's changed slots (the
+    slots it leaves alone go on following their sources)."""
+    out: Record = {}
+    for name, value in changes.items():
+        f = domain.field(name) if domain.has_field(name) else None
+        if f is not None and f in domain.list_fields:
+            out |= changed_slots(name, f.kind, current.get(name), value)
+        else:
+            out[name] = value
+    return out
 
 
 async def detach(session: AsyncSession, domain: Domain, system: str, source_id: str, actor: Actor) -> Record:
