@@ -117,9 +117,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(
+    database_url: str, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[str]:
     """A real `mdm serve` (granian) on the test database until the block ends; its base URL.
-    `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment."""
+    `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment; `cwd` runs
+    the code found there (an earlier release's, unpacked) instead of today's."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", **(env or {})}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
@@ -129,6 +132,7 @@ def serving(database_url: str, *options: str, env: dict[str, str] | None = None)
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 from litestar.testing import TestClient
+from stdnum.iso7064 import mod_11_10
 from ulid import ULID
 
 from mdm.domains import BY_NAME, Domain, Field
@@ -39,6 +40,12 @@ def creator(domain: str) -> str:
 
 def duns() -> str:
     return f"{random.randint(0, 999_999_999):09d}"
+
+
+def vat_de() -> str:
+    """A random German VAT number whose check digit holds (ISO 7064 MOD 11,10, as stdnum checks it)."""
+    digits = f"{random.randint(10_000_000, 99_999_999)}"
+    return f"DE{digits}{mod_11_10.calc_check_digit(digits)}"
 
 
 def _value(f: Field, tag: str) -> Any:

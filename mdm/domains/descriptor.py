@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
 from ulid import ULID
 
 from mdm.domains.identifiers import LIST_KINDS, policy_fields, slot_owner_field
@@ -120,6 +121,15 @@ class Domain:
         """The contract a version serves: an older one's (with its view), else the canonical
         model's. A domain made after v1 serves its one shape under every version."""
         return self.older.get(version) or Contract(self.read, self.create, self.source, self.patch)
+
+    def unseen_by(self, version: str) -> tuple[str, ...]:
+        """Canonical fields a version can neither see nor write (customer phones in v1):
+        its writes keep them as they were."""
+        c = self.contract(version)
+        if c.view is None:
+            return ()
+        seen = {f.name for f in msgspec.structs.fields(c.source)} | c.view.canonical
+        return tuple(n for n in self.field_names if n not in seen)
 
     def is_policy_field(self, name: str) -> bool:
         return name in self._policy_names

@@ -58,9 +58,8 @@ def _vat(value: str, country: str | None) -> str:
         prefixed = value if value[:2].isalpha() else f"{'EL' if country == 'GR' else country}{value}"
         return _stdnum(eu_vat, prefixed)
     module = get_cc_module(country.lower(), "vat")
-    if module is None:  # no checksum known for this country: kept compact, unchecked
-        return _compact(value)
-    return _stdnum(module, value)
+    compact = _stdnum(module, value) if module is not None else _compact(value)  # no checksum known: unchecked
+    return compact if compact[:2].isalpha() else f"{country}{compact}"  # always with its country, as VIES writes it
 
 
 def _eu(country: str) -> bool:

@@ -53,8 +53,13 @@ def source_item(domain: Domain, version: str | None, system: str, source_id: str
     view = domain.contract(version).view if version else None
     if view is None:
         return SourceItem(system, source_id, payload)
-    return SourceItem(system, source_id, view.write(payload, None, whole=True),
-                      merge=lambda last: view.write(payload, last, whole=True))  # fmt: skip
+    unseen = domain.unseen_by(version or "")
+
+    def merge(last: Record | None) -> Record:
+        kept = {n: last[n] for n in unseen if n in last} if last else {}
+        return kept | view.write(payload, last, whole=True)
+
+    return SourceItem(system, source_id, view.write(payload, None, whole=True), merge=merge)
 
 
 def written(domain: Domain, payload: Record) -> list[str]:

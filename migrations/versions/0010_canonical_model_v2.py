@@ -65,11 +65,15 @@ def _checked(scheme: str, value: str, country: str | None) -> str | None:
     else:
         module = get_cc_module(country.lower(), "vat")
     if module is None:
-        return re.sub(r"[\s.\-/]", "", value).upper()
-    try:
-        return str(module.validate(value))
-    except ValidationError:
-        return None
+        checked = re.sub(r"[\s.\-/]", "", value).upper()
+    else:
+        try:
+            checked = str(module.validate(value))
+        except ValidationError:
+            return None
+    if scheme == "vat" and not checked[:2].isalpha():  # a VAT number always with its country, as VIES writes it
+        checked = f"{country}{checked}"
+    return checked
 
 
 def _identifier(field: str, scheme: str, value: Any, country: str | None) -> dict[str, Any] | None:
@@ -124,11 +128,24 @@ def convert(domain: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _overrides(domain: str, overrides: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """Overrides of v1 fields become overrides of the whole canonical field they moved to."""
+    """Overrides of v1 fields become overrides of what they show: the slot of a list field
+    (`identifiers.vat.DE`, `addresses.billing`; None where the steward emptied it), else the
+    whole field."""
     moves = MOVES[domain]
+    country = values.get("country")
     out = {k: v for k, v in overrides.items() if k not in moves}
-    for old, (new, _) in moves.items():
-        if old in overrides:
+    for old, (new, how) in moves.items():
+        if old not in overrides:
+            continue
+        if new == "identifiers":
+            scheme = _tax_scheme(country) if how == "tax" else how
+            found = [e for e in values.get("identifiers") or () if e["scheme"] in (scheme, f"other:{old}")]
+            slot = _slot(found[0] if found else {"scheme": scheme, "country": country})
+            out[f"identifiers.{slot}"] = {**overrides[old], "value": found[0] if found else None}
+        elif new == "addresses":
+            found = [a for a in values.get("addresses") or () if a.get("kind") == how]
+            out[f"addresses.{how}"] = {**overrides[old], "value": found[0] if found else None}
+        else:
             out[new] = {**overrides[old], "value": values.get(new)}
     return out
 
@@ -151,7 +168,12 @@ def _lineage(domain: str, lineage: dict[str, Any], values: dict[str, Any]) -> di
 
 
 def _json(value: Any) -> Any:
+    """A JSON column's value: the drivers answer a raw SELECT with its text."""
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _column(name: str, value: Any) -> Any:
+    return _json(value) if name == "billing_address" else value  # the one v1 column held as JSON
 
 
 def upgrade() -> None:
@@ -177,7 +199,7 @@ def upgrade() -> None:
         rows = bind.execute(sa.text(f"SELECT id, country, merged_into, overrides, lineage, {', '.join(old)} "
                                     f"FROM {domain}")).mappings().all()  # fmt: skip
         for row in rows:
-            values = convert(domain, {"country": row["country"], **{n: _json(row[n]) for n in old}})
+            values = convert(domain, {"country": row["country"], **{n: _column(n, row[n]) for n in old}})
             new = {n: values.get(n) for n in NEW_COLUMNS[domain] if n != "phones"}
             overrides = _overrides(domain, _json(row["overrides"]) or {}, values)
             lineage = _lineage(domain, _json(row["lineage"]) or {}, values)
