@@ -36,23 +36,30 @@ def test_a_v1_customer_reads_back_in_v2_and_a_v2_one_in_v1(client):
     v2 = _get(client, "v2", "customers", r.json()["id"])
     assert v2["identifiers"] == [{"scheme": "vat", "value": vat, "country": "DE"}]
     assert v2["addresses"] == [{"kind": "billing", **address}]
-    assert "tax_id" not in v2 and "billing_address" not in v2
+    assert "tax_id" not in v2
+    assert "billing_address" not in v2
 
-    body = {"name": word(), "country": "US", "identifiers": [{"scheme": "ein", "value": "04-2103594"}],
-            "addresses": [{"kind": "shipping", "city": "Boston"}, {"kind": "billing", "city": "Cambridge"}]}  # fmt: skip
+    body = {
+        "name": word(),
+        "country": "US",
+        "identifiers": [{"scheme": "ein", "value": "04-2103594"}],
+        "addresses": [{"kind": "shipping", "city": "Boston"}, {"kind": "billing", "city": "Cambridge"}],
+    }
     r = client.post("/v2/customers", json=body)
     assert r.status_code == 201, r.text
     v1 = _get(client, "v1", "customers", r.json()["id"])
     assert v1["tax_id"] == "042103594"  # the US tax number is the EIN
     assert v1["billing_address"]["city"] == "Cambridge"
-    assert "identifiers" not in v1 and "addresses" not in v1
+    assert "identifiers" not in v1
+    assert "addresses" not in v1
 
 
 def test_a_v1_tax_id_that_fails_its_check_is_kept_as_written_and_still_links(client):
     """v1 took any text as a tax ID: such a value is kept (as identifier other:tax_id), not refused."""
     tax = unique("T")
-    a = client.put(f"/v1/customers/sources/salesforce/{unique('s')}", json={"name": word(), "country": "FR",
-                                                                             "tax_id": tax})  # fmt: skip
+    a = client.put(
+        f"/v1/customers/sources/salesforce/{unique('s')}", json={"name": word(), "country": "FR", "tax_id": tax}
+    )
     b = client.put(f"/v1/customers/sources/netsuite/{unique('n')}", json={"tax_id": tax, "country": "FR"})
     assert (b.json()["outcome"], b.json()["id"]) == ("linked", a.json()["id"])
     assert b.json()["match"] == {"rule": "key", "fields": ["tax_id", "country"], "id": a.json()["id"], "score": 1.0}
@@ -84,9 +91,15 @@ def test_v2_only_values_survive_a_v1_source_upsert_and_a_v1_patch(client):
         return {"phones": record["phones"], "duns": ids["duns"], "shipping": shipping_address}
 
     # the same source, through v1: its tax ID and billing address change, nothing else
-    r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={
-        "name": "Brightwater Consulting", "country": "DE", "tax_id": f"{vat2[:5]} {vat2[5:]}",
-        "billing_address": {"line1": "Neue Strasse 2", "city": "Berlin"}})  # fmt: skip
+    r = client.put(
+        f"/v1/customers/sources/salesforce/{sf}",
+        json={
+            "name": "Brightwater Consulting",
+            "country": "DE",
+            "tax_id": f"{vat2[:5]} {vat2[5:]}",
+            "billing_address": {"line1": "Neue Strasse 2", "city": "Berlin"},
+        },
+    )
     assert (r.status_code, r.json()["outcome"]) == (200, "updated"), r.text
     record = _get(client, "v2", "customers", golden)
     assert v2_only(record) == kept
@@ -103,8 +116,10 @@ def test_v2_only_values_survive_a_v1_source_upsert_and_a_v1_patch(client):
     assert v2_only(record) == kept
     assert record["overrides"] == ["identifiers.vat.DE"]
     newer = duns()
-    r = client.put(f"/v2/customers/sources/salesforce/{sf}", json=body | {
-        "identifiers": [{"scheme": "vat", "value": vat2}, {"scheme": "duns", "value": newer}]})  # fmt: skip
+    r = client.put(
+        f"/v2/customers/sources/salesforce/{sf}",
+        json=body | {"identifiers": [{"scheme": "vat", "value": vat2}, {"scheme": "duns", "value": newer}]},
+    )
     assert r.status_code == 200, r.text
     ids = {i["scheme"]: i["value"] for i in _get(client, "v2", "customers", golden)["identifiers"]}
     assert ids == {"vat": vat, "duns": newer}  # the override holds; the DUNS moved with its source
@@ -116,8 +131,9 @@ def test_v2_only_values_survive_a_v1_source_upsert_and_a_v1_patch(client):
 
     # clearing the v1 field clears that slot
     version = _get(client, "v1", "customers", golden)["version"]
-    r = client.patch(f"/v1/customers/{golden}", json={"overrides_cleared": ["tax_id"]},
-                     headers={"If-Match": f'"{version}"'})  # fmt: skip
+    r = client.patch(
+        f"/v1/customers/{golden}", json={"overrides_cleared": ["tax_id"]}, headers={"If-Match": f'"{version}"'}
+    )
     assert r.status_code == 200, r.text
     assert r.json()["tax_id"] == vat2
     assert r.json()["overrides"] == []
@@ -125,13 +141,19 @@ def test_v2_only_values_survive_a_v1_source_upsert_and_a_v1_patch(client):
 
 def test_an_employees_preferred_name_and_phones_survive_v1_writes(client):
     wd, number = unique("wd"), unique("E")
-    body = {"employee_number": number, "name": {"given": "Margaret", "family": "Hamilton", "preferred": "Maggie"},
-            "phones": [{"kind": "mobile", "number": "+44 7911 123456"}], "country": "GB"}  # fmt: skip
+    body = {
+        "employee_number": number,
+        "name": {"given": "Margaret", "family": "Hamilton", "preferred": "Maggie"},
+        "phones": [{"kind": "mobile", "number": "+44 7911 123456"}],
+        "country": "GB",
+    }
     r = client.put(f"/v2/employees/sources/workday/{wd}", json=body)
     assert r.status_code == 200, r.text
     golden = r.json()["id"]
-    r = client.put(f"/v1/employees/sources/workday/{wd}", json={"employee_number": number, "given_name": "Margaret",
-                                                                 "family_name": "Hamilton-Smith", "country": "GB"})  # fmt: skip
+    r = client.put(
+        f"/v1/employees/sources/workday/{wd}",
+        json={"employee_number": number, "given_name": "Margaret", "family_name": "Hamilton-Smith", "country": "GB"},
+    )
     assert r.status_code == 200, r.text
     record = _get(client, "v2", "employees", golden)
     assert record["name"] == {"given": "Margaret", "family": "Hamilton-Smith", "preferred": "Maggie"}
@@ -150,27 +172,37 @@ def test_an_employees_preferred_name_and_phones_survive_v1_writes(client):
 
 def test_a_legal_entitys_v1_numbers_are_identifiers_in_v2(client):
     vat, register = vat_de(), f"HRB {unique()}"
-    r = client.put(f"/v1/legal-entities/sources/netsuite/{unique('le')}", json={
-        "name": f"{word()} GmbH", "country": "DE", "registration_number": register, "tax_id": vat})  # fmt: skip
+    r = client.put(
+        f"/v1/legal-entities/sources/netsuite/{unique('le')}",
+        json={"name": f"{word()} GmbH", "country": "DE", "registration_number": register, "tax_id": vat},
+    )
     assert r.status_code == 200, r.text
     record = _get(client, "v2", "legal-entities", r.json()["id"])
     assert sorted(record["identifiers"], key=lambda i: i["scheme"]) == [
         {"scheme": "registration", "value": register.upper(), "country": "DE"},
         {"scheme": "vat", "value": vat, "country": "DE"},
     ]
-    same = client.put(f"/v2/legal-entities/sources/netsuite/{unique('le')}", json={
-        "name": "Another name", "country": "DE",
-        "identifiers": [{"scheme": "registration", "value": register.lower()}]})  # fmt: skip
+    same = client.put(
+        f"/v2/legal-entities/sources/netsuite/{unique('le')}",
+        json={
+            "name": "Another name",
+            "country": "DE",
+            "identifiers": [{"scheme": "registration", "value": register.lower()}],
+        },
+    )
     assert (same.json()["outcome"], same.json()["id"]) == ("linked", r.json()["id"])
 
 
 def test_an_error_names_the_field_of_the_callers_version(client):
-    r = client.post("/v2/customers", json={"name": word(), "country": "DE",
-                                           "identifiers": [{"scheme": "vat", "value": "DE811907981"}]})  # fmt: skip
+    r = client.post(
+        "/v2/customers",
+        json={"name": word(), "country": "DE", "identifiers": [{"scheme": "vat", "value": "DE811907981"}]},
+    )
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["identifiers[0].value"]
-    r = client.put(f"/v1/employees/sources/workday/{unique('w')}", json={"employee_number": unique("E"),
-                                                                        "given_name": "Ada"})  # fmt: skip
+    r = client.put(
+        f"/v1/employees/sources/workday/{unique('w')}", json={"employee_number": unique("E"), "given_name": "Ada"}
+    )
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["family_name"]
 
@@ -178,23 +210,32 @@ def test_an_error_names_the_field_of_the_callers_version(client):
 def test_identifiers_link_across_systems_by_duns_and_different_vats_keep_records_apart(client):
     vat, vat2 = vat_de(), vat_de()
     number, name = duns(), f"{word()} Consulting GmbH"
-    a = client.put(f"/v2/customers/sources/salesforce/{unique('s')}", json={
-        "name": name, "country": "DE", "identifiers": [{"scheme": "duns", "value": number}]})  # fmt: skip
-    b = client.put(f"/v2/customers/sources/netsuite/{unique('n')}", json={
-        "legal_name": "Someone Else Entirely", "identifiers": [{"scheme": "duns", "value": number}]})  # fmt: skip
+    a = client.put(
+        f"/v2/customers/sources/salesforce/{unique('s')}",
+        json={"name": name, "country": "DE", "identifiers": [{"scheme": "duns", "value": number}]},
+    )
+    b = client.put(
+        f"/v2/customers/sources/netsuite/{unique('n')}",
+        json={"legal_name": "Someone Else Entirely", "identifiers": [{"scheme": "duns", "value": number}]},
+    )
     assert (b.json()["outcome"], b.json()["id"]) == ("linked", a.json()["id"])
     assert b.json()["match"]["rule"] == "identifier"
     assert b.json()["match"]["identifier"] == {"scheme": "duns", "value": number}
     # the same name in the same country, but another vat number: another firm, not even a candidate
-    c = client.put(f"/v2/customers/sources/salesforce/{unique('s')}", json={
-        "name": name, "country": "DE", "identifiers": [{"scheme": "vat", "value": vat}]})  # fmt: skip
-    d = client.put(f"/v2/customers/sources/salesforce/{unique('s')}", json={
-        "name": name, "country": "DE", "identifiers": [{"scheme": "vat", "value": vat2}]})  # fmt: skip
+    c = client.put(
+        f"/v2/customers/sources/salesforce/{unique('s')}",
+        json={"name": name, "country": "DE", "identifiers": [{"scheme": "vat", "value": vat}]},
+    )
+    d = client.put(
+        f"/v2/customers/sources/salesforce/{unique('s')}",
+        json={"name": name, "country": "DE", "identifiers": [{"scheme": "vat", "value": vat2}]},
+    )
     assert c.json()["id"] != d.json()["id"]
     # it may join or be queued beside the DUNS record (no VAT there), never beside the other VAT's
     assert (d.json()["match"] or {}).get("id") in (None, a.json()["id"])
-    explained = client.post("/v2/customers/match", json={"name": name, "country": "DE",
-                                                        "identifiers": [{"scheme": "vat", "value": vat}]}).json()  # fmt: skip
+    explained = client.post(
+        "/v2/customers/match", json={"name": name, "country": "DE", "identifiers": [{"scheme": "vat", "value": vat}]}
+    ).json()
     other = next(i for i in explained["items"] if i["id"] == d.json()["id"])
     assert any(e.get("evidence") == "different" for e in other["explanation"])
     assert other["score"] <= 0.40
@@ -208,10 +249,12 @@ async def _race(base, requests):
 def test_concurrent_upserts_sharing_an_identifier_make_one_golden_record(live_server):
     number = duns()
     requests = [
-        (f"/v2/customers/sources/salesforce/{unique('race')}", {"name": f"Racer {word()}",
-                                                                 "identifiers": [{"scheme": "duns", "value": number}]})
+        (
+            f"/v2/customers/sources/salesforce/{unique('race')}",
+            {"name": f"Racer {word()}", "identifiers": [{"scheme": "duns", "value": number}]},
+        )
         for _ in range(20)
-    ]  # fmt: skip
+    ]
     responses = asyncio.run(_race(live_server, requests))
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
     assert len({r.json()["id"] for r in responses}) == 1
