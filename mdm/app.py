@@ -16,8 +16,13 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from mdm.api.audit import list_audit
 from mdm.api.auth import auth_middleware
-from mdm.api.middleware import correlation_middleware, idempotency_middleware
-from mdm.api.ops import list_systems, live, ready
+from mdm.api.middleware import (
+    correlation_middleware,
+    deprecation_headers,
+    deprecation_middleware,
+    idempotency_middleware,
+)
+from mdm.api.ops import list_systems, live, migration_guide, ready
 from mdm.api.policy import policy_router
 from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
@@ -59,13 +64,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             live,
             ready,
+            migration_guide,
             list_systems,
             bulk_resolve,
             list_audit,
             policy_router,
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
         ],
-        middleware=[correlation_middleware, auth_middleware, idempotency_middleware],
+        middleware=[
+            deprecation_middleware({"/v1/": deprecation_headers(settings.v1_deprecation, settings.v1_sunset)}),
+            correlation_middleware,
+            auth_middleware,
+            idempotency_middleware,
+        ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_exception=[audit_rejected_write],
         lifespan=[lifespan],

@@ -16,7 +16,7 @@ from mdm.api.problems import send_problem
 from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
-OPEN_PREFIXES = ("/health/",)
+OPEN_PREFIXES = ("/health/", "/docs/")
 READ_ONLY_POSTS = (["resolve"],)  # POST for its body's size, not to change anything
 
 

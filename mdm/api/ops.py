@@ -1,11 +1,14 @@
 """Health, readiness and the source-system registry."""
 
+from pathlib import Path
+
 from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from mdm.api.deps import provide_session
+from mdm.api.middleware import MIGRATION_GUIDE
 from mdm.db import repository as repo
 
 
@@ -21,6 +24,15 @@ async def ready(request: Request) -> Response[dict[str, str]]:
     except Exception as exc:  # readiness reports, it does not raise
         return Response({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
     return Response({"status": "ok"})
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "migrating-v1-to-v2.md"
+
+
+@get(MIGRATION_GUIDE, operation_id="migrationGuide", tags=["Health"], include_in_schema=False,
+     summary="How to move from contract v1 to v2 (the Link of every deprecated answer)")  # fmt: skip
+async def migration_guide() -> Response[bytes]:
+    return Response(GUIDE.read_bytes(), media_type="text/markdown; charset=utf-8")
 
 
 @get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems",

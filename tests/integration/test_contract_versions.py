@@ -259,3 +259,30 @@ def test_concurrent_upserts_sharing_an_identifier_make_one_golden_record(live_se
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses if r.status_code != 200]
     assert len({r.json()["id"] for r in responses}) == 1
     assert sorted(r.json()["outcome"] for r in responses).count("created") == 1
+
+
+def test_every_v1_answer_says_v1_is_deprecated_and_where_to_read_how_to_move(client):
+    ok = client.get("/v1/customers", params={"limit": 1})
+    refused = client.get("/v1/customers", headers={"Authorization": "Bearer nope"})
+    for r in (ok, refused):
+        assert r.headers["deprecation"] == "@1796601600"  # RFC 9745: 2026-12-07T00:00:00Z
+        assert r.headers["sunset"] == "Fri, 31 Dec 2027 23:59:59 GMT"  # RFC 8594
+        assert r.headers["link"] == '</docs/migrating-v1-to-v2.md>; rel="deprecation"; type="text/markdown"'
+    current = client.get("/v2/customers", params={"limit": 1})
+    assert current.status_code == 200
+    assert "deprecation" not in current.headers
+    assert "sunset" not in current.headers
+    guide = client.get("/docs/migrating-v1-to-v2.md", headers={"Authorization": ""})
+    assert guide.status_code == 200
+    assert guide.headers["content-type"].startswith("text/markdown")
+    for v1_field in ("tax_id", "billing_address", "registration_number", "given_name", "family_name"):
+        assert f"`{v1_field}`" in guide.text
+
+
+def test_the_deprecation_dates_are_settings():
+    from mdm.settings import Settings
+
+    s = Settings.from_env(v1_deprecation="2027-01-01T00:00:00Z", v1_sunset="2028-06-30T00:00:00Z")
+    assert (s.v1_deprecation.year, s.v1_sunset.month) == (2027, 6)
+    with pytest.raises(ValueError, match="after"):
+        Settings.from_env(v1_deprecation="2027-01-01T00:00:00Z", v1_sunset="2026-01-01T00:00:00Z")
