@@ -69,10 +69,25 @@ class _Version:
         c = domain.contract(version)
         self.view: View | None = c.view
         self.read, self.create, self.source, self.patch = c.read, c.create, c.source, c.patch
+        self.unseen = domain.unseen_by(version)  # canonical fields this version has no place for
+
+    def shaped(self, values: Record) -> Record:
+        """A canonical record (or history data) in this version's shape."""
+        if self.view is None:
+            return values
+        out = self.view.read(values)
+        for name in self.unseen:
+            out.pop(name, None)
+        return out
+
+    def one_shaped(self, values: Record) -> Any:
+        """Values the caller may read as this version's read Struct (an older version's nested
+        parts, such as v1's address, become their Structs)."""
+        return msgspec.convert(self.shaped(values), self.read) if self.view else self.read(**values)
 
     def one(self, view: dict[str, Any], fields: frozenset[str]) -> Any:
         values = shown(self.domain, view, fields)
-        return msgspec.convert(self.view.read(values) if self.view else values, self.read)
+        return msgspec.convert(self.shaped(values), self.read)
 
     def written(self, view: dict[str, Any], actor: Actor) -> Any:
         """A write's answer shows what the writer may read (under the policy it wrote with)."""
@@ -225,7 +240,7 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         entries = await service.history(db_session, domain, record_id)
         for entry in entries:
             data = shown(domain, entry["data"], fields)
-            entry["data"] = v.view.read(data) if v.view else data
+            entry["data"] = v.shaped(data)
         return msgspec.convert(entries, list[v1.HistoryEntry])
 
     @get(
@@ -340,8 +355,8 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
             system=system,
             source_id=source_id,
             merged_path=passed,
-            # already in the canonical contract's shape; an older version's view converts
-            record=msgspec.convert(v.view.read(values), read_type) if v.view else read_type(**values),
+            # already in the contract's shape (an older version's through its view): no second conversion
+            record=v.one_shaped(values),
         )
 
     return Router(

@@ -9,7 +9,7 @@ address, a phone, a preferred name) is never lost or changed by a v1 write.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mdm.domains.identifiers import BadIdentifier, identifier, slot, tax_scheme
@@ -127,10 +127,10 @@ class View:
     """An older version's fields as projections of canonical ones; any other field is the same."""
 
     projections: tuple[Projection, ...]
+    canonical: frozenset[str] = field(init=False)  # the canonical fields the projections show
 
-    @property
-    def canonical(self) -> frozenset[str]:
-        return frozenset(p.canonical for p in self.projections)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "canonical", frozenset(p.canonical for p in self.projections))
 
     def _of(self, name: str) -> Projection | None:
         return next((p for p in self.projections if p.field == name), None)
