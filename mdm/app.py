@@ -28,6 +28,7 @@ from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
+from mdm.api.versions import under_every_version
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
@@ -65,10 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live,
             ready,
             migration_guide,
-            list_systems,
-            bulk_resolve,
-            list_audit,
-            policy_router,
+            *under_every_version(list_systems, bulk_resolve, list_audit, policy_router),
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
         ],
         middleware=[

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import v1
 from mdm.api.deps import provide_session
 from mdm.api.middleware import MIGRATION_GUIDE
+from mdm.api.versions import operation_id
 from mdm.db import repository as repo
 
 
@@ -35,7 +36,7 @@ async def migration_guide() -> Response[bytes]:
     return Response(GUIDE.read_bytes(), media_type="text/markdown; charset=utf-8")
 
 
-@get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems",
+@get("/systems", operation_id=operation_id("listSystems"), tags=["Systems"], summary="Registered source systems",
      dependencies={"db_session": Provide(provide_session)})  # fmt: skip
 async def list_systems(db_session: NamedDependency[AsyncSession]) -> list[v1.SourceSystem]:
     rows = await repo.known_systems(db_session)

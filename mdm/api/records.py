@@ -19,15 +19,14 @@ from contracts.v1.common import NO_NUL
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.preconditions import etag, parse_if_match
+from mdm.api.versions import ContractVersion, version_suffix
 from mdm.api.visibility import readable
 from mdm.auth.actor import Actor
 from mdm.domains import LATEST, Domain
-from mdm.domains.views import View
 from mdm.errors import MdmError, NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
-from mdm.records.values import Record, drop_nulls
 
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,
@@ -60,60 +59,10 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-class _Version:
-    """One contract version of one domain: its shapes and, for an older one, the view that
-    converts to and from the canonical model. Every handler reads and writes through it."""
-
-    def __init__(self, domain: Domain, version: str):
-        self.domain, self.name = domain, version
-        c = domain.contract(version)
-        self.view: View | None = c.view
-        self.read, self.create, self.source, self.patch = c.read, c.create, c.source, c.patch
-        self.unseen = domain.unseen_by(version)  # canonical fields this version has no place for
-
-    def shaped(self, values: Record) -> Record:
-        """A canonical record (or history data) in this version's shape."""
-        if self.view is None:
-            return values
-        out = self.view.read(values)
-        for name in self.unseen:
-            out.pop(name, None)
-        return out
-
-    def one_shaped(self, values: Record) -> Any:
-        """Values the caller may read as this version's read Struct (an older version's nested
-        parts, such as v1's address, become their Structs)."""
-        return msgspec.convert(self.shaped(values), self.read) if self.view else self.read(**values)
-
-    def one(self, view: dict[str, Any], fields: frozenset[str]) -> Any:
-        values = shown(self.domain, view, fields)
-        return msgspec.convert(self.shaped(values), self.read)
-
-    def written(self, view: dict[str, Any], actor: Actor) -> Any:
-        """A write's answer shows what the writer may read (under the policy it wrote with)."""
-        return self.one(view, actor.policy.readable(actor.subjects, self.domain.name))
-
-    def payload(self, data: msgspec.Struct) -> Record:
-        """A body Litestar validated, as canonical builtins (nulls carry no value)."""
-        raw = drop_nulls(msgspec.to_builtins(data))
-        return self.view.write(raw, None, whole=True) if self.view else raw
-
-    def source_item(self, system: str, source_id: str, data: msgspec.Struct) -> service.SourceItem:
-        return service.source_item(self.domain, self.name, system, source_id, drop_nulls(msgspec.to_builtins(data)))
-
-    def renamed(self, exc: MdmError) -> MdmError:
-        """An error about canonical fields, naming this version's fields."""
-        if self.view is not None:
-            view = self.view
-            exc.errors = [(view.error_field(f), m) for f, m in exc.errors]
-            exc.owners = {view.error_field(f): o for f, o in exc.owners.items()}
-        return exc
-
-
 def records_router(domain: Domain, version: str = LATEST) -> Router:
     """REST for one domain in one contract version: list, create, get, patch, history,
     lineage, crosswalks, source upsert and detach, resolve, translate."""
-    v = _Version(domain, version)
+    v = ContractVersion(domain, version)
     read_type, create_type, source_type, patch_type = v.read, v.create, v.source, v.patch
     page_type = msgspec.defstruct(
         f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True,
@@ -132,7 +81,7 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         return await readable(request, domain)
 
     label, plural = domain.label, domain.plural_label
-    sfx = "" if version == "v1" else version.upper()  # operation ids are unique across versions: v1's stay
+    sfx = version_suffix(version)
 
     @get(
         "/",
