@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any
 
 import jellyfish
+import msgspec
 
 from mdm.matching import normalize as n
 
@@ -106,25 +107,14 @@ class Blocking:
     version: int = 1
 
 
-class _Items(tuple[Any, ...]):
-    """A dict frozen as its sorted items (a list freezes as a plain tuple)."""
-
-
 def frozen(value: Any) -> Any:
-    """A field value as a cache key: a dict (an address) as its sorted items, a list as a tuple."""
-    if isinstance(value, dict):
-        return _Items((k, frozen(v)) for k, v in sorted(value.items()))
-    if isinstance(value, list):
-        return tuple(frozen(v) for v in value)
-    return value
+    """A field value as a cache key: a dict or list (an address, identifiers) as its JSON,
+    which msgspec writes in C; a field never holds bytes of its own."""
+    return msgspec.json.encode(value) if isinstance(value, dict | list) else value
 
 
 def thawed(value: Any) -> Any:
-    if isinstance(value, _Items):
-        return {k: thawed(v) for k, v in value}
-    if isinstance(value, tuple):
-        return [thawed(v) for v in value]
-    return value
+    return msgspec.json.decode(value) if isinstance(value, bytes) else value
 
 
 @lru_cache(maxsize=100_000)
