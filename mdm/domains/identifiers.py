@@ -45,8 +45,10 @@ class BadIdentifier(ValueError):
 
 
 def _stdnum(module: Any, value: str) -> str:
+    """The value as the scheme's module validates and compacts it, read without the
+    separators people write (spaces, dashes, dots, slashes), which some modules refuse."""
     try:
-        return str(module.validate(value))
+        return str(module.validate(re.sub(r"[\s.\-/]", "", value)))
     except ValidationError as exc:
         raise BadIdentifier("value", f"not a valid {module.__name__.removeprefix('stdnum.')} number: {exc}") from None
 

@@ -68,7 +68,7 @@ def _checked(scheme: str, value: str, country: str | None) -> str | None:
         checked = re.sub(r"[\s.\-/]", "", value).upper()
     else:
         try:
-            checked = str(module.validate(value))
+            checked = str(module.validate(re.sub(r"[\s.\-/]", "", value)))  # as people write it
         except ValidationError:
             return None
     if scheme == "vat" and not checked[:2].isalpha():  # a VAT number always with its country, as VIES writes it

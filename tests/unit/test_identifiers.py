@@ -34,6 +34,16 @@ def test_each_scheme_checks_its_value(scheme, country, good, compact, bad):
     assert refused.value.part == "value"
 
 
+def test_separators_people_write_are_read_past():
+    written = {"ein": "04 2103594", "abn": "51-824-753-556", "lei": "5493 001K JTII GC8Y 1R12", "duns": "15.048.3782"}
+    assert {s: identifier({"scheme": s, "value": v}, None)["value"] for s, v in written.items()} == {
+        "ein": "042103594",
+        "abn": "51824753556",
+        "lei": "5493001KJTIIGC8Y1R12",
+        "duns": "150483782",
+    }
+
+
 def test_a_register_number_without_a_checksum_and_a_firms_own_scheme_are_kept_as_written():
     assert identifier({"scheme": "registration", "value": "HRB  12345 b"}, "DE") == {
         "scheme": "registration",
