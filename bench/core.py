@@ -40,6 +40,7 @@ import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from stdnum.iso7064 import mod_11_10
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/core.py` puts bench/, not the project, on the path
@@ -125,25 +126,32 @@ def customer_payload(i: int, rng: random.Random) -> dict[str, Any]:
         "website": f"https://www.{w1.lower()}{w2.lower()}{i}.{TLDS[country]}",
         "country": country,
         "industry": rng.choice(INDUSTRIES),
-        "billing_address": {
-            "line1": f"{rng.randint(1, 999)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}",
-            "city": city,
-            "region": region,
-            "postal_code": f"{rng.randint(1000, 99999):05d}",
-            "country": country,
-        },
+        "addresses": [
+            {
+                "kind": "billing",
+                "line1": f"{rng.randint(1, 999)} {rng.choice(STREETS)} {rng.choice(STREET_TYPES)}",
+                "city": city,
+                "region": region,
+                "postal_code": f"{rng.randint(1000, 99999):05d}",
+                "country": country,
+            }
+        ],
         "status": "active" if rng.random() < 0.85 else "prospect",
     }
-    if rng.random() < 0.9:  # one in ten accounts has no tax id yet
-        # a bijection of i modulo 10^9, so (tax_id, country) never collides and every record creates a golden one
-        raw["tax_id"] = f"{country}{(i * 7919 + 104_729) % 1_000_000_000:09d}"
+    if rng.random() < 0.9:  # one in ten accounts has no identifier yet
+        # a bijection of i modulo 10^9, so no number repeats and every record creates a golden one
+        number = (i * 7919 + 104_729) % 1_000_000_000
+        raw["identifiers"] = [{"scheme": "duns", "value": f"{number:09d}"}]
+        if country == "DE":  # and a German VAT number, checked by python-stdnum as an upsert's is
+            digits = f"{10_000_000 + number % 90_000_000}"  # a German VAT number never starts with 0
+            raw["identifiers"].append({"scheme": "vat", "value": f"DE{digits}{mod_11_10.calc_check_digit(digits)}"})
     if rng.random() < 0.3:
-        raw["billing_address"]["line2"] = f"Suite {rng.randint(100, 2999)}"
+        raw["addresses"][0]["line2"] = f"Suite {rng.randint(100, 2999)}"
     return raw
 
 
 def build_items(n: int, seed: int) -> list[service.SourceItem]:
-    """N source items; payloads decoded exactly as the REST upsert decodes them."""
+    """N source items (contract v2); payloads decoded exactly as the REST upsert decodes them."""
     rng = random.Random(seed)
     return [
         service.SourceItem(SYSTEM, source_id(i), service.decode_payload(CUSTOMER, customer_payload(i, rng)))
@@ -462,7 +470,8 @@ def run_wrk(port: int, path: str, n: int, *, seconds: int, threads: int, connect
 ENDPOINTS = (
     ("constant", "/bench/constant"),
     ("raw-resolve", "/bench/raw-resolve"),
-    ("resolve", "/v1/customers/resolve"),
+    ("resolve", "/v1/customers/resolve"),  # v1: through its view of the canonical record
+    ("resolve-v2", "/v2/customers/resolve"),
 )
 
 
@@ -591,6 +600,14 @@ def run_database(kind: str, args: argparse.Namespace) -> Report:
                 f"{ratio:.2f}" + ("" if valid else " (invalid: errors)"),
                 f">= {TARGET_RESOLVE_RATIO:.2f}",
                 valid and ratio >= TARGET_RESOLVE_RATIO,
+            )
+            ratio2, valid2 = rps["resolve-v2"] / rps["raw-resolve"], not bad["resolve-v2"]
+            report.add("GET /v2/customers/resolve (req/s)", f"{rps['resolve-v2']:,.0f}{flag('resolve-v2')}")
+            report.add(
+                "v2 resolve / raw lookup",
+                f"{ratio2:.2f}" + ("" if valid2 else " (invalid: errors)"),
+                f">= {TARGET_RESOLVE_RATIO:.2f}",
+                valid2 and ratio2 >= TARGET_RESOLVE_RATIO,
             )
 
             times, problems = bulk_resolve(port, args.customers, args, rng)

@@ -513,8 +513,8 @@ async def evaluate(url: str, domain: Domain, data: Labelled, setting: str, batch
                 entity, payload = data.items[i]
                 if domain.name == "employee":
                     payload = {**payload, "employee_number": f"{prefix}{i:06d}"}
-                decoded = service.decode_payload(domain, payload)
-                items.append(service.SourceItem(data.system, f"{prefix}{i:06d}", decoded))
+                decoded = service.decode_payload(domain, payload, "v1")  # this generator writes contract v1
+                items.append(service.source_item(domain, "v1", data.system, f"{prefix}{i:06d}", decoded))
             async with db.transaction() as session:
                 actor = Actor(f"system:{data.system}", f"quality-{start}", await load_policy(session))
                 results = await service.ingest(session, domain, items, actor, fuzzy=True)

@@ -17,18 +17,26 @@ from mdm.api.audit import list_audit
 from mdm.api.auth import auth_middleware
 from mdm.api.docs import IndexPage, WholeDocument, mount_version_pages
 from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
-from mdm.api.middleware import allow_middleware, correlation_middleware, idempotency_middleware, json_body_middleware
+from mdm.api.middleware import (
+    allow_middleware,
+    correlation_middleware,
+    deprecation_headers,
+    deprecation_middleware,
+    idempotency_middleware,
+    json_body_middleware,
+)
 from mdm.api.openapi import ContractSchemaPlugin
-from mdm.api.ops import list_systems, live, ready
+from mdm.api.ops import list_systems, live, migration_guide, ready
 from mdm.api.policy import policy_router
 from mdm.api.problems import HANDLERS
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
+from mdm.api.versions import under_every_version
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database
 from mdm.db.fastpath import FastReads
-from mdm.domains import DOMAINS
+from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings, tune_gc
 
@@ -61,13 +69,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             live,
             ready,
-            list_systems,
-            bulk_resolve,
-            list_audit,
-            policy_router,
-            *(records_router(d) for d in DOMAINS),
+            migration_guide,
+            *under_every_version(list_systems, bulk_resolve, list_audit, policy_router),
+            *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
         ],
         middleware=[
+            deprecation_middleware({"/v1/": deprecation_headers(settings.v1_deprecation, settings.v1_sunset)}),
             correlation_middleware,
             allow_middleware,
             auth_middleware,

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mdm.db.engine import Database
 from mdm.db.migrate import upgrade
-from mdm.domains import BY_NAME
+from mdm.domains import BY_NAME, CONTRACT_VERSIONS
 from mdm.settings import Settings, tune_gc
 
 app = typer.Typer(
@@ -143,12 +143,15 @@ def import_(
     match: Annotated[
         bool | None, typer.Option("--match/--no-match", help="fuzzy match-before-create (default: MDM_MATCH_ON_INGEST)")
     ] = None,
+    contract: Annotated[str, typer.Option(help="the contract version the rows are written in: v1 or v2")] = "v2",
 ) -> None:
     """Import a file of one system's records; rejected rows go to a reject file."""
     from mdm.importer import import_file
 
     if domain not in BY_NAME:
         raise typer.BadParameter(f"unknown domain '{domain}'; one of {', '.join(BY_NAME)}", param_hint="DOMAIN")
+    if contract not in CONTRACT_VERSIONS:
+        raise typer.BadParameter(f"one of {', '.join(CONTRACT_VERSIONS)}", param_hint="--contract")
     settings = _settings()
     upgrade(settings.database_url)
     total = sum(1 for line in file.open(encoding="utf-8") if line.strip()) - (1 if file.suffix == ".csv" else 0)
@@ -169,6 +172,7 @@ def import_(
                     batch_size=batch_size,
                     fuzzy=settings.match_on_ingest if match is None else match,
                     on_progress=lambda n: progress.advance(task, n),
+                    version=contract,
                 )
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
         console.print(f"{report.rows} rows: {report.accepted} accepted ({outcomes}), {report.rejected} rejected")

@@ -22,7 +22,7 @@ from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import Conflict, Invalid, MdmError
 from mdm.policy.store import load as load_policy
-from mdm.records.service import SourceItem, decode_payload, ingest
+from mdm.records.service import SourceItem, decode_payload, ingest, source_item
 
 
 @dataclass
@@ -86,8 +86,10 @@ async def import_file(
     actor: Actor | None = None,
     fuzzy: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    version: str | None = None,
 ) -> ImportReport:
-    """Ingest every row of `path` as `system`'s record; rejects go to `reject_path` as NDJSON."""
+    """Ingest every row of `path` as `system`'s record, in a contract version's shape (the
+    canonical model's unless named); rejects go to `reject_path` as NDJSON."""
     if actor is None:  # a file is imported as its system: the policy decides what it may write
         async with db.sessionmaker(write=False)() as session:
             policy = await load_policy(session)
@@ -147,7 +149,7 @@ async def import_file(
                 continue
             source_id = str(source_id)
             try:
-                payload = decode_payload(domain, row)
+                payload = decode_payload(domain, row, version)
             except MdmError as exc:
                 reject(line_no, source_id, exc)
                 continue
@@ -155,7 +157,7 @@ async def import_file(
                 await flush()
                 seen.clear()
             seen.add(source_id)
-            batch.append((line_no, SourceItem(system, source_id, payload)))
+            batch.append((line_no, source_item(domain, version, system, source_id, payload)))
             if len(batch) >= batch_size:
                 await flush()
                 seen.clear()

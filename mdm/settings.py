@@ -2,6 +2,7 @@
 
 import gc
 import os
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
@@ -20,6 +21,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # is 700): ingestion makes many short-lived objects per record, and at 700 the collector
     # took a fifth of a load's time (bench/README.md); see `tune_gc`
     gc_threshold: Annotated[int, msgspec.Meta(ge=700)] = 50_000
+    # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
+    # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
+    v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)
+    v1_sunset: datetime = datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+    def __post_init__(self) -> None:
+        if self.v1_sunset <= self.v1_deprecation:
+            raise ValueError("MDM_V1_SUNSET must be after MDM_V1_DEPRECATION")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -1,6 +1,7 @@
-"""Stewardship over REST (contract v1): merge and unmerge per domain, the review queue,
-"not a match", bulk decisions and match quality. Thin handlers: the work is in
-stewardship.merge and stewardship.queue, inside the request's one transaction."""
+"""Stewardship over REST, under every contract version: merge and unmerge per domain, the
+review queue, "not a match", bulk decisions and match quality. Records are answered, and
+picks named, in the caller's version. Thin handlers: the work is in stewardship.merge and
+stewardship.queue, inside the request's one transaction."""
 
 from typing import Annotated, Any
 
@@ -12,16 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from mdm.api import (
+    ContractVersion,
     RecordId,
     caller_subjects,
+    operation_id,
     problem_of_error,
     problem_responses,
     provide_actor,
     provide_session,
     readable,
+    under_every_version,
+    version_of,
+    version_suffix,
 )
 from mdm.auth.actor import Actor
-from mdm.domains import BY_NAME, DOMAINS, Domain
+from mdm.domains import BY_NAME, CONTRACT_VERSIONS, DOMAINS, Domain
 from mdm.errors import Forbidden, NotFound
 from mdm.policy.visibility import shown
 from stewardship import queue
@@ -39,8 +45,8 @@ async def _readable_domains(request: Request) -> list[str]:
     return [d.name for d in DOMAINS if policy.readable(subjects, d.name)]
 
 
-def _shown(domain: Domain, view: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    return shown(domain, view, actor.policy.readable(actor.subjects, domain.name))
+def _shown(cv: ContractVersion, view: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    return cv.shaped(shown(cv.domain, view, actor.policy.readable(actor.subjects, cv.domain.name)))
 
 
 def _entry(row: Any) -> v1.MergeEntry:
@@ -49,29 +55,30 @@ def _entry(row: Any) -> v1.MergeEntry:
                          undone_at=row.undone_at, undone_by=row.undone_by)  # fmt: skip
 
 
-def merge_router(domain: Domain) -> Router:
-    """POST /v1/{d}/merge, POST /v1/{d}/{id}/unmerge and GET /v1/{d}/{id}/merges."""
-    label = domain.label
+def merge_router(domain: Domain, version: str) -> Router:
+    """POST /{version}/{d}/merge, POST .../{id}/unmerge and GET .../{id}/merges."""
+    label, sfx, cv = domain.label, version_suffix(version), ContractVersion(domain, version)
 
-    @post("/merge", operation_id=f"merge{domain.plural_label}", status_code=200,
+    @post("/merge", operation_id=f"merge{domain.plural_label}{sfx}", status_code=200,
           responses=problem_responses(403, 409, 422),
           summary=f"Fold {domain.name} records into a survivor, in one transaction")  # fmt: skip
     async def merge_records(data: JSONBody[v1.MergeRequest], db_session: Session, actor: Caller) -> v1.MergeResult:
-        done = await merge(db_session, domain, data.survivor_id, list(data.merged_ids), dict(data.picks), actor)
-        done["record"] = _shown(domain, done["record"], actor)
+        picks = {cv.view.names_in([name])[0] if cv.view else name: gid for name, gid in data.picks.items()}
+        done = await merge(db_session, domain, data.survivor_id, list(data.merged_ids), picks, actor)
+        done["record"] = _shown(cv, done["record"], actor)
         return msgspec.convert(done, v1.MergeResult)
 
-    @post("/{record_id:str}/unmerge", operation_id=f"unmerge{label}", status_code=200,
+    @post("/{record_id:str}/unmerge", operation_id=f"unmerge{label}{sfx}", status_code=200,
           responses=problem_responses(403, 404, 409, 422),
           summary="Undo a merge into this record, exactly")  # fmt: skip
     async def unmerge_record(
         data: JSONBody[v1.UnmergeRequest], db_session: Session, actor: Caller, record_id: RecordId
     ) -> v1.UnmergeResult:
         done = await unmerge(db_session, domain, record_id, data.merge_id, actor)
-        done["record"] = _shown(domain, done["record"], actor)
+        done["record"] = _shown(cv, done["record"], actor)
         return msgspec.convert(done, v1.UnmergeResult)
 
-    @get("/{record_id:str}/merges", operation_id=f"get{label}Merges", responses=problem_responses(403),
+    @get("/{record_id:str}/merges", operation_id=f"get{label}Merges{sfx}", responses=problem_responses(403),
          summary="The merges into this record, newest first, with the ids to undo them by")  # fmt: skip
     async def list_merges(request: Request, db_session: Session, record_id: RecordId) -> list[v1.MergeEntry]:
         await readable(request, domain)
@@ -79,7 +86,7 @@ def merge_router(domain: Domain) -> Router:
         return [_entry(r) for r in rows]
 
     return Router(
-        path=f"/v1/{domain.path}",
+        path=f"/{version}/{domain.path}",
         route_handlers=[merge_records, unmerge_record, list_merges],
         dependencies=DEPENDENCIES,
         tags=[domain.plural_label],
@@ -91,7 +98,7 @@ DomainName = Annotated[str | None, QueryParameter(pattern=r"^[a-z_]+$", max_leng
 Score = Annotated[float | None, QueryParameter(ge=0.0, le=1.0)]
 
 
-@get("/candidates", operation_id="listCandidates", responses=problem_responses(403, 404, 422),
+@get("/candidates", operation_id=operation_id("listCandidates"), responses=problem_responses(403, 404, 422),
      summary="The review queue, best score first")  # fmt: skip
 async def list_candidates(
     request: Request,
@@ -119,23 +126,27 @@ async def list_candidates(
     return msgspec.convert(found, v1.QueuePage)
 
 
-@get("/candidates/{candidate_id:int}", operation_id="getCandidate", responses=problem_responses(403, 404),
+@get("/candidates/{candidate_id:int}", operation_id=operation_id("getCandidate"), responses=problem_responses(403, 404),
      summary="A queued pair side by side, with each field's similarity")  # fmt: skip
 async def get_candidate(request: Request, db_session: Session, candidate_id: CandidateId) -> v1.CandidateDetail:
     row = await srepo.candidate(db_session, candidate_id)
     if row is None or row.domain not in BY_NAME:
         raise NotFound(f"no match candidate {candidate_id}")
     fields = await readable(request, BY_NAME[row.domain])
-    return msgspec.convert(await queue.detail(db_session, candidate_id, fields), v1.CandidateDetail)
+    detail = await queue.detail(db_session, candidate_id, fields)
+    cv = ContractVersion(BY_NAME[row.domain], version_of(request))  # the two records in the caller's version
+    detail |= {side: cv.shaped(detail[side]) for side in ("left", "right") if detail[side] is not None}
+    return msgspec.convert(detail, v1.CandidateDetail)
 
 
-@post("/candidates/{candidate_id:int}/reject", operation_id="rejectCandidate", status_code=200,
+@post("/candidates/{candidate_id:int}/reject", operation_id=operation_id("rejectCandidate"), status_code=200,
       responses=problem_responses(403, 404, 409), summary="Not a match: never queued or auto-linked again")  # fmt: skip
 async def reject_candidate(db_session: Session, actor: Caller, candidate_id: CandidateId) -> v1.RejectResult:
     return msgspec.convert(await queue.reject(db_session, candidate_id, actor), v1.RejectResult)
 
 
-@post("/candidates/bulk", operation_id="decideCandidates", status_code=200, responses=problem_responses(403, 422),
+@post("/candidates/bulk", operation_id=operation_id("decideCandidates"), status_code=200,
+      responses=problem_responses(403, 422),
       summary="Merge or reject many queued pairs, each decided on its own")  # fmt: skip
 async def bulk_decide(data: JSONBody[v1.BulkRequest], db_session: Session, actor: Caller) -> v1.BulkResult:
     items = await queue.bulk(db_session, msgspec.to_builtins(data.items), actor)
@@ -145,14 +156,14 @@ async def bulk_decide(data: JSONBody[v1.BulkRequest], db_session: Session, actor
     return msgspec.convert({"items": items}, v1.BulkResult)
 
 
-@get("/quality", operation_id="getMatchQuality", responses=problem_responses(403),
+@get("/quality", operation_id=operation_id("getMatchQuality"), responses=problem_responses(403),
      summary="Precision per domain and score band, estimated from steward decisions")  # fmt: skip
 async def get_quality(request: Request, db_session: Session) -> v1.Quality:
     return msgspec.convert(await queue.quality(db_session, await _readable_domains(request)), v1.Quality)
 
 
 queue_router = Router(
-    path="/v1/stewardship",
+    path="/stewardship",
     route_handlers=[list_candidates, get_candidate, reject_candidate, bulk_decide, get_quality],
     dependencies=DEPENDENCIES,
     tags=["Stewardship"],
@@ -160,4 +171,4 @@ queue_router = Router(
 
 
 def routers() -> list[Router]:
-    return [queue_router, *(merge_router(d) for d in DOMAINS)]
+    return [*under_every_version(queue_router), *(merge_router(d, v) for v in CONTRACT_VERSIONS for d in DOMAINS)]

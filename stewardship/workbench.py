@@ -295,10 +295,10 @@ async def search(
 
 
 def _label(view: dict[str, Any]) -> str:
-    for names in (("name",), ("given_name", "family_name"), ("code",)):
-        if all(view.get(n) for n in names):
-            return " ".join(str(view[n]) for n in names)
-    return str(view["id"])
+    name = view.get("name")
+    if isinstance(name, dict):  # a person: "Given Family"
+        return " ".join(str(name[p]) for p in ("given", "family") if name.get(p)) or str(view["id"])
+    return str(name or view.get("code") or view["id"])
 
 
 @get("/records/{name:str}/{record_id:str}")

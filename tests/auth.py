@@ -6,7 +6,7 @@ from collections.abc import Generator
 
 import httpx
 
-SOURCE_PATH = re.compile(r"^/v1/[a-z-]+/sources/([^/]+)/")
+SOURCE_PATH = re.compile(r"^/v[0-9]+/[a-z-]+/sources/([^/]+)/")
 PRINCIPALS = {
     "system:salesforce": ["reader"],
     "system:certinia": ["reader"],

@@ -100,7 +100,14 @@ def client(database_url: str, api_keys: dict[str, str]) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def factory(client: TestClient) -> Factory:  # type: ignore[type-arg]
+    """Records made through contract v1 (its tests still hold while v1 is served)."""
     return Factory(client)
+
+
+@pytest.fixture(scope="session")
+def factory_v2(client: TestClient) -> Factory:  # type: ignore[type-arg]
+    """Records made through contract v2, the canonical model."""
+    return Factory(client, "v2")
 
 
 def _free_port() -> int:
@@ -110,9 +117,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(
+    database_url: str, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Iterator[str]:
     """A real `mdm serve` (granian) on the test database until the block ends; its base URL.
-    `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment."""
+    `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment; `cwd` runs
+    the code found there (an earlier release's, unpacked) instead of today's."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", **(env or {})}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
@@ -122,6 +132,7 @@ def serving(database_url: str, *options: str, env: dict[str, str] | None = None)
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
     base = f"http://127.0.0.1:{port}"
     try:

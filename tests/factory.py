@@ -7,7 +7,9 @@ import random
 import string
 from typing import Any
 
+import msgspec
 from litestar.testing import TestClient
+from stdnum.iso7064 import mod_11_10
 from ulid import ULID
 
 from mdm.domains import BY_NAME, Domain, Field
@@ -36,6 +38,16 @@ def creator(domain: str) -> str:
     return next(s.removeprefix("system:") for s in POLICY.grantees(domain, "*", "create") if s.startswith("system:"))
 
 
+def duns() -> str:
+    return f"{random.randint(0, 999_999_999):09d}"
+
+
+def vat_de() -> str:
+    """A random German VAT number whose check digit holds (ISO 7064 MOD 11,10, as stdnum checks it)."""
+    digits = f"{random.randint(10_000_000, 99_999_999)}"
+    return f"DE{digits}{mod_11_10.calc_check_digit(digits)}"
+
+
 def _value(f: Field, tag: str) -> Any:
     match f.kind:
         case "country":
@@ -52,13 +64,39 @@ def _value(f: Field, tag: str) -> Any:
             return {"line1": "1 Example Street", "city": "Berlin", "postal_code": "10115", "country": "DE"}
         case "rate_lines":
             return [{"role": "Consultant", "unit": "hour", "rate": "150.00"}]
+        case "identifiers":  # a DUNS is nine digits with no check digit: random ones are valid and unique
+            return [{"scheme": "duns", "value": duns()}]
+        case "phones":
+            return [{"kind": "main", "number": f"+49 30 {random.randint(1000000, 9999999)}"}]
+        case "addresses":
+            return [{"kind": "billing", **_value(Field("address", "address"), tag)}]
+        case "person_name":
+            return {"given": tag, "family": tag[::-1].capitalize()}
         case _:
             return tag
 
 
+def contract_fields(d: Domain, version: str) -> list[tuple[Field, str]]:
+    """The fields of a domain's create contract in a version, each with the canonical field
+    the policy names for it (v1's `tax_id` is written as `identifiers`)."""
+    older = d.older.get(version)
+    if older is None:
+        return [(f, f.name) for f in d.fields]
+    out = []
+    for c in msgspec.structs.fields(older.create):
+        if d.has_field(c.name):
+            out.append((d.field(c.name), c.name))
+        else:
+            kind = "address" if c.name.endswith("address") else "text"
+            out.append((Field(c.name, kind, required=c.required), older.view.names_in([c.name])[0]))
+    return out
+
+
 class Factory:
-    def __init__(self, client: TestClient):  # type: ignore[type-arg]
-        self.client = client
+    """Records made through the REST API of one contract version (v1 unless told)."""
+
+    def __init__(self, client: TestClient, version: str = "v1"):  # type: ignore[type-arg]
+        self.client, self.version = client, version
 
     def payload(self, domain: str, system: str | None = None, **overrides: Any) -> dict[str, Any]:
         """A valid create payload of `domain`: every field but enums, optional references and
@@ -68,10 +106,10 @@ class Factory:
         tag = word()
         range_ends = {end for _, end in d.date_ranges}
         body: dict[str, Any] = {}
-        for f in d.fields:
+        for f, canonical in contract_fields(d, self.version):
             if f.name in overrides or f.kind == "enum" or f.name in range_ends:
                 continue
-            if system is not None and not writes(system, domain, f.name):
+            if system is not None and not writes(system, domain, canonical):
                 continue
             if f.kind == "ref":
                 if f.required and f.ref:
@@ -82,14 +120,14 @@ class Factory:
         return body
 
     def create(self, domain: str, **overrides: Any) -> str:
-        """Create via POST /v1/{d} and answer the new id."""
-        r = self.client.post(f"/v1/{BY_NAME[domain].path}", json=self.payload(domain, **overrides))
+        """Create via POST /{version}/{d} and answer the new id."""
+        r = self.client.post(f"/{self.version}/{BY_NAME[domain].path}", json=self.payload(domain, **overrides))
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
     def upsert(self, domain: str, system: str, source_id: str, **fields: Any) -> dict[str, Any]:
         d = BY_NAME[domain]
         body = self.payload(domain, system, **fields)
-        r = self.client.put(f"/v1/{d.path}/sources/{system}/{source_id}", json=body)
+        r = self.client.put(f"/{self.version}/{d.path}/sources/{system}/{source_id}", json=body)
         assert r.status_code == 200, r.text
         return dict(r.json())

@@ -13,6 +13,7 @@ from mdm.api.cursors import decode_cursor_number, encode_cursor_number
 from mdm.api.deps import provide_session
 from mdm.api.instants import Instant
 from mdm.api.records import problems
+from mdm.api.versions import operation_id
 from mdm.db import repository as repo
 from mdm.errors import Forbidden
 from mdm.records.service import as_utc
@@ -20,7 +21,7 @@ from mdm.records.service import as_utc
 Filter = Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[^\x00]*$")]
 
 
-@get("/v1/audit", operation_id="listAudit", tags=["Audit"], responses=problems(403, 422),
+@get("/audit", operation_id=operation_id("listAudit"), tags=["Audit"], responses=problems(403, 422),
      dependencies={"db_session": Provide(provide_session)},
      summary="Audit rows, newest first; filters combine")  # fmt: skip
 async def list_audit(

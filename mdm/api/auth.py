@@ -11,24 +11,24 @@ from typing import Any
 
 from litestar.types import ASGIApp
 
-from mdm.api.middleware import WRITE_METHODS
+from mdm.api.middleware import WRITE_METHODS, api_path
 from mdm.api.problems import send_problem
 from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
-OPEN_PREFIXES = ("/health/", "/schema/")  # and /schema itself: the docs open in a browser without a key
+OPEN_PREFIXES = ("/health/", "/schema/", "/docs/")  # and /schema itself: the docs open in a browser without a key
 OPEN_PATHS = ("/schema",)
-READ_ONLY_POSTS = ("/v1/resolve",)  # POST for its body's size, not to change anything
+READ_ONLY_POSTS = (["resolve"],)  # POST for its body's size, not to change anything
 
 
 def path_refusal(caller: Caller, method: str, path: str) -> str | None:
     """Why this caller may not write under this path, or None: source records are written
     only by their own system, and systems write nothing else."""
-    if method not in WRITE_METHODS or path in READ_ONLY_POSTS:
+    parts = api_path(path)
+    if method not in WRITE_METHODS or parts in READ_ONLY_POSTS:
         return None
-    parts = path.strip("/").split("/")
-    if len(parts) >= 4 and parts[0] == "v1" and parts[2] == "sources":
-        if caller.system == parts[3]:
+    if len(parts) >= 3 and parts[1] == "sources":
+        if caller.system == parts[2]:
             return None
         return f"{caller.principal} may only write source records under /sources/{caller.system or '<its system>'}/"
     if caller.system is not None:

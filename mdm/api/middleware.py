@@ -3,7 +3,9 @@ replays of writes."""
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 from litestar.types import ASGIApp
@@ -20,6 +22,52 @@ Receive = Any
 Send = Any
 Message = Any
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_VERSION = re.compile(r"v[0-9]+")
+
+
+def api_path(path: str) -> list[str]:
+    """The segments of an API path after its contract version (`/v2/customers/x` ->
+    ["customers", "x"]); [] for a path outside the versioned API."""
+    parts = path.strip("/").split("/")
+    return parts[1:] if _VERSION.fullmatch(parts[0]) else []
+
+
+MIGRATION_GUIDE = "/docs/migrating-v1-to-v2.md"
+
+
+def deprecation_headers(deprecated: datetime, sunset: datetime) -> list[tuple[bytes, bytes]]:
+    """RFC 9745 Deprecation (a structured-field date), RFC 8594 Sunset (an HTTP date) and
+    the Link to the migration guide."""
+    return [
+        (b"deprecation", f"@{int(deprecated.timestamp())}".encode()),
+        (b"sunset", format_datetime(sunset.astimezone(UTC), usegmt=True).encode()),
+        (b"link", f'<{MIGRATION_GUIDE}>; rel="deprecation"; type="text/markdown"'.encode()),
+    ]
+
+
+def deprecation_middleware(prefixes: dict[str, list[tuple[bytes, bytes]]]) -> Callable[[ASGIApp], ASGIApp]:
+    """Every answer under a deprecated version's prefix (`/v1/`), errors included, says so."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            path = scope.get("path", "") if scope["type"] == "http" else ""
+            headers = next((h for prefix, h in prefixes.items() if path.startswith(prefix)), None)
+            if headers is None:
+                await app(scope, receive, send)
+                return
+
+            async def send_deprecated(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), *headers]
+                await send(message)
+
+            await app(scope, receive, send_deprecated)
+
+        return middleware
+
+    return wrap
+
+
 IN_FLIGHT_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker
 VERSIONED = re.compile(r"^/v[0-9]+/")  # the API's paths (the workbench posts forms elsewhere)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

@@ -1,13 +1,17 @@
 """Health, readiness and the source-system registry."""
 
-from litestar import Request, get
+from pathlib import Path
+
+from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ServiceUnavailableException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from mdm.api.deps import provide_session
+from mdm.api.middleware import MIGRATION_GUIDE
 from mdm.api.records import problems
+from mdm.api.versions import operation_id
 from mdm.db import repository as repo
 
 
@@ -26,7 +30,16 @@ async def ready(request: Request) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/v1/systems", operation_id="listSystems", tags=["Systems"], summary="Registered source systems",
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "migrating-v1-to-v2.md"
+
+
+@get(MIGRATION_GUIDE, operation_id="migrationGuide", tags=["Health"], include_in_schema=False,
+     summary="How to move from contract v1 to v2 (the Link of every deprecated answer)")  # fmt: skip
+async def migration_guide() -> Response[bytes]:
+    return Response(GUIDE.read_bytes(), media_type="text/markdown; charset=utf-8")
+
+
+@get("/systems", operation_id=operation_id("listSystems"), tags=["Systems"], summary="Registered source systems",
      dependencies={"db_session": Provide(provide_session)})  # fmt: skip
 async def list_systems(db_session: NamedDependency[AsyncSession]) -> list[v1.SourceSystem]:
     rows = await repo.known_systems(db_session)

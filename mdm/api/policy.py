@@ -13,6 +13,7 @@ from contracts import v1
 from mdm.api.deps import READS_ONLY, after_commit, provide_session
 from mdm.api.preconditions import ETAG_PATTERN, etag, parse_if_match
 from mdm.api.records import problems
+from mdm.api.versions import operation_id
 from mdm.db import api_keys as key_store
 from mdm.db import policies as store
 from mdm.domains import BY_NAME
@@ -59,7 +60,8 @@ def _parsed(text: str) -> Policy:
         raise Invalid(f"the policy has {len(errors)} error(s)", errors) from exc
 
 
-@get("/", operation_id="getPolicy", summary="The policy in force, its rules and the owner priority it gives",
+@get("/", operation_id=operation_id("getPolicy"),
+     summary="The policy in force, its rules and the owner priority it gives",
      response_headers=[ResponseHeader(name="ETag", documentation_only=True, required=True,
                                       description="the policy's version, for If-Match")])  # fmt: skip
 async def get_policy(db_session: Session) -> Response[v1.Policy]:
@@ -68,7 +70,7 @@ async def get_policy(db_session: Session) -> Response[v1.Policy]:
     return Response(_document(policy, row), headers={"ETag": etag(policy.version)})
 
 
-@put("/", operation_id="changePolicy", responses=problems(403, 412, 422, 428),
+@put("/", operation_id=operation_id("changePolicy"), responses=problems(403, 412, 422, 428),
      summary="Adopt a new policy (admin); records whose owners changed are recomputed")  # fmt: skip
 async def change_policy(
     request: Request, db_session: Session, data: JSONBody[v1.PolicyChange], if_match: IfMatch = None
@@ -85,13 +87,13 @@ async def change_policy(
     return _document(policy, row)
 
 
-@get("/versions", operation_id="listPolicyVersions", summary="Every adopted version, newest first")
+@get("/versions", operation_id=operation_id("listPolicyVersions"), summary="Every adopted version, newest first")
 async def list_versions(db_session: Session) -> list[v1.PolicyVersion]:
     rows = await store.versions(db_session)
     return [msgspec.convert(r, v1.PolicyVersion, from_attributes=True) for r in rows]
 
 
-@get("/versions/{number:int}", operation_id="getPolicyVersion", responses=problems(404),
+@get("/versions/{number:int}", operation_id=operation_id("getPolicyVersion"), responses=problems(404),
      summary="One past version, as adopted")  # fmt: skip
 async def get_version(db_session: Session, number: Annotated[int, PathParameter(ge=1, le=2**31 - 1)]) -> v1.Policy:
     row = await store.version(db_session, number)
@@ -100,7 +102,7 @@ async def get_version(db_session: Session, number: Annotated[int, PathParameter(
     return _document(Policy(row.text, row.version), row)
 
 
-@get("/explain", operation_id="explainPolicy", responses=problems(422),
+@get("/explain", operation_id=operation_id("explainPolicy"), responses=problems(422),
      summary="May this principal do this? And the rule that decided it")  # fmt: skip
 async def explain(
     request: Request,
@@ -119,7 +121,7 @@ async def explain(
         problems_found.append(("principal", "must be system:<code> or user:<name>"))
     if domain not in BY_NAME:
         problems_found.append(("domain", f"one of {', '.join(BY_NAME)}"))
-    elif field != "*" and not BY_NAME[domain].has_field(field):
+    elif field != "*" and not BY_NAME[domain].is_policy_field(field):
         problems_found.append(("field", f"not a field of {domain}"))
     if action not in ACTIONS:
         problems_found.append(("action", f"one of {', '.join(ACTIONS)}"))
@@ -154,7 +156,8 @@ async def explain(
     )
 
 
-@post("/dry-run", operation_id="dryRunPolicy", status_code=200, responses=problems(403, 422), opt={READS_ONLY: True},
+@post("/dry-run", operation_id=operation_id("dryRunPolicy"), status_code=200, responses=problems(403, 422),
+      opt={READS_ONLY: True},
       summary="What a proposed policy would have denied lately, and which values it would change")  # fmt: skip
 async def dry_run(request: Request, db_session: Session, data: JSONBody[v1.DryRunRequest]) -> v1.DryRunReport:
     _require_admin(request)
@@ -167,7 +170,7 @@ async def dry_run(request: Request, db_session: Session, data: JSONBody[v1.DryRu
 
 
 policy_router = Router(
-    path="/v1/policy",
+    path="/policy",
     route_handlers=[get_policy, change_policy, list_versions, get_version, explain, dry_run],
     dependencies={"db_session": Provide(provide_session)},
     tags=["Policy"],

@@ -20,14 +20,14 @@ from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.instants import Instant
 from mdm.api.preconditions import ETAG_PATTERN, etag, parse_if_match
+from mdm.api.versions import ContractVersion, version_suffix
 from mdm.api.visibility import readable
 from mdm.auth.actor import Actor
-from mdm.domains import Domain
-from mdm.errors import NotFound
+from mdm.domains import LATEST, Domain
+from mdm.errors import MdmError, NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
-from mdm.records.values import Record, drop_nulls
 
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,
@@ -71,35 +71,20 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     }
 
 
-def _one(domain: Domain, view: dict[str, Any], fields: frozenset[str]) -> Any:
-    return msgspec.convert(shown(domain, view, fields), domain.read)
-
-
-def _payload(data: msgspec.Struct) -> Record:
-    """A body Litestar already validated into its contract Struct, as the builtins the
-    service works on (nulls carry no value)."""
-    return drop_nulls(msgspec.to_builtins(data))
-
-
-def _written(domain: Domain, view: dict[str, Any], actor: Actor) -> Any:
-    """A write's answer shows what the writer may read (under the policy it wrote with)."""
-    return _one(domain, view, actor.policy.readable(actor.subjects, domain.name))
-
-
-def records_router(domain: Domain) -> Router:
-    """REST v1 for one domain: list, create, get, patch, history, lineage, crosswalks,
-    source upsert and detach, resolve, translate."""
-    read_type = domain.read
-    create_type = domain.create
-    source_type = domain.source
-    patch_type = domain.patch
+def records_router(domain: Domain, version: str = LATEST) -> Router:
+    """REST for one domain in one contract version: list, create, get, patch, history,
+    lineage, crosswalks, source upsert and detach, resolve, translate."""
+    v = ContractVersion(domain, version)
+    read_type, create_type, source_type, patch_type = v.read, v.create, v.source, v.patch
     page_type = msgspec.defstruct(
-        f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True
-    )
+        f"{domain.label}Page", [("items", list[read_type]), ("next_cursor", str | None, None)], kw_only=True,
+        module=read_type.__module__,
+    )  # fmt: skip
     resolved_type = msgspec.defstruct(
         f"{domain.label}Resolved",
         [("id", str), ("system", str), ("source_id", str), ("merged_path", list[str]), ("record", read_type)],
         kw_only=True,
+        module=read_type.__module__,
     )
     status_type = Literal.__getitem__(domain.statuses)
 
@@ -108,8 +93,14 @@ def records_router(domain: Domain) -> Router:
         return await readable(request, domain)
 
     label, plural = domain.label, domain.plural_label
+    sfx = version_suffix(version)
 
-    @get("/", operation_id=f"list{plural}", summary=f"List {domain.name} golden records", responses=problems(403, 422))
+    @get(
+        "/",
+        operation_id=f"list{plural}{sfx}",
+        summary=f"List {domain.name} golden records",
+        responses=problems(403, 422),
+    )
     async def list_records(
         db_session: Session,
         fields: Readable,
@@ -132,27 +123,30 @@ def records_router(domain: Domain) -> Router:
             readable=fields,
         )
         next_cursor = encode_cursor(items[-1]["id"]) if more else None
-        return page_type(items=[_one(domain, v, fields) for v in items], next_cursor=next_cursor)
+        return page_type(items=[v.one(item, fields) for item in items], next_cursor=next_cursor)
 
     @post(
         "/",
-        operation_id=f"create{label}",
+        operation_id=f"create{label}{sfx}",
         summary=f"Create a {domain.name} authored in the hub",
         status_code=201,
         responses=problems(403, 409, 422),
         response_headers=CREATED,
     )
     async def create_record(data: JSONBody[create_type], db_session: Session, actor: Caller) -> Response[read_type]:
-        view = await service.create(db_session, domain, _payload(data), actor)
+        try:
+            view = await service.create(db_session, domain, v.payload(data), actor)
+        except MdmError as exc:
+            raise v.renamed(exc) from None
         return Response(
-            _written(domain, view, actor),
+            v.written(view, actor),
             status_code=201,
-            headers={"Location": f"/v1/{domain.path}/{view['id']}", "ETag": etag(view["version"])},
+            headers={"Location": f"/{version}/{domain.path}/{view['id']}", "ETag": etag(view["version"])},
         )
 
     @get(
         "/{record_id:str}",
-        operation_id=f"get{label}",
+        operation_id=f"get{label}{sfx}",
         summary=f"One {domain.name} (optionally as of a past instant)",
         responses={
             301: ResponseSpec(None, description="merged away: Location names the survivor"),
@@ -164,11 +158,11 @@ def records_router(domain: Domain) -> Router:
         db_session: Session, fields: Readable, record_id: RecordId, as_of: When = None
     ) -> Response[read_type]:
         view = await service.get(db_session, domain, record_id, as_of)
-        return Response(_one(domain, view, fields), headers={"ETag": etag(view["version"])})
+        return Response(v.one(view, fields), headers={"ETag": etag(view["version"])})
 
     @patch(
         "/{record_id:str}",
-        operation_id=f"patch{label}",
+        operation_id=f"patch{label}{sfx}",
         summary=f"Steward edit of a {domain.name}: set fields become overrides",
         responses=problems(403, 404, 409, 412, 422, 428),
         response_headers=ETAG,
@@ -182,37 +176,54 @@ def records_router(domain: Domain) -> Router:
     ) -> Response[read_type]:
         changes = msgspec.to_builtins(data)
         cleared = changes.pop("overrides_cleared", [])
-        # a caller who may not write these fields hears 403 before anything about If-Match
-        service.check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
-        expected = parse_if_match(if_match)
-        view = await service.patch(db_session, domain, record_id, changes, cleared, expected, actor)
-        return Response(_written(domain, view, actor), headers={"ETag": etag(view["version"])})
+        view_of = v.view
+        convert = None
+        if view_of is not None:
+            convert = lambda ch, names, current: (  # noqa: E731
+                view_of.write(ch, current, whole=False),
+                view_of.cleared_in(names, current),
+            )
+        try:
+            # a caller who may not write these fields hears 403 before anything about If-Match
+            names = service.written(domain, view_of.write(changes, None, whole=False) if view_of else changes)
+            clears = view_of.names_in(cleared) if view_of else cleared
+            service.check_rights(actor.policy, actor.subjects, domain, sorted(set(names) | set(clears)))
+            expected = parse_if_match(if_match)
+            view = await service.patch(db_session, domain, record_id, changes, cleared, expected, actor, convert)
+        except MdmError as exc:
+            raise v.renamed(exc) from None
+        return Response(v.written(view, actor), headers={"ETag": etag(view["version"])})
 
     @get(
         "/{record_id:str}/history",
-        operation_id=f"get{label}History",
+        operation_id=f"get{label}History{sfx}",
         summary="Every version, newest first",
         responses=problems(403, 404),
     )
     async def get_history(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.HistoryEntry]:
         entries = await service.history(db_session, domain, record_id)
         for entry in entries:
-            entry["data"] = shown(domain, entry["data"], fields)
+            data = shown(domain, entry["data"], fields)
+            entry["data"] = v.shaped(data)
         return msgspec.convert(entries, list[v1.HistoryEntry])
 
     @get(
         "/{record_id:str}/lineage",
-        operation_id=f"get{label}Lineage",
+        operation_id=f"get{label}Lineage{sfx}",
         summary="Per field: value, the source it came from, when, and the rule that chose it",
         responses={301: ResponseSpec(None, description="merged away"), **problems(403, 404)},
     )
     async def get_lineage(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.LineageEntry]:
-        entries = [e for e in await service.lineage(db_session, domain, record_id) if e["field"] in fields]
+        found = await service.lineage(db_session, domain, record_id)
+        entries = [e for e in found if e["field"].split(".")[0] in fields]
+        if v.view is not None:
+            record = shown(domain, await service.get(db_session, domain, record_id), fields)
+            entries = v.view.lineage(entries, record)
         return msgspec.convert(entries, list[v1.LineageEntry])
 
     @get(
         "/{record_id:str}/crosswalks",
-        operation_id=f"get{label}Crosswalks",
+        operation_id=f"get{label}Crosswalks{sfx}",
         summary="Source system ids of this record",
         responses=problems(403, 404),
     )
@@ -221,7 +232,7 @@ def records_router(domain: Domain) -> Router:
 
     @get(
         "/{record_id:str}/translate",
-        operation_id=f"translate{label}",
+        operation_id=f"translate{label}{sfx}",
         summary="This record's ids in another system",
         responses=problems(403, 404),
     )
@@ -232,7 +243,7 @@ def records_router(domain: Domain) -> Router:
 
     @put(
         "/sources/{system:str}/{source_id:str}",
-        operation_id=f"upsert{label}Source",
+        operation_id=f"upsert{label}Source{sfx}",
         summary=f"A source system upserts its {domain.name}: match, link or create, then survivorship",
         responses=problems(403, 409, 422),
         response_headers=ETAG,
@@ -245,16 +256,18 @@ def records_router(domain: Domain) -> Router:
         source_id: SourceId,
         request: Request,
     ) -> Response[v1.UpsertResult]:
-        item = service.SourceItem(system, source_id, _payload(data))
+        item = v.source_item(system, source_id, data)
         fuzzy = request.app.state.settings.match_on_ingest
         (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
-        if isinstance(result, Exception):
-            raise result
+        if isinstance(result, MdmError):
+            raise v.renamed(result)
+        if v.view is not None:
+            result["match"] = v.view.match(result["match"])
         return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": etag(result["version"])})
 
     @delete(
         "/sources/{system:str}/{source_id:str}",
-        operation_id=f"detach{label}Source",
+        operation_id=f"detach{label}Source{sfx}",
         status_code=200,
         summary="The source dropped its record: the crosswalk ends, the golden record stays",
         responses=problems(403, 404),
@@ -264,7 +277,7 @@ def records_router(domain: Domain) -> Router:
 
     @post(
         "/match",
-        operation_id=f"match{label}",
+        operation_id=f"match{label}{sfx}",
         status_code=200,
         summary=f"Score a {domain.name} (any of its fields) against the golden records; writes nothing",
         responses=problems(403, 422),
@@ -275,13 +288,13 @@ def records_router(domain: Domain) -> Router:
         fields: Readable,
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> v1.MatchResult:
-        record = _payload(data)
+        record = v.payload(data)
         result = await matching.match(db_session, domain, record, limit=limit, readable=fields)
         return msgspec.convert(result, v1.MatchResult)
 
     @get(
         "/{record_id:str}/match-decisions",
-        operation_id=f"get{label}MatchDecisions",
+        operation_id=f"get{label}MatchDecisions{sfx}",
         summary="Why source records were linked to this record by score, or queued beside it",
         responses=problems(403, 404),
     )
@@ -291,7 +304,7 @@ def records_router(domain: Domain) -> Router:
 
     @get(
         "/resolve",
-        operation_id=f"resolve{label}",
+        operation_id=f"resolve{label}{sfx}",
         summary="Canonical id and record for a source id",
         responses=problems(403, 404),
     )
@@ -301,16 +314,18 @@ def records_router(domain: Domain) -> Router:
         if found is None:
             raise NotFound(f"no active {domain.name} for {system}/{source_id}")
         record, passed = found
+        values = shown(domain, record, fields)
         return resolved_type(
             id=record["id"],
             system=system,
             source_id=source_id,
             merged_path=passed,
-            record=read_type(**shown(domain, record, fields)),  # already in the contract's shape
+            # already in the contract's shape (an older version's through its view): no second conversion
+            record=v.one_shaped(values),
         )
 
     return Router(
-        path=f"/v1/{domain.path}",
+        path=f"/{version}/{domain.path}",
         route_handlers=[
             list_records,
             create_record,
@@ -331,5 +346,5 @@ def records_router(domain: Domain) -> Router:
             "actor": Provide(provide_actor),
             "fields": Provide(provide_readable),
         },
-        tags=[domain.plural_label],
+        tags=[domain.plural_label if version == "v1" else f"{domain.plural_label} ({version})"],
     )

@@ -5,7 +5,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from mdm.api.middleware import WRITE_METHODS
+from mdm.api.middleware import WRITE_METHODS, api_path
 from mdm.db import repository as repo
 from mdm.domains import DOMAINS
 from mdm.errors import MdmError
@@ -25,8 +25,8 @@ async def audit_rejected_write(exc: Exception, scope: Any) -> None:
 async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str]) -> None:
     """One audit row, in its own transaction, for a write that was refused: `denied` when
     the caller lacked the right (403), else `rejected`."""
-    parts = scope["path"].strip("/").split("/")
-    domain = _BY_PATH.get(parts[1]) if len(parts) > 1 and parts[0] == "v1" else None
+    parts = api_path(scope["path"])
+    domain = _BY_PATH.get(parts[0]) if parts else None
     params = scope.get("path_params", {})
     record = params.get("record_id") or (
         f"{params['system']}/{params['source_id']}" if "system" in params and "source_id" in params else None
@@ -36,7 +36,7 @@ async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str])
         datetime.now(UTC),
         state.get("principal", "anonymous"),
         state.get("roles", ()),
-        "policy_change" if parts[:2] == ["v1", "policy"] else _ACTIONS.get(scope["method"], "write"),
+        "policy_change" if parts[:1] == ["policy"] else _ACTIONS.get(scope["method"], "write"),
         "denied" if status == 403 else "rejected",
         domain=domain,
         record_id=record[:40] if record else None,

@@ -5,6 +5,7 @@ from litestar.params import JSONBody
 
 from contracts import v1
 from mdm.api.records import problems
+from mdm.api.versions import operation_id
 from mdm.api.visibility import caller_subjects
 from mdm.domains import BY_NAME
 from mdm.errors import Invalid, TooLarge
@@ -14,8 +15,8 @@ MAX_KEYS = 1000
 
 
 @post(
-    "/v1/resolve",
-    operation_id="bulkResolve",
+    "/resolve",
+    operation_id=operation_id("bulkResolve"),
     status_code=200,
     tags=["Resolve"],
     summary="Canonical ids for up to 1,000 {domain, system, source_id} keys; unknown ones are not_found",

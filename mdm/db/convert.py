@@ -42,7 +42,7 @@ def values_of(domain: Domain, row: Any) -> dict[str, Any]:
     return {f.name: from_column(f, m[f.name]) for f in domain.fields}
 
 
-JSON_KINDS = ("address", "rate_lines")  # field kinds held as JSON
+JSON_KINDS = ("address", "rate_lines", "identifiers", "phones", "addresses", "person_name")  # held as JSON
 
 
 def _same(value: Any) -> Any:

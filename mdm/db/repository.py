@@ -37,6 +37,7 @@ from mdm.db.tables import (
     audit_log,
     crosswalk,
     golden_history,
+    golden_identifier,
     match_candidate,
     match_decision,
     match_key,
@@ -330,6 +331,52 @@ async def change_match_keys(
         await session.execute(insert(match_key), [{"domain": domain.name, "key": k, "golden_id": g} for g, k in added])
 
 
+Link = tuple[str, str, str]  # (scheme, country or "", value)
+
+
+async def identifiers_of(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, set[Link]]:
+    """The linking identifiers stored for golden records."""
+    t = golden_identifier
+    found: dict[str, set[Link]] = {i: set() for i in ids}
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = _each(session, [t.c.golden_id, t.c.scheme, t.c.country, t.c.value], t.c.golden_id, chunk,
+                     t.c.domain == domain.name)  # fmt: skip
+        for golden_id, scheme, country, value in (await session.execute(stmt)).all():
+            found[golden_id].add((scheme, country, value))
+    return found
+
+
+async def change_identifiers(
+    session: AsyncSession, domain: Domain, removed: list[tuple[str, Link]], added: list[tuple[str, Link]]
+) -> None:
+    """Drop and add (golden id, identifier) pairs."""
+    t = golden_identifier
+    if removed:
+        stmt = delete(t).where(t.c.domain == domain.name, t.c.golden_id == bindparam("g"),
+                               t.c.scheme == bindparam("s"), t.c.country == bindparam("c"),
+                               t.c.value == bindparam("v"))  # fmt: skip
+        await session.execute(stmt, [{"g": g, "s": s, "c": c, "v": v} for g, (s, c, v) in removed])
+    if added:
+        rows = [
+            {"domain": domain.name, "scheme": s, "country": c, "value": v, "golden_id": g} for g, (s, c, v) in added
+        ]
+        await session.execute(insert(t), rows)
+
+
+async def ids_by_identifier(session: AsyncSession, domain: Domain, links: Sequence[Link]) -> dict[Link, set[str]]:
+    """Live golden ids holding each of these identifiers."""
+    t = golden_identifier
+    wanted = set(links)
+    found: dict[Link, set[str]] = {}
+    for chunk in _chunks(sorted({v for _, _, v in wanted})):
+        stmt = _each(session, [t.c.scheme, t.c.country, t.c.value, t.c.golden_id], t.c.value, chunk,
+                     t.c.domain == domain.name)  # fmt: skip
+        for scheme, country, value, golden_id in (await session.execute(stmt)).all():
+            if (scheme, country, value) in wanted:
+                found.setdefault((scheme, country, value), set()).add(golden_id)
+    return found
+
+
 @lru_cache(maxsize=128)
 def _sqlite_blocks(n: int) -> str:
     """UNION ALL of `n` limited block reads."""
@@ -586,7 +633,16 @@ async def list_goldens(
     if q:
         fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
         escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        searchable = [table.c[f.name] for f in domain.fields if f.searchable and f.name in readable]
+        searchable = [
+            part
+            for f in domain.fields
+            if f.searchable and f.name in readable
+            for part in (
+                [table.c[f.name][p].as_string() for p in ("given", "family", "preferred")]
+                if f.kind == "person_name"
+                else [table.c[f.name]]
+            )
+        ]
         if not searchable:  # searching fields the caller may not read would leak them
             return []
         stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))

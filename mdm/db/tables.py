@@ -140,6 +140,21 @@ match_key = Table(
     Index("ix_match_key_golden", "golden_id"),
 )
 
+golden_identifier = Table(
+    "golden_identifier",
+    metadata,
+    # the identifiers of live golden records that link (mdm.domains.identifiers.LINKS), kept
+    # with every write, so a source record with the same (scheme, country, value) joins it and
+    # an integration can look a DUNS or VAT number up; a merged-away record keeps none
+    Column("domain", String(32), primary_key=True),
+    Column("scheme", String(50), primary_key=True),
+    Column("country", String(2), primary_key=True),  # "" where the scheme is not of a country
+    Column("value", String(100), primary_key=True),
+    Column("golden_id", String(ID), primary_key=True),
+    Index("ix_golden_identifier_golden", "golden_id"),
+    Index("ix_golden_identifier_value", "value"),
+)
+
 match_key_version = Table(
     "match_key_version",
     metadata,
@@ -206,7 +221,7 @@ def _column_type(f: Field) -> TypeEngine[Any]:
             return Date()
         case "money":
             return Money()
-        case "address" | "rate_lines":
+        case "address" | "rate_lines" | "identifiers" | "phones" | "addresses" | "person_name":
             return JSONType
         case "ref":
             return String(ID)

@@ -16,15 +16,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
 from mdm.demo import tables as t
 from mdm.demo.estate import DemoEstate, SourceRecord, SourceRef, Step
 from mdm.domains import BY_NAME
+from mdm.domains.identifiers import BadIdentifier, identifier, slot_policy_field, tax_scheme
 from mdm.policy.rules import default_policy
 
 POLICY = default_policy()  # who sends which field
 AS_OF = date.fromisoformat(t.SETTINGS["as_of"])  # the estate's "today", so that a seed always gives the same estate
 TARGETS: dict[str, int] = t.SETTINGS["targets"]
 EMP, CUS, CARD, PRJ = (t.SETTINGS[k] for k in ("employee", "customer", "rate_card", "project"))
+E164 = PhoneNumberFormat.E164
 ROOT = t.COST_CENTERS[0][0]  # the chart's root, which each entity's lead owns
 _DRAW = {
     "#": string.digits,
@@ -71,6 +76,31 @@ def _apportion(total: int, weights: Sequence[int], low: int, high: int) -> list[
         best = max((i for i in range(len(weights)) if counts[i] < high), key=lambda i: weights[i] / (counts[i] + 1))
         counts[best] += 1
     return counts
+
+
+def _part(payload: dict[str, Any], path: str) -> Any:
+    """A field or a part of one: `name.given`; of a list, the element of a kind (`addresses.billing`), without it."""
+    top, _, part = path.partition(".")
+    value = payload.get(top)
+    if not part or value is None:
+        return value
+    if isinstance(value, list):
+        found = next((e for e in value if e.get("kind") == part), None)
+        return None if found is None else {k: v for k, v in found.items() if k != "kind"}
+    return value.get(part)
+
+
+def _set_part(domain: str, payload: dict[str, Any], path: str, value: Any) -> None:
+    """Set the field or part at `path` of a payload (None leaves it out)."""
+    top, _, part = path.partition(".")
+    if not part:
+        payload[top] = value
+    elif BY_NAME[domain].field(top) in BY_NAME[domain].list_fields:
+        others = [e for e in payload.get(top) or () if e.get("kind") != part]
+        payload[top] = others + ([{"kind": part, **value}] if value is not None else []) or None
+    else:
+        whole = {k: v for k, v in (payload.get(top) or {}).items() if k != part}
+        payload[top] = whole | ({part: value} if value is not None else {}) or None
 
 
 def _waves(batch: dict[SourceRef, dict[str, Any]], loaded: set[SourceRef]) -> list[list[SourceRef]]:
@@ -152,9 +182,20 @@ class _Builder:
         return _Golden(domain, fields, ids, facts)
 
     def payload(self, golden: _Golden, system: str) -> dict[str, Any]:
-        """What `system` sends of the record: the fields the default policy lets it write."""
-        owned = (k for k, v in golden.fields.items() if v is not None and system in POLICY.owners(golden.domain, k))
-        return {k: golden.fields[k] for k in owned}
+        """What `system` sends of the record: the fields the default policy lets it write (of
+        a list, the elements: netsuite sends the VAT number, salesforce the DUNS)."""
+        domain, sent = BY_NAME[golden.domain], {}
+        for k, v in golden.fields.items():
+            if v is None:
+                continue
+            if domain.has_field(k) and domain.field(k) in domain.list_fields:
+                kind = domain.field(k).kind
+                v = [e for e in v if system in POLICY.owners(golden.domain, slot_policy_field(k, kind, e))] or None
+                if v is not None:
+                    sent[k] = v
+            elif system in POLICY.owners(golden.domain, k):
+                sent[k] = v
+        return sent
 
     def emit(self, goldens: Sequence[_Golden], label: str | None = None) -> None:
         """The records each feed sends of these golden records, a step per wave."""
@@ -179,10 +220,11 @@ class _Builder:
         for golden in self.rng.sample(originals, min(len(originals), round(self.sizes[domain] * spec["share"]))):
             sent = self.payload(golden, spec["system"])
             payload = dict(sent) if spec["others"] == "same" else {}
-            for field, stages in spec["fields"].items():  # each stage writes the field one more way
-                payload[field] = sent.get(field)
+            for field, stages in spec["fields"].items():  # each stage writes the field (or part) one more way
+                value = _part(sent, field)
                 for weights in stages:
-                    payload[field] = self.vary(golden, payload[field], weights, sent.get(field))
+                    value = self.vary(golden, value, weights, _part(sent, field))
+                _set_part(domain, payload, field, value)
             payload |= {f: self.fill(pattern) for f, pattern in spec.get("new", {}).items()}
             payload = {k: v for k, v in payload.items() if v is not None}
             golden.facts["duplicate"] = SourceRecord(
@@ -247,6 +289,27 @@ class _Builder:
                 return {**address, "line1": address["line1"].replace(long, short)}
         return {k: v.upper() if k == "city" else v for k, v in address.items() if k != "postal_code"}
 
+    def identifier(self, scheme: str, pattern: str, country: str) -> dict[str, Any]:
+        """An identifier of a pattern that passes its scheme's check digits (drawn again until it does)."""
+        for _ in range(10_000):
+            try:
+                return identifier({"scheme": scheme, "value": self.fill(pattern), "country": country}, country)
+            except BadIdentifier:
+                continue
+        raise ValueError(f"no valid {scheme} of {country} fits the pattern {pattern!r} (countries.csv)")
+
+    def phone(self, country: str) -> dict[str, str]:
+        """A main line that phonenumbers takes as valid in the country, in E.164."""
+        example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
+        if example is None:
+            raise ValueError(f"phonenumbers has no example number of {country}")
+        digits = phonenumbers.national_significant_number(example)
+        for _ in range(1_000):
+            number = phonenumbers.parse(f"+{example.country_code}{digits[:-4]}{self.rng.randint(0, 9999):04d}")
+            if phonenumbers.is_valid_number(number):
+                return {"kind": "main", "number": phonenumbers.format_number(number, E164)}
+        raise ValueError(f"no valid phone number near {digits} in {country}")
+
     def address(self, country: t.Country) -> dict[str, str]:
         city, region, postal = self.rng.choice(country.cities)
         n, street = self.rng.randint(1, country.house_numbers), self.rng.choice(country.streets)
@@ -262,8 +325,12 @@ class _Builder:
         for plan in t.ENTITIES[: self.sizes["legal_entity"]]:
             country = t.COUNTRIES[plan.country]
             parent = None if plan.parent is None else self.entities[plan.parent].ref
-            fields = {"name": plan.name, "registration_number": self.fill(country.registration_number),
-                      "tax_id": self.fill(country.tax_id), "country": plan.country,
+            identifiers = [
+                self.identifier("registration", country.registration_number, plan.country),
+                self.identifier(tax_scheme(plan.country), country.tax_id, plan.country),
+            ]
+            fields = {"name": plan.name, "identifiers": identifiers, "country": plan.country,
+                      "addresses": [{"kind": "registered", **self.address(country)}],
                       "functional_currency": country.currency, "parent_id": parent, "status": "active"}  # fmt: skip
             self.entities.append(self.new("legal_entity", fields, plan=plan, centers={}, staff=[]))
         self.emit(self.entities)
@@ -307,7 +374,7 @@ class _Builder:
                 culture = self.rng.choice(country.cultures if self.rng.random() < 0.85 else tuple(t.NAMES))
                 given, family = (self.rng.choice(names) for names in t.NAMES[culture])
                 person = self.new("employee", {
-                    "given_name": given, "family_name": family, "legal_entity_id": entity.ref,
+                    "name": {"given": given, "family": family}, "legal_entity_id": entity.ref,
                     "job_title": EMP["lead_title"] if k == 0 else t.TITLES[grade], "country": country.code,
                     "cost_rate": _money(t.DAY_COST[grade] * self.rng.uniform(0.9, 1.1)),
                 }, grade=grade, entity=entity, lead=k == 0)  # fmt: skip
@@ -357,7 +424,7 @@ class _Builder:
         middle initial, and only then a number, as mail administrators do."""
         taken: set[str] = set()
         for number, person in enumerate(sorted(self.people, key=lambda p: p.fields["start_date"]), start=100001):
-            given, family = _slug(person.fields["given_name"]), _slug(person.fields["family_name"])
+            given, family = _slug(person.fields["name"]["given"]), _slug(person.fields["name"]["family"])
             candidate = f"{given}.{family}"
             if candidate in taken:
                 candidate = f"{given}.{self.rng.choice(string.ascii_lowercase)}.{family}"
@@ -408,12 +475,16 @@ class _Builder:
         status = "active" if parent else self.weighted(CUS["statuses"])
         form = self.rng.choice(country.forms)
         billed = status != "prospect" and self.rng.random() > CUS["unbilled_share"]
+        identifiers = [self.identifier(tax_scheme(country.code), country.tax_id, country.code)] if billed else []
+        if self.rng.random() < CUS["duns_share"]:
+            identifiers.append(self.identifier("duns", "#########", country.code))
         fields = {
             "name": f"{base} {form}" if self.rng.random() < CUS["legal_name_as_name_share"] else base,
-            "legal_name": f"{base} {form}", "tax_id": self.fill(country.tax_id) if billed else None,
+            "legal_name": f"{base} {form}", "identifiers": identifiers or None,
             "website": f"https://www.{_slug(parent.facts['base'] if parent else base)}.{country.tld}",
-            "country": country.code, "billing_address": self.address(country), "currency": country.currency,
-            "industry": industry, "parent_id": parent and parent.ref, "status": status,
+            "country": country.code, "addresses": [{"kind": "billing", **self.address(country)}],
+            "phones": [self.phone(country.code)] if self.rng.random() < CUS["phone_share"] else None,
+            "currency": country.currency, "industry": industry, "parent_id": parent and parent.ref, "status": status,
         }  # fmt: skip
         appetite = self.rng.paretovariate(CUS["appetite_pareto_alpha"])  # how much work the firm does for it
         appetite = parent.facts["appetite"] * self.rng.uniform(*CUS["subsidiary_appetite"]) if parent else appetite

@@ -15,7 +15,7 @@ from pathlib import Path
 from mdm.domains.checks import DescriptorError, check
 from mdm.domains.cost_center import COST_CENTER
 from mdm.domains.customer import CUSTOMER
-from mdm.domains.descriptor import Domain, ExclusiveRange, Field, Key
+from mdm.domains.descriptor import CONTRACT_VERSIONS, LATEST, Domain, ExclusiveRange, Field, Key
 from mdm.domains.employee import EMPLOYEE
 from mdm.domains.legal_entity import LEGAL_ENTITY
 from mdm.domains.project import PROJECT
@@ -62,4 +62,16 @@ def domain_of_id(golden_id: str) -> Domain | None:
     return BY_PREFIX.get(prefix)
 
 
-__all__ = ["BY_NAME", "BY_PREFIX", "DOMAINS", "RULES", "Domain", "ExclusiveRange", "Field", "Key", "domain_of_id"]
+__all__ = [
+    "BY_NAME",
+    "BY_PREFIX",
+    "CONTRACT_VERSIONS",
+    "DOMAINS",
+    "LATEST",
+    "RULES",
+    "Domain",
+    "ExclusiveRange",
+    "Field",
+    "Key",
+    "domain_of_id",
+]

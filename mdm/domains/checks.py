@@ -111,7 +111,7 @@ def _policy_problems(d: Domain) -> list[str]:
         problems += [f"policy line '{text}': {p}" for p in word_problems(subject, name, action, effect)]
         if domain != d.name:
             problems.append(f"policy line '{text}' is about '{domain}', not this domain")
-        if name != "*" and not d.has_field(name):
+        if name != "*" and name not in d.policy_fields:
             problems.append(f"policy line '{text}' names '{name}', which is not a field")
     if not any(len(r) == 6 and r[1].startswith("system:") and r[4] == "create" and r[5] == "allow" for r in lines):
         problems.append("seed policy lets no system create it (a 'p, system:<code>, ..., *, create, allow' line)")
@@ -144,11 +144,11 @@ def _kind_problem(f: Field, core: list[mi.Type]) -> str | None:
             ok, expected = isinstance(t, mi.DateType), date.__name__
         case "money":
             ok, expected = isinstance(t, mi.DecimalType), Decimal.__name__
-        case "address":
-            ok, expected = isinstance(t, mi.StructType), "an address Struct"
-        case "rate_lines":
+        case "address" | "person_name":
+            ok, expected = isinstance(t, mi.StructType), f"an {f.kind} Struct"
+        case "rate_lines" | "identifiers" | "phones" | "addresses":
             ok = isinstance(t, mi.ListType) and isinstance(t.item_type, mi.StructType)
-            expected = "a list of rate line Structs"
+            expected = f"a list of {f.kind} Structs"
     return None if ok else f"is {type(t).__name__}, expected {expected} for a {f.kind} field"
 
 

@@ -1,16 +1,17 @@
 """Customer: CRM owns the commercial face, ERP the fiscal identity."""
 
-from contracts import v1
-from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from contracts import v1, v2
+from mdm.domains.descriptor import Contract, Domain, Field, enum, ref, text
+from mdm.domains.views import AddressAs, IdentifierAs, View
 from mdm.matching.blocking import Blocking, customer_keys
 
 BLOCKING = Blocking(
-    reads=("name", "legal_name", "country", "billing_address", "tax_id", "website"), make=customer_keys, version=2
+    reads=("name", "legal_name", "country", "addresses", "identifiers", "website"), make=customer_keys, version=3
 )
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 1
+version = 2  # 2: identifiers, the first address
 auto_link = 0.92
 review = 0.75
 link_weight = 0.7
@@ -18,11 +19,16 @@ compare = [
   { name = "name", fields = ["name", "legal_name"], normalize = "company_name", comparator = "token_set", weight = 0.55, required = true },
   { name = "website", fields = ["website"], normalize = "website", comparator = "exact", weight = 0.15 },
   { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.10 },
-  { name = "street", fields = ["billing_address.line1"], normalize = "street", comparator = "token_set", weight = 0.10 },
-  { name = "postal_code", fields = ["billing_address.postal_code"], normalize = "postcode", comparator = "exact", weight = 0.10 },
+  { name = "street", fields = ["addresses.*.line1"], normalize = "street", comparator = "token_set", weight = 0.10 },
+  { name = "postal_code", fields = ["addresses.*.postal_code"], normalize = "postcode", comparator = "exact", weight = 0.10 },
 ]
+# one scheme's values, equal or different: the same tax or DUNS number decides, two differ.
+# A country's tax number is one piece of evidence whatever its scheme, or none a v1 client's
+# unchecked text was kept as (other:tax_id)
 evidence = [
-  { name = "tax_id", fields = ["tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
+  { name = "tax", fields = ["identifiers.vat", "identifiers.gst", "identifiers.ein", "identifiers.other:tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
+  { name = "duns", fields = ["identifiers.duns"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
+  { name = "lei", fields = ["identifiers.lei"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
 ]
 """
 
@@ -35,10 +41,15 @@ p, system:salesforce, customer, legal_name, write, allow
 p, system:netsuite, customer, legal_name, write, allow
 p, system:salesforce, customer, website, write, allow
 p, system:salesforce, customer, industry, write, allow
-p, system:salesforce, customer, billing_address, write, allow
+p, system:salesforce, customer, addresses, write, allow
+p, system:salesforce, customer, phones, write, allow
 p, system:salesforce, customer, parent_id, write, allow
-p, system:netsuite, customer, tax_id, write, allow
-p, system:salesforce, customer, tax_id, write, allow
+p, system:netsuite, customer, identifiers.vat, write, allow
+p, system:netsuite, customer, identifiers.ein, write, allow
+p, system:netsuite, customer, identifiers.gst, write, allow
+p, system:salesforce, customer, identifiers.duns, write, allow
+p, system:salesforce, customer, identifiers, write, allow
+p, system:netsuite, customer, identifiers, write, allow
 p, system:netsuite, customer, currency, write, allow
 p, system:netsuite, customer, country, write, allow
 p, system:salesforce, customer, country, write, allow
@@ -52,25 +63,27 @@ CUSTOMER = Domain(
     path="customers",
     label="Customer",
     plural_label="Customers",
-    read=v1.Customer,
-    create=v1.CustomerCreate,
-    source=v1.CustomerSource,
-    patch=v1.CustomerPatch,
+    read=v2.Customer,
+    create=v2.CustomerCreate,
+    source=v2.CustomerSource,
+    patch=v2.CustomerPatch,
     fields=(
         text("name", required=True, searchable=True),
         text("legal_name", searchable=True),
         text("website"),
-        text("tax_id"),
+        Field("identifiers", "identifiers"),
+        Field("phones", "phones"),
+        Field("addresses", "addresses"),
         Field("country", "country"),
-        Field("billing_address", "address"),
         text("industry"),
         Field("currency", "currency"),
         ref("parent_id", "customer"),
         enum("status", ("active", "inactive", "prospect")),
     ),
-    keys=(Key(("tax_id", "country")),),
     statuses=("active", "inactive", "prospect"),
     blocking=BLOCKING,
     match=MATCH,
     policy=POLICY,
-)
+    older={"v1": Contract(v1.Customer, v1.CustomerCreate, v1.CustomerSource, v1.CustomerPatch,
+                          View((IdentifierAs("tax_id", "tax"), AddressAs("billing_address", "billing"))))},
+)  # fmt: skip

@@ -12,11 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
 from ulid import ULID
 
+from mdm.domains.identifiers import LIST_KINDS, policy_fields, slot_owner_field
 from mdm.matching.blocking import Blocking
 
-FieldKind = Literal["text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines"]
+FieldKind = Literal[
+    "text", "enum", "country", "currency", "email", "date", "money", "ref", "address", "rate_lines",
+    "identifiers", "phones", "addresses", "person_name",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,23 @@ def _no_keys(record: dict[str, Any]) -> set[str]:
     return set()
 
 
+LATEST = "v2"  # the contract of the canonical model; older versions are served through views
+CONTRACT_VERSIONS = ("v1", LATEST)  # every version served, at /v1/... and /v2/...
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A published version of a domain's contract: its shapes, and for an older version the
+    view that converts them to and from the canonical model (mdm.domains.views.View; None
+    for the canonical model's own version)."""
+
+    read: type
+    create: type
+    source: type
+    patch: type
+    view: Any = None
+
+
 UNDECLARED = Blocking(reads=(), make=_no_keys, version=0)  # a descriptor that declared none (refused at load)
 
 
@@ -71,7 +93,7 @@ class Domain:
     path: str  # plural REST path segment
     label: str  # singular CamelCase name for operation ids and GraphQL
     plural_label: str
-    read: type
+    read: type  # the canonical model's contract (the newest version)
     create: type
     source: type  # what a source system sends: every field optional
     patch: type
@@ -87,10 +109,39 @@ class Domain:
     # a directory of Alembic revisions shipped with a descriptor registered from outside mdm
     # (MDM_DOMAIN_MODULES); built-in domains' revisions live in migrations/versions
     migrations: str | None = None
+    older: dict[str, Contract] = field(default_factory=dict, compare=False)  # {"v1": ...}: versions still served
     _by_name: dict[str, Field] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _policy_names: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.fields})
+        self._policy_names.update(self.policy_fields)
+
+    def contract(self, version: str) -> Contract:
+        """The contract a version serves: an older one's (with its view), else the canonical
+        model's. A domain made after v1 serves its one shape under every version."""
+        return self.older.get(version) or Contract(self.read, self.create, self.source, self.patch)
+
+    def unseen_by(self, version: str) -> tuple[str, ...]:
+        """Canonical fields a version can neither see nor write (customer phones in v1):
+        its writes keep them as they were."""
+        c = self.contract(version)
+        if c.view is None:
+            return ()
+        seen = {f.name for f in msgspec.structs.fields(c.source)} | c.view.canonical
+        return tuple(n for n in self.field_names if n not in seen)
+
+    def is_policy_field(self, name: str) -> bool:
+        return name in self._policy_names
+
+    def policy_field(self, name: str) -> str:
+        """The policy field that decides who may write `name`: itself, or for a list field's
+        slot (`identifiers.vat.DE`, `phones.mobile`) its owner (`identifiers.vat`, `phones`)."""
+        head, _, rest = name.partition(".")
+        if name in self._policy_names or not rest or head not in self._by_name:
+            return name
+        f = self._by_name[head]
+        return slot_owner_field(head, f.kind, rest) if f.kind in LIST_KINDS else name
 
     def field(self, name: str) -> Field:
         return self._by_name[name]
@@ -101,6 +152,16 @@ class Domain:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def policy_fields(self) -> tuple[str, ...]:
+        """What the policy may name: each field, and a list field's parts (`identifiers.vat`)."""
+        return tuple(n for f in self.fields for n in (f.name, *policy_fields(f.name, f.kind)))
+
+    @property
+    def list_fields(self) -> tuple[Field, ...]:
+        """Fields survived per slot (mdm.domains.identifiers)."""
+        return tuple(f for f in self.fields if f.kind in LIST_KINDS)
 
     @property
     def references(self) -> tuple[Field, ...]:

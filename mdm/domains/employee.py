@@ -1,21 +1,22 @@
 """Employee: HCM owns the person, ERP owns the cost rate."""
 
-from contracts import v1
-from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from contracts import v1, v2
+from mdm.domains.descriptor import Contract, Domain, Field, Key, enum, ref, text
+from mdm.domains.views import PartAs, View
 from mdm.matching.blocking import Blocking, employee_keys
 
-BLOCKING = Blocking(reads=("email", "family_name", "given_name", "country"), make=employee_keys, version=2)
+BLOCKING = Blocking(reads=("email", "name", "country"), make=employee_keys, version=3)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 2  # 2: particles written together ("deVries") dropped; two work addresses of one domain differ
+version = 3  # 2: particles written together ("deVries") dropped; two work addresses of one domain differ; 3: one name field
 auto_link = 0.92
 review = 0.75
 link_weight = 0.7
 compare = [
   # siblings Anna and Hanna are 0.93 alike; a typo in one name usually more
-  { name = "family_name", fields = ["family_name"], normalize = "family_name", comparator = "jaro_winkler", weight = 0.35, required = true, link_min = 0.94 },
-  { name = "given_name", fields = ["given_name"], normalize = "given_name", comparator = "given_name", weight = 0.25, required = true, link_min = 0.94 },
+  { name = "family_name", fields = ["name.family"], normalize = "family_name", comparator = "jaro_winkler", weight = 0.35, required = true, link_min = 0.94 },
+  { name = "given_name", fields = ["name.given"], normalize = "given_name", comparator = "given_name", weight = 0.25, required = true, link_min = 0.94 },
   { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.05 },
   { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.05 },
   { name = "start_date", fields = ["start_date"], normalize = "text", comparator = "exact", weight = 0.10 },
@@ -43,15 +44,15 @@ EMPLOYEE = Domain(
     path="employees",
     label="Employee",
     plural_label="Employees",
-    read=v1.Employee,
-    create=v1.EmployeeCreate,
-    source=v1.EmployeeSource,
-    patch=v1.EmployeePatch,
+    read=v2.Employee,
+    create=v2.EmployeeCreate,
+    source=v2.EmployeeSource,
+    patch=v2.EmployeePatch,
     fields=(
         text("employee_number", required=True, searchable=True),
-        text("given_name", required=True, searchable=True),
-        text("family_name", required=True, searchable=True),
+        Field("name", "person_name", required=True, searchable=True),
         Field("email", "email", searchable=True),
+        Field("phones", "phones"),
         ref("legal_entity_id", "legal_entity"),
         ref("cost_center_id", "cost_center"),
         ref("manager_id", "employee"),
@@ -69,4 +70,6 @@ EMPLOYEE = Domain(
     blocking=BLOCKING,
     match=MATCH,
     policy=POLICY,
-)
+    older={"v1": Contract(v1.Employee, v1.EmployeeCreate, v1.EmployeeSource, v1.EmployeePatch,
+                          View((PartAs("given_name", "name", "given"), PartAs("family_name", "name", "family"))))},
+)  # fmt: skip

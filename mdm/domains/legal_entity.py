@@ -1,14 +1,15 @@
 """Legal entity: the firm's own companies; ERP owns them whole."""
 
-from contracts import v1
-from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
+from contracts import v1, v2
+from mdm.domains.descriptor import Contract, Domain, Field, enum, ref, text
+from mdm.domains.views import IdentifierAs, View
 from mdm.matching.blocking import Blocking, named_keys
 
 BLOCKING = Blocking(reads=("name", "country"), make=named_keys("country"), version=1)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 1
+version = 2  # 2: identifiers
 auto_link = 0.92
 review = 0.75
 compare = [
@@ -16,8 +17,9 @@ compare = [
   { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.3, required = true },
 ]
 evidence = [
-  { name = "registration_number", fields = ["registration_number"], normalize = "postcode", same_floor = 0.97, different_cap = 0.40 },
-  { name = "tax_id", fields = ["tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
+  { name = "registration", fields = ["identifiers.registration", "identifiers.other:registration_number"], normalize = "postcode", same_floor = 0.97, different_cap = 0.40 },
+  { name = "vat", fields = ["identifiers.vat", "identifiers.ein", "identifiers.gst", "identifiers.other:tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
+  { name = "lei", fields = ["identifiers.lei"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
 ]
 """
 
@@ -34,21 +36,23 @@ LEGAL_ENTITY = Domain(
     path="legal-entities",
     label="LegalEntity",
     plural_label="LegalEntities",
-    read=v1.LegalEntity,
-    create=v1.LegalEntityCreate,
-    source=v1.LegalEntitySource,
-    patch=v1.LegalEntityPatch,
+    read=v2.LegalEntity,
+    create=v2.LegalEntityCreate,
+    source=v2.LegalEntitySource,
+    patch=v2.LegalEntityPatch,
     fields=(
         text("name", required=True, searchable=True),
-        text("registration_number"),
-        text("tax_id"),
+        Field("identifiers", "identifiers"),
+        Field("phones", "phones"),
+        Field("addresses", "addresses"),
         Field("country", "country", required=True),
         Field("functional_currency", "currency"),
         ref("parent_id", "legal_entity"),
         enum("status", ("active", "inactive")),
     ),
-    keys=(Key(("registration_number", "country")),),
     blocking=BLOCKING,
     match=MATCH,
     policy=POLICY,
-)
+    older={"v1": Contract(v1.LegalEntity, v1.LegalEntityCreate, v1.LegalEntitySource, v1.LegalEntityPatch,
+                          View((IdentifierAs("registration_number", "registration"), IdentifierAs("tax_id", "tax"))))},
+)  # fmt: skip

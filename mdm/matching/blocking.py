@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any
 
 import jellyfish
+import msgspec
 
 from mdm.matching import normalize as n
 
@@ -47,11 +48,12 @@ def customer_keys(r: Record) -> set[str]:
         for token in core[:3]:  # each word's sound: a typo or a reordering spares the others
             keys.add(f"ph:{_phonetic(token)}:{country}")
         keys.add(f"ana:{''.join(sorted(core[0]))}:{country}")  # swapped letters: "Tsark", "Zpehyr"
-        postal = n.postcode((r.get("billing_address") or {}).get("postal_code"))
+        postal = n.postcode(next((a.get("postal_code") for a in r.get("addresses") or ()), None))
         if postal:
             keys.add(f"zip:{postal}:{core[0][:4]}")
-    if tax := n.tax_id(r.get("tax_id"), r.get("country")):
-        keys.add(f"tax:{tax}")
+    for ident in r.get("identifiers") or ():  # every identifier: the same number is one firm
+        if tax := n.tax_id(ident.get("value"), ident.get("country")):
+            keys.add(f"tax:{tax}")
     if site := n.website_domain(r.get("website")):
         keys.add(f"web:{site}")
     return keys
@@ -61,7 +63,8 @@ def employee_keys(r: Record) -> set[str]:
     keys: set[str] = set()
     if mail := n.email(r.get("email")):
         keys.add(f"email:{mail}")
-    family, given = n.family_name(r.get("family_name")), n.given_name(r.get("given_name"))
+    name = r.get("name") or {}
+    family, given = n.family_name(name.get("family")), n.given_name(name.get("given"))
     if family:
         last = family.split()[-1]
         keys.add(f"fam:{_phonetic(last)}:{given[0] if given else ''}")
@@ -105,13 +108,18 @@ class Blocking:
 
 
 def frozen(value: Any) -> Any:
-    """A field value as a cache key: a dict (an address) as its sorted items."""
-    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+    """A field value as a cache key: a dict or list (an address, identifiers) as its JSON,
+    which msgspec writes in C; a field never holds bytes of its own."""
+    return msgspec.json.encode(value) if isinstance(value, dict | list) else value
+
+
+def thawed(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, bytes) else value
 
 
 @lru_cache(maxsize=100_000)
 def _keys(blocking: Blocking, values: tuple[Any, ...]) -> frozenset[str]:
-    record = {name: dict(v) if isinstance(v, tuple) else v for name, v in zip(blocking.reads, values, strict=True)}
+    record = {name: thawed(v) for name, v in zip(blocking.reads, values, strict=True)}
     return frozenset(k[:200] for k in blocking.make(record))
 
 

@@ -34,9 +34,11 @@ HEADER = """\
 # `different_cap`). A record at or above `auto_link` joins the golden record it matches;
 # between `review` and `auto_link` it is made and queued for stewards.
 #
-#   fields      record fields to read, first present wins; "billing_address.line1" reads a part
+#   fields      record fields to read, first present wins; "name.family" reads a part; in a
+#               list, "identifiers.duns" reads the value of the duns identifier and
+#               "addresses.billing.line1" (or "addresses.*.line1", the first) an element's part
 #   normalize   fold, text, company_name, website, street, postcode, email, family_name,
-#               given_name, tax_id (strips the record's country prefix)
+#               given_name, tax_id (strips the record's country prefix), identifier
 #   comparator  exact, token_set, jaro_winkler, partial, given_name
 #   required    without it on both sides a pair scores 0
 #   link_min    a similarity below this keeps the pair below auto_link (to review)
@@ -70,6 +72,7 @@ NORMALIZERS: dict[str, Callable[[Any, Record], str | None]] = {
     "family_name": _plain(n.family_name),
     "given_name": _plain(n.given_name),
     "tax_id": lambda value, record: n.tax_id(value, record.get("country")) if isinstance(value, str) else None,
+    "identifier": _plain(n.tax_id),
 }
 
 
@@ -113,15 +116,28 @@ class DomainSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 # ---- what scoring uses ----------------------------------------------------------------------------
 
 
+def _part(value: Any, path: tuple[str, ...]) -> Any:
+    """A part of a field value: a key of an object; in a list, the element whose scheme or
+    kind is the step ("*": the first), then its `value` for an identifier."""
+    for step in path:
+        if isinstance(value, list):
+            value = next((e for e in value if step == "*" or step in (e.get("scheme"), e.get("kind"))), None)
+            if value is not None and "scheme" in value and path[-1] == step:
+                value = value.get("value")
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
 def _reader(paths: tuple[str, ...], normalizer: Callable[[Any, Record], str | None]) -> Extract:
-    """The first of `paths` with a value, normalized ("billing_address.line1" reads a part)."""
-    steps = tuple((top, part) for top, _, part in (path.partition(".") for path in paths))
+    """The first of `paths` with a value, normalized ("name.family" reads a part)."""
+    steps = tuple((top, tuple(part.split(".")) if part else ()) for top, _, part in (p.partition(".") for p in paths))
 
     def extract(record: Record) -> str | None:
         for top, part in steps:
-            value = record.get(top)
-            if part:
-                value = value.get(part) if isinstance(value, dict) else None
+            value = _part(record.get(top), part) if part else record.get(top)
             if value is not None and value != "":
                 return normalizer(value, record)
         return None

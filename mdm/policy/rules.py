@@ -14,7 +14,6 @@ import csv
 import re
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import casbin  # type: ignore[import-untyped]
@@ -37,7 +36,7 @@ def _default_text() -> str:
 
 DEFAULT_TEXT = _default_text()
 
-ALL_FIELDS = frozenset(f.name for d in DOMAINS for f in d.fields)
+ALL_FIELDS = frozenset(n for d in DOMAINS for n in d.policy_fields)
 
 
 class PolicyError(ValueError):
@@ -84,7 +83,7 @@ def _check(line: int, tokens: list[str]) -> list[str]:
     if domain != "*" and domain not in BY_NAME:
         problems.append(f"{where}: unknown domain '{domain}' (one of {', '.join(BY_NAME)}, or *)")
     elif field != "*":
-        known = ALL_FIELDS if domain == "*" else {f.name for f in BY_NAME[domain].fields}
+        known = ALL_FIELDS if domain == "*" else set(BY_NAME[domain].policy_fields)
         if field not in known:
             problems.append(f"{where}: '{field}' is not a field of {'any domain' if domain == '*' else domain}")
     return problems
@@ -160,6 +159,7 @@ class Policy:
         self._by_tokens = {r.tokens: r for r in self.rules}
         self._decisions: dict[tuple[str, str, str, str], Decision] = {}
         self._readable: dict[tuple[tuple[str, ...], str], frozenset[str]] = {}
+        self._owners: dict[str, dict[str, tuple[str, ...]]] = {}  # domain -> field -> systems
 
     def decide(self, subject: str, domain: str, field: str, action: str) -> Decision:
         """casbin's answer for one subject, memoized (a casbin call costs about 0.1 ms)."""
@@ -177,7 +177,7 @@ class Policy:
                         and r.subject == subject
                         and r.action == action
                         and r.domain in ("*", domain)
-                        and r.field in ("*", field)
+                        and _covers(r.field, field)
                     ),
                     None,
                 )
@@ -209,40 +209,42 @@ class Policy:
 
     def owners(self, domain: str, field: str) -> tuple[str, ...]:
         """Systems that may write this field, in the order the policy lists them."""
-        return self._owners.get((domain, field), ())
+        return self.owners_of(domain).get(field, ())
 
     def owners_of(self, domain: str) -> dict[str, tuple[str, ...]]:
-        """Owner priority of every field of a domain (what survivorship takes)."""
-        return self._owners_by_domain[domain]
+        """Owner priority of every policy field of a domain (what survivorship takes); worked
+        out once per domain a process asks about (a casbin decision costs up to 2 ms)."""
+        found = self._owners.get(domain)
+        if found is None:
+            found = self._owners[domain] = {name: self._owners_of_field(domain, name)
+                                            for name in BY_NAME[domain].policy_fields}  # fmt: skip
+        return found
 
-    @cached_property
-    def _owners_by_domain(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        return {d.name: {f.name: self.owners(d.name, f.name) for f in d.fields} for d in DOMAINS}
-
-    @cached_property
-    def _owners(self) -> dict[tuple[str, str], tuple[str, ...]]:
-        owners: dict[tuple[str, str], tuple[str, ...]] = {}
-        for d in DOMAINS:
-            for f in d.fields:
-                systems: list[str] = []
-                for r in self.rules:
-                    if (
-                        r.subject.startswith("system:")
-                        and r.action == "write"
-                        and r.effect == "allow"
-                        and r.domain in ("*", d.name)
-                        and r.field in ("*", f.name)
-                        and (system := r.subject.removeprefix("system:")) not in systems
-                        and self.decide(r.subject, d.name, f.name, "write").allowed
-                    ):
-                        systems.append(system)
-                owners[(d.name, f.name)] = tuple(systems)
-        return owners
+    def _owners_of_field(self, domain: str, name: str) -> tuple[str, ...]:
+        systems: list[str] = []
+        for r in self.rules:
+            if (
+                r.subject.startswith("system:")
+                and r.action == "write"
+                and r.effect == "allow"
+                and r.domain in ("*", domain)
+                and _covers(r.field, name)
+                and (system := r.subject.removeprefix("system:")) not in systems
+                and self.decide(r.subject, domain, name, "write").allowed
+            ):
+                systems.append(system)
+        return tuple(systems)
 
     def grantees(self, domain: str, field: str, action: str) -> list[str]:
         """Every subject the policy allows this (for error messages and explain)."""
         subjects = dict.fromkeys(r.subject for r in self.rules if r.action == action)
         return [s for s in subjects if self.decide(s, domain, field, action).allowed]
+
+
+def _covers(rule_field: str, field: str) -> bool:
+    """A rule's field covers a field: `*`, itself, or its whole (`identifiers` covers
+    `identifiers.vat`), as model.conf's matcher says."""
+    return rule_field in ("*", field) or field.startswith(f"{rule_field}.")
 
 
 def default_policy() -> Policy:

@@ -2,6 +2,7 @@
 the request (or the CLI batch) is the one place that commits.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,12 +14,20 @@ from mdm.auth.actor import Actor
 from mdm.db import repository as repo
 from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
+from mdm.domains.identifiers import changed_slots, slot, slot_policy_field
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
-from mdm.records.validation import check_fields, validate
+from mdm.records.validation import normalized, validate
 from mdm.records.values import Record, drop_nulls, payload_hash
-from mdm.records.workspace import CrosswalkState, GoldenState, SourceState, Workspace, golden_from_row
+from mdm.records.workspace import (
+    CrosswalkState,
+    GoldenState,
+    SourceState,
+    Workspace,
+    golden_from_row,
+    identifier_links,
+)
 
 HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
 
@@ -31,7 +40,39 @@ def utcnow() -> datetime:
 class SourceItem:
     system: str
     source_id: str
-    payload: Record  # builtins of the domain's create contract, nulls dropped
+    payload: Record  # builtins of the domain's source contract (canonical), nulls dropped
+    # an older contract's write sees part of the canonical model: this makes the whole
+    # payload from the source's last one, keeping what that version cannot see
+    merge: Callable[[Record | None], Record] | None = None
+
+
+def source_item(domain: Domain, version: str | None, system: str, source_id: str, payload: Record) -> SourceItem:
+    """A source record sent in a contract version (None: the canonical model's). An older
+    version's is made canonical against the source's last payload when it is applied, so
+    what that version cannot see (a second identifier, a phone) is kept, never dropped."""
+    view = domain.contract(version).view if version else None
+    if view is None:
+        return SourceItem(system, source_id, payload)
+    unseen = domain.unseen_by(version or "")
+
+    def merge(last: Record | None) -> Record:
+        kept = {n: last[n] for n in unseen if n in last} if last else {}
+        return kept | view.write(payload, last, whole=True)
+
+    return SourceItem(system, source_id, view.write(payload, None, whole=True), merge=merge)
+
+
+def written(domain: Domain, payload: Record) -> list[str]:
+    """The policy fields a payload writes: each field, and per identifier its scheme's
+    (`identifiers.vat`), so a scheme may have its own owner."""
+    names: set[str] = set()
+    for name, value in payload.items():
+        f = domain.field(name) if domain.has_field(name) else None
+        if f is not None and f in domain.list_fields and isinstance(value, list) and value:
+            names |= {slot_policy_field(name, f.kind, e) if isinstance(e, dict) else name for e in value}
+        else:
+            names.add(name)
+    return sorted(names)
 
 
 # ---- the edit-right policy ------------------------------------------------------------
@@ -46,7 +87,8 @@ def check_rights(
     A source record is written with its system's rights (`system:<code>`); a hub edit
     with the caller's principal and roles."""
     who = subjects[0]
-    denied = [n for n in fields if domain.has_field(n) and not policy.allows(subjects, domain.name, n, "write")]
+    fields = sorted({domain.policy_field(n) for n in fields})  # a slot (`identifiers.vat.DE`) by its owner's field
+    denied = [n for n in fields if domain.is_policy_field(n) and not policy.allows(subjects, domain.name, n, "write")]
     if denied:
         owners = {n: [f"system:{s}" for s in policy.owners(domain.name, n)] for n in denied}
         raise Forbidden(
@@ -76,12 +118,14 @@ def _key_lock_ids(domain: Domain, item: SourceItem) -> list[int]:
         values = key.values(item.payload)
         if values is not None:
             ids.append(repo.lock_id(domain.name, "key", key.fields, values))
+    ids += [repo.lock_id(domain.name, "identifier", *link) for link in identifier_links(domain, item.payload)]
     return ids
 
 
 def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | None, dict[str, Any] | None]:
-    """The golden record a deterministic key links a source record to, and the evidence
-    (keys in the descriptor's order, after `ws.preload_keys`)."""
+    """The golden record a deterministic key or a linking identifier links a source record
+    to, and the evidence (keys in the descriptor's order, then identifiers in the record's;
+    after `ws.preload_keys` and `ws.preload_identifiers`)."""
     for key in domain.keys:
         values = key.values(payload)
         if values is None:
@@ -89,6 +133,13 @@ def find_match(ws: Workspace, domain: Domain, payload: Record) -> tuple[str | No
         golden_id = ws.key_lookup(domain, key, values)
         if golden_id is not None:
             return golden_id, {"rule": "key", "fields": list(key.fields), "id": golden_id, "score": 1.0}
+    for link in identifier_links(domain, payload):
+        golden_id = ws.key_lookup(domain, None, link)
+        if golden_id is not None:
+            scheme, country, value = link
+            evidence = {"scheme": scheme, "value": value, **({"country": country} if country else {})}
+            return golden_id, {"rule": "identifier", "fields": ["identifiers"], "identifier": evidence,
+                               "id": golden_id, "score": 1.0}  # fmt: skip
     return None, None
 
 
@@ -195,12 +246,12 @@ async def ingest(
     for i, item in enumerate(items):
         if item.system in systems:  # rights first: a refused write learns nothing about its values
             try:
-                check_rights(actor.policy, _system_subjects(item.system), domain, sorted(item.payload))
+                check_rights(actor.policy, _system_subjects(item.system), domain, written(domain, item.payload))
             except Forbidden as exc:
                 ws.record_audit("upsert", domain, None, sorted(item.payload), "denied", exc.detail)
                 results[i] = exc
                 continue
-        problems = check_fields(domain, item.payload)
+        item.payload, problems = normalized(domain, item.payload)
         if item.system not in systems:
             problems.insert(0, ("system", f"unknown source system '{item.system}'"))
         if problems:
@@ -214,6 +265,7 @@ async def ingest(
         it for it in todo if (x := ws.crosswalks.get((domain.name, it.system, it.source_id))) is None or x.ended_at
     ]
     await ws.preload_keys(domain, [it.payload for it in unlinked])
+    await ws.preload_identifiers(domain, [it.payload for it in unlinked])
     by_key = [find_match(ws, domain, it.payload)[0] for it in unlinked]
     ids = {x.golden_id for x in ws.crosswalks.values() if x.domain == domain.name} | {m for m in by_key if m}
     await _load_following_merges(ws, domain, ids)
@@ -279,7 +331,10 @@ async def _apply(
             ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
         else:
             x.golden_id, x.ended_at, x.dirty = g.id, None, True
-    digest = payload_hash(item.payload)
+    payload = item.payload
+    if item.merge is not None:  # kept parts are normalized already; the merged ones become so
+        payload = normalized(domain, item.merge(src.payload if src is not None else None))[0]
+    digest = payload_hash(payload)
     if outcome is None and src is not None and src.payload_hash == digest and src.ended_at is None:
         return {"id": g.id, "outcome": "unchanged", "version": g.version, "match": None}
     if src is None:
@@ -288,7 +343,7 @@ async def _apply(
             item.system,
             item.source_id,
             g.id,
-            item.payload,
+            payload,
             digest,
             ws.now,
             ws.actor.correlation_id,
@@ -296,7 +351,7 @@ async def _apply(
             new=True,
         )
     else:
-        src.golden_id, src.payload, src.payload_hash = g.id, item.payload, digest
+        src.golden_id, src.payload, src.payload_hash = g.id, payload, digest
         src.received_at, src.correlation_id, src.ended_at, src.dirty = ws.now, ws.actor.correlation_id, None, True
     g.source_keys.add((item.system, item.source_id))
     was_new = g.version == 0
@@ -311,7 +366,7 @@ async def _apply(
     elif match is not None and match.get("rule") == "fuzzy":
         _decide(ws, domain, item, g.id, "linked", (match["id"], match["score"], match["explanation"]))
     if ws.fuzzy is not None and (changed or was_new):
-        ws.fuzzy.add(g.id, g.values, item.payload, new=was_new)  # later items of this batch may match it
+        ws.fuzzy.add(g.id, g.values, payload, new=was_new)  # later items of this batch may match it
     ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 
@@ -319,14 +374,15 @@ async def _apply(
 async def create(session: AsyncSession, domain: Domain, payload: Record, actor: Actor) -> Record:
     """A golden record authored in the hub: the hub is its first source."""
     ws = Workspace(session, actor, utcnow())
-    check_rights(actor.policy, actor.subjects, domain, sorted(payload), create=True)
-    problems = check_fields(domain, payload)
+    check_rights(actor.policy, actor.subjects, domain, written(domain, payload), create=True)
+    payload, problems = normalized(domain, payload)
     if problems:
         raise Invalid(f"{domain.name} is not valid", problems)
     golden_id = domain.new_id()
     item = SourceItem(HUB_SYSTEM, golden_id, payload)
     await repo.advisory_locks(session, _key_lock_ids(domain, item))
     await ws.preload_keys(domain, [payload])
+    await ws.preload_identifiers(domain, [payload])
     result = await _apply(ws, domain, item, force_new=True)
     g = ws.goldens[result["id"]]
     await ws.flush()
@@ -354,19 +410,28 @@ async def patch(
     cleared: list[str],
     expected_version: int | None,
     actor: Actor,
+    convert: Callable[[Record, list[str], Record], tuple[Record, list[str]]] | None = None,
 ) -> Record:
-    """A steward edit: each set field becomes an override; `cleared` overrides are dropped.
+    """A steward edit: each set field becomes an override (of a list field, each slot it
+    changes); `cleared` overrides are dropped (a list field's name drops its slots').
 
-    `expected_version` is the version the steward edited; None takes any."""
-    check_rights(actor.policy, actor.subjects, domain, sorted(set(changes) | set(cleared)))
+    `expected_version` is the version the steward edited; None takes any. `convert` makes
+    an older contract's changes and cleared names canonical against the record's values."""
     ws = Workspace(session, actor, utcnow())
     g = await _load_one(ws, domain, golden_id)
+    if convert is not None:
+        changes, cleared = convert(changes, cleared, g.values)
+    check_rights(actor.policy, actor.subjects, domain, sorted(set(written(domain, changes)) | set(cleared)))
     if expected_version is not None and g.version != expected_version:
         detail = f"{domain.name} {golden_id} is at version {g.version}, not {expected_version}"
         raise PreconditionFailed(detail, current_version=g.version)
-    problems = check_fields(domain, {k: v for k, v in changes.items() if v is not None})
+    set_values, problems = normalized(domain, {k: v for k, v in changes.items() if v is not None})
+    changes = {**changes, **set_values}
     problems += [
-        ("overrides_cleared", f"'{n}' is not a field of {domain.name}") for n in cleared if not domain.has_field(n)
+        ("overrides_cleared", f"'{n}' is not a field of {domain.name}")
+        for n in cleared
+        if not domain.has_field(n.split(".")[0])
+        or ("." in n and domain.field(n.split(".")[0]) not in domain.list_fields)
     ]
     problems += [
         (n, "is required and cannot be set to null")
@@ -378,11 +443,12 @@ async def patch(
     if problems := await ws.merged_refs(domain, changes):
         raise Invalid(f"{domain.name} edit names a merged-away record", problems)
     before = dict(g.overrides)
-    for name, value in changes.items():
+    for name, value in _overrides_of(domain, g.values, changes).items():
         if name not in g.overrides or g.overrides[name]["value"] != value:  # re-sending a value changes nothing
             g.overrides[name] = {"value": value, "by": actor.principal, "at": ws.now.isoformat()}
-    for name in cleared:
-        g.overrides.pop(name, None)
+    for name in cleared:  # a list field's name clears its slots too
+        for key in [k for k in g.overrides if k == name or k.startswith(f"{name}.")]:
+            g.overrides.pop(key)
     changed = ws.recompute(g)
     outcome = "unchanged"
     if changed or before != g.overrides:
@@ -392,6 +458,19 @@ async def patch(
     ws.record_audit("patch", domain, g.id, sorted(set(changes) | set(cleared)), outcome)
     await ws.flush()
     return g.read_view()
+
+
+def _overrides_of(domain: Domain, current: Record, changes: Record) -> Record:
+    """The overrides an edit sets: a field's value, or a list field's changed slots (the
+    slots it leaves alone go on following their sources)."""
+    out: Record = {}
+    for name, value in changes.items():
+        f = domain.field(name) if domain.has_field(name) else None
+        if f is not None and f in domain.list_fields:
+            out |= changed_slots(name, f.kind, current.get(name), value)
+        else:
+            out[name] = value
+    return out
 
 
 async def detach(session: AsyncSession, domain: Domain, system: str, source_id: str, actor: Actor) -> Record:
@@ -526,22 +605,29 @@ async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list
     if passed:
         raise Moved(row.id, passed)
     view = view_of_row(domain, row)
+    stored = row.lineage or {}
     out = []
     for f in domain.fields:
-        entry = (row.lineage or {}).get(f.name) or {"rule": "none"}
-        out.append(
-            {
-                "field": f.name,
-                "value": view.get(f.name),
-                "rule": entry.get("rule", "none"),
-                "system": entry.get("system"),
-                "source_id": entry.get("source_id"),
-                "by": entry.get("by"),
-                "at": entry.get("at"),
-                "merged_from": entry.get("merged_from"),
-            }
-        )
+        if f in domain.list_fields:  # per slot (`identifiers.vat.DE`), or the whole list's override
+            for element in view.get(f.name) or ():
+                name = f"{f.name}.{slot(f.kind, element)}"
+                out.append(_lineage_entry(name, element, stored.get(f.name) or stored.get(name) or {"rule": "none"}))
+            continue
+        out.append(_lineage_entry(f.name, view.get(f.name), stored.get(f.name) or {"rule": "none"}))
     return out
+
+
+def _lineage_entry(name: str, value: Any, entry: dict[str, Any]) -> Record:
+    return {
+        "field": name,
+        "value": value,
+        "rule": entry.get("rule", "none"),
+        "system": entry.get("system"),
+        "source_id": entry.get("source_id"),
+        "by": entry.get("by"),
+        "at": entry.get("at"),
+        "merged_from": entry.get("merged_from"),
+    }
 
 
 async def crosswalks(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
@@ -568,12 +654,13 @@ async def translate(session: AsyncSession, domain: Domain, golden_id: str, syste
     return {"id": row.id, "system": system, "source_ids": ids}
 
 
-def decode_payload(domain: Domain, raw: Any) -> Record:
-    """A raw dict (a file's row, demo data) as the domain's source contract: validated,
-    then builtins with nulls dropped. Request bodies arrive validated; the API drops
-    their nulls itself."""
+def decode_payload(domain: Domain, raw: Any, version: str | None = None) -> Record:
+    """A raw dict (a file's row, demo data) as the domain's source contract (the canonical
+    model's unless a version is named): validated, then builtins with nulls dropped.
+    Request bodies arrive validated; the API drops their nulls itself."""
+    contract = domain.source if version is None else domain.contract(version).source
     try:
-        struct: msgspec.Struct = msgspec.convert(raw, domain.source, strict=False)
+        struct: msgspec.Struct = msgspec.convert(raw, contract, strict=False)
     except msgspec.ValidationError as exc:
         raise Invalid.from_validation(f"{domain.name} record is not valid", exc) from exc
     return drop_nulls(msgspec.to_builtins(struct))

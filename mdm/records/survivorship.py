@@ -4,13 +4,20 @@ Order: a steward override wins until cleared; then the field's owners in priorit
 order (most recent within one owner); then the most recent source that has a value;
 else the domain default for `status`, else nothing. The owners come from the edit-right
 policy (`Policy.owners_of`): the systems allowed to write a field, in the policy's order.
+
+A list field (identifiers, phones, addresses) survives per slot: each (scheme, country) or
+kind is chosen so, from its own owners (`identifiers.vat` may be the ERP's, `identifiers.duns`
+the CRM's); its lineage is kept per slot (`identifiers.vat.DE`). A steward overrides a slot
+(`identifiers.vat.DE`: an element, or None to leave the slot empty) or, from older data, the
+whole list (`identifiers`).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mdm.domains import Domain
+from mdm.domains import Domain, Field
+from mdm.domains.identifiers import slot, slot_order, slot_policy_field
 
 
 @dataclass(slots=True)
@@ -33,35 +40,67 @@ def survive(
     lineage: dict[str, dict[str, Any]] = {}
     for f in domain.fields:
         if f.name in overrides:
-            o = overrides[f.name]
-            values[f.name] = o["value"]
-            lineage[f.name] = {
-                "rule": "override",
-                "system": None,
-                "source_id": None,
-                "by": o.get("by"),
-                "at": o.get("at"),
-            }
+            values[f.name] = overrides[f.name]["value"]
+            lineage[f.name] = _overridden(overrides[f.name])
+            continue
+        if f.kind in ("identifiers", "phones", "addresses"):
+            values[f.name] = _slots(f, newest_first, owners, lineage, overrides)
             continue
         having = [s for s in newest_first if f.name in s.payload]
-        chosen, rule = None, "none"
-        ranked = owners.get(f.name, ())
-        owned = [s for s in having if s.system in ranked]
-        if owned:
-            chosen, rule = min(owned, key=lambda s: ranked.index(s.system)), "owner_priority"
-        elif having:
-            chosen, rule = having[0], "most_recent"
+        chosen, rule = _choose(having, owners.get(f.name, ()))
         if chosen is not None:
             values[f.name] = chosen.payload[f.name]
-            lineage[f.name] = {
-                "rule": rule,
-                "system": chosen.system,
-                "source_id": chosen.source_id,
-                "at": chosen.received_at.isoformat(),
-            }
+            lineage[f.name] = _entry(chosen, rule)
         elif f.name == "status":
             values[f.name] = domain.status_default
             lineage[f.name] = {"rule": "default", "system": None, "source_id": None, "at": None}
         else:
             values[f.name] = None
     return values, lineage
+
+
+def _choose(having: list[SourceView], ranked: tuple[str, ...]) -> tuple[SourceView | None, str]:
+    owned = [s for s in having if s.system in ranked]
+    if owned:
+        return min(owned, key=lambda s: ranked.index(s.system)), "owner_priority"
+    if having:
+        return having[0], "most_recent"
+    return None, "none"
+
+
+def _overridden(o: dict[str, Any]) -> dict[str, Any]:
+    return {"rule": "override", "system": None, "source_id": None, "by": o.get("by"), "at": o.get("at")}
+
+
+def _entry(chosen: SourceView, rule: str) -> dict[str, Any]:
+    return {"rule": rule, "system": chosen.system, "source_id": chosen.source_id, "at": chosen.received_at.isoformat()}
+
+
+def _slots(
+    f: Field,
+    newest_first: list[SourceView],
+    owners: dict[str, tuple[str, ...]],
+    lineage: dict[str, dict[str, Any]],
+    overrides: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]] | None:
+    """A list field, each slot overridden or from its own owners; lineage per slot (`identifiers.vat.DE`)."""
+    offers: dict[str, list[tuple[SourceView, dict[str, Any]]]] = {}
+    for s in newest_first:
+        for element in s.payload.get(f.name) or ():
+            offers.setdefault(slot(f.kind, element), []).append((s, element))
+    prefix = f"{f.name}."
+    overridden = {k.removeprefix(prefix): o for k, o in overrides.items() if k.startswith(prefix)}
+    chosen = []
+    for name in sorted(offers.keys() | overridden.keys(), key=slot_order(f.kind)):
+        if name in overridden:
+            if overridden[name]["value"] is not None:
+                chosen.append(overridden[name]["value"])
+                lineage[f"{f.name}.{name}"] = _overridden(overridden[name])
+            continue
+        by_source = {id(s): e for s, e in offers[name]}
+        owner = slot_policy_field(f.name, f.kind, offers[name][0][1])
+        source, rule = _choose([s for s, _ in offers[name]], owners.get(owner, ()))
+        assert source is not None
+        chosen.append(by_source[id(source)])
+        lineage[f"{f.name}.{name}"] = _entry(source, rule)
+    return chosen or None

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from mdm.db import repository as repo
 from mdm.db.convert import to_column
 from mdm.domains import Domain, Field, domain_of_id
+from mdm.domains.identifiers import BadIdentifier, identifier, phone, slot
 from mdm.errors import Invalid
 from mdm.records.values import Record
 from mdm.records.workspace import GoldenState, Workspace
@@ -82,8 +83,46 @@ def check_value(f: Field, value: Any) -> str | None:
             return None
 
 
+def _elements(f: Field, value: list[Any], country: str | None) -> tuple[list[Any], list[tuple[str, str]]]:
+    """A list field's elements normalized (identifiers per scheme, phones to E.164), and the
+    problems naming `field[i].part`; one element per slot."""
+    out: list[Any] = []
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for i, element in enumerate(value):
+        try:
+            if f.kind == "identifiers":
+                element = identifier(element, country)
+            elif f.kind == "phones":
+                element = phone(element, country)
+            elif (code := element.get("country")) is not None and code not in _countries():
+                raise BadIdentifier("country", f"'{code}' is not an ISO 3166-1 alpha-2 country code")
+        except BadIdentifier as exc:
+            problems.append((f"{f.name}[{i}].{exc.part}", str(exc)))
+            continue
+        name = slot(f.kind, element)
+        if name in seen:
+            problems.append((f"{f.name}[{i}]", f"a second {name} (the first is {f.name}[{seen[name]}]); one per slot"))
+        seen[name] = i
+        out.append(element)
+    return out, problems
+
+
+def normalized(domain: Domain, record: Record) -> tuple[Record, list[tuple[str, str]]]:
+    """A (partial) record as the hub keeps it, and every field-level problem, each naming
+    its field: identifiers compact and checked per scheme, phones in E.164."""
+    out = dict(record)
+    problems = []
+    for f in domain.list_fields:
+        if isinstance(value := record.get(f.name), list):
+            out[f.name], found = _elements(f, value, record.get("country"))
+            problems += found
+    return out, problems + check_fields(domain, record)
+
+
 def check_fields(domain: Domain, record: Record, *, field_prefix: str = "") -> list[tuple[str, str]]:
-    """Every field-level problem of a (partial) record, each naming its field."""
+    """Every field-level problem of a (partial) record, each naming its field (list fields'
+    elements are `normalized`'s)."""
     problems = []
     for name, value in record.items():
         if not domain.has_field(name):
@@ -91,6 +130,10 @@ def check_fields(domain: Domain, record: Record, *, field_prefix: str = "") -> l
         problem = check_value(domain.field(name), value)
         if problem:
             problems.append((field_prefix + name, problem))
+    for f in domain.fields:
+        if f.kind == "person_name" and isinstance(value := record.get(f.name), dict):
+            problems += [(f"{field_prefix}{f.name}.{part}", "is required") for part in ("given", "family")
+                         if not value.get(part)]  # fmt: skip
     for start, end in domain.date_ranges:
         a, b = record.get(start), record.get(end)
         if a is not None and b is not None and str(b) < str(a):

@@ -19,12 +19,20 @@ from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
 from mdm.db.merges import follow
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
+from mdm.domains.identifiers import link_keys
 from mdm.matching.blocking import blocking_keys
 from mdm.matching.ingest import FuzzyIndex
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record
 
 KeyRef = tuple[str, tuple[str, ...], tuple[Any, ...]]  # (domain, key fields, values)
+IDENTIFIER = ("identifiers",)  # the key "fields" of an identifier link: values (scheme, country, value)
+
+
+def identifier_links(domain: Domain, record: Record) -> list[tuple[str, str, str]]:
+    """The (scheme, country, value) of a record's identifiers that link (mdm.domains.identifiers.LINKS)."""
+    return [link for f in domain.list_fields if f.kind == "identifiers" for e in record.get(f.name) or ()
+            if (link := link_keys(e)) is not None]  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -104,6 +112,7 @@ class Workspace:
         self.key_index: dict[KeyRef, set[str]] = {}  # key values of goldens held here
         self.db_keys: dict[KeyRef, set[str]] = {}  # key values read from the database
         self.db_keys_loaded: set[tuple[str, tuple[str, ...], Any]] = set()  # (domain, fields, first value)
+        self.db_links_loaded: set[tuple[str, tuple[str, str, str]]] = set()  # (domain, identifier link)
         self.history: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
         self.fuzzy: FuzzyIndex | None = None  # set by ingestion: match-before-create
@@ -265,11 +274,9 @@ class Workspace:
     # ---- key lookups: workspace state first, then what the database holds ----------
 
     def _index(self, g: GoldenState, *, add: bool) -> None:
-        for key in g.domain.keys:
-            values = key.values(g.values)
-            if values is None:
-                continue
-            ref = (g.domain.name, key.fields, values)
+        refs = [(g.domain.name, k.fields, v) for k in g.domain.keys if (v := k.values(g.values)) is not None]
+        refs += [(g.domain.name, IDENTIFIER, link) for link in identifier_links(g.domain, g.values)]
+        for ref in refs:
             if add:
                 self.key_index.setdefault(ref, set()).add(g.id)
             else:
@@ -290,9 +297,21 @@ class Workspace:
                 self.db_keys.setdefault((domain.name, key.fields, values), set()).add(row.id)
             self.db_keys_loaded.update((domain.name, key.fields, f) for f in firsts)
 
-    def key_lookup(self, domain: Domain, key: Key, values: tuple[Any, ...], exclude: str = "") -> str | None:
-        """The oldest live golden record holding these key values (call preload_keys first)."""
-        ref = (domain.name, key.fields, values)
+    async def preload_identifiers(self, domain: Domain, records: list[Record]) -> None:
+        """Read the live golden records holding these records' linking identifiers, in one query."""
+        links = {link for r in records for link in identifier_links(domain, r)} - {
+            link for d, link in self.db_links_loaded if d == domain.name
+        }
+        if not links:
+            return
+        for link, ids in (await repo.ids_by_identifier(self.session, domain, sorted(links))).items():
+            self.db_keys.setdefault((domain.name, IDENTIFIER, link), set()).update(ids)
+        self.db_links_loaded.update((domain.name, link) for link in links)
+
+    def key_lookup(self, domain: Domain, key: Key | None, values: tuple[Any, ...], exclude: str = "") -> str | None:
+        """The oldest live golden record holding these key values, or with `key` None this
+        identifier link (call preload_keys / preload_identifiers first)."""
+        ref = (domain.name, key.fields if key is not None else IDENTIFIER, values)
         ids = {i for i in self.key_index.get(ref, ()) if self.goldens[i].merged_into is None}
         ids |= {i for i in self.db_keys.get(ref, ()) if i not in self.goldens}
         ids.discard(exclude)
@@ -351,8 +370,8 @@ class Workspace:
         return row
 
     async def _reindex(self, changed: list[GoldenState]) -> None:
-        """Rewrite the blocking keys of golden records whose values changed (a merged-away
-        record keeps none), so fuzzy matching always sees what the records say now."""
+        """Rewrite the blocking keys and linking identifiers of golden records whose values
+        changed (a merged-away record keeps none), so matching sees what the records say now."""
         for domain in {g.domain for g in changed}:
             mine = [g for g in changed if g.domain is domain]
             old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
@@ -363,6 +382,17 @@ class Workspace:
                 removed += [(g.id, k) for k in before - keys]
                 added += [(g.id, k) for k in keys - before]
             await repo.change_match_keys(self.session, domain, removed, added)
+            if not domain.list_fields:
+                continue
+            stored = await repo.identifiers_of(self.session, domain, [g.id for g in mine if not g.new])
+            gone: list[tuple[str, repo.Link]] = []
+            new: list[tuple[str, repo.Link]] = []
+            for g in mine:
+                links: set[repo.Link] = set() if g.merged_into else set(identifier_links(domain, g.values))
+                held = stored.get(g.id, set())
+                gone += [(g.id, link) for link in held - links]
+                new += [(g.id, link) for link in links - held]
+            await repo.change_identifiers(self.session, domain, gone, new)
 
     async def flush(self) -> None:
         """Write everything that changed, a few executemany statements per table."""

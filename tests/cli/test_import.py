@@ -4,6 +4,7 @@ whole, so a crash loses no accepted row and leaves no half-row."""
 import asyncio
 import json
 import os
+import random
 import subprocess
 import sys
 
@@ -38,7 +39,7 @@ def test_cli_imports_csv_with_nested_columns_and_writes_rejects(tmp_path, databa
     env = {**os.environ, "MDM_DATABASE_URL": database_url}
     proc = subprocess.run(
         [sys.executable, "-m", "mdm", "import", "customer", str(src), "--system", "salesforce",
-         "--reject-file", str(rejects)],
+         "--reject-file", str(rejects), "--contract", "v1"],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr  # some rows were rejected
@@ -60,8 +61,8 @@ def test_ndjson_import_is_idempotent(tmp_path, database_url, client):
 
     async def run():
         async with Database.opened(database_url) as db:
-            first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
-            second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2)
+            first = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2, version="v1")
+            second = await import_file(db, BY_NAME["employee"], src, "workday", batch_size=2, version="v1")
         return first, second
 
     first, second = asyncio.run(run())
@@ -206,3 +207,33 @@ def test_keys_create_list_revoke(tmp_path):
     bad = mdm("keys", "create", "--principal", "salesforce")
     assert bad.returncode != 0
     assert "system:<code>" in bad.stderr
+
+
+def test_a_v2_csv_takes_lists_as_json_and_parts_as_dotted_columns(tmp_path, database_url, client):
+    tag, number = unique(), f"{random.randint(0, 999_999_999):09d}"
+    src = tmp_path / "workers.csv"
+    src.write_text(
+        "source_id,employee_number,name.given,name.family,name.preferred,phones,country\n"
+        f'{tag},{tag},Margaret,Hamilton,Maggie,"[{{""kind"": ""mobile"", ""number"": ""07911 123456""}}]",GB\n',
+        encoding="utf-8",
+    )
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "source_id,name,country,identifiers\n"
+        f'{tag},Northwind {tag},GB,"[{{""scheme"": ""duns"", ""value"": ""{number}""}}]"\n',
+        encoding="utf-8",
+    )
+
+    async def run():
+        async with Database.opened(database_url) as db:
+            people = await import_file(db, BY_NAME["employee"], src, "workday")
+            firms = await import_file(db, BY_NAME["customer"], accounts, "salesforce")
+        return people, firms
+
+    people, firms = asyncio.run(run())
+    assert (people.accepted, firms.accepted) == (1, 1), (people, firms)
+    person = client.get("/v2/employees/resolve", params={"system": "workday", "source_id": tag}).json()["record"]
+    assert person["name"] == {"given": "Margaret", "family": "Hamilton", "preferred": "Maggie"}
+    assert person["phones"] == [{"kind": "mobile", "number": "+447911123456"}]
+    firm = client.get("/v2/customers/resolve", params={"system": "salesforce", "source_id": tag}).json()["record"]
+    assert firm["identifiers"] == [{"scheme": "duns", "value": number}]

@@ -30,8 +30,8 @@ def _mdm(database_url, *args):
 
 
 def _rules(tmp_path, auto_link, review):
-    old = "version = 1\nauto_link = 0.92\nreview = 0.75"
-    text = DEFAULT_TEXT.replace(old, f"version = 2\nauto_link = {auto_link}\nreview = {review}", 1)
+    old = "version = 2  # 2: identifiers, the first address\nauto_link = 0.92\nreview = 0.75"
+    text = DEFAULT_TEXT.replace(old, f"version = 3\nauto_link = {auto_link}\nreview = {review}", 1)
     assert text != DEFAULT_TEXT
     path = tmp_path / "rules.toml"
     path.write_text(text, encoding="utf-8")
@@ -85,7 +85,7 @@ def test_the_report_is_readable_and_a_bad_file_is_refused(database_url, tmp_path
     proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.9, 0.7)))
     assert proc.returncode == 0, proc.stderr
     said = " ".join((proc.stderr + proc.stdout).split())  # the console wraps long lines
-    assert "rules v1 (auto_link 0.92, review 0.75) -> v2 (auto_link 0.9, review 0.7)" in said
+    assert "rules v2 (auto_link 0.92, review 0.75) -> v3 (auto_link 0.9, review 0.7)" in said
     bad = tmp_path / "bad.toml"
     bad.write_text(DEFAULT_TEXT.replace('fields = ["website"]', 'fields = ["webside"]'), encoding="utf-8")
     checked = _mdm(database_url, "match", "rules", "check", str(bad))
@@ -95,6 +95,6 @@ def test_the_report_is_readable_and_a_bad_file_is_refused(database_url, tmp_path
     assert refused.returncode == 1
     good = _mdm(database_url, "match", "rules", "check", str(_rules(tmp_path, 0.9, 0.7)))
     assert good.returncode == 0
-    assert "customer: version 2" in good.stdout + good.stderr
+    assert "customer: version 3" in good.stdout + good.stderr
     shown = _mdm(database_url, "match", "rules", "show")
     assert shown.stdout == DEFAULT_TEXT

@@ -8,7 +8,7 @@ import sys
 
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import BY_NAME
+from mdm.domains import BY_NAME, RULES
 from mdm.matching import service as matching
 from mdm.matching.scan import in_shard, scan
 from tests.factory import unique
@@ -47,7 +47,7 @@ def test_scan_queues_a_pair_ingestion_could_not_see_once(client, database_url):
     assert found.queued >= 1
     pairs = {(p.left_id, p.right_id): p for p in _pending(database_url)}
     pair = pairs[tuple(sorted((first, second)))]
-    assert (pair.status, pair.source, pair.rules_version) == ("pending", "scan", 1)
+    assert (pair.status, pair.source, pair.rules_version) == ("pending", "scan", RULES["customer"].version)
     assert pair.score >= 0.75
     assert {e["field"] for e in pair.explanation} >= {"name", "country"}
     again = _scan(database_url)

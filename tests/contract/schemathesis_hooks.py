@@ -29,6 +29,26 @@ SEMANTIC: list[tuple[str, str, str]] = [
     (r"picks\..+", r"^(not a field of [a-z_]+|must name the survivor or one of merged_ids)$", "a pick of no field"),
     (r"field", r"^not a field of [a-z_]+$", "explain: a field of another domain"),
     (r"line [0-9]+", r".+", "a policy text's line that is not a rule (casbin lines naming known words)"),
+    (
+        r"identifiers\[[0-9]+\]\.value",
+        r"^(not a valid [a-z_.]+ number: .+|a DUNS number is nine digits|must not be empty)$",
+        "an identifier that fails its scheme's check digits or format (python-stdnum)",
+    ),
+    (
+        r"identifiers\[[0-9]+\]\.country",
+        r"^(a (VAT|GST) number needs its country|an [A-Z]+ is of [A-Z]{2})$",
+        "an identifier without the country its scheme needs, or of another country than its scheme's",
+    ),
+    (
+        r"phones\[[0-9]+\]\.number",
+        r"^not a (valid )?phone number",
+        "a number phonenumbers does not know in its country",
+    ),
+    (
+        r"(identifiers|phones|addresses)\[[0-9]+\]",
+        r"^a second .+ \(the first is .+\); one per slot$",
+        "two elements of one slot (a scheme and country, a kind): which is meant is not the schema's to say",
+    ),
 ]
 STALE = re.compile(r" is at version [0-9]+, not [0-9]+$")  # 412: If-Match names another version
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from contracts import v1
+from contracts import v2
 from contracts.v1.common import source_contract
 from mdm.domains.customer import CUSTOMER
 from mdm.domains.descriptor import text
@@ -16,15 +16,15 @@ from mdm.domains.descriptor import text
 Duns = Annotated[str, Meta(pattern=r"^[0-9]{9}$", description="D-U-N-S number")]
 
 
-class CustomerCreate(v1.CustomerCreate, kw_only=True, forbid_unknown_fields=True):
+class CustomerCreate(v2.CustomerCreate, kw_only=True, forbid_unknown_fields=True):
     duns: Duns | None = None
 
 
-class CustomerPatch(v1.CustomerPatch, kw_only=True, forbid_unknown_fields=True):
+class CustomerPatch(v2.CustomerPatch, kw_only=True, forbid_unknown_fields=True):
     duns: Duns | None | UnsetType = UNSET
 
 
-class Customer(v1.Customer, kw_only=True):
+class Customer(v2.Customer, kw_only=True):
     duns: str | None | UnsetType = UNSET
 
 

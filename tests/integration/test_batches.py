@@ -9,7 +9,7 @@ from mdm.domains import BY_NAME
 from mdm.errors import MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, ingest
-from tests.factory import unique
+from tests.factory import duns, unique
 
 MISSING = "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS"
 
@@ -35,11 +35,11 @@ def _card(name, start, end=None):
 
 
 def test_a_batch_sees_its_own_earlier_items(database_url, client):
-    tax = unique("SE")
+    number = [{"scheme": "duns", "value": duns()}]  # the service takes the canonical model (contract v2)
     results = _ingest(database_url, "customer", [
-        SourceItem("salesforce", unique("s"), {"name": "Volvo Cars", "tax_id": tax, "country": "SE"}),
+        SourceItem("salesforce", unique("s"), {"name": "Volvo Cars", "identifiers": number, "country": "SE"}),
         SourceItem("salesforce", unique("s"), {"name": "Volvo Cars Sverige", "legal_name": "VOLVO CARS AB",
-                                               "tax_id": tax, "country": "SE"}),
+                                               "identifiers": number, "country": "SE"}),
     ])  # fmt: skip
     assert [r["outcome"] for r in results] == ["created", "linked"]
     assert results[0]["id"] == results[1]["id"]
@@ -83,10 +83,10 @@ def test_a_unique_value_released_in_a_batch_can_be_taken_in_the_same_batch(datab
     old, new = unique("E"), unique("E")
     w1 = unique("w")
     (first,) = _ingest(database_url, "employee", [
-        SourceItem("workday", w1, {"employee_number": old, "given_name": "Ada", "family_name": "King"})])  # fmt: skip
+        SourceItem("workday", w1, {"employee_number": old, "name": {"given": "Ada", "family": "King"}})])  # fmt: skip
     results = _ingest(database_url, "employee", [
-        SourceItem("workday", w1, {"employee_number": new, "given_name": "Ada", "family_name": "King"}),
-        SourceItem("workday", unique("w"), {"employee_number": old, "given_name": "Alan", "family_name": "Turing"}),
+        SourceItem("workday", w1, {"employee_number": new, "name": {"given": "Ada", "family": "King"}}),
+        SourceItem("workday", unique("w"), {"employee_number": old, "name": {"given": "Alan", "family": "Turing"}}),
     ])  # fmt: skip
     assert [r["outcome"] for r in results] == ["updated", "created"]
     assert client.get(f"/v1/employees/{first['id']}").json()["employee_number"] == new

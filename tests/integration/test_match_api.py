@@ -31,7 +31,7 @@ def test_a_legal_form_variant_finds_the_customer_and_explains_why(client):
     assert by_field["name"]["left"] == by_field["name"]["right"] == f"{brand.lower()} consulting"
     assert by_field["website"]["similarity"] == 1.0
     assert by_field["street"]["note"] == "missing: neutral"
-    assert body["rules_version"] == 1
+    assert body["rules_version"] == 2
     # nothing was written
     assert len(client.get("/v1/customers", params={"q": brand, "limit": 500}).json()["items"]) == count_before
     assert client.get(f"/v1/customers/{golden}").json()["version"] == 1

@@ -41,7 +41,7 @@ def test_a_close_variant_links_and_the_decision_is_kept(client):
     assert len(decisions) == 1
     d = decisions[0]
     assert (d["outcome"], d["golden_id"], d["candidate_id"]) == ("linked", first["id"], first["id"])
-    assert (d["system"], d["source_id"], d["threshold"], d["rules_version"]) == ("salesforce", source_id, 0.92, 1)
+    assert (d["system"], d["source_id"], d["threshold"], d["rules_version"]) == ("salesforce", source_id, 0.92, 2)
     assert d["score"] == second["match"]["score"]
 
 

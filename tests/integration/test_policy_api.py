@@ -74,8 +74,10 @@ def test_get_policy_shows_rules_owners_and_an_etag(client):
     assert body["owners"]["customer"]["country"] == ["netsuite", "salesforce"]
     assert body["owners"]["customer"]["name"] == ["salesforce"]
     assert body["owners"]["employee"]["cost_rate"] == ["netsuite"]
-    assert "cost_rate" not in body["owners"]["employee"]["given_name"]
-    assert body["owners"]["employee"]["given_name"] == ["workday"]
+    assert body["owners"]["employee"]["name"] == ["workday"]
+    # the policy names the canonical model's fields; an identifier scheme has owners of its own
+    assert body["owners"]["customer"]["identifiers.vat"] == ["netsuite", "salesforce"]
+    assert body["owners"]["customer"]["identifiers.duns"] == ["salesforce", "netsuite"]
     line = next(rule for rule in body["rules"] if rule["subject"] == "role:reader" and rule["effect"] == "deny")
     assert (line["domain"], line["field"], line["action"]) == ("employee", "cost_rate", "read")
 
@@ -171,8 +173,8 @@ def test_each_change_is_versioned_and_audited(client):
 @pytest.mark.parametrize(
     ("query", "allowed", "line_text", "owners"),
     [
-        ({"principal": "system:salesforce", "domain": "customer", "field": "tax_id", "action": "write"},
-         True, "p, system:salesforce, customer, tax_id, write, allow", ["system:netsuite", "system:salesforce"]),
+        ({"principal": "system:salesforce", "domain": "customer", "field": "identifiers.vat", "action": "write"},
+         True, "p, system:salesforce, customer, identifiers, write, allow", ["system:netsuite", "system:salesforce"]),
         ({"principal": "system:salesforce", "domain": "customer", "field": "currency", "action": "write"},
          False, None, ["system:netsuite"]),
         ({"principal": "system:workday", "domain": "employee", "field": "cost_rate", "action": "write"},

@@ -15,15 +15,15 @@ def test_the_default_rules_cover_every_domain_with_a_version():
     customer = RULES["customer"]
     assert [c.name for c in customer.comparisons] == ["name", "website", "country", "street", "postal_code"]
     assert customer.comparisons[0].reads == ("name", "legal_name")
-    assert customer.comparisons[3].reads == ("billing_address",)
+    assert customer.comparisons[3].reads == ("addresses",)
 
 
 def test_paths_read_parts_and_the_first_present_field():
     name, street = RULES["customer"].comparisons[0], RULES["customer"].comparisons[3]
     assert name.extract({"legal_name": "Acme GmbH"}) == "acme"
     assert name.extract({"name": "Globex Inc", "legal_name": "Acme GmbH"}) == "globex"
-    assert street.extract({"billing_address": {"line1": "12 Main Street"}}) == "12 main st"
-    assert street.extract({"billing_address": None}) is None
+    assert street.extract({"addresses": [{"kind": "billing", "line1": "12 Main Street"}]}) == "12 main st"
+    assert street.extract({"addresses": None}) is None
 
 
 @pytest.mark.parametrize(

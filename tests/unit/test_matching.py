@@ -116,8 +116,16 @@ def test_comparators():
 
 
 def _customer(**fields):
-    return {"name": None, "legal_name": None, "website": None, "tax_id": None, "country": None,
-            "billing_address": None} | fields  # fmt: skip
+    return {"name": None, "legal_name": None, "website": None, "identifiers": None, "country": None,
+            "addresses": None} | fields  # fmt: skip
+
+
+def _vat(value, country="DE"):
+    return [{"scheme": "vat", "value": value, "country": country}]
+
+
+def _person(given=None, family=None, **fields):
+    return {"name": {k: v for k, v in (("given", given), ("family", family)) if v is not None}} | fields
 
 
 def test_a_legal_form_variant_scores_high_and_is_explained():
@@ -140,12 +148,12 @@ def test_a_name_and_a_country_alone_never_reach_auto_link():
 
 
 def test_tax_ids_are_strong_evidence_both_ways():
-    same, why = score(CUSTOMER, _customer(name="Acme", tax_id="DE811907980", country="DE"),
-                      _customer(name="Zenith Partners", tax_id="811907980", country="DE"))  # fmt: skip
+    same, why = score(CUSTOMER, _customer(name="Acme", identifiers=_vat("DE811907980"), country="DE"),
+                      _customer(name="Zenith Partners", identifiers=_vat("DE 811 907 980"), country="DE"))  # fmt: skip
     assert same == CUSTOMER.evidence[0].same_floor
-    assert {"field": "tax_id", "left": "811907980", "right": "811907980", "evidence": "same", "floor": 0.97} in why
-    different, _ = score(CUSTOMER, _customer(name="Acme Consulting", tax_id="111", country="DE"),
-                         _customer(name="Acme Consulting", tax_id="222", country="DE"))  # fmt: skip
+    assert {"field": "tax", "left": "811907980", "right": "811907980", "evidence": "same", "floor": 0.97} in why
+    different, _ = score(CUSTOMER, _customer(name="Acme Consulting", identifiers=_vat("DE111111125"), country="DE"),
+                         _customer(name="Acme Consulting", identifiers=_vat("DE811907980"), country="DE"))  # fmt: skip
     assert different == CUSTOMER.evidence[0].different_cap
 
 
@@ -156,14 +164,14 @@ def test_a_hard_negative_same_name_other_country_scores_below_auto_link():
 
 
 def test_nickname_and_typo_employee_pair_reaches_review():
-    left = {"given_name": "Jon", "family_name": "Smyth", "email": None, "country": "GB"}
-    right = {"given_name": "Jonathan", "family_name": "Smith", "email": None, "country": "GB"}
+    left = _person("Jon", "Smyth", email=None, country="GB")
+    right = _person("Jonathan", "Smith", email=None, country="GB")
     value, _ = score(EMPLOYEE, left, right)
     assert value >= EMPLOYEE.review
 
 
 def test_a_required_field_missing_scores_zero():
-    value, why = score(EMPLOYEE, {"given_name": "Ann"}, {"given_name": "Ann", "family_name": "Lee"})
+    value, why = score(EMPLOYEE, _person("Ann"), _person("Ann", "Lee"))
     assert value == 0.0
     assert why[0]["note"] == "required on both sides"
 
@@ -176,13 +184,13 @@ def test_blocking_keys_survive_typos_and_reordering():
     c = blocking_keys(BY_NAME["customer"].blocking, _customer(name="Acmee Consulting", country="DE"))
     assert a & b
     assert a & c
-    e = blocking_keys(BY_NAME["employee"].blocking, {"given_name": "Jon", "family_name": "Smyth", "email": None})
-    f = blocking_keys(BY_NAME["employee"].blocking, {"given_name": "Jonathan", "family_name": "Smith", "email": None})
+    e = blocking_keys(BY_NAME["employee"].blocking, _person("Jon", "Smyth", email=None))
+    f = blocking_keys(BY_NAME["employee"].blocking, _person("Jonathan", "Smith", email=None))
     assert e & f
 
 
 def test_two_work_addresses_of_one_firm_are_two_people():
-    person = {"given_name": "Ahmed", "family_name": "Wang", "country": "NL", "start_date": "2011-03-12"}
+    person = _person("Ahmed", "Wang", country="NL", start_date="2011-03-12")
     alike, _ = score(EMPLOYEE, person | {"email": "ahmed.wang@firm.example"}, person | {"email": "ahmed@mail.example"})
     twins, why = score(EMPLOYEE, person | {"email": "ahmed.wang@firm.example"},
                        person | {"email": "ahmed.wang2@firm.example"})  # fmt: skip
@@ -211,9 +219,7 @@ def test_a_typo_in_a_company_names_first_word_keeps_a_shared_block():
 )
 def test_employee_blocks_survive_swapped_letters(left, right):
     def keys(names):
-        return blocking_keys(
-            BY_NAME["employee"].blocking, {"given_name": names[0], "family_name": names[1], "country": "US"}
-        )
+        return blocking_keys(BY_NAME["employee"].blocking, _person(names[0], names[1], country="US"))
 
     assert keys(left) & keys(right)
 

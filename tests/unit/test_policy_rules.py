@@ -8,7 +8,8 @@ from mdm.policy.rules import Policy, PolicyError, default_policy, subjects_of
 def test_the_default_policy_checks_clean_and_gives_the_issue_s_owners():
     policy = default_policy()
     assert policy.owners("customer", "name") == ("salesforce",)
-    assert policy.owners("customer", "tax_id") == ("netsuite", "salesforce")
+    assert policy.owners("customer", "identifiers.vat") == ("netsuite", "salesforce")  # a scheme's own owner first
+    assert policy.owners("customer", "identifiers.duns") == ("salesforce", "netsuite")
     assert policy.owners("customer", "currency") == ("netsuite",)
     assert policy.owners("legal_entity", "name") == ("netsuite",)
     assert policy.owners("project", "contract_value") == ("netsuite",)
