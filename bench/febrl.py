@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +49,11 @@ os.environ["MDM_DOMAIN_MODULES"] = ",".join(
 import sqlalchemy as sa  # noqa: E402
 
 from bench.core import fresh_database  # noqa: E402
+from bench.pairwise import EndState, Key, Pair, Scores, end_state, pair, pairs_within, scores  # noqa: E402
 from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db import repository as repo  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
-from mdm.db.tables import crosswalk, match_candidate, match_key  # noqa: E402
+from mdm.db.tables import match_key  # noqa: E402
 from mdm.domains import BY_NAME, RULES  # noqa: E402
 from mdm.matching import forget  # noqa: E402
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys  # noqa: E402
@@ -75,14 +75,6 @@ SPLINK = {  # F1, and the true pairs its blocking missed
     "febrl3": (0.998, 21, 6538),
     "febrl4": (0.999, 6, 5000),
 }
-
-Key = tuple[str, str]  # (system, source id): one source record
-Pair = tuple[Key, Key]  # sorted
-
-
-def pair(a: Key, b: Key) -> Pair:
-    return (a, b) if a <= b else (b, a)
-
 
 # ---- the data ----------------------------------------------------------------------------------
 
@@ -179,19 +171,9 @@ async def run_hub(url: str, data: Dataset, kind: str, batch: int) -> Run:
 
 async def _read_state(db: Database, run: Run) -> None:
     """Crosswalks, queued candidates, stored blocking keys and golden values, as the hub left them."""
+    state = await end_state(db, PERSON)
+    run.golden_of, run.candidates = state.golden_of, state.candidates
     async with db.sessionmaker(write=False)() as session:
-        rows = await session.execute(
-            sa.select(crosswalk.c.system, crosswalk.c.source_id, crosswalk.c.golden_id).where(
-                crosswalk.c.domain == PERSON.name, crosswalk.c.ended_at.is_(None)
-            )
-        )
-        run.golden_of = {(r.system, r.source_id): r.golden_id for r in rows}
-        rows = await session.execute(
-            sa.select(
-                match_candidate.c.left_id, match_candidate.c.right_id, match_candidate.c.source, match_candidate.c.score
-            ).where(match_candidate.c.domain == PERSON.name, match_candidate.c.status == "pending")
-        )
-        run.candidates = [(r.left_id, r.right_id, r.source, r.score) for r in rows]
         rows = await session.execute(
             sa.select(match_key.c.golden_id, match_key.c.key).where(match_key.c.domain == PERSON.name)
         )
@@ -202,34 +184,6 @@ async def _read_state(db: Database, run: Run) -> None:
 
 
 # ---- figures -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Scores:
-    predicted: int
-    right: int
-    truth: int
-
-    @property
-    def precision(self) -> float:
-        return self.right / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.right / self.truth if self.truth else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def scores(predicted: set[Pair], truth: set[Pair]) -> Scores:
-    return Scores(len(predicted), len(predicted & truth), len(truth))
-
-
-def _pairs_within(groups: Iterable[list[Key]]) -> set[Pair]:
-    return {pair(a, b) for members in groups for a, b in itertools.combinations(sorted(members), 2)}
 
 
 @dataclass
@@ -250,13 +204,7 @@ class Evaluation:
 
 
 def evaluate(data: Dataset, run: Run) -> Evaluation:
-    members: dict[str, list[Key]] = defaultdict(list)
-    for key, golden in run.golden_of.items():
-        members[golden].append(key)
-    auto_pairs = _pairs_within(members.values())
-    review_pairs = set(auto_pairs)
-    for left, right, _, _ in run.candidates:
-        review_pairs |= {pair(a, b) for a in members.get(left, ()) for b in members.get(right, ())}
+    auto_pairs, review_pairs = EndState(run.golden_of, run.candidates).predicted()
     # pair completeness on the records' own keys: what blocking could offer, before survivorship
     keys_of = {key: blocking_keys(PERSON.blocking, service.decode_payload(PERSON, raw)) for key, raw in data.records}
     by_key: dict[str, list[Key]] = defaultdict(list)
@@ -264,7 +212,7 @@ def evaluate(data: Dataset, run: Run) -> Evaluation:
         for k in keys:
             by_key[k].append(key)
     not_blocked = sorted(p for p in data.truth if not keys_of[p[0]] & keys_of[p[1]])
-    generated = _pairs_within(by_key.values())
+    generated = pairs_within(by_key.values())
     # on the stored keys: one golden record, or two that share a key the hub keeps
     golden = run.golden_of
     stored = run.stored_keys
