@@ -31,11 +31,15 @@ from typing import Any
 import phonenumbers
 from stdnum import luhn
 from stdnum.au import abn
+from stdnum.ch import uid as ch_uid
 from stdnum.ch import vat as ch_vat
+from stdnum.es import cif as es_cif
 from stdnum.eu import vat as eu_vat
+from stdnum.fi import alv as fi_alv
 from stdnum.gb import vat as gb_vat
 from stdnum.iso7064 import mod_11_10
 from stdnum.jp import cn as jp_cn
+from stdnum.nl import bsn as nl_bsn
 from stdnum.us import ein
 
 # fmt: off
@@ -232,16 +236,31 @@ def _until(rng: random.Random, make: Callable[[], str], valid: Callable[[str], b
     raise RuntimeError("no valid number found")  # never: a check digit is right once in at most 97 tries
 
 
+def _check_loop(rng: random.Random, body: Callable[[], str], checks: int, valid: Callable[[str], bool]) -> str:
+    """A body with the first check digits (of `checks` candidates) that make it valid."""
+    width = len(str(checks - 1))
+    for _ in range(1_000):
+        start = body()
+        for check in range(checks):
+            if valid(candidate := f"{start}{check:0{width}d}"):
+                return candidate
+    raise RuntimeError("no valid number found")  # never: every body has a check digit, or the next one does
+
+
 def tax_number(country: str, rng: random.Random) -> tuple[str, str]:
     """(scheme, value) of a valid tax number of a country, as its registry writes it:
-    EIN in the US, ABN (GST) in Australia, the corporate number in Japan, else VAT."""
+    EIN in the US, ABN (GST) in Australia, the corporate number in Japan, else VAT. Check
+    digits are computed (stdnum's functions), and every number is validated by stdnum."""
     d = lambda n, **kw: _digits(rng, n, **kw)  # noqa: E731
     if country == "US":
         return "ein", _until(rng, lambda: d(9), ein.is_valid)
     if country == "AU":
-        return "gst", _until(rng, lambda: d(11, first_nonzero=True), abn.is_valid)
+        return "gst", _until(
+            rng, lambda: (b := d(9, first_nonzero=True)) and abn.calc_check_digits(b) + b, abn.is_valid
+        )
     if country == "JP":
-        return "vat", _until(rng, lambda: d(13, first_nonzero=True), jp_cn.is_valid)
+        return "vat", _until(rng, lambda: (b := d(12, first_nonzero=True)) and jp_cn.calc_check_digit(b) + b,
+                             jp_cn.is_valid)  # fmt: skip
     if country == "DE":
         body = d(8, first_nonzero=True)
         return "vat", f"DE{body}{mod_11_10.calc_check_digit(body)}"
@@ -252,17 +271,24 @@ def tax_number(country: str, rng: random.Random) -> tuple[str, str]:
     if country == "IT":
         body = d(7) + f"{rng.randint(1, 100):03d}"
         return "vat", f"IT{body}{luhn.calc_check_digit(body)}"
-    if country == "GB":
-        return "vat", "GB" + _until(rng, lambda: d(9, first_nonzero=True), lambda v: gb_vat.is_valid("GB" + v))
-    if country == "CH":
-        return "vat", _until(rng, lambda: f"CHE{d(9, first_nonzero=True)}MWST", ch_vat.is_valid)
-    make = {
-        "NL": lambda: f"NL{d(9, first_nonzero=True)}B01",
-        "ES": lambda: f"ESB{d(8)}",
-        "SE": lambda: f"SE{d(10, first_nonzero=True)}01",
-        "FI": lambda: f"FI{d(8, first_nonzero=True)}",
-    }
-    return "vat", _until(rng, make[country], eu_vat.is_valid)
+    if country == "SE":
+        body = d(9, first_nonzero=True)
+        return "vat", f"SE{body}{luhn.calc_check_digit(body)}01"
+    if country == "GB":  # the weighted sum of the nine digits is 0 or 42 modulo 97
+        number = _check_loop(rng, lambda: d(7, first_nonzero=True), 100, lambda v: gb_vat.checksum(v) in (0, 42))
+        return "vat", _until(rng, lambda: "GB" + number, gb_vat.is_valid)
+    if country == "NL":  # the eleven-test of a BSN, as the btw number's first nine digits
+        number = _check_loop(rng, lambda: d(8, first_nonzero=True), 10, lambda v: nl_bsn.checksum(v) == 0)
+        return "vat", _until(rng, lambda: f"NL{number}B01", eu_vat.is_valid)
+    if country == "ES":  # a company's CIF: a letter, seven digits, a check digit
+        return "vat", _until(
+            rng, lambda: (b := "B" + d(7)) and f"ES{b}{es_cif.calc_check_digits(b)[0]}", eu_vat.is_valid
+        )
+    if country == "FI":
+        number = _check_loop(rng, lambda: d(7, first_nonzero=True), 10, lambda v: fi_alv.checksum(v) == 0)
+        return "vat", _until(rng, lambda: f"FI{number}", eu_vat.is_valid)
+    return "vat", _until(rng, lambda: (b := d(8, first_nonzero=True)) and f"CHE{b}{ch_uid.calc_check_digit(b)}MWST",
+                         ch_vat.is_valid)  # fmt: skip
 
 
 # numbers written one way by everyone (an EIN "12-3456789", an ABN "51 824 753 556"): noise
