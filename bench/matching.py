@@ -2,7 +2,7 @@
 
     uv run python bench/matching.py --db sqlite|postgresql|both --customers 1000000
 
-Per database: a fresh database; N golden customers (companies from bench/quality.py's
+Per database: a fresh database; N golden customers (companies from bench/generator.py's
 generator, nine in ten named with a made-up brand word instead of one of its 104 words
 unless `--vocabulary quality`; 10% of them written again with the hard setting's
 perturbations, so blocks hold real near-duplicates) loaded straight into the golden and `match_key` tables in
@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.core import analyze, fresh_database, percentile  # noqa: E402
-from bench.quality import SETTINGS, company_record, new_company  # noqa: E402
+from bench.generator import SETTINGS, company_record, new_company  # noqa: E402
 from mdm.db.convert import to_column  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.db.tables import GOLDEN, match_key  # noqa: E402
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-scan", action="store_true", help="measure match latency only")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--vocabulary", choices=("coined", "quality"), default="coined",
-                   help="name words: made-up brands (default) or bench/quality.py's 104 words only")  # fmt: skip
+                   help="name words: made-up brands (default) or bench/generator.py's 104 words only")  # fmt: skip
     p.add_argument("--shards", type=int, default=1, help="scan in this many processes at once (--shard i/n each)")
     args = p.parse_args(argv)
     tune_gc(Settings.from_env())  # as `mdm match scan` and the server run
