@@ -128,6 +128,12 @@ def blocking_keys(blocking: Blocking, record: Record) -> frozenset[str]:
     return _keys(blocking, tuple(frozen(record.get(name)) for name in blocking.reads))
 
 
+def blocking_keys_of(blocking: Blocking, records: Iterable[Record]) -> frozenset[str]:
+    """The keys of a golden record read through several records (its values and each of its
+    sources'): a typo the survivor took does not take the record out of the other blocks."""
+    return frozenset(chain.from_iterable(blocking_keys(blocking, r) for r in records))
+
+
 def rank(keys: Iterable[str], blocks: Mapping[str, Iterable[str]], limit: int) -> list[str]:
     """The golden ids sharing a block with `keys`, best first: an identifier key shared,
     then the most keys shared, then the smaller id; at most `limit`."""

@@ -20,7 +20,7 @@ from mdm.db.convert import from_column, to_column, values_of
 from mdm.db.merges import follow
 from mdm.domains import BY_NAME, Domain, Key, domain_of_id
 from mdm.domains.identifiers import link_keys
-from mdm.matching.blocking import blocking_keys
+from mdm.matching.blocking import blocking_keys_of
 from mdm.matching.ingest import FuzzyIndex
 from mdm.records.survivorship import SourceView, survive
 from mdm.records.values import Record
@@ -77,6 +77,9 @@ class GoldenState:
     dirty: bool = False
     prev_version: int = 0
     source_keys: set[tuple[str, str]] = field(default_factory=set)
+    # (system, source_id, payload hash) of its live source records as loaded: matching reads
+    # every source's values, so a changed source re-indexes the record (see Workspace._reindex)
+    indexed_sources: frozenset[tuple[str, str, str]] = frozenset()
 
     def clone(self) -> "GoldenState":
         return dataclasses.replace(
@@ -136,6 +139,9 @@ class Workspace:
             if row.golden_id in self.goldens and row.ended_at is None:
                 self.goldens[row.golden_id].source_keys.add((row.system, row.source_id))
                 refs |= {v for f in domain.references if isinstance(v := s.payload.get(f.name), str)}
+        for gid in missing:
+            if held := self.goldens.get(gid):
+                held.indexed_sources = self._live_sources(held)
         for gid in missing:
             if held := self.goldens.get(gid):
                 refs |= {o["value"] for n, o in held.overrides.items() if isinstance(o.get("value"), str)
@@ -244,6 +250,19 @@ class Workspace:
         self.goldens[g.id] = g
         self.ref_cache[g.id] = None
         return g
+
+    def _live_sources(self, g: GoldenState) -> frozenset[tuple[str, str, str]]:
+        return frozenset(
+            (s.system, s.source_id, s.payload_hash)
+            for key in g.source_keys
+            if (s := self.sources[(g.domain.name, *key)]).ended_at is None
+        )
+
+    def match_records(self, g: GoldenState) -> list[Record]:
+        """What matching compares of a golden record: its values, then every value each live
+        source sent (a duplicate that drifted the survivor's name still meets the others)."""
+        payloads = [v.payload for v in self.source_views(g)]
+        return [g.values, *(p for i, p in enumerate(payloads) if p not in payloads[:i])]
 
     def source_views(self, g: GoldenState) -> list[SourceView]:
         """The live source records of a golden record, as survivorship reads them."""
@@ -377,7 +396,8 @@ class Workspace:
             old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
             removed, added = [], []
             for g in mine:
-                keys = frozenset() if g.merged_into else blocking_keys(domain.blocking, g.values)
+                keys = frozenset() if g.merged_into else blocking_keys_of(domain.blocking, self.match_records(g))
+                g.indexed_sources = self._live_sources(g)
                 before = old.get(g.id, set())
                 removed += [(g.id, k) for k in before - keys]
                 added += [(g.id, k) for k in keys - before]
@@ -410,7 +430,13 @@ class Workspace:
             # updates first: a record may release a unique value that a new record takes
             await repo.update_goldens(self.session, BY_NAME[name], updates)
             await repo.insert_goldens(self.session, BY_NAME[name], inserts)
-        await self._reindex([g for g in self.goldens.values() if g.dirty and (g.new or g.version != g.prev_version)])
+        await self._reindex(
+            [
+                g
+                for g in self.goldens.values()
+                if g.dirty and (g.new or g.version != g.prev_version or g.indexed_sources != self._live_sources(g))
+            ]
+        )
         new_x = [self._xw_row(x) for x in self.crosswalks.values() if x.new]
         await repo.insert_crosswalks(self.session, new_x)
         for name in {x.domain for x in self.crosswalks.values() if x.dirty and not x.new}:

@@ -132,3 +132,39 @@ def test_rejecting_needs_two_existing_records(client, database_url):
         _reject(database_url, a["id"], a["id"])
     with pytest.raises(NotFound):
         _reject(database_url, a["id"], "cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS")
+
+
+def _blocked(database_url, keys):
+    async def run():
+        async with Database.opened(database_url) as db, db.sessionmaker(write=False)() as session:
+            return await repo.blocks_of(session, BY_NAME["customer"], sorted(keys), 50)
+
+    return asyncio.run(run())
+
+
+def test_a_golden_record_stays_in_the_blocks_of_every_value_its_sources_sent(client, database_url):
+    """The survivor takes the CRM's names (it owns them first); the ERP's legal name, which never
+    becomes the golden value, still finds the record, and follows the ERP's renames."""
+    from mdm.matching.blocking import blocking_keys
+
+    first, renamed, number = _brand(), _brand(), f"{random.randint(0, 999_999_999):09d}"
+    sf, erp = unique("sf"), unique("ns")
+    ids = [{"scheme": "duns", "value": number}]
+    made = client.put(f"/v2/customers/sources/salesforce/{sf}",
+                      json={"name": f"{first} Advisory", "legal_name": f"{first} Advisory GmbH", "country": "DE",
+                            "identifiers": ids}).json()  # fmt: skip
+    client.put(f"/v2/customers/sources/netsuite/{erp}",
+               json={"legal_name": f"{renamed} Holding GmbH", "identifiers": ids, "country": "DE"})  # fmt: skip
+    erp_keys = blocking_keys(BY_NAME["customer"].blocking, {"legal_name": f"{renamed} Holding GmbH", "country": "DE"})
+    assert all(made["id"] in _blocked(database_url, [k])[k] for k in erp_keys)
+    assert client.get(f"/v2/customers/{made['id']}").json()["legal_name"] == f"{first} Advisory GmbH"
+    # the ERP renames its record (the golden record does not change): the new name's blocks hold it
+    version = client.get(f"/v2/customers/{made['id']}").json()["version"]
+    newer = _brand()
+    client.put(f"/v2/customers/sources/netsuite/{erp}",
+               json={"legal_name": f"{newer} Holding GmbH", "identifiers": ids, "country": "DE"})  # fmt: skip
+    old_only = erp_keys - blocking_keys(BY_NAME["customer"].blocking, {"name": f"{first} Advisory", "country": "DE"})
+    assert all(made["id"] not in _blocked(database_url, [k]).get(k, []) for k in old_only if k.startswith("ph:"))
+    new_keys = blocking_keys(BY_NAME["customer"].blocking, {"legal_name": f"{newer} Holding GmbH", "country": "DE"})
+    assert all(made["id"] in _blocked(database_url, [k])[k] for k in new_keys)
+    assert client.get(f"/v2/customers/{made['id']}").json()["version"] == version
