@@ -363,16 +363,35 @@ async def change_identifiers(
         await session.execute(insert(t), rows)
 
 
+_PG_IDENTIFIERS = (
+    "SELECT k.s, k.c, k.v, hit.golden_id FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS k(s, c, v)"
+    " CROSS JOIN LATERAL (SELECT golden_id FROM golden_identifier WHERE domain = $1 AND scheme = k.s"
+    " AND country = k.c AND value = k.v LIMIT 50) AS hit"
+)
+
+
 async def ids_by_identifier(session: AsyncSession, domain: Domain, links: Sequence[Link]) -> dict[Link, set[str]]:
-    """Live golden ids holding each of these identifiers."""
-    t = golden_identifier
-    wanted = set(links)
+    """Live golden ids holding each of these identifiers.
+
+    On PostgreSQL each identifier is one lookup of the primary key (a LATERAL with LIMIT,
+    which the planner cannot flatten): joined by value, a never-analyzed table was read
+    whole per batch, slower with every record loaded."""
+    wanted = sorted(set(links))
     found: dict[Link, set[str]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        driver = await _driver(session)
+        for chunk in _chunks(wanted, 1000):
+            columns = [list(c) for c in zip(*chunk, strict=True)]
+            for scheme, country, value, golden_id in await driver.fetch(_PG_IDENTIFIERS, domain.name, *columns):
+                found.setdefault((scheme, country, value), set()).add(golden_id)
+        return found
+    t, asked = golden_identifier, set(wanted)
     for chunk in _chunks(sorted({v for _, _, v in wanted})):
-        stmt = _each(session, [t.c.scheme, t.c.country, t.c.value, t.c.golden_id], t.c.value, chunk,
-                     t.c.domain == domain.name)  # fmt: skip
+        stmt = select(t.c.scheme, t.c.country, t.c.value, t.c.golden_id).where(
+            t.c.value.in_(list(chunk)), t.c.domain == domain.name
+        )
         for scheme, country, value, golden_id in (await session.execute(stmt)).all():
-            if (scheme, country, value) in wanted:
+            if (scheme, country, value) in asked:
                 found.setdefault((scheme, country, value), set()).add(golden_id)
     return found
 

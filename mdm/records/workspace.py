@@ -264,6 +264,15 @@ class Workspace:
         payloads = [v.payload for v in self.source_views(g)]
         return [g.values, *(p for i, p in enumerate(payloads) if p not in payloads[:i])]
 
+    def _blocked(self, g: GoldenState) -> list[Record]:
+        """The records a golden record's blocking keys come from: its sources' payloads, and
+        its own values unless a payload holds the same blocking fields (one source, no override)."""
+        records = self.match_records(g)
+        reads = g.domain.blocking.reads
+        if any(all(p.get(f) == g.values.get(f) for f in reads) for p in records[1:]):
+            return records[1:]
+        return records
+
     def source_views(self, g: GoldenState) -> list[SourceView]:
         """The live source records of a golden record, as survivorship reads them."""
         return [
@@ -396,7 +405,7 @@ class Workspace:
             old = await repo.match_keys_of(self.session, domain, [g.id for g in mine if not g.new])
             removed, added = [], []
             for g in mine:
-                keys = frozenset() if g.merged_into else blocking_keys_of(domain.blocking, self.match_records(g))
+                keys = frozenset() if g.merged_into else blocking_keys_of(domain.blocking, self._blocked(g))
                 g.indexed_sources = self._live_sources(g)
                 before = old.get(g.id, set())
                 removed += [(g.id, k) for k in before - keys]
