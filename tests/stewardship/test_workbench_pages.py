@@ -1,5 +1,7 @@
 """The workbench's pages as a steward reads them: the queue grouped by domain with both
-records' names and key fields."""
+records' names and key fields, the compare view with a pick for every differing field
+(status too); and a merge from the compare view keeps the status the steward picked, or
+the survivor's."""
 
 import random
 import re
@@ -118,3 +120,42 @@ def test_the_queue_shows_both_records_names_and_key_fields_grouped_by_domain(ste
     assert f"<dt>Employee number</dt><dd>{number_a}" in employee
     assert f"<dt>Employee number</dt><dd>{number_b}" in employee
     assert 'class="differs"' in employee  # the two numbers, marked
+
+
+def test_the_compare_view_offers_a_pick_for_every_differing_field_and_renders_values(steward):
+    a, _, brand = _customer_pair(steward, "active", "prospect")
+    cid = _pair_id(steward, a)
+    page = steward.get(f"/stewardship/candidates/{cid}")
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert f"<strong>{brand} Consulting GmbH</strong>" in html
+    assert "billing: Hauptstrasse 1, 10115, Berlin, DE" in html  # an address as an address
+    assert not RAW.search(html)
+    differing = set(re.findall(r'<th scope="row">([^<]+) <span class="muted">\(differs\)</span>', html))
+    assert {"Name", "Identifiers", "Addresses", "Status"} <= differing
+    picks = set(re.findall(r'name="pick_([a-z_]+)" value="left"', html))
+    assert picks == {"name", "identifiers", "addresses", "status"}
+    assert re.search(r'name="pick_status" value="" checked> survivor', html)  # the survivor's own by default
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z"', html)
+
+
+def _merge(steward, cid, **form):
+    data = {"csrf": steward.cookies.get("mdm_csrf"), "survivor": "left", **form}
+    r = steward.post(f"/stewardship/candidates/{cid}/merge", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert "/stewardship/records/customer/" in r.headers["location"], r.headers["location"]
+    return r
+
+
+@pytest.mark.parametrize(("pick_folded", "kept"), [(True, "prospect"), (False, "active")])
+def test_a_merge_keeps_the_picked_status_or_else_the_survivors(steward, pick_folded, kept):
+    """The folded record's source is the newer one: survivorship alone would give the
+    survivor its status."""
+    a, b, _ = _customer_pair(steward, "active", "prospect")
+    cid = _pair_id(steward, a)
+    side_a, side_b = ("left", "right") if a < b else ("right", "left")  # a pair keeps the smaller id on the left
+    _merge(steward, cid, survivor=side_a, pick_status=side_b if pick_folded else "")
+    record = steward.get(f"/v2/customers/{a}").json()
+    assert record["status"] == kept
+    assert "status" in record["overrides"]  # shown on the record page, and cleared there
+    assert steward.get(f"/v2/customers/{b}", follow_redirects=False).status_code == 301
