@@ -1,7 +1,7 @@
 """The workbench's pages as a steward reads them: the queue grouped by domain with both
 records' names and key fields, the compare view with a pick for every differing field
-(status too); and a merge from the compare view keeps the status the steward picked, or
-the survivor's."""
+(status too), record pages headed by the record's name, instants in <time> elements; and
+a merge from the compare view keeps the status the steward picked, or the survivor's."""
 
 import random
 import re
@@ -137,6 +137,19 @@ def test_the_compare_view_offers_a_pick_for_every_differing_field_and_renders_va
     assert picks == {"name", "identifiers", "addresses", "status"}
     assert re.search(r'name="pick_status" value="" checked> survivor', html)  # the survivor's own by default
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z"', html)
+
+
+def test_the_record_page_is_headed_by_the_records_name_with_readable_instants(steward):
+    a, _, brand = _customer_pair(steward)
+    page = steward.get(f"/stewardship/records/customer/{a}")
+    assert page.status_code == 200, page.text
+    assert f"<h1>{brand} Consulting GmbH</h1>" in page.text
+    assert f"<title>{brand} Consulting GmbH · mdm stewardship</title>" in page.text
+    instants = re.findall(r'<time datetime="([^"]+)" title="[^"]+">(\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC)</time>',
+                          page.text)  # fmt: skip
+    assert len(instants) >= 4  # created, updated, the crosswalk, the history
+    assert all(iso.endswith("Z") for iso, _ in instants)
+    assert not RAW.search(page.text)
 
 
 def _merge(steward, cid, **form):
