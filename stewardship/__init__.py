@@ -14,14 +14,14 @@ from litestar.template.config import TemplateConfig
 class StewardshipPlugin(InitPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from stewardship.api import routers
-        from stewardship.display import display
+        from stewardship.display import FILTERS
         from stewardship.workbench import PATH, workbench_router
 
         app_config.route_handlers.extend([*routers(), workbench_router])
         app_config.template_config = TemplateConfig(
             directory=Path(__file__).with_name("templates"),
             engine=JinjaTemplateEngine,
-            engine_callback=lambda jinja: jinja.engine.filters.update(shown=display),  # identifiers, names...
+            engine_callback=lambda jinja: jinja.engine.filters.update(FILTERS),  # values, field names, instants
         )
         # the workbench signs its pages in with its own cookie, not a bearer header
         app_config.state["open_prefixes"] = (*app_config.state.get("open_prefixes", ()), PATH)

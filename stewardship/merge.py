@@ -4,7 +4,8 @@ A merge runs in the request's one transaction: the folded records' source record
 crosswalks move to the survivor, survivorship recomputes it (a steward's picks become
 overrides), records of any domain that reference a folded record follow it to the
 survivor (survivorship maps a reference to a merged-away record onto its survivor, so
-nothing rewrites their sources), open queue entries about the folded records close, and
+nothing rewrites their sources), the survivor's status stays its own unless a pick names
+another record's, open queue entries about the folded records close, and
 history and audit record it all. What the undo needs is kept in `merge_log.undo`.
 
 Unmerge moves back exactly what moved and recomputes every record involved from its own
@@ -98,7 +99,8 @@ async def merge(
     actor: Actor,
 ) -> dict[str, Any]:
     """Fold `merged_ids` into `survivor_id`; `picks` names, per field, the record whose
-    value wins (it becomes an override of the survivor)."""
+    value wins (it becomes an override of the survivor). Without a pick for `status` the
+    survivor keeps its own."""
     check_merge_right(actor, domain)
     ids = [survivor_id, *merged_ids]
     problems = []
@@ -165,6 +167,16 @@ async def merge(
             survivor.overrides[f.name] = {"value": None, "by": actor.principal, "at": now.isoformat(),
                                           "merge_id": merge_id}  # fmt: skip
             changed = sorted({*changed, *ws.recompute(survivor)})
+    # the survivor's status changes only by a pick: survivorship over the sources it took
+    # in would otherwise give it a folded record's (a newer source's, an owner's) unasked,
+    # so without a pick it keeps its own, as an override the unmerge takes back
+    kept = values_before[survivor.id].get("status")
+    if domain.has_field("status") and "status" not in picks and survivor.values.get("status") != kept:
+        overrides_before.setdefault("status", survivor.overrides.get("status"))
+        survivor.overrides["status"] = {"value": kept, "by": actor.principal, "at": now.isoformat(),
+                                        "merge_id": merge_id}  # fmt: skip
+        changed = sorted({*changed, *ws.recompute(survivor)})
+        picks = {**picks, "status": survivor.id}  # the log and the audit say whose status won
     await validate(ws, survivor, changed)
     ws.commit_version(survivor, "merge")
 

@@ -2,6 +2,7 @@
 decisions, and what steward decisions say about match quality."""
 
 import base64
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +81,32 @@ async def page(
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [entry(r) for r in rows], "next_cursor": _cursor(rows[-1]) if more else None}
+
+
+async def counts(
+    session: AsyncSession,
+    domains: list[str],
+    *,
+    status: str | None,
+    min_score: float | None,
+    max_score: float | None,
+    system: str | None,
+    record: str | None = None,
+) -> dict[str, int]:
+    """domain -> how many queue entries pass the filters `page` takes."""
+    return await srepo.candidate_counts(session, domains=domains, status=STATUS_IN[status] if status else None,
+                                        min_score=min_score, max_score=max_score, system=system,
+                                        record=record)  # fmt: skip
+
+
+async def records(
+    session: AsyncSession, domain: Domain, ids: Iterable[str], readable: frozenset[str]
+) -> dict[str, dict[str, Any]]:
+    """The records of `domain` among `ids` as the caller may read them, merged-away ones
+    too (with `merged_into`), in one query: what the queue shows of a page of pairs."""
+    rows = await repo.goldens(session, domain, sorted(set(ids)), lock=False)
+    return {r.id: {**shown(domain, golden_from_row(domain, r).read_view(), readable), "merged_into": r.merged_into}
+            for r in rows}  # fmt: skip
 
 
 async def _candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> tuple[Any, Domain]:

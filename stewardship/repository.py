@@ -88,21 +88,17 @@ async def candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> R
     return (await session.execute(stmt.with_for_update() if lock else stmt)).first()
 
 
-async def candidates_page(
-    session: AsyncSession,
+def _queue_conditions(
     *,
     domains: list[str],
     status: str | None,
     min_score: float | None,
     max_score: float | None,
     system: str | None,
-    record: str | None = None,
-    after: tuple[float, int] | None,
-    limit: int,
-) -> list[Row[Any]]:
-    """A page of the queue, best score first (ties: oldest first), after a (score, id)
-    cursor; with `system`, pairs where either record has a live source from that system;
-    with `record`, pairs that name that record."""
+    record: str | None,
+) -> list[Any]:
+    """The queue's filters: with `system`, pairs where either record has a live source from
+    that system; with `record`, pairs that name that record."""
     c = match_candidate.c
     conds: list[Any] = [c.domain.in_(domains)]
     if status:
@@ -118,11 +114,49 @@ async def candidates_page(
                          c.right_id.in_(linked.where(x.golden_id == c.right_id))))  # fmt: skip
     if record:
         conds.append(or_(c.left_id == record, c.right_id == record))
+    return conds
+
+
+async def candidates_page(
+    session: AsyncSession,
+    *,
+    domains: list[str],
+    status: str | None,
+    min_score: float | None,
+    max_score: float | None,
+    system: str | None,
+    record: str | None = None,
+    after: tuple[float, int] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """A page of the queue, best score first (ties: oldest first), after a (score, id)
+    cursor, under the filters of `_queue_conditions`."""
+    c = match_candidate.c
+    conds = _queue_conditions(domains=domains, status=status, min_score=min_score, max_score=max_score,
+                              system=system, record=record)  # fmt: skip
     if after is not None:
         score, cid = after
         conds.append(or_(c.score < score, and_(c.score == score, c.id > cid)))
     stmt = select(match_candidate).where(*conds).order_by(c.score.desc(), c.id).limit(limit)
     return list((await session.execute(stmt)).all())
+
+
+async def candidate_counts(
+    session: AsyncSession,
+    *,
+    domains: list[str],
+    status: str | None,
+    min_score: float | None,
+    max_score: float | None,
+    system: str | None,
+    record: str | None = None,
+) -> dict[str, int]:
+    """domain -> how many queued pairs pass the filters of `_queue_conditions`."""
+    c = match_candidate.c
+    conds = _queue_conditions(domains=domains, status=status, min_score=min_score, max_score=max_score,
+                              system=system, record=record)  # fmt: skip
+    stmt = select(c.domain, func.count()).where(*conds).group_by(c.domain)
+    return {d: int(n) for d, n in (await session.execute(stmt)).all()}
 
 
 async def band_counts(session: AsyncSession, bands: list[float]) -> dict[tuple[str, int, str], int]:

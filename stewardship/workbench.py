@@ -28,15 +28,19 @@ from mdm.api import provide_session
 from mdm.auth.actor import Actor
 from mdm.auth.keys import Caller, hash_key
 from mdm.db import repository as repo
-from mdm.domains import BY_NAME, DOMAINS, Domain
+from mdm.domains import BY_NAME, DOMAINS, Domain, domain_of_id
 from mdm.errors import Forbidden, MdmError
+from mdm.policy.visibility import shown
 from mdm.records import service
 from stewardship import queue
 from stewardship import repository as srepo
+from stewardship.display import display, key_fields, record_name, waited
 from stewardship.merge import merge, unmerge
 
 T = TypeVar("T")
 PATH = "/stewardship"
+PAGE = 50  # pairs a page of one domain's queue shows
+FIRST = 10  # pairs of each domain the queue of every domain shows, best first
 SESSION_COOKIE = "mdm_steward"
 SESSION_HOURS = 8
 CSRF_COOKIE = "mdm_csrf"
@@ -110,11 +114,25 @@ def _domains(actor: Actor) -> list[str]:
     return [d.name for d in DOMAINS if _readable(actor, d)]
 
 
-def _age(at: datetime | None) -> str:
-    if at is None:
-        return "—"
-    hours = (datetime.now(UTC) - at).total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+async def _names(db_session: AsyncSession, steward: Actor, ids: set[str]) -> dict[str, str]:
+    """What a person calls each record among `ids` (references held by the records a page
+    shows): one query per domain, and only of domains the steward may read."""
+    by_domain: dict[str, list[str]] = {}
+    for rid in ids:
+        if (domain := domain_of_id(rid)) is not None and _readable(steward, domain):
+            by_domain.setdefault(domain.name, []).append(rid)
+    names: dict[str, str] = {}
+    for name, rids in by_domain.items():
+        domain = BY_NAME[name]
+        for rid, view in (await queue.records(db_session, domain, rids, _readable(steward, domain))).items():
+            names[rid] = record_name(domain, view)
+    return names
+
+
+def _refs(domain: Domain, views: list[dict[str, Any] | None], fields: tuple[str, ...] | None = None) -> set[str]:
+    """The ids the reference fields (of `fields`, or all) of these records hold."""
+    wanted = [f for f in domain.references if fields is None or f.name in fields]
+    return {v for view in views if view for f in wanted if isinstance(v := view.get(f.name), str)}
 
 
 # ---- signing in and out ---------------------------------------------------------------
@@ -180,7 +198,7 @@ async def dashboard(request: Request, db_session: Session, steward: Steward) -> 
     rows = [r for r in await srepo.queue_counts(db_session) if r[0] in domains]
     open_by_domain = {d: (n, oldest) for d, status, n, oldest in rows if status == "pending"}
     summary = [{"domain": d, "open": open_by_domain.get(d, (0, None))[0],
-                "oldest": _age(open_by_domain.get(d, (0, None))[1])} for d in domains]  # fmt: skip
+                "oldest": waited(open_by_domain.get(d, (0, None))[1])} for d in domains]  # fmt: skip
     return page(request, "dashboard.html", steward=steward.principal, summary=summary)
 
 
@@ -195,22 +213,63 @@ async def queue_page(
     record: Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[A-Za-z0-9_]*$")] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
 ) -> Template:
+    """The queue grouped by domain: per domain how many pairs pass the filters and the best
+    of them, each with both records' names and key fields. Every domain shows its first
+    few; one domain pages through all of its pairs."""
     domains = _domains(steward)
-    chosen = [domain] if domain in domains else domains
+    one = domain in domains
+    chosen = [domain] if one and domain else domains
     floor = float(min_score) if min_score else None
-    found = await queue.page(db_session, chosen, status=status, min_score=floor, max_score=None, system=None,
-                             cursor=cursor or None, limit=50, record=record or None)  # fmt: skip
-    counts = dict.fromkeys(domains, 0)
-    for d, stored, n, _ in await srepo.queue_counts(db_session):
-        if d in counts and queue.STATUS_OUT.get(stored) == status:
-            counts[d] = n
-    filters = {"domain": domain or "", "status": status, "min_score": min_score,
-               "record": record or ""}  # fmt: skip
-    more = f"{PATH}/queue?{urlencode({**filters, 'cursor': found['next_cursor']})}" if found["next_cursor"] else None
+    filters = {"domain": domain or "", "status": status, "min_score": min_score, "record": record or ""}
+    where: dict[str, Any] = {"status": status, "min_score": floor, "max_score": None, "system": None,
+                             "record": record or None}  # fmt: skip
+    counts = await queue.counts(db_session, chosen, **where)
+    sections, refs = [], set()
+    for name in (n for n in chosen if counts.get(n)):
+        d = BY_NAME[name]
+        found = await queue.page(db_session, [name], cursor=(cursor or None) if one else None,
+                                 limit=PAGE if one else FIRST, **where)  # fmt: skip
+        items = found["items"]
+        views = await queue.records(db_session, d, [i for c in items for i in (c["left_id"], c["right_id"])],
+                                    _readable(steward, d))  # fmt: skip
+        refs |= _refs(d, list(views.values()), key_fields(d))
+        if one:
+            more = found["next_cursor"] and f"{PATH}/queue?{urlencode({**filters, 'cursor': found['next_cursor']})}"
+        else:
+            more = counts[name] > len(items) and f"{PATH}/queue?{urlencode({**filters, 'domain': name})}"
+        sections.append({"domain": name, "count": counts[name], "items": items, "views": views, "more": more or None})
+    names = await _names(db_session, steward, refs)
+    for section in sections:
+        d, views = BY_NAME[section["domain"]], section.pop("views")
+        section["pairs"] = [_pair(d, c, views.get(c["left_id"]), views.get(c["right_id"]), names)
+                            for c in section.pop("items")]  # fmt: skip
     rejected = request.query_params.get("rejected")
-    return page(request, "queue.html", steward=steward.principal, items=found["items"], counts=counts,
-                domains=domains, filters=filters, more=more,
+    return page(request, "queue.html", steward=steward.principal, sections=sections, domains=domains,
+                counts={n: counts.get(n, 0) for n in chosen}, filters=filters,
                 notice=f"Pair {rejected} marked not a match." if rejected else None)  # fmt: skip
+
+
+def _pair(domain: Domain, c: dict[str, Any], left: dict[str, Any] | None, right: dict[str, Any] | None,
+          names: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """A queue row: the entry, and each record's name and key fields (a reference by the
+    name of what it names), a key field marked where the two records differ."""
+
+    def text(f: str, view: dict[str, Any] | None) -> str:
+        value = (view or {}).get(f)
+        return names.get(value, value) if isinstance(value, str) and domain.field(f).kind == "ref" else display(value)
+
+    # the key fields either record has (and the caller may read), in both columns alike
+    fields = [
+        f for f in key_fields(domain) if (left or {}).get(f) not in (None, []) or (right or {}).get(f) not in (None, [])
+    ]
+
+    def side(record_id: str, view: dict[str, Any] | None) -> dict[str, Any]:
+        keys = [{"field": f, "value": text(f, view), "differs": (left or {}).get(f) != (right or {}).get(f)}
+                for f in fields]  # fmt: skip
+        return {"id": record_id, "name": record_name(domain, view) or record_id, "fields": keys,
+                "merged_into": (view or {}).get("merged_into")}  # fmt: skip
+
+    return {**c, "left": side(c["left_id"], left), "right": side(c["right_id"], right)}
 
 
 async def _attempt(db_session: AsyncSession, work: Awaitable[T], back: str) -> T | Redirect:
@@ -238,7 +297,12 @@ async def compare(request: Request, db_session: Session, steward: Steward, candi
                     message=f"There is no queued pair {candidate_id}.")  # fmt: skip
     domain = BY_NAME[row.domain]
     found = await queue.detail(db_session, candidate_id, _readable(steward, domain))
-    return page(request, "compare.html", steward=steward.principal, domain=domain.name, pair=found,
+    names = await _names(db_session, steward, _refs(domain, [found["left"], found["right"]]))
+    for f in found["fields"]:
+        f["ref"] = domain.field(f["field"]).ref
+    return page(request, "compare.html", steward=steward.principal, domain=domain.name, pair=found, names=names,
+                left_name=record_name(domain, found["left"]) or row.left_id,
+                right_name=record_name(domain, found["right"]) or row.right_id,
                 error=request.query_params.get("error"))  # fmt: skip
 
 
@@ -290,15 +354,8 @@ async def search(
             domain = BY_NAME[name]
             items, _ = await service.list_page(db_session, domain, limit=10, after_id=None, q=q.strip(), status=None,
                                                updated_since=None, readable=_readable(steward, domain))  # fmt: skip
-            hits += [{"domain": name, "id": v["id"], "label": _label(v)} for v in items]
+            hits += [{"domain": name, "id": v["id"], "label": record_name(domain, v)} for v in items]
     return page(request, "search.html", steward=steward.principal, q=q, hits=hits)
-
-
-def _label(view: dict[str, Any]) -> str:
-    name = view.get("name")
-    if isinstance(name, dict):  # a person: "Given Family"
-        return " ".join(str(name[p]) for p in ("given", "family") if name.get(p)) or str(view["id"])
-    return str(name or view.get("code") or view["id"])
 
 
 @get("/records/{name:str}/{record_id:str}")
@@ -315,12 +372,16 @@ async def record(request: Request, db_session: Session, steward: Steward, name: 
             return Redirect(f"{PATH}/records/{name}/{exc.survivor_id}", status_code=303)  # type: ignore[attr-defined, return-value]
         return page(request, "message.html", status=exc.status, steward=steward.principal, title=exc.title,
                     message=exc.detail)  # fmt: skip
-    values = [{"field": f.name, "value": view.get(f.name), "override": f.name in view["overrides"]}
+    values = [{"field": f.name, "value": view.get(f.name), "override": f.name in view["overrides"], "ref": f.ref}
               for f in domain.fields if f.name in fields]  # fmt: skip
-    lineage = [e for e in await service.lineage(db_session, domain, record_id) if e["field"] in fields]
+    seen = shown(domain, view, fields)
+    lineage = [{**e, "ref": domain.field(head).ref} for e in await service.lineage(db_session, domain, record_id)
+               if (head := e["field"].partition(".")[0]) in fields]  # fmt: skip  # a list field's slots too
     history = await service.history(db_session, domain, record_id)
     merges = await srepo.merges_of(db_session, domain, record_id)
+    names = await _names(db_session, steward, _refs(domain, [seen]))
     return page(request, "record.html", steward=steward.principal, domain=name, view=view, values=values,
+                title=record_name(domain, seen) or record_id, names=names,
                 crosswalks=await service.crosswalks(db_session, domain, record_id), lineage=lineage,
                 history=[{k: h[k] for k in ("version", "changed_at", "action", "principal")} for h in history],
                 merges=merges, notice=request.query_params.get("merged") or request.query_params.get("notice"),

@@ -1,10 +1,12 @@
 """The steward workbench in headless Chromium (Debian's /usr/bin/chromium, driven by
-Playwright): sign in, filter the queue, compare a pair, merge with a field pick, see the
-merged record, unmerge it, reject another pair, sign out; a wrong key and a form without
-its CSRF token are refused. Screenshots go to $MDM_ARTIFACTS (default test-artifacts/)."""
+Playwright): sign in, filter the queue (pairs by name, with key fields), compare a pair,
+merge with a name and a status pick, see the merged record under its name, unmerge it,
+reject another pair, sign out; a wrong key and a form without its CSRF token are refused.
+Screenshots go to $MDM_ARTIFACTS (default test-artifacts/)."""
 
 import os
 import random
+import re
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.auth import AUTH
-from tests.factory import unique
+from tests.factory import duns, unique
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
 ARTIFACTS = Path(os.environ.get("MDM_ARTIFACTS", "test-artifacts"))
@@ -28,16 +30,22 @@ def browser() -> Iterator[Browser]:
         found.close()
 
 
-def _queued_pair(client) -> tuple[str, str, str]:
-    """Two customers alike enough to queue (not to link): their ids and the second's name."""
+def _queued_pair(client) -> tuple[str, str, str, str]:
+    """Two customers alike enough to queue (not to link), the first active with a DUNS number
+    and an address, the second (newer) a prospect: their ids and names."""
     brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    first = {"name": f"{brand} Consulting GmbH", "country": "DE", "status": "active",
+             "identifiers": [{"scheme": "duns", "value": duns()}],
+             "addresses": [{"kind": "billing", "line1": "Hauptstrasse 1", "postal_code": "10115", "city": "Berlin",
+                            "country": "DE"}]}  # fmt: skip
+    second = {"name": f"{brand} Consulting Partners", "country": "DE", "status": "prospect"}
     ids = []
-    for name in (f"{brand} Consulting GmbH", f"{brand} Consulting Partners"):
-        r = client.put(f"/v1/customers/sources/salesforce/{unique('b')}", json={"name": name, "country": "DE"})
+    for body in (first, second):
+        r = client.put(f"/v2/customers/sources/salesforce/{unique('b')}", json=body)
         assert r.status_code == 200, r.text
         ids.append(r.json()["id"])
     assert r.json()["outcome"] == "pending_review"
-    return ids[0], ids[1], f"{brand} Consulting Partners"
+    return ids[0], ids[1], first["name"], second["name"]
 
 
 def _shot(page: Page, name: str) -> None:
@@ -53,8 +61,8 @@ def _sign_in(page: Page, base: str, key: str) -> None:
 
 
 def test_a_steward_works_the_queue_in_the_browser(browser, client, live_server):
-    left, right, right_name = _queued_pair(client)
-    other_left, other_right, _ = _queued_pair(client)
+    left, right, left_name, right_name = _queued_pair(client)
+    other_left, other_right, *_ = _queued_pair(client)
     context = browser.new_context(viewport={"width": 1366, "height": 900})  # a laptop screen
     page = context.new_page()
 
@@ -62,38 +70,54 @@ def test_a_steward_works_the_queue_in_the_browser(browser, client, live_server):
     expect(page.get_by_role("alert")).to_contain_text("unknown, revoked")
     _sign_in(page, live_server, AUTH.keys["user:steward"])
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.get_by_role("heading", name="Customer", exact=False).first).to_be_visible()
 
     page.get_by_label("Domain", exact=True).select_option("customer")
     page.get_by_label("Record id").fill(right)
     page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("heading", name="Customer 1 open")).to_be_visible()
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(left_name)  # both records by name, their key fields beside
+    expect(rows.first).to_contain_text(right_name)
+    expect(rows.first).to_contain_text("duns ")
     expect(rows.first).to_contain_text(left)
     _shot(page, "queue")
 
     rows.first.get_by_role("link", name="Compare").click()
     expect(page.get_by_role("heading", name="Compare customer pair")).to_be_visible()
-    name_row = page.locator("tr.diff", has=page.get_by_role("rowheader", name="name"))
+    name_row = page.locator("tr.diff", has=page.get_by_role("rowheader", name="Name"))
     expect(name_row).to_contain_text(right_name)
+    address_row = page.locator("tr.diff", has=page.get_by_role("rowheader", name="Addresses"))
+    expect(address_row).to_contain_text("billing: Hauptstrasse 1, 10115, Berlin, DE")  # an address, not a dict
+    status_row = page.locator("tr.diff", has=page.get_by_role("rowheader", name="Status"))
+    expect(status_row).to_contain_text("prospect")
+    expect(status_row.get_by_label("survivor's")).to_be_checked()  # the survivor's own unless picked
     _shot(page, "compare")
 
     left_side = "left" if left < right else "right"  # a pair keeps the smaller id on the left
     right_side = "right" if left_side == "left" else "left"
     page.locator(f"input[name=survivor][value={left_side}]").check()  # the first record survives ...
     page.locator(f"input[name=pick_name][value={right_side}]").check()  # ... with the second one's name
+    status_row.locator(f"input[value={right_side}]").check()  # ... and its status
     page.get_by_role("button", name="Merge", exact=True).click()
-    expect(page.get_by_role("heading", name=f"customer {left}")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(right_name)  # the record's name, as picked
     expect(page.get_by_role("status")).to_contain_text("Merged")
-    name_cell = page.locator("tr", has=page.get_by_role("rowheader", name="name", exact=True)).first
+    name_cell = page.locator("tr", has=page.get_by_role("rowheader", name="Name", exact=True)).first
     expect(name_cell).to_contain_text(right_name)
     expect(name_cell).to_contain_text("overridden")
+    status_cell = page.locator("tr", has=page.get_by_role("rowheader", name="Status", exact=True)).first
+    expect(status_cell).to_contain_text("prospect")
+    expect(page.locator("time").first).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT.*Z$"))
     _shot(page, "record")
     assert client.get(f"/v1/customers/{right}", follow_redirects=False).status_code == 301
+    assert client.get(f"/v1/customers/{left}").json()["status"] == "prospect"
 
     page.get_by_role("button", name="Unmerge").click()
     expect(page.get_by_role("status")).to_contain_text("undone")
     assert client.get(f"/v1/customers/{right}", follow_redirects=False).status_code == 200
     assert client.get(f"/v1/customers/{left}").json()["name"] != right_name
+    assert client.get(f"/v1/customers/{left}").json()["status"] == "active"
 
     page.goto(f"{live_server}/stewardship/queue?domain=customer&record={other_right}")
     page.get_by_role("link", name="Compare").first.click()

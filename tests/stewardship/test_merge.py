@@ -201,3 +201,33 @@ def test_merging_a_parent_and_its_child_drops_the_link_and_unmerge_brings_it_bac
         assert client.get(f"/v1/customers/{child}").json()["parent_id"] == parent
         assert client.get(f"/v1/customers/{parent}").json()["parent_id"] is None
         assert "parent_id" not in client.get(f"/v1/customers/{survivor}").json()["overrides"]
+
+
+def test_the_survivors_status_changes_only_by_a_pick(client, factory):
+    """Survivorship over the folded record's newer source would give the survivor its status:
+    without a pick the survivor keeps its own (an override the unmerge takes back), with one
+    it takes the picked record's."""
+    for pick in (False, True):
+        survivor, *_ = _customer(factory, system="salesforce", status="active")
+        folded, *_ = _customer(factory, system="salesforce", status="prospect")  # newer, the same owner
+        body = {"survivor_id": survivor, "merged_ids": [folded], "picks": {"status": folded} if pick else {}}
+        r = client.post("/v1/customers/merge", json=body)
+        assert r.status_code == 200, r.text
+        record = r.json()["record"]
+        assert record["status"] == ("prospect" if pick else "active")
+        assert "status" in record["overrides"]
+        entry = client.get(f"/v1/customers/{survivor}/merges").json()[0]
+        assert entry["picks"] == {"status": folded if pick else survivor}
+        undone = client.post(f"/v1/customers/{survivor}/unmerge", json={"merge_id": r.json()["merge_id"]})
+        assert undone.status_code == 200, undone.text
+        assert (undone.json()["record"]["status"], undone.json()["record"]["overrides"]) == ("active", [])
+        assert client.get(f"/v1/customers/{folded}").json()["status"] == "prospect"
+
+
+def test_a_merge_that_leaves_the_status_alone_pins_nothing(client, factory):
+    survivor, *_ = _customer(factory, system="salesforce", status="active")
+    folded, *_ = _customer(factory, system="salesforce", status="active")
+    r = client.post("/v1/customers/merge", json={"survivor_id": survivor, "merged_ids": [folded]})
+    assert r.status_code == 200, r.text
+    assert (r.json()["record"]["status"], r.json()["record"]["overrides"]) == ("active", [])
+    assert client.get(f"/v1/customers/{survivor}/merges").json()[0]["picks"] == {}
