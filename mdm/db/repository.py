@@ -187,6 +187,13 @@ def _converters(domain: str, names: tuple[str, ...]) -> tuple[tuple[str, Callabl
     return tuple((name, from_driver(BY_NAME[domain].field(name).kind)) for name in names)
 
 
+async def live_ids(session: AsyncSession, domain: Domain) -> list[str]:
+    """Every live golden id of a domain (for sampling: one narrow column, in id order)."""
+    table = GOLDEN[domain.name]
+    stmt = select(table.c.id).where(table.c.merged_into.is_(None)).order_by(table.c.id)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def golden_values(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
 ) -> dict[str, dict[str, Any]]:

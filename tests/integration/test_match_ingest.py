@@ -168,3 +168,19 @@ def test_a_golden_record_stays_in_the_blocks_of_every_value_its_sources_sent(cli
     new_keys = blocking_keys(BY_NAME["customer"].blocking, {"legal_name": f"{newer} Holding GmbH", "country": "DE"})
     assert all(made["id"] in _blocked(database_url, [k])[k] for k in new_keys)
     assert client.get(f"/v2/customers/{made['id']}").json()["version"] == version
+
+
+def test_a_record_without_the_fields_creation_needs_is_accepted_when_it_links(client):
+    """A nameless account (10% of some CRM exports) joins the firm its DUNS names; the golden
+    record keeps its name. Unlinked, it could not become a record of its own: a 422."""
+    number, name = f"{random.randint(0, 999_999_999):09d}", f"{_brand()} Consulting"
+    made = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={
+        "name": name, "country": "DE", "identifiers": [{"scheme": "duns", "value": number}]})  # fmt: skip
+    nameless = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={
+        "website": "https://example.test", "identifiers": [{"scheme": "duns", "value": number}]})  # fmt: skip
+    assert (nameless.status_code, nameless.json()["outcome"]) == (200, "linked"), nameless.text
+    assert nameless.json()["id"] == made.json()["id"]
+    assert client.get(f"/v2/customers/{made.json()['id']}").json()["name"] == name
+    alone = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={"website": f"https://{_brand()}.test"})
+    assert alone.status_code == 422
+    assert [e["field"] for e in alone.json()["errors"]] == ["name"]
