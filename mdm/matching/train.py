@@ -9,18 +9,22 @@ A caller with database access samples the pairs and hands their features here
    weighs every pair by its match probability under the current m and prior, then counts m
    again from those weights (identical level patterns aggregated with their counts, so a
    pass costs the number of patterns, not of pairs), with a small Dirichlet pseudo-count
-   per level, until nothing moves by more than `tolerance` or `max_iterations` is reached.
-   It starts from the rules' m. Blocking leaves the pairs worth comparing, where matches
-   are far more common than among random pairs: EM estimates that share (the blocked
-   prior), and the prior of the rules, which is per random pair like u, is the expected
-   number of matches among the blocked pairs over all pairs of the estate (`pairs_total`),
-   blocking being taken to find (nearly) every match.
+   per level centred on the rules' values, until nothing moves by more than `tolerance` or
+   `max_iterations` is reached. It starts from the rules' m. The blocked non-matches are
+   not random pairs (they share a name's sound, a postcode, a date), so EM estimates their
+   levels too (`blocked_u`, by default) instead of taking u for them; u, for scoring, stays
+   what random pairs do. Blocking leaves the pairs worth comparing, where matches are far
+   more common than among random pairs: EM estimates that share (the blocked prior), and
+   the prior of the rules, which is per random pair like u, is the expected number of
+   matches among the blocked pairs over all pairs of the estate (`pairs_total`), blocking
+   being taken to find (nearly) every match.
 3. Steward decisions are labels: a merge says a pair matched, "not a match" that it did not.
    Each labelled pair joins EM as one more pair whose match probability is fixed (1 or 0)
-   instead of estimated: it adds its levels to m's counts with weight `label_weight` (1 by
-   default). Among thousands of blocked pairs a decision is one pair, so a few decisions, or
-   a steward's mistakes, cannot swing the model; many decisions that agree move it as much
-   as they should. Labels refine m, never u (u is what random pairs do).
+   instead of estimated: a merge adds its levels to m's counts, a rejection to the blocked
+   non-matches', with weight `label_weight` (1 by default). Among thousands of blocked pairs
+   a decision is one pair, so a few decisions, or a steward's mistakes, cannot swing the
+   model; many decisions that agree move it as much as they should. Labels refine m, never
+   u (u is what random pairs do).
 4. Term frequencies (`term_frequencies`): how many records hold each normalized value of a
    comparison with `tf = true`, for `rules.with_tf`.
 5. `trained_table` writes the trained parameters back as a rules table (TOML, a new
@@ -32,6 +36,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import msgspec
 import numpy as np
@@ -72,15 +77,32 @@ def _sizes(rules: MatchRules) -> list[int]:
     return [len(c.levels) + 1 for c in rules.comparisons]
 
 
+def _smoothed(counts: NDArray[np.float64], toward: Sequence[float], pseudo: float) -> NDArray[np.float64]:
+    """Counts as probabilities, with `pseudo` pairs per level spread as `toward` (a Dirichlet
+    prior centred on what the rules say): no level at 0, and a comparison seldom or never
+    seen stays near the rules."""
+    prior = pseudo * len(counts) * np.asarray(toward, dtype=np.float64)
+    found: NDArray[np.float64] = (counts + prior) / (counts.sum() + prior.sum())
+    return found
+
+
+def _counts(column: NDArray[np.int16], weights: NDArray[np.float64] | None, size: int) -> NDArray[np.float64]:
+    present = column >= 0
+    found: NDArray[np.float64] = np.bincount(
+        column[present], weights=None if weights is None else weights[present], minlength=size
+    ).astype(np.float64)
+    return found
+
+
 def estimate_u(rules: MatchRules, vectors: Vectors, *, pseudo: float = 1.0) -> tuple[tuple[float, ...], ...]:
     """u per comparison and level from the level vectors of random pairs: the share of the
-    pairs with a value on both sides that fall in each level, each count plus `pseudo`."""
-    out = []
-    for k, size in enumerate(_sizes(rules)):
-        column = vectors[:, k]
-        counts = np.bincount(column[column >= 0], minlength=size).astype(np.float64)
-        out.append(tuple(((counts + pseudo) / (counts.sum() + pseudo * size)).tolist()))
-    return tuple(out)
+    pairs with a value on both sides that fall in each level, with `pseudo` pairs per level
+    spread as the rules' u (so no level is 0, and a comparison no pair could make keeps the
+    rules' u)."""
+    return tuple(
+        tuple(_smoothed(_counts(vectors[:, k], None, size), c.u, pseudo).tolist())
+        for k, (c, size) in enumerate(zip(rules.comparisons, _sizes(rules), strict=True))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +120,7 @@ class Trained:
     converged: bool = False
     random_pairs: int = 0  # pairs u was counted from (0: the rules' u)
     history: tuple[float, ...] = field(default=())  # the largest change of each EM pass
+    blocked_u: tuple[tuple[float, ...], ...] = ()  # the non-matches' levels among blocked pairs (estimated)
 
 
 def _logs(probabilities: Sequence[Sequence[float]] | Sequence[NDArray[np.float64]]) -> list[NDArray[np.float64]]:
@@ -120,20 +143,30 @@ def expectation_maximisation(
     labels: tuple[Vectors, Sequence[bool]] | None = None,
     label_weight: float = 1.0,
     pairs_total: int | None = None,
+    blocked_u: Literal["estimated", "fixed"] = "estimated",
     max_iterations: int = 200,
     tolerance: float = 1e-6,
     pseudo: float = 1.0,
     random_count: int = 0,
 ) -> Trained:
-    """m and the prior by EM over the level vectors of blocked pairs, u fixed (the rules'
-    own unless given; see the module's docstring). `labels`: level vectors of pairs a
-    steward decided and whether each was a match (merged) or not (rejected); each weighs
-    `label_weight` pairs. `pairs_total`: how many pairs of records the estate holds (n(n-1)/2
-    for one list), to turn the blocked share of matches into the prior per random pair;
-    without it the prior is the blocked share."""
+    """m and the prior by EM over the level vectors of blocked pairs (see the module's
+    docstring). `u` (the rules' own unless given) is what random pairs do, and stays so.
+
+    Among blocked pairs the non-matches are not random pairs: blocking brought them together
+    because they share a name's sound, a postcode, a date, so they agree far more often than
+    u says. With `blocked_u="estimated"` (the default) EM gives them a level distribution of
+    their own, estimated alongside m and started from u; with "fixed" it takes u for them,
+    as Splink does when it leaves out of a session the comparisons its blocking rule used.
+    mdm's blocks are made of several keys on the compared fields, none of which can be left
+    out, and with u fixed EM explains the blocked non-matches' agreement as matches (on
+    generated employees and companies it ends with every blocked pair a match).
+
+    `labels`: level vectors of pairs a steward decided and whether each was a match (merged)
+    or not (rejected); each weighs `label_weight` pairs. `pairs_total`: how many pairs of
+    records the estate holds (n(n-1)/2 for one list), to turn the blocked share of matches
+    into the prior per random pair; without it the prior is the blocked share."""
     sizes = _sizes(rules)
     u = tuple(tuple(p) for p in (u or [c.u for c in rules.comparisons]))
-    log_u = _logs(u)
     patterns, counts = (np.unique(vectors, axis=0, return_counts=True) if len(vectors) else
                         (np.zeros((0, len(sizes)), dtype=np.int16), np.zeros(0, dtype=np.int64)))  # fmt: skip
     counts = counts.astype(np.float64)
@@ -144,30 +177,32 @@ def expectation_maximisation(
         fixed_patterns, fixed = np.zeros((0, len(sizes)), dtype=np.int16), np.zeros(0)
     fixed_counts = np.full(len(fixed), label_weight)
     everything = np.concatenate([patterns, fixed_patterns])
+    totals = np.concatenate([counts, fixed_counts])
     m = [np.asarray(c.m, dtype=np.float64) for c in rules.comparisons]
-    base = _weights_of(patterns, log_u)
+    v = [np.asarray(p, dtype=np.float64) for p in u]  # the blocked non-matches' levels
     # the blocked share of matches to start from: the rules' match probability of each pair
-    start = _weights_of(patterns, _logs(m)) - base + rules.prior_weight
-    blocked = float(np.clip(np.average(_sigmoid2(start), weights=counts), 1e-3, 0.9)) if len(counts) else 0.5
+    start = _weights_of(patterns, _logs(m)) - _weights_of(patterns, _logs(v)) + rules.prior_weight
+    blocked = float(np.clip(np.average(_sigmoid2(start), weights=counts), 0.01, 0.9)) if len(counts) else 0.5
     history: list[float] = []
     converged = False
     iterations = 0
     for iterations in range(1, max_iterations + 1):  # noqa: B007 (the count is reported)
         odds = math.log2(blocked / (1.0 - blocked))
-        z = _sigmoid2(_weights_of(patterns, _logs(m)) - base + odds)
-        weights = np.concatenate([counts * z, fixed_counts * fixed])
-        totals = np.concatenate([counts, fixed_counts])
-        new_m = []
-        for k, size in enumerate(sizes):
-            column = everything[:, k]
-            present = column >= 0
-            found = np.bincount(column[present], weights=weights[present], minlength=size)
-            new_m.append((found + pseudo) / (found.sum() + pseudo * size))
-        new_blocked = float(weights.sum() / totals.sum()) if totals.sum() else blocked
+        z = _sigmoid2(_weights_of(patterns, _logs(m)) - _weights_of(patterns, _logs(v)) + odds)
+        matched = np.concatenate([counts * z, fixed_counts * fixed])
+        unmatched = totals - matched
+        new_m = [_smoothed(_counts(everything[:, k], matched, size), c.m, pseudo)
+                 for k, (c, size) in enumerate(zip(rules.comparisons, sizes, strict=True))]  # fmt: skip
+        new_v = v
+        if blocked_u == "estimated":
+            new_v = [_smoothed(_counts(everything[:, k], unmatched, size), u[k], pseudo)
+                     for k, size in enumerate(sizes)]  # fmt: skip
+        new_blocked = float(matched.sum() / totals.sum()) if totals.sum() else blocked
         new_blocked = min(max(new_blocked, 1e-9), 1 - 1e-9)
-        change = max([abs(new_blocked - blocked), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True))])
+        moved = (float(np.abs(a - b).max()) for a, b in zip([*new_m, *new_v], [*m, *v], strict=True))
+        change = max(abs(new_blocked - blocked), *moved)
         history.append(change)
-        m, blocked = new_m, new_blocked
+        m, v, blocked = new_m, new_v, new_blocked
         if change < tolerance:
             converged = True
             break
@@ -186,6 +221,7 @@ def expectation_maximisation(
         converged=converged,
         random_pairs=random_count,
         history=tuple(history),
+        blocked_u=tuple(tuple(p.tolist()) for p in v),
     )
 
 

@@ -31,15 +31,17 @@ def _model(rules, seed=1):
     return [rng.dirichlet(np.array(c.m) * 40 + 0.5) for c in rules.comparisons]
 
 
-def _pairs(rules, m_true, n, share, seed=2, missing=0.15):
+def _pairs(rules, m_true, n, share, seed=2, missing=0.15, non_match=None):
     """n blocked pairs' level vectors drawn from the model: a share of matches (levels by
-    m_true), the rest by the rules' u; each comparison missing now and then."""
+    m_true), the rest by `non_match` (by default the rules' u); each comparison missing now
+    and then."""
     rng = np.random.default_rng(seed)
     match = rng.random(n) < share
     columns = []
     for k, c in enumerate(rules.comparisons):
         size = len(c.levels) + 1
-        levels = np.where(match, rng.choice(size, n, p=m_true[k]), rng.choice(size, n, p=np.array(c.u)))
+        unlike = np.array(c.u) if non_match is None else non_match[k]
+        levels = np.where(match, rng.choice(size, n, p=m_true[k]), rng.choice(size, n, p=unlike))
         levels[rng.random(n) < missing] = MISSING
         columns.append(levels)
     return np.stack(columns, axis=1).astype(np.int16), match
@@ -82,9 +84,25 @@ def test_many_agreeing_decisions_do_move_it():
     assert after.m[0][1] > before.m[0][1] + 0.1
 
 
-def test_u_comes_from_random_pairs_and_is_never_zero():
-    vectors = np.array([[0, MISSING], [1, 0], [1, 0], [1, MISSING]], dtype=np.int16)
-    rules = build(BY_NAME["customer"], table("customer", """
+def test_blocked_non_matches_get_their_own_levels():
+    """Blocking brings together non-matches that share a name or a postcode: they agree far
+    more often than random pairs. EM that estimates their levels finds the share of matches;
+    EM that takes u for them counts their agreement as matches."""
+    m_true = _model(CUSTOMER)
+    near = []
+    for c in CUSTOMER.comparisons:  # the blocked non-matches: a third of them agree at the first levels
+        like = np.array(c.u) * 0.66
+        like[: max(1, len(c.levels) // 2)] += 0.34 / max(1, len(c.levels) // 2)
+        near.append(like / like.sum())
+    vectors, match = _pairs(CUSTOMER, m_true, 20_000, 0.2, non_match=near)
+    estimated = expectation_maximisation(CUSTOMER, vectors)
+    fixed = expectation_maximisation(CUSTOMER, vectors, blocked_u="fixed")
+    assert estimated.blocked_prior == pytest.approx(match.mean(), abs=0.02)
+    assert fixed.blocked_prior > match.mean() + 0.1
+    assert estimated.u == fixed.u == tuple(c.u for c in CUSTOMER.comparisons)  # u, for scoring, is untouched
+
+
+_TWO = """
 version = 1
 prior = 0.001
 auto_link = 0.99
@@ -96,7 +114,7 @@ fields = ["country"]
 normalize = "fold"
 levels = ["exact"]
 m = [0.9, 0.1]
-u = [0.5, 0.5]
+u = [0.2, 0.8]
 
 [[comparison]]
 name = "website"
@@ -104,11 +122,18 @@ fields = ["website"]
 normalize = "website"
 levels = ["exact"]
 m = [0.9, 0.1]
-u = [0.5, 0.5]
-"""))  # fmt: skip
+u = [0.001, 0.999]
+"""
+
+
+def test_u_comes_from_random_pairs_and_is_never_zero():
+    vectors = np.array([[0, MISSING], [1, MISSING], [1, MISSING], [1, MISSING]], dtype=np.int16)
+    rules = build(BY_NAME["customer"], table("customer", _TWO))
     u = estimate_u(rules, vectors, pseudo=1.0)
-    assert u[0] == pytest.approx(((1 + 1) / (4 + 2), (3 + 1) / (4 + 2)))
-    assert u[1] == pytest.approx(((2 + 1) / (2 + 2), (0 + 1) / (2 + 2)))  # else never seen, still above 0
+    # one pseudo-pair per level, spread as the rules' u: (count + 2 x 0.2) / (4 + 2)
+    assert u[0] == pytest.approx(((1 + 0.4) / 6, (3 + 1.6) / 6))
+    assert u[1] == pytest.approx((0.001, 0.999))  # never seen: the rules' u
+    assert all(p > 0 for p in u[0] + u[1])
 
 
 def test_level_vectors_of_generated_records_and_random_pairs():
