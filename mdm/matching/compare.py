@@ -37,9 +37,14 @@ class Measure:
         return threshold * self.scale - 1e-9
 
     def raw_matrix(self, values: Sequence[str]) -> NDArray[np.float64]:
-        """The n x n scores of `values` in the scorer's unit (every core)."""
-        found: NDArray[Any] = process.cdist(values, values, scorer=self.scorer, dtype=np.float64, workers=-1)
+        """The n x n scores of `values` in the scorer's unit (on every core for a large list;
+        below that, starting the threads costs more than they save)."""
+        workers = -1 if len(values) >= PARALLEL else 1
+        found: NDArray[Any] = process.cdist(values, values, scorer=self.scorer, dtype=np.float64, workers=workers)
         return found
+
+
+PARALLEL = 400  # values from which a matrix is computed on every core
 
 
 MEASURES: dict[str, Measure] = {

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from rapidfuzz import process
 from rapidfuzz.distance import Hamming, Levenshtein
 
-from mdm.matching.compare import MEASURES
+from mdm.matching.compare import MEASURES, PARALLEL
 from mdm.matching.normalize import given_name_forms
 
 Mask = NDArray[np.bool_]
@@ -57,6 +57,7 @@ class Level:
     holds: Callable[[str, str], bool]
     mask: Callable[[Sequence[str], Cache], Mask] | None = None
     exact_mask: bool = True
+    cost: float = 1.0  # about how long `holds` takes, an exact comparison's time as 0.2
 
 
 # ---- the predicates, one pair at a time --------------------------------------------------------
@@ -237,7 +238,8 @@ def _glued_mask(values: Sequence[str], cache: Cache) -> Mask:
 def _digits_mask(k: int) -> Callable[[Sequence[str], Cache], Mask]:
     def mask(values: Sequence[str], cache: Cache) -> Mask:  # a superset: any characters may differ
         lengths = np.array([len(v) for v in values])
-        apart = process.cdist(values, values, scorer=Hamming.distance, dtype=np.int32, workers=-1,
+        workers = -1 if len(values) >= PARALLEL else 1
+        apart = process.cdist(values, values, scorer=Hamming.distance, dtype=np.int32, workers=workers,
                               scorer_kwargs={"pad": True})  # fmt: skip
         found: Mask = (lengths[:, None] == lengths[None, :]) & (apart <= k)
         return found
@@ -261,14 +263,14 @@ def _same_domain_mask(values: Sequence[str], cache: Cache) -> Mask:
 # ---- names -----------------------------------------------------------------------------------------
 
 _PLAIN: dict[str, Level] = {
-    "exact": Level("exact", exact, _exact_mask),
-    "initials": Level("initials", initials, _first_mask, exact_mask=False),
-    "glued": Level("glued", glued, _glued_mask, exact_mask=False),
-    "prefix": Level("prefix", prefix, _prefix_mask, exact_mask=False),
-    "nickname": Level("nickname", nickname, _nickname_mask),
-    "initial": Level("initial", initial, _initial_mask),
-    "date_swap": Level("date_swap", date_swap, _date_swap_mask),
-    "same_domain": Level("same_domain", same_domain, _same_domain_mask),
+    "exact": Level("exact", exact, _exact_mask, cost=0.2),
+    "initials": Level("initials", initials, _first_mask, exact_mask=False, cost=2.0),
+    "glued": Level("glued", glued, _glued_mask, exact_mask=False, cost=2.0),
+    "prefix": Level("prefix", prefix, _prefix_mask, exact_mask=False, cost=0.5),
+    "nickname": Level("nickname", nickname, _nickname_mask, cost=0.5),
+    "initial": Level("initial", initial, _initial_mask, cost=0.3),
+    "date_swap": Level("date_swap", date_swap, _date_swap_mask, cost=0.5),
+    "same_domain": Level("same_domain", same_domain, _same_domain_mask, cost=0.5),
 }
 _PARAMETER = re.compile(r"^(?P<name>[a-z_]+)(?P<op><=|>=)(?P<value>\d+(\.\d+)?)$")
 # measures with a threshold: (measure, comparison), integers for the counts
@@ -297,7 +299,7 @@ def level(name: str) -> Level:
             raise LevelError(f"level '{name}': {kind} counts edits, a whole number")
         k = int(value)
         if kind == "digits":
-            return Level(name, digits(k), _digits_mask(k), exact_mask=False)
+            return Level(name, digits(k), _digits_mask(k), exact_mask=False, cost=0.5)
         return Level(name, lambda a, b: Levenshtein.distance(a, b, score_cutoff=k) <= k,
                      _measure_mask("levenshtein", False, k))  # fmt: skip
     if not 0.0 < value <= 1.0:

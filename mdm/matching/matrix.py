@@ -59,7 +59,9 @@ def _comparison_weights(rules: MatchRules, k: int, records: list[Features]) -> M
     out = np.zeros((n, n))
     if not values:
         return out
-    weights = _value_weights(rules, k, values)
+    distinct, inverse = np.unique(np.array(values, dtype=object), return_inverse=True)
+    weights = _value_weights(rules, k, distinct.tolist())  # each distinct value once (blocks repeat names)
+    weights = weights[np.ix_(inverse, inverse)]
     owner = np.array(owners)
     holders, starts = np.unique(owner, return_index=True)
     if len(holders) < len(owners):  # several values of one record: the best over them

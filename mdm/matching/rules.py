@@ -177,12 +177,14 @@ class Comparison:
     weights: tuple[float, ...] = field(init=False)  # log2(m / u) per level
     exact: int | None = field(init=False)  # the index of the "exact" level, if there is one
     labels: tuple[str, ...] = field(init=False)  # the levels' names, then "else"
+    predicates: tuple[Callable[[str, str], bool], ...] = field(init=False)  # each level's `holds`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", tuple(math.log2(m / u) for m, u in zip(self.m, self.u, strict=True)))
         names = [lv.name for lv in self.levels]
         object.__setattr__(self, "exact", names.index("exact") if "exact" in names else None)
         object.__setattr__(self, "labels", (*names, ELSE))
+        object.__setattr__(self, "predicates", tuple(lv.holds for lv in self.levels))
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -191,8 +193,8 @@ class Comparison:
     def level_of(self, a: str, b: str) -> int:
         """The level of two present values: the first that holds, else the last."""
         i = 0
-        for lv in self.levels:
-            if lv.holds(a, b):
+        for holds in self.predicates:
+            if holds(a, b):
                 return i
             i += 1
         return i
@@ -216,7 +218,9 @@ class MatchRules:
     prior_weight: float = field(init=False)
     best: tuple[float, ...] = field(init=False)  # per comparison: the most a present pair can add
     totals: tuple[int, ...] = field(init=False)  # per comparison: its tf total (0: no table)
-    order: tuple[int, ...] = field(init=False)  # comparisons by how much they can move a score, most first
+    # comparisons in the order a floor checks them: those that can move a score most for
+    # the time they take first (a floor often knows the answer before the costly ones)
+    order: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prior_weight", math.log2(self.prior / (1.0 - self.prior)))
@@ -232,8 +236,9 @@ class MatchRules:
                 top = max(top, math.log2(c.m[c.exact] / max(1.0 / total, c.tf_min)))
             best.append(top)
         object.__setattr__(self, "best", tuple(best))
-        spread = [top - min(c.weights) for top, c in zip(best, self.comparisons, strict=True)]
-        object.__setattr__(self, "order", tuple(sorted(range(len(spread)), key=lambda k: -spread[k])))
+        worth = [(top - min(c.weights)) / (0.2 + sum(lv.cost for lv in c.levels))
+                 for top, c in zip(best, self.comparisons, strict=True)]  # fmt: skip
+        object.__setattr__(self, "order", tuple(sorted(range(len(worth)), key=lambda k: -worth[k])))
 
     def features(self, record: Record) -> Features:
         return tuple(c.extract(record) for c in self.comparisons)

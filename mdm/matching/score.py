@@ -86,16 +86,17 @@ def scored(
     reason: the comparisons made so far (those that can move a score most first) weigh so
     little that the rest, each at its best level, cannot lift the pair to the floor."""
     found: dict[int, Best] = {}
-    if floor is not None:
+    if floor is not None and floor > 0:
         present = [k for k in rules.order if left[k] and right[k]]
-        rest = sum(rules.best[k] for k in present)
+        tops = rules.best
+        rest = sum(tops[k] for k in present)
         total = rules.prior_weight
+        near = logit(min(floor, 1 - 1e-12)) + 1e-6  # below it, the bound may round under the floor: check it
         for k in present:
             found[k] = compared(rules, k, left[k], right[k])
             total += found[k][1]
-            rest -= rules.best[k]
-            bound = round(probability(total + rest + 1e-9), 4)
-            if bound < floor:
+            rest -= tops[k]
+            if total + rest < near and (bound := round(probability(total + rest + 1e-9), 4)) < floor:
                 note = f"at most {bound} with every other comparison at its best level: below {floor}"
                 return bound, [_entry(rules, k, found[k]) | {"note": note}]
     explanation: list[dict[str, Any]] = []
