@@ -93,15 +93,19 @@ async def _candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> 
 
 def _evidence(domain: Domain, explanation: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each record field's level and weight (a similarity under older rules), from the
-    explanation of the comparison reading it."""
+    explanation of the comparison reading it: the one named after the field, else the first
+    that compared something (a tax number reads the country too, to strip its prefix)."""
     by_name = {e["field"]: e for e in explanation if e.get("level") is not None or e.get("similarity") is not None}
-    out: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for c in RULES[domain.name].comparisons:
-        if c.name in by_name:
-            found = by_name[c.name]
-            for name in c.reads:
-                out.setdefault(name, {k: found.get(k) for k in ("level", "weight", "similarity")})
-    return out
+        entry = by_name.get(c.name)
+        if entry is None:
+            continue
+        for name in c.reads:
+            held = found.get(name)
+            if held is None or (held.get("level") == "missing" and entry.get("level") != "missing") or c.name == name:
+                found[name] = entry
+    return {name: {k: e.get(k) for k in ("level", "weight", "similarity")} for name, e in found.items()}
 
 
 async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def test_the_queue_filters_pages_and_shows_a_pair_side_by_side(client):
     assert fields["name"]["same"] is False
     assert fields["name"]["level"] == "token_set>=0.90"  # one name's words inside the other's
     assert fields["name"]["weight"] > 0
+    assert fields["country"]["level"] == "exact"  # the country comparison's, not the tax number's (which reads it)
     assert any(e["field"] == "name" for e in detail["explanation"])
 
     bad = client.get("/v1/stewardship/candidates", params={"cursor": "nonsense"})
