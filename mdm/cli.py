@@ -398,7 +398,7 @@ def _domain(name: str) -> Any:
     return BY_NAME[name]
 
 
-rules_app = typer.Typer(help="Match rules: per-domain comparisons, weights, evidence, thresholds.",
+rules_app = typer.Typer(help="Match rules: per-domain comparisons, levels, m and u, prior, thresholds.",
                         no_args_is_help=True)  # fmt: skip
 match_app.add_typer(rules_app, name="rules")
 
@@ -433,8 +433,8 @@ def rules_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False
         console.print(f"{file}: {exc}")
         raise typer.Exit(1) from None
     for name, r in rules.items():
-        console.print(f"{name}: version {r.version}, {len(r.comparisons)} compared fields, "
-                      f"{len(r.evidence)} evidence, auto_link {r.auto_link}, review {r.review}")  # fmt: skip
+        console.print(f"{name}: version {r.version}, {len(r.comparisons)} comparisons, prior {r.prior:g}, "
+                      f"auto_link {r.auto_link}, review {r.review}")  # fmt: skip
 
 
 @match_app.command("impact")

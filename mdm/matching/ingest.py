@@ -109,6 +109,12 @@ class FuzzyIndex:
             if len(ids) < INGEST_BLOCK_CAP and golden_id not in ids:
                 ids.append(golden_id)
 
+    def held_back(self) -> float:
+        """The probability a pair kept from linking automatically is given: just below
+        `auto_link`, and not below `review` (a steward sees it)."""
+        value = max(self.rules.review, round(self.rules.auto_link - 0.01, 4))
+        return value if value < self.rules.auto_link else round(self.rules.auto_link - 0.0001, 4)
+
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
         """The best-scoring golden record for a payload (ties: the smaller id), or None;
         kept below auto_link when a record a steward set apart from it scores as high."""
@@ -128,7 +134,7 @@ class FuzzyIndex:
             rivals = [other for v, other, _ in found[1:] if -v >= self.rules.auto_link and
                       tuple(sorted((golden_id, other))) in self.apart]  # fmt: skip
             if rivals:
-                value = round(self.rules.auto_link - 0.01, 4)
+                value = self.held_back()
                 explanation = [*explanation, {"field": "*", "cap": value, "note": f"as alike to {rivals[0]}, which "
                                f"a steward marked not a match with {golden_id}: to review"}]  # fmt: skip
         return golden_id, value, explanation

@@ -30,8 +30,7 @@ async def candidates(session: AsyncSession, domain: Domain, record: dict[str, An
 def hide(domain: Domain, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
     """The explanation without the values of fields the caller may not read."""
     rules = RULES[domain.name]
-    reads = [(c.name, c.reads) for c in rules.comparisons] + [(e.name, e.reads) for e in rules.evidence]
-    hidden = {name for name, fields in reads if not set(fields) <= readable}
+    hidden = {c.name for c in rules.comparisons if not set(c.reads) <= readable}
     return [
         {k: v for k, v in entry.items() if k not in ("left", "right")} | {"hidden": True}
         if entry["field"] in hidden
@@ -67,8 +66,7 @@ async def match(
         if row.merged_into:
             continue
         value, explanation = score(rules, record, values_of(domain, row))
-        if value > 0:
-            scored.append((value, row.id, explanation))
+        scored.append((value, row.id, explanation))  # a probability that rounds to 0 is explained too
     scored.sort(key=lambda t: (-t[0], t[1]))
     items = [
         {"id": golden_id, "score": value, "explanation": hide(domain, explanation, readable)}
