@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.auth.actor import Actor
 from mdm.db import repository as repo
-from mdm.domains import BY_NAME, RULES, Domain
+from mdm.domains import BY_NAME, Domain
 from mdm.errors import Conflict, Invalid, MdmError, NotFound
 from mdm.matching import service as matching
+from mdm.matching import versions
+from mdm.matching.rules import MatchRules
 from mdm.policy.visibility import shown
 from mdm.records.workspace import golden_from_row
 from stewardship import repository as srepo
@@ -118,13 +120,13 @@ async def _candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> 
     return row, BY_NAME[row.domain]
 
 
-def _evidence(domain: Domain, explanation: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _evidence(rules: MatchRules, explanation: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Each record field's level and weight (a similarity under older rules), from the
     explanation of the comparison reading it: the one named after the field, else the first
     that compared something (a tax number reads the country too, to strip its prefix)."""
     by_name = {e["field"]: e for e in explanation if e.get("level") is not None or e.get("similarity") is not None}
     found: dict[str, dict[str, Any]] = {}
-    for c in RULES[domain.name].comparisons:
+    for c in rules.comparisons:
         entry = by_name.get(c.name)
         if entry is None:
             continue
@@ -142,7 +144,8 @@ async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> d
     rows = await repo.goldens(session, domain, [row.left_id, row.right_id], lock=False)
     views = {r.id: (golden_from_row(domain, r).read_view() if r.merged_into is None else None) for r in rows}
     left, right = views.get(row.left_id), views.get(row.right_id)
-    evidence = _evidence(domain, list(row.explanation))
+    rules = await versions.in_force(session, domain)
+    evidence = _evidence(rules, list(row.explanation))
     fields = []
     for f in domain.fields:
         if f.name not in readable:
@@ -158,7 +161,7 @@ async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> d
         "left": None if left is None else shown(domain, left, readable),
         "right": None if right is None else shown(domain, right, readable),
         "fields": fields,
-        "explanation": matching.hide(domain, list(row.explanation), readable),
+        "explanation": matching.hide(rules, list(row.explanation), readable),
     }
 
 

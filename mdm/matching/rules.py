@@ -11,7 +11,7 @@ passed in, never looked up here.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -242,6 +242,12 @@ class MatchRules:
 
     def features(self, record: Record) -> Features:
         return tuple(c.extract(record) for c in self.comparisons)
+
+    def features_of(self, records: Iterable[Record]) -> Features:
+        """The features of a record read through several (a golden record's values and each
+        of its sources' payloads): every value any of them holds, per comparison."""
+        each = [self.features(r) for r in records]
+        return tuple(tuple(dict.fromkeys(v for f in each for v in f[k])) for k in range(len(self.comparisons)))
 
     def tf_u(self, k: int, value: str) -> float | None:
         """The u of an exact match on `value` in comparison k, by the value's frequency (a

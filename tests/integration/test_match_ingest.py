@@ -186,3 +186,24 @@ def test_a_record_without_the_fields_creation_needs_is_accepted_when_it_links(cl
     alone = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={"website": f"https://{_brand()}.test"})
     assert alone.status_code == 422
     assert [e["field"] for e in alone.json()["errors"]] == ["name"]
+
+
+def test_a_duplicate_is_compared_with_every_name_the_sources_sent_not_only_the_survivor(client):
+    """A corrupted second account of the CRM became the newest source: the golden name
+    drifted. A new spelling of the real name still meets the record: its sources keep it."""
+    brand, number = _brand(), f"{random.randint(0, 999_999_999):09d}"
+    ids = [{"scheme": "duns", "value": number}]
+    site = f"https://{brand.lower()}.de"
+    first = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={
+        "name": f"{brand} Consulting", "country": "DE", "website": site, "identifiers": ids})  # fmt: skip
+    drifted = f"{brand[1:]}x Conulxing"
+    second = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}", json={
+        "name": drifted, "country": "DE", "identifiers": ids})  # fmt: skip
+    golden = first.json()["id"]
+    assert second.json()["id"] == golden
+    assert client.get(f"/v2/customers/{golden}").json()["name"] == drifted
+    found = client.post("/v2/customers/match", json={"name": f"{brand.upper()} CONSULTING", "country": "DE"}).json()
+    best = found["items"][0]
+    assert best["id"] == golden
+    name = next(e for e in best["explanation"] if e["field"] == "name")
+    assert name["level"] == "exact"

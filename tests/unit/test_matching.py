@@ -475,7 +475,7 @@ _company = st.builds(
 def test_a_batch_ranks_its_own_records_as_a_fresh_read_would(stored, made, probes):
     """Ingestion keeps each record's ranking among the blocks it read and counts only what
     the batch made or changed since; that equals ranking everything afresh."""
-    index = FuzzyIndex(BY_NAME["customer"])
+    index = FuzzyIndex(BY_NAME["customer"], RULES["customer"])
     held: dict[str, set[str]] = {}
     for i, values in enumerate(stored):
         for k in blocking_keys(BY_NAME["customer"].blocking, values):
@@ -484,7 +484,7 @@ def test_a_batch_ranks_its_own_records_as_a_fresh_read_would(stored, made, probe
     before = [index.ranked(p) for p in probes]
     assert before == [rank(blocking_keys(BY_NAME["customer"].blocking, p), index.blocks, CANDIDATES) for p in probes]
     for i, (values, change) in enumerate(made):  # a new record, or a change to one the batch read
-        index.add(f"A{i:03d}" if change and i < len(stored) else f"B{i:03d}", values, values,
+        index.add(f"A{i:03d}" if change and i < len(stored) else f"B{i:03d}", [values, values], values,
                   new=not (change and i < len(stored)))  # fmt: skip
     now = {k: index.blocks.get(k, set()) | set(index.added.get(k, ())) for k in {*index.blocks, *index.added}}
     for p in probes:
