@@ -57,6 +57,12 @@ async def adopt(session: AsyncSession, domain: str, number: int, by: str, at: da
     return bool((await session.execute(stmt.returning(t.c.version))).first())
 
 
+async def withdraw(session: AsyncSession, domain: str) -> None:
+    """No version of the domain adopted any more: its defaults are in force again."""
+    t = match_rules_version
+    await session.execute(update(t).where(t.c.domain == domain).values(adopted_at=None, adopted_by=None))
+
+
 async def add_terms(session: AsyncSession, domain: str, number: int, terms: Mapping[str, Mapping[str, int]]) -> None:
     rows = [
         {"domain": domain, "version": number, "comparison": comparison, "value": value[:200], "count": count}

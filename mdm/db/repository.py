@@ -209,6 +209,13 @@ def _converters(domain: str, names: tuple[str, ...]) -> tuple[tuple[str, Callabl
     return tuple((name, from_driver(BY_NAME[domain].field(name).kind)) for name in names)
 
 
+async def live_source_keys(session: AsyncSession, domain: Domain) -> list[tuple[str, str, str]]:
+    """(system, source id, golden id) of every live source record of a domain (for sampling)."""
+    t = source_record
+    stmt = select(t.c.system, t.c.source_id, t.c.golden_id).where(t.c.domain == domain.name, t.c.ended_at.is_(None))
+    return [(s, i, g) for s, i, g in (await session.execute(stmt.order_by(t.c.system, t.c.source_id))).all()]
+
+
 async def live_ids(session: AsyncSession, domain: Domain) -> list[str]:
     """Every live golden id of a domain (for sampling: one narrow column, in id order)."""
     table = GOLDEN[domain.name]
