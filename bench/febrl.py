@@ -348,9 +348,9 @@ def report(evaluations: list[Evaluation]) -> None:
     row("scan (s, blocks)", [f"{e.run.scan_seconds:.1f}, {e.run.scan_blocks:,}" for e in evaluations])
     console.print(table)
     rules = RULES[PERSON.name]
-    console.print(f"person rules v{rules.version}: auto_link {rules.auto_link}, review {rules.review} (hand-set "
-                  f"weights, no training); blocking v{PERSON.blocking.version}. Splink: label-free, its own "
-                  "blocking rules.")  # fmt: skip
+    console.print(f"person rules v{rules.version}: prior {rules.prior:g}, auto_link {rules.auto_link}, review "
+                  f"{rules.review} (the rules' m and u); blocking v{PERSON.blocking.version}. Splink: label-free, its "
+                  "own blocking rules.")  # fmt: skip
     for e in evaluations:
         for line in e.run.oversized:
             console.print(f"  {e.run.dataset}: oversized block {line}")

@@ -398,7 +398,7 @@ def _domain(name: str) -> Any:
     return BY_NAME[name]
 
 
-rules_app = typer.Typer(help="Match rules: per-domain comparisons, weights, evidence, thresholds.",
+rules_app = typer.Typer(help="Match rules: per-domain comparisons, levels, m and u, prior, thresholds.",
                         no_args_is_help=True)  # fmt: skip
 match_app.add_typer(rules_app, name="rules")
 
@@ -433,37 +433,52 @@ def rules_check(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False
         console.print(f"{file}: {exc}")
         raise typer.Exit(1) from None
     for name, r in rules.items():
-        console.print(f"{name}: version {r.version}, {len(r.comparisons)} compared fields, "
-                      f"{len(r.evidence)} evidence, auto_link {r.auto_link}, review {r.review}")  # fmt: skip
+        console.print(f"{name}: version {r.version}, {len(r.comparisons)} comparisons, prior {r.prior:g}, "
+                      f"auto_link {r.auto_link}, review {r.review}")  # fmt: skip
 
 
 @match_app.command("impact")
 def match_impact(
     domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
-    rules: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="the proposed rules file (TOML)")],
+    rules: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="the proposed rules file (TOML)")
+    ] = None,
+    version: Annotated[int | None, typer.Option(help="a version `mdm match train` wrote")] = None,
     limit: Annotated[int, typer.Option(min=0, help="pairs and links listed per group")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="everything, as JSON, on stdout")] = False,
 ) -> None:
-    """What proposed rules would change for DOMAIN: records that would newly link or be
-    queued, and automatic links they would no longer make. Writes nothing."""
+    """What proposed rules (a file, or a trained version) would change for DOMAIN against
+    the rules in force: records that would newly link or be queued, and automatic links
+    they would no longer make. Writes nothing."""
     from rich.progress import TimeElapsedColumn
 
+    from mdm.matching import training
     from mdm.matching.impact import impact
-    from mdm.matching.rules import RuleError, load
+    from mdm.matching.rules import MatchRules, RuleError, load
 
     descriptor = _domain(domain)
-    try:
-        proposed = load(rules, BY_NAME)
-    except RuleError as exc:
-        console.print(f"{rules}: {exc}")
-        raise typer.Exit(1) from None
-    if domain not in proposed:
-        console.print(f"{rules} has no [{domain}] table")
-        raise typer.Exit(1)
+    if (rules is None) == (version is None):
+        raise typer.BadParameter("name a rules file or a trained version, one of them", param_hint="--rules/--version")
+    proposed: dict[str, MatchRules] = {}
+    if rules is not None:
+        try:
+            proposed = load(rules, BY_NAME)
+        except RuleError as exc:
+            console.print(f"{rules}: {exc}")
+            raise typer.Exit(1) from None
+        if domain not in proposed:
+            console.print(f"{rules} has no [{domain}] table")
+            raise typer.Exit(1)
     settings = _settings()
 
     async def run() -> Any:
         async with Database.opened(settings.database_url) as db:
+            if version is not None:
+                try:
+                    proposed[domain] = await training.stored(db, descriptor, version)
+                except LookupError as exc:
+                    console.print(str(exc))
+                    raise typer.Exit(1) from None
             with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, transient=True) as bar:  # fmt: skip
                 task = bar.add_task(f"{domain} blocks", total=None)
@@ -488,6 +503,66 @@ def match_impact(
     for link in report.no_longer_linked[:limit]:
         console.print(f"  {link['system']}/{link['source_id']} in {link['golden_id']}: "
                       f"{link['old_score']:.4f} -> {link['new_score']:.4f}")  # fmt: skip
+
+
+@match_app.command("train")
+def match_train(
+    domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
+    random_pairs: Annotated[int, typer.Option(min=100, help="pairs drawn at random, for u")] = 200_000,
+    blocked_pairs: Annotated[int, typer.Option(min=100, help="pairs sharing a block, for EM")] = 300_000,
+) -> None:
+    """Learn DOMAIN's match model from the hub's own records (no labels; steward decisions
+    refine it) and write it as a new rules version. It is not in force until adopted:
+    `mdm match impact DOMAIN --version N` first, then `mdm match adopt DOMAIN N`."""
+    from rich.progress import TimeElapsedColumn
+
+    from mdm.matching import training
+
+    descriptor = _domain(domain)
+    settings = _settings()
+    upgrade(settings.database_url)
+
+    async def run() -> tuple[int, str]:
+        async with Database.opened(settings.database_url) as db:
+            with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console) as bar:  # fmt: skip
+                task = bar.add_task(f"{domain}: sampling, EM, then term frequencies", total=None)
+                return await training.train_domain(
+                    db, descriptor, random_pairs=random_pairs, blocked_pairs=blocked_pairs,
+                    on_total=lambda n: bar.update(task, total=n), advance=lambda n: bar.advance(task, n),
+                )  # fmt: skip
+
+    number, report = asyncio.run(run())
+    console.print(report)
+    console.print(f"wrote {domain} rules version {number}: `mdm match impact {domain} --version {number}`, "
+                  f"then `mdm match adopt {domain} {number}`")  # fmt: skip
+
+
+@match_app.command("adopt")
+def match_adopt(
+    domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
+    version: Annotated[str, typer.Argument(help="the trained version to put in force, or `defaults`")],
+) -> None:
+    """Put a trained rules version of DOMAIN in force, or its defaults again (every worker
+    follows within a second)."""
+    from mdm.matching import training
+
+    descriptor = _domain(domain)
+    if version != "defaults" and not version.isdigit():
+        raise typer.BadParameter("a version number, or `defaults`", param_hint="VERSION")
+    settings = _settings()
+
+    async def run() -> bool:
+        async with Database.opened(settings.database_url) as db:
+            if version == "defaults":
+                await training.withdraw(db, descriptor)
+                return True
+            return await training.adopt(db, descriptor, int(version), f"cli:{os.environ.get('USER', 'unknown')}")
+
+    if not asyncio.run(run()):
+        console.print(f"no {domain} rules version {version} (`mdm match train {domain}` writes them)")
+        raise typer.Exit(1)
+    console.print(f"{domain} rules {'defaults are' if version == 'defaults' else f'version {version} is'} in force")
 
 
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)

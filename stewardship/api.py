@@ -127,7 +127,7 @@ async def list_candidates(
 
 
 @get("/candidates/{candidate_id:int}", operation_id=operation_id("getCandidate"), responses=problem_responses(403, 404),
-     summary="A queued pair side by side, with each field's similarity")  # fmt: skip
+     summary="A queued pair side by side, with the level and weight of each field")  # fmt: skip
 async def get_candidate(request: Request, db_session: Session, candidate_id: CandidateId) -> v1.CandidateDetail:
     row = await srepo.candidate(db_session, candidate_id)
     if row is None or row.domain not in BY_NAME:

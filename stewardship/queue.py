@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.auth.actor import Actor
 from mdm.db import repository as repo
-from mdm.domains import BY_NAME, RULES, Domain
+from mdm.domains import BY_NAME, Domain
 from mdm.errors import Conflict, Invalid, MdmError, NotFound
 from mdm.matching import service as matching
+from mdm.matching import versions
+from mdm.matching.rules import MatchRules
 from mdm.policy.visibility import shown
 from mdm.records.workspace import golden_from_row
 from stewardship import repository as srepo
@@ -21,7 +23,9 @@ from stewardship.merge import check_merge_right, merge
 # the queue's words for the stored statuses
 STATUS_OUT = {"pending": "open", "not_a_match": "rejected", "merged": "merged", "closed": "closed"}
 STATUS_IN = {v: k for k, v in STATUS_OUT.items()}
-BANDS = [round(0.75 + 0.05 * i, 2) for i in range(6)]  # 0.75, 0.80, ... 1.00: the review range in steps
+# score bands, as match probabilities: a band's precision from steward decisions should be about
+# its probabilities (0.0 catches pairs queued by older rules or another threshold)
+BANDS = [0.0, 0.2, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0]
 
 
 def entry(row: Any) -> dict[str, Any]:
@@ -116,25 +120,32 @@ async def _candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> 
     return row, BY_NAME[row.domain]
 
 
-def _similarities(domain: Domain, explanation: list[dict[str, Any]]) -> dict[str, float]:
-    """Each record field's similarity, from the explanation of the comparison reading it."""
-    by_name: dict[str, float] = {e["field"]: e["similarity"] for e in explanation if e.get("similarity") is not None}
-    out: dict[str, float] = {}
-    for c in RULES[domain.name].comparisons:
-        if c.name in by_name:
-            for name in c.reads:
-                out.setdefault(name, by_name[c.name])
-    return out
+def _evidence(rules: MatchRules, explanation: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each record field's level and weight (a similarity under older rules), from the
+    explanation of the comparison reading it: the one named after the field, else the first
+    that compared something (a tax number reads the country too, to strip its prefix)."""
+    by_name = {e["field"]: e for e in explanation if e.get("level") is not None or e.get("similarity") is not None}
+    found: dict[str, dict[str, Any]] = {}
+    for c in rules.comparisons:
+        entry = by_name.get(c.name)
+        if entry is None:
+            continue
+        for name in c.reads:
+            held = found.get(name)
+            if held is None or (held.get("level") == "missing" and entry.get("level") != "missing") or c.name == name:
+                found[name] = entry
+    return {name: {k: e.get(k) for k in ("level", "weight", "similarity")} for name, e in found.items()}
 
 
 async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> dict[str, Any]:
     """A queued pair side by side: both records (None if merged away), each field's values,
-    whether they agree and the similarity the rules gave it."""
+    whether they agree and the level and weight the rules gave it."""
     row, domain = await _candidate(session, cid)
     rows = await repo.goldens(session, domain, [row.left_id, row.right_id], lock=False)
     views = {r.id: (golden_from_row(domain, r).read_view() if r.merged_into is None else None) for r in rows}
     left, right = views.get(row.left_id), views.get(row.right_id)
-    similarity = _similarities(domain, list(row.explanation))
+    rules = await versions.in_force(session, domain)
+    evidence = _evidence(rules, list(row.explanation))
     fields = []
     for f in domain.fields:
         if f.name not in readable:
@@ -142,13 +153,15 @@ async def detail(session: AsyncSession, cid: int, readable: frozenset[str]) -> d
         a, b = (left or {}).get(f.name), (right or {}).get(f.name)
         if a is None and b is None:
             continue
-        fields.append({"field": f.name, "left": a, "right": b, "same": a == b, "similarity": similarity.get(f.name)})
+        found = evidence.get(f.name, {})
+        fields.append({"field": f.name, "left": a, "right": b, "same": a == b} |
+                      {k: v for k, v in found.items() if v is not None})  # fmt: skip
     return {
         "candidate": entry(row),
         "left": None if left is None else shown(domain, left, readable),
         "right": None if right is None else shown(domain, right, readable),
         "fields": fields,
-        "explanation": matching.hide(domain, list(row.explanation), readable),
+        "explanation": matching.hide(rules, list(row.explanation), readable),
     }
 
 

@@ -117,31 +117,102 @@ BLOCKING = Blocking(
     version=1,
 )
 
-# Weights say how much each field tells about a person: names and the date of birth most,
-# the social security number as much (a typed number: a typo in it is as likely as in a
-# name, so two different numbers only lower the score through its comparison, and the
-# same number decides); the address's parts less, each alone being shared by many people.
-# The number is required: every Febrl record carries one.
+# The rules say what each field is: m, how often two records of one person agree at a level;
+# u, how often two people drawn at random do. Hand-set from the fields' meaning, before any
+# run, not fitted to the data's labels.
 MATCH = """
-version = 1
-auto_link = 0.92
-review = 0.75
-link_weight = 0.7
-compare = [
-  { name = "given_name", fields = ["given_name"], normalize = "fold", comparator = "jaro_winkler", weight = 0.15 },
-  { name = "surname", fields = ["surname"], normalize = "fold", comparator = "jaro_winkler", weight = 0.20 },
-  { name = "date_of_birth", fields = ["date_of_birth"], normalize = "text", comparator = "jaro_winkler", weight = 0.15 },
-  { name = "soc_sec_id", fields = ["soc_sec_id"], normalize = "identifier", comparator = "jaro_winkler", weight = 0.15, required = true },
-  { name = "street_number", fields = ["street_number"], normalize = "fold", comparator = "exact", weight = 0.05 },
-  { name = "address_1", fields = ["address_1"], normalize = "street", comparator = "token_set", weight = 0.10 },
-  { name = "address_2", fields = ["address_2"], normalize = "fold", comparator = "token_set", weight = 0.05 },
-  { name = "suburb", fields = ["suburb"], normalize = "fold", comparator = "jaro_winkler", weight = 0.05 },
-  { name = "postcode", fields = ["postcode"], normalize = "postcode", comparator = "exact", weight = 0.05 },
-  { name = "state", fields = ["state"], normalize = "fold", comparator = "exact", weight = 0.05 },
-]
-evidence = [
-  { name = "soc_sec_id", fields = ["soc_sec_id"], normalize = "identifier", same_floor = 0.97 },
-]
+version = 2  # 2: a Fellegi-Sunter model, hand-set from what each field is, not trained
+prior = 1e-04  # two people drawn at random from a register of some thousands: rarely one person
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+# a name: the same, a slip (Jaro-Winkler), or another; common names say less (tf)
+name = "given_name"
+fields = ["given_name"]
+normalize = "fold"
+tf = true
+levels = ["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
+m      = [0.85,    0.07,                 0.04,                 0.04]
+u      = [0.005,   0.003,                0.02,                 0.972]
+
+[[comparison]]
+name = "surname"
+fields = ["surname"]
+normalize = "fold"
+tf = true
+levels = ["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
+m      = [0.85,    0.07,                 0.04,                 0.04]
+u      = [0.001,   0.002,                0.015,                0.982]
+
+[[comparison]]
+# one day in about 20,000 for two people at random; a typed date slips a digit or swaps day and month
+name = "date_of_birth"
+fields = ["date_of_birth"]
+normalize = "date"
+levels = ["exact", "date_swap", "levenshtein<=1", "levenshtein<=2"]  # then else
+m      = [0.8,     0.01,        0.1,              0.04,             0.05]
+u      = [5e-05,   2e-05,       0.001,            0.005,            0.99393]
+
+[[comparison]]
+# a typed number without a check digit: as often mistyped as a name, so a slip of one or two
+# characters still says much and two different numbers are not decisive
+name = "soc_sec_id"
+fields = ["soc_sec_id"]
+normalize = "identifier"
+levels = ["exact", "levenshtein<=1", "levenshtein<=2"]  # then else
+m      = [0.8,     0.1,              0.04,             0.06]
+u      = [1e-06,   2e-05,            0.0002,           0.999779]
+
+[[comparison]]
+name = "street_number"
+fields = ["street_number"]
+normalize = "street_number"
+levels = ["exact", "levenshtein<=1"]  # then else
+m      = [0.8,     0.08,             0.12]
+u      = [0.02,    0.05,             0.93]
+
+[[comparison]]
+name = "address_1"
+fields = ["address_1"]
+normalize = "street"
+levels = ["exact", "jaro_winkler>=0.92", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
+m      = [0.75,    0.08,                 0.04,              0.05,                 0.08]
+u      = [0.0002,  0.0002,               0.0005,            0.01,                 0.9891]
+
+[[comparison]]
+name = "address_2"
+fields = ["address_2"]
+normalize = "fold"
+levels = ["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
+m      = [0.7,     0.08,                 0.05,                 0.17]
+u      = [0.001,   0.001,                0.01,                 0.988]
+
+[[comparison]]
+name = "suburb"
+fields = ["suburb"]
+normalize = "fold"
+tf = true
+levels = ["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
+m      = [0.8,     0.07,                 0.05,                 0.08]
+u      = [0.002,   0.001,                0.01,                 0.987]
+
+[[comparison]]
+name = "postcode"
+fields = ["postcode"]
+normalize = "postcode"
+levels = ["exact", "digits<=1"]  # then else
+m      = [0.8,     0.1,         0.1]
+u      = [0.003,   0.03,        0.967]
+
+[[comparison]]
+# the address's parts each say little alone, and much the same as each other
+name = "state"
+fields = ["state"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.95,    0.05]
+u      = [0.25,    0.75]
 """
 
 # two registered systems may create and write people: Febrl4's two files are two systems

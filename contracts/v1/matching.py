@@ -7,19 +7,29 @@ from msgspec import Struct
 
 
 class MatchField(Struct, kw_only=True, omit_defaults=True):
-    """One compared field (normalized values), or one piece of strong evidence."""
+    """One comparison of the rules (the normalized values it compared, the level they fell
+    in, that level's m and u and its match weight), or, as field "*", the total: the prior's
+    weight, the sum and the match probability."""
 
     field: str
     left: Any = None  # the record sent
     right: Any = None  # the golden record
-    similarity: float | None = None
-    weight: float | None = None
-    contribution: float | None = None  # similarity x weight / total weight compared
-    evidence: str | None = None  # "same" or "different" identifier
-    floor: float | None = None
+    level: str | None = None  # the first of the comparison's levels that held, "else", or "missing"
+    m: float | None = None  # the level's probability among records of one thing
+    u: float | None = None  # ... and among two records drawn at random
+    tf: float | None = None  # the value's frequency, in u's place for an exact match on it
+    weight: float | None = None  # log2(m / u), 0 when a side has no value
+    prior_weight: float | None = None  # field "*": log2(prior / (1 - prior))
+    total_weight: float | None = None  # field "*": the prior's weight and every comparison's
+    probability: float | None = None  # field "*": 2^w / (1 + 2^w)
     cap: float | None = None
     note: str | None = None
     hidden: bool = False  # the caller may not read this field: values left out
+    # what rules before the Fellegi-Sunter model wrote (decisions they made keep them)
+    similarity: float | None = None
+    contribution: float | None = None
+    evidence: str | None = None
+    floor: float | None = None
 
 
 class MatchCandidate(Struct, kw_only=True):

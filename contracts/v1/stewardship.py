@@ -74,13 +74,16 @@ class QueuePage(Struct, kw_only=True):
 
 
 class SideBySide(Struct, kw_only=True):
-    """One field of a candidate pair: both records' values and the field's similarity."""
+    """One field of a candidate pair: both records' values, and the level and match weight
+    the rules gave the comparison that reads it."""
 
     field: str
     left: Any = None
     right: Any = None
     same: bool
-    similarity: float | None = None  # from the match explanation, where the rules compare it
+    level: str | None = None  # from the match explanation, where the rules compare it
+    weight: float | None = None
+    similarity: float | None = None  # what rules before the Fellegi-Sunter model gave it
 
 
 class CandidateDetail(Struct, kw_only=True):

@@ -175,6 +175,28 @@ async def golden_rows(
     return found
 
 
+_LIVE_SOURCES = "FROM source_record WHERE ended_at IS NULL AND domain = ? AND golden_id"
+_IN_ORDER = "ORDER BY golden_id, system, source_id"
+
+
+async def live_payloads(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The payloads (JSON text: hashable, a cache key) of the live source records of golden
+    records, in (system, source id) order: what matching compares beside the golden values."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    driver = await _driver(session)
+    found: dict[str, list[str]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        if postgres:
+            sql = f"SELECT golden_id, payload::text {_LIVE_SOURCES} = ANY($2::varchar[]) {_IN_ORDER}"
+            rows = await driver.fetch(sql.replace("?", "$1", 1), domain.name, list(chunk))
+        else:
+            sql = f"SELECT golden_id, payload {_LIVE_SOURCES} IN ({', '.join('?' * len(chunk))}) {_IN_ORDER}"
+            rows = await driver.execute_fetchall(sql, [domain.name, *chunk])
+        for golden_id, payload in rows:
+            found.setdefault(golden_id, []).append(payload)
+    return {golden_id: tuple(payloads) for golden_id, payloads in found.items()}
+
+
 def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> dict[str, Any]:
     """A `golden_rows` row as builtins, as SQLAlchemy and from_column would make them."""
     converters = _converters(domain.name, tuple(names))
@@ -185,6 +207,20 @@ def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> di
 def _converters(domain: str, names: tuple[str, ...]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
     """Chosen once per domain and field list: `row_values` runs for every candidate row."""
     return tuple((name, from_driver(BY_NAME[domain].field(name).kind)) for name in names)
+
+
+async def live_source_keys(session: AsyncSession, domain: Domain) -> list[tuple[str, str, str]]:
+    """(system, source id, golden id) of every live source record of a domain (for sampling)."""
+    t = source_record
+    stmt = select(t.c.system, t.c.source_id, t.c.golden_id).where(t.c.domain == domain.name, t.c.ended_at.is_(None))
+    return [(s, i, g) for s, i, g in (await session.execute(stmt.order_by(t.c.system, t.c.source_id))).all()]
+
+
+async def live_ids(session: AsyncSession, domain: Domain) -> list[str]:
+    """Every live golden id of a domain (for sampling: one narrow column, in id order)."""
+    table = GOLDEN[domain.name]
+    stmt = select(table.c.id).where(table.c.merged_into.is_(None)).order_by(table.c.id)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def golden_values(

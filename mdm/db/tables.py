@@ -203,6 +203,33 @@ match_decision = Table(
     Index("ix_match_decision_candidate", "domain", "candidate_id"),
 )
 
+match_rules_version = Table(
+    "match_rules_version",
+    metadata,
+    # a domain's match rules as `mdm match train` wrote them (TOML text with trained m/u); the
+    # newest adopted one is in force, else the descriptor's (or MDM_MATCH_RULES') defaults
+    Column("domain", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("text", Text, nullable=False),
+    Column("report", JSONType, nullable=False),  # m/u per level, pairs used, EM iterations, labels
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("adopted_at", UTCDateTime()),
+    Column("adopted_by", String(100)),
+)
+
+match_term = Table(
+    "match_term",
+    metadata,
+    # how often each normalized value of a term-frequency comparison occurs among the records
+    # a rules version was trained on (values seen once are left out: they count as 1)
+    Column("domain", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("comparison", String(64), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 policy_version = Table(
     "policy_version",
     metadata,

@@ -8,17 +8,36 @@ BLOCKING = Blocking(reads=("name", "legal_entity_id"), make=named_keys("legal_en
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 1
-auto_link = 0.92
-review = 0.75
-compare = [
-  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.3, required = true },
-  { name = "name", fields = ["name"], normalize = "fold", comparator = "token_set", weight = 0.5, required = true },
-  { name = "code", fields = ["code"], normalize = "postcode", comparator = "jaro_winkler", weight = 0.2 },
-]
-evidence = [  # codes name cost centers
-  { name = "code", fields = ["code"], normalize = "postcode", different_cap = 0.40 },
-]
+version = 2  # 2: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 1e-04
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+# a code is unique within a legal entity: another entity's is another cost center
+name = "legal_entity"
+fields = ["legal_entity_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.99,    0.01]
+u      = [0.05,    0.95]
+
+[[comparison]]
+name = "name"
+fields = ["name"]
+normalize = "fold"
+levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
+m      = [0.7,     0.15,              0.08,                 0.07]
+u      = [0.005,   0.01,              0.05,                 0.935]
+
+[[comparison]]
+# codes name cost centers: two codes are two cost centers
+name = "code"
+fields = ["code"]
+normalize = "postcode"
+levels = ["exact"]  # then else
+m      = [0.98,    0.02]
+u      = [0.0001,  0.9999]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

@@ -11,25 +11,91 @@ BLOCKING = Blocking(
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 2  # 2: identifiers, the first address
-auto_link = 0.92
-review = 0.75
-link_weight = 0.7
-compare = [
-  { name = "name", fields = ["name", "legal_name"], normalize = "company_name", comparator = "token_set", weight = 0.55, required = true },
-  { name = "website", fields = ["website"], normalize = "website", comparator = "exact", weight = 0.15 },
-  { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.10 },
-  { name = "street", fields = ["addresses.*.line1"], normalize = "street", comparator = "token_set", weight = 0.10 },
-  { name = "postal_code", fields = ["addresses.*.postal_code"], normalize = "postcode", comparator = "exact", weight = 0.10 },
-]
-# one scheme's values, equal or different: the same tax or DUNS number decides, two differ.
-# A country's tax number is one piece of evidence whatever its scheme, or none a v1 client's
-# unchecked text was kept as (other:tax_id)
-evidence = [
-  { name = "tax", fields = ["identifiers.vat", "identifiers.gst", "identifiers.ein", "identifiers.other:tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
-  { name = "duns", fields = ["identifiers.duns"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
-  { name = "lei", fields = ["identifiers.lei"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
-]
+version = 3  # 3: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 1e-05  # two customers drawn at random: one company in 100,000 pairs
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+# every name of one record against every name of the other; a company is written with its
+# legal form or without, glued, as initials or cut short, and two firms rarely share a name
+name = "name"
+fields = ["name", "legal_name"]
+normalize = "company_name"
+tf = true
+levels = ["exact", "glued", "token_set>=0.90", "initials", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
+m      = [0.7,     0.03,    0.14,              0.03,       0.02,     0.03,                 0.02,                 0.01,              0.02]
+u      = [2e-05,   2e-06,   2e-05,             5e-06,      5e-06,    0.0001,               0.01,                 0.06,              0.929848]
+
+[[comparison]]
+# a country's tax number, whatever its scheme: the same number is one firm; two numbers of
+# one scheme are two firms (a group's companies share a name and a website, never a number)
+name = "tax"
+fields = ["identifiers.vat", "identifiers.gst", "identifiers.ein", "identifiers.other:tax_id"]
+normalize = "tax_id"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [1e-06,   0.999999]
+
+[[comparison]]
+name = "duns"
+fields = ["identifiers.duns"]
+normalize = "identifier"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [1e-06,   0.999999]
+
+[[comparison]]
+name = "lei"
+fields = ["identifiers.lei"]
+normalize = "identifier"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [1e-06,   0.999999]
+
+[[comparison]]
+# a website is one firm's, or its group's; a firm may have several
+name = "website"
+fields = ["website"]
+normalize = "website"
+levels = ["exact"]  # then else
+m      = [0.85,    0.15]
+u      = [0.0003,  0.9997]
+
+[[comparison]]
+# E.164 digits; a firm that moved has a new number
+name = "phone"
+fields = ["phones.*.number"]
+normalize = "phone"
+levels = ["exact"]  # then else
+m      = [0.7,     0.3]
+u      = [1e-05,   0.99999]
+
+[[comparison]]
+name = "country"
+fields = ["country"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.97,    0.03]
+u      = [0.15,    0.85]
+
+[[comparison]]
+# any address's postcode against any of the other's; one digit mistyped
+name = "postal_code"
+fields = ["addresses.*.postal_code"]
+normalize = "postcode"
+levels = ["exact", "digits<=1"]  # then else
+m      = [0.8,     0.05,        0.15]
+u      = [0.01,    0.02,        0.97]
+
+[[comparison]]
+# the street line; mostly the same as the postcode's evidence, so it weighs less
+name = "street"
+fields = ["addresses.*.line1"]
+normalize = "street"
+levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
+m      = [0.65,    0.15,              0.08,                 0.12]
+u      = [0.01,    0.01,              0.05,                 0.93]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

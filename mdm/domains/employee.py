@@ -9,23 +9,89 @@ BLOCKING = Blocking(reads=("email", "name", "country"), make=employee_keys, vers
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 3  # 2: particles written together ("deVries") dropped; two work addresses of one domain differ; 3: one name field
-auto_link = 0.92
-review = 0.75
-link_weight = 0.7
-compare = [
-  # siblings Anna and Hanna are 0.93 alike; a typo in one name usually more
-  { name = "family_name", fields = ["name.family"], normalize = "family_name", comparator = "jaro_winkler", weight = 0.35, required = true, link_min = 0.94 },
-  { name = "given_name", fields = ["name.given"], normalize = "given_name", comparator = "given_name", weight = 0.25, required = true, link_min = 0.94 },
-  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.05 },
-  { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.05 },
-  { name = "start_date", fields = ["start_date"], normalize = "text", comparator = "exact", weight = 0.10 },
-]
-# people have several addresses: the same one is strong, two different ones say little,
-# unless both are at one domain (two work addresses of one firm are two people): to review
-evidence = [
-  { name = "email", fields = ["email"], normalize = "email", same_floor = 0.95, different_cap = 0.90, different_if = "same_domain" },
-]
+version = 4  # 4: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 1e-05  # two employees drawn at random: one person in 100,000 pairs
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+# particles dropped (van der Berg ~ Berg); a slip, a name cut short
+name = "family_name"
+fields = ["name.family"]
+normalize = "family_name"
+tf = true
+levels = ["exact", "jaro_winkler>=0.92", "levenshtein<=1", "prefix", "jaro_winkler>=0.80"]  # then else
+m      = [0.84,    0.07,                 0.03,             0.02,     0.02,                 0.02]
+u      = [0.003,   0.002,                0.001,            0.0005,   0.01,                 0.9835]
+
+[[comparison]]
+# a nickname or an initial for a name; siblings Anna and Hanna are 0.93 alike, as a typo is
+name = "given_name"
+fields = ["name.given"]
+normalize = "given_name"
+tf = true
+levels = ["exact", "nickname", "initial", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
+m      = [0.78,    0.08,       0.04,      0.02,     0.03,                 0.02,                 0.03]
+u      = [0.005,   0.002,      0.01,      0.001,    0.003,                0.02,                 0.959]
+
+[[comparison]]
+# people have several addresses: a private and a work address say little, two work
+# addresses of one firm say two people
+name = "email"
+fields = ["email"]
+normalize = "email"
+levels = ["exact", "same_domain"]  # then else
+m      = [0.85,    0.01,          0.14]
+u      = [1e-06,   0.8,           0.199999]
+
+[[comparison]]
+name = "phone"
+fields = ["phones.*.number"]
+normalize = "phone"
+levels = ["exact"]  # then else
+m      = [0.7,     0.3]
+u      = [1e-05,   0.99999]
+
+[[comparison]]
+# namesakes start on other days; a clerk swaps day and month or slips a digit
+name = "start_date"
+fields = ["start_date"]
+normalize = "date"
+levels = ["exact", "date_swap", "levenshtein<=1"]  # then else
+m      = [0.82,    0.01,        0.05,             0.12]
+u      = [0.0003,  0.0001,      0.005,            0.9946]
+
+[[comparison]]
+name = "manager"
+fields = ["manager_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.75,    0.25]
+u      = [0.01,    0.99]
+
+[[comparison]]
+name = "job_title"
+fields = ["job_title"]
+normalize = "fold"
+levels = ["exact", "token_set>=0.80"]  # then else
+m      = [0.6,     0.15,              0.25]
+u      = [0.05,    0.05,              0.9]
+
+[[comparison]]
+name = "legal_entity"
+fields = ["legal_entity_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.9,     0.1]
+u      = [0.15,    0.85]
+
+[[comparison]]
+name = "country"
+fields = ["country"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.98,    0.02]
+u      = [0.2,     0.8]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

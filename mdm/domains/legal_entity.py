@@ -9,18 +9,52 @@ BLOCKING = Blocking(reads=("name", "country"), make=named_keys("country"), versi
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 2  # 2: identifiers
-auto_link = 0.92
-review = 0.75
-compare = [
-  { name = "name", fields = ["name"], normalize = "company_name", comparator = "token_set", weight = 0.7, required = true },
-  { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.3, required = true },
-]
-evidence = [
-  { name = "registration", fields = ["identifiers.registration", "identifiers.other:registration_number"], normalize = "postcode", same_floor = 0.97, different_cap = 0.40 },
-  { name = "vat", fields = ["identifiers.vat", "identifiers.ein", "identifiers.gst", "identifiers.other:tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
-  { name = "lei", fields = ["identifiers.lei"], normalize = "identifier", same_floor = 0.97, different_cap = 0.40 },
-]
+version = 3  # 3: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 0.001  # a firm's own few companies: a duplicate is rare among few
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+# a group's companies share a name in several countries ('Acme GmbH', 'Acme Ltd')
+name = "name"
+fields = ["name"]
+normalize = "company_name"
+levels = ["exact", "glued", "token_set>=0.90", "initials", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
+m      = [0.72,    0.03,    0.14,              0.02,       0.02,     0.03,                 0.02,                 0.01,              0.01]
+u      = [0.01,    0.001,   0.01,              0.002,      0.002,    0.005,                0.03,                 0.1,               0.84]
+
+[[comparison]]
+# a register's number, a tax number, an LEI: the same is one company, two are two
+name = "registration"
+fields = ["identifiers.registration", "identifiers.other:registration_number"]
+normalize = "postcode"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [0.0001,  0.9999]
+
+[[comparison]]
+name = "tax"
+fields = ["identifiers.vat", "identifiers.ein", "identifiers.gst", "identifiers.other:tax_id"]
+normalize = "tax_id"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [0.0001,  0.9999]
+
+[[comparison]]
+name = "lei"
+fields = ["identifiers.lei"]
+normalize = "identifier"
+levels = ["exact"]  # then else
+m      = [0.99999, 1e-05]
+u      = [0.0001,  0.9999]
+
+[[comparison]]
+name = "country"
+fields = ["country"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.98,    0.02]
+u      = [0.2,     0.8]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

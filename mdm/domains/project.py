@@ -8,18 +8,52 @@ BLOCKING = Blocking(reads=("name", "customer_id"), make=named_keys("customer_id"
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 1
-auto_link = 0.92
-review = 0.75
-compare = [
-  { name = "customer_id", fields = ["customer_id"], normalize = "text", comparator = "exact", weight = 0.3, required = true },
-  { name = "name", fields = ["name"], normalize = "fold", comparator = "token_set", weight = 0.5, required = true },
-  { name = "code", fields = ["code"], normalize = "postcode", comparator = "jaro_winkler", weight = 0.1 },
-  { name = "start_date", fields = ["start_date"], normalize = "text", comparator = "exact", weight = 0.1 },
-]
-evidence = [  # two codes: two projects
-  { name = "code", fields = ["code"], normalize = "postcode", different_cap = 0.40 },
-]
+version = 2  # 2: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 1e-05
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+name = "customer"
+fields = ["customer_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.95,    0.05]
+u      = [0.001,   0.999]
+
+[[comparison]]
+name = "name"
+fields = ["name"]
+normalize = "fold"
+levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
+m      = [0.7,     0.15,              0.08,                 0.07]
+u      = [0.001,   0.003,             0.03,                 0.966]
+
+[[comparison]]
+# codes name projects: two codes are two projects (codes are given in sequence, so one
+# character off is the next project, not a slip)
+name = "code"
+fields = ["code"]
+normalize = "postcode"
+levels = ["exact"]  # then else
+m      = [0.98,    0.02]
+u      = [1e-05,   0.99999]
+
+[[comparison]]
+name = "start_date"
+fields = ["start_date"]
+normalize = "date"
+levels = ["exact", "date_swap"]  # then else
+m      = [0.8,     0.01,        0.19]
+u      = [0.001,   0.0004,      0.9986]
+
+[[comparison]]
+name = "manager"
+fields = ["manager_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.8,     0.2]
+u      = [0.005,   0.995]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

@@ -10,23 +10,53 @@ BLOCKING = Blocking(reads=("name", "currency"), make=named_keys("currency"), ver
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """
-version = 1
-auto_link = 0.92
-review = 0.75
-compare = [
-  { name = "name", fields = ["name"], normalize = "fold", comparator = "token_set", weight = 0.5, required = true },
-  { name = "currency", fields = ["currency"], normalize = "fold", comparator = "exact", weight = 0.2, required = true },
-  { name = "customer_id", fields = ["customer_id"], normalize = "text", comparator = "exact", weight = 0.1 },
-  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", comparator = "exact", weight = 0.1 },
-  { name = "effective_from", fields = ["effective_from"], normalize = "text", comparator = "exact", weight = 0.1 },
-]
-# a card's scope is its customer, legal entity and currency: another scope or another start
-# date (its successor) is another card, however alike the names
-evidence = [
-  { name = "effective_from", fields = ["effective_from"], normalize = "text", different_cap = 0.40 },
-  { name = "customer_id", fields = ["customer_id"], normalize = "text", different_cap = 0.40 },
-  { name = "legal_entity_id", fields = ["legal_entity_id"], normalize = "text", different_cap = 0.40 },
-]
+version = 2  # 2: a Fellegi-Sunter model (levels, m and u); hand-set, not trained yet
+prior = 0.01  # few cards, each often sent by two systems
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+name = "name"
+fields = ["name"]
+normalize = "fold"
+levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
+m      = [0.7,     0.15,              0.08,                 0.07]
+u      = [0.005,   0.01,              0.05,                 0.935]
+
+[[comparison]]
+# a card's scope is its customer, legal entity and currency, and its start date begins it:
+# another scope or another start (its successor) is another card, however alike the names;
+# one card with two of them is a slip of a clerk's hand
+name = "currency"
+fields = ["currency"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.998,   0.002]
+u      = [0.3,     0.7]
+
+[[comparison]]
+name = "effective_from"
+fields = ["effective_from"]
+normalize = "date"
+levels = ["exact"]  # then else
+m      = [0.998,   0.002]
+u      = [0.05,    0.95]
+
+[[comparison]]
+name = "customer"
+fields = ["customer_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.9999,  0.0001]
+u      = [0.02,    0.98]
+
+[[comparison]]
+name = "legal_entity"
+fields = ["legal_entity_id"]
+normalize = "text"
+levels = ["exact"]  # then else
+m      = [0.9999,  0.0001]
+u      = [0.2,     0.8]
 """
 
 # the seed policy's lines for this domain: who may create it and own which of its fields

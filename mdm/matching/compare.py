@@ -1,58 +1,55 @@
-"""Field comparators: two normalized values in, a similarity in [0, 1] out.
+"""Measures between two normalized values, each computed one pair at a time and as a
+matrix of all pairs of a list (rapidfuzz's `process.cdist`), with the same code and in the
+scorer's own unit, so that a level read from the matrix and one read from the pair always
+agree.
 
-Each is symmetric. A missing value on either side is not compared at all (the scorer
-leaves it out), so comparators only see two present values.
+Each is symmetric. A level predicate (mdm.matching.levels) compares a measure with a
+threshold: "jaro_winkler>=0.92" is `jaro_winkler(a, b) >= 0.92`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler
-
-from mdm.matching.normalize import given_name_forms
-
-Comparator = Callable[[str, str], float]
-
-
-def exact(a: str, b: str) -> float:
-    """Identifiers, codes, countries, e-mails: equal or not."""
-    return 1.0 if a == b else 0.0
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 
-def token_set(a: str, b: str) -> float:
-    """Word sets: order-free, and forgiving of one side having extra words; for names of
-    companies and streets. Blended with token-sort so that "acme" is not equal to
-    "acme global holdings" just because one set contains the other."""
-    return (fuzz.token_set_ratio(a, b) + fuzz.token_sort_ratio(a, b)) / 200.0
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A measure of two strings: `one(a, b)` for a pair (0..1 for a similarity), and in the
+    scorer's unit `scorer(a, b)` and `raw_matrix(values)` for every pair of a list;
+    `larger` says which way is more alike (a similarity, or a distance)."""
+
+    name: str
+    scorer: Callable[..., float]
+    larger: bool  # True: a similarity (more is more alike); False: a distance
+    scale: float = 1.0  # the scorer's unit: token_set answers 0..100, the measure 0..1
+
+    def one(self, a: str, b: str) -> float:
+        return float(self.scorer(a, b)) / self.scale
+
+    def raw(self, threshold: float) -> float:
+        """A threshold in the scorer's unit, a hair lower so that a measure exactly at it
+        passes (0.9 x 100 is 90.00000000000001)."""
+        return threshold * self.scale - 1e-9
+
+    def raw_matrix(self, values: Sequence[str]) -> NDArray[np.float64]:
+        """The n x n scores of `values` in the scorer's unit (on every core for a large list;
+        below that, starting the threads costs more than they save)."""
+        workers = -1 if len(values) >= PARALLEL else 1
+        found: NDArray[Any] = process.cdist(values, values, scorer=self.scorer, dtype=np.float64, workers=workers)
+        return found
 
 
-def jaro_winkler(a: str, b: str) -> float:
-    """Short strings with typos, especially near the end: person names."""
-    return float(JaroWinkler.similarity(a, b))
+PARALLEL = 400  # values from which a matrix is computed on every core
 
 
-def partial(a: str, b: str) -> float:
-    """The shorter inside the longer: "acme" in "acme consulting"."""
-    return fuzz.partial_ratio(a, b) / 100.0
-
-
-def given_name(a: str, b: str) -> float:
-    """Nicknames agree ("jon" and "jonathan"), an initial agrees with its name at 0.7 (so
-    an initial alone never links automatically), and otherwise Jaro-Winkler."""
-    if a == b:
-        return 1.0
-    if len(a) == 1 or len(b) == 1:  # "a." stands for Anthony, and so for Tony
-        initials = {f[0] for f in given_name_forms(a) | given_name_forms(b) if len(f) > 1} | {a[0]} & {b[0]}
-        return 0.7 if (a if len(a) == 1 else b)[0] in initials else 0.0
-    if given_name_forms(a) & given_name_forms(b):
-        return 0.95
-    return jaro_winkler(a, b)
-
-
-COMPARATORS: dict[str, Comparator] = {
-    "exact": exact,
-    "token_set": token_set,
-    "jaro_winkler": jaro_winkler,
-    "partial": partial,
-    "given_name": given_name,
+MEASURES: dict[str, Measure] = {
+    "jaro_winkler": Measure("jaro_winkler", JaroWinkler.similarity, larger=True),
+    # word sets, order-free; a set inside the other is alike ("acme" and "acme consulting")
+    "token_set": Measure("token_set", fuzz.token_set_ratio, larger=True, scale=100.0),
+    "levenshtein": Measure("levenshtein", Levenshtein.distance, larger=False),
 }

@@ -18,7 +18,8 @@ from typing import Any
 
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import RULES, Domain
+from mdm.domains import Domain
+from mdm.matching import versions
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.scan import featured, pairs, read_blocks
 from mdm.matching.score import score, scored
@@ -46,7 +47,8 @@ async def impact(
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> Impact:
-    old = old or RULES[domain.name]
+    async with db.sessionmaker(write=False)() as session:
+        old = old or await versions.in_force(session, domain)
     report = Impact(domain.name, old, new)
     async with db.sessionmaker(write=False)() as session:
         apart = {(p.left_id, p.right_id) for p in await repo.candidate_pairs(session, domain, repo.NOT_A_MATCH)}

@@ -15,11 +15,12 @@ would say they are one; it goes to review instead.
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db import repository as repo
-from mdm.domains import BY_NAME, RULES, Domain
-from mdm.matching.blocking import STRONG_KEYS, Shared, blocking_keys, order, ranking
+from mdm.domains import BY_NAME, Domain
+from mdm.matching.blocking import STRONG_KEYS, Shared, blocking_keys, blocking_keys_of, order, ranking
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
 
@@ -30,18 +31,20 @@ ROW_CACHE = 20_000  # golden rows whose features stay computed across batches (b
 
 
 @lru_cache(maxsize=ROW_CACHE)
-def _row_features(rules: MatchRules, row: tuple[Any, ...]) -> Features:
-    """Features of a golden row as the driver answers it: the row is the key, so a record
-    written since is a new key, and a record in many blocks is normalized once."""
-    return rules.features(repo.row_values(BY_NAME[rules.domain], rules.fields, row))
+def _row_features(rules: MatchRules, row: tuple[Any, ...], payloads: tuple[str, ...]) -> Features:
+    """Features of a golden record as the driver answers it, its values and every value its
+    live sources sent (a drifted survivor hides no duplicate): row and payloads are the key,
+    so a record written since is a new key, and a record in many blocks is read once."""
+    values = repo.row_values(BY_NAME[rules.domain], rules.fields, row)
+    return rules.features_of([values, *(msgspec.json.decode(p) for p in payloads)])
 
 
 class FuzzyIndex:
     """Blocks and candidates (as scoring features) for one domain in one batch."""
 
-    def __init__(self, domain: Domain):
+    def __init__(self, domain: Domain, rules: MatchRules):
         self.domain = domain
-        self.rules: MatchRules = RULES[domain.name]
+        self.rules = rules
         self.reads = tuple(dict.fromkeys(domain.blocking.reads + self.rules.fields))  # what keys and features read
         self.blocks: dict[str, set[str]] = {}  # as read from match_key
         self.added: dict[str, list[str]] = {}  # records this batch made or changed, by key (at most the cap)
@@ -91,23 +94,33 @@ class FuzzyIndex:
         wanted = sorted({i for p in payloads for i in self.ranked(p)} - set(self.features))
         if not wanted:
             return
+        sources = await repo.live_payloads(session, self.domain, wanted)
         for golden_id, row in (await repo.golden_rows(session, self.domain, wanted, self.rules.fields)).items():
-            self.features[golden_id] = _row_features(self.rules, row)
+            self.features[golden_id] = _row_features(self.rules, row, sources.get(golden_id, ()))
         self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
-    def add(self, golden_id: str, values: Record, payload: Record, *, new: bool) -> None:
-        """A record this batch made or changed: later items may match it. Made from one
-        payload and equal to it where keys and features read, it shares the payload's."""
-        if all(values.get(name) == payload.get(name) for name in self.reads):
+    def add(self, golden_id: str, records: list[Record], payload: Record, *, new: bool) -> None:
+        """A record this batch made or changed (`records`: its values, then each live
+        source's payload): later items may match it. Made from one payload and equal to it
+        where keys and features read, it shares the payload's."""
+        values = records[0]
+        if len(records) <= 2 and all(values.get(name) == payload.get(name) for name in self.reads):
             keys, self.features[golden_id] = self._of(payload)
         else:
-            keys, self.features[golden_id] = blocking_keys(self.domain.blocking, values), self.rules.features(values)
+            keys = blocking_keys_of(self.domain.blocking, records)
+            self.features[golden_id] = self.rules.features_of(records)
         if not new:
             self.changed.add(golden_id)
         for key in keys:
             ids = self.added.setdefault(key, [])
             if len(ids) < INGEST_BLOCK_CAP and golden_id not in ids:
                 ids.append(golden_id)
+
+    def held_back(self) -> float:
+        """The probability a pair kept from linking automatically is given: just below
+        `auto_link`, and not below `review` (a steward sees it)."""
+        value = max(self.rules.review, round(self.rules.auto_link - 0.01, 4))
+        return value if value < self.rules.auto_link else round(self.rules.auto_link - 0.0001, 4)
 
     def best(self, payload: Record) -> tuple[str, float, list[dict[str, Any]]] | None:
         """The best-scoring golden record for a payload (ties: the smaller id), or None;
@@ -128,7 +141,7 @@ class FuzzyIndex:
             rivals = [other for v, other, _ in found[1:] if -v >= self.rules.auto_link and
                       tuple(sorted((golden_id, other))) in self.apart]  # fmt: skip
             if rivals:
-                value = round(self.rules.auto_link - 0.01, 4)
+                value = self.held_back()
                 explanation = [*explanation, {"field": "*", "cap": value, "note": f"as alike to {rivals[0]}, which "
                                f"a steward marked not a match with {golden_id}: to review"}]  # fmt: skip
         return golden_id, value, explanation

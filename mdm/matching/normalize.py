@@ -168,3 +168,35 @@ def tax_id(value: str | None, country: str | None = None) -> str | None:
                                                        cleaned[:2] == "EL"):  # fmt: skip
         cleaned = cleaned[2:]
     return cleaned or None
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=200_000)
+def street_name(line: str | None) -> str | None:
+    """A street line's words without its numbers: "12 Main Street" -> "main st" (the house
+    number is compared on its own, `street_number`)."""
+    words = [w for w in (street(line) or "").split() if not any(c.isdigit() for c in w)]
+    return " ".join(words) or None
+
+
+@lru_cache(maxsize=200_000)
+def street_number(line: str | None) -> str | None:
+    """The house number of a street line (its first run of digits), or a number field's
+    digits: "12 Main Street" -> "12", "Hauptstraße 5a" -> "5", " 007 " -> "7"."""
+    found = _NUMBER.search(fold(line) or "")
+    return str(int(found.group())) if found else None
+
+
+def phone(number: str | None) -> str | None:
+    """A phone number's digits, without an international "00": "+49 30 1234-567" -> "49301234567"
+    (the hub keeps phones in E.164, so two spellings of one number agree)."""
+    digits = "".join(c for c in number or "" if c.isdigit())
+    return digits.removeprefix("00") or None
+
+
+def date(text: str | None) -> str | None:
+    """A date's digits, "2011-03-12" -> "20110312" (a corrupted date keeps what digits it has)."""
+    digits = "".join(c for c in text or "" if c.isdigit())
+    return digits or None

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import RULES, Domain
+from mdm.domains import Domain
+from mdm.matching import versions
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
 from mdm.matching.rules import Features, MatchRules
@@ -42,7 +45,7 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
     return zlib.crc32(key.encode()) % count == index
 
 
-Records = list[tuple[str, dict[str, Any]]]  # (golden id, values) of one block
+Records = list[tuple[str, list[dict[str, Any]]]]  # (golden id, its values then each live source's) of one block
 SMALL_BLOCK = 12  # a block this small is scored pair by pair: its matrices would cost more
 
 
@@ -58,25 +61,28 @@ def pairs(rules: MatchRules, records: list[Features]) -> list[tuple[int, int]]:
 async def read_blocks(
     db: Database, domain: Domain, blocks: list[tuple[str, int]], names: tuple[str, ...]
 ) -> AsyncIterator[list[tuple[str, int, Records]]]:
-    """The live records of each block (the fields `names`), SCAN_CHUNK blocks at a time:
-    two queries a chunk (the blocks' members, at most BLOCK_CAP each; their values), not
-    two a block."""
+    """The live records of each block (the fields `names`, and every live source's payload:
+    matching compares every value a source sent), SCAN_CHUNK blocks at a time: three
+    queries a chunk (the blocks' members, at most BLOCK_CAP each; their values; their
+    sources'), not three a block."""
     for start in range(0, len(blocks), SCAN_CHUNK):
         chunk = blocks[start : start + SCAN_CHUNK]
         async with db.sessionmaker(write=False)() as session:
             members = await repo.blocks_of(session, domain, [key for key, _ in chunk], BLOCK_CAP)
             ids = sorted({i for found in members.values() for i in found})
             values = await repo.golden_values(session, domain, ids, names) if ids else {}
-        yield [(key, size, [(i, values[i]) for i in members.get(key, []) if i in values]) for key, size in chunk]
+            sources = await repo.live_payloads(session, domain, ids) if ids else {}
+        records = {i: [v, *(msgspec.json.decode(p) for p in sources.get(i, ()))] for i, v in values.items()}
+        yield [(key, size, [(i, records[i]) for i in members.get(key, []) if i in records]) for key, size in chunk]
 
 
 def featured(rules: MatchRules, records: Records, cache: dict[str, Features]) -> list[Features]:
     """The features of a block's records, each record's computed once (`cache`)."""
     out = []
-    for golden_id, values in records:
+    for golden_id, profile in records:
         found = cache.get(golden_id)
         if found is None:
-            found = cache[golden_id] = rules.features(values)
+            found = cache[golden_id] = rules.features_of(profile)
         out.append(found)
     return out
 
@@ -89,9 +95,9 @@ async def scan(
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> ScanReport:
-    rules = RULES[domain.name]
     report = ScanReport()
     async with db.sessionmaker(write=False)() as session:
+        rules = await versions.in_force(session, domain)
         blocks = [(k, n) for k, n in await repo.blocks(session, domain) if in_shard(k, shard)]
     if on_blocks:
         on_blocks(len(blocks))

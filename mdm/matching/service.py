@@ -5,14 +5,17 @@ candidate set; reads only), the decisions kept about a record, and a steward's
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db import repository as repo
 from mdm.db.convert import values_of
-from mdm.domains import RULES, Domain
+from mdm.domains import Domain
 from mdm.errors import Invalid, NotFound
+from mdm.matching import versions
 from mdm.matching.blocking import BLOCK_CAP, blocking_keys, rank
-from mdm.matching.score import score
+from mdm.matching.rules import MatchRules
+from mdm.matching.score import score, scored
 
 MATCH_CANDIDATES = 50  # golden records scored per match, the best-ranked by shared blocking keys
 
@@ -27,11 +30,9 @@ async def candidates(session: AsyncSession, domain: Domain, record: dict[str, An
     return rank(keys, {k: found[:BLOCK_CAP] for k, found in blocks.items()}, MATCH_CANDIDATES), capped
 
 
-def hide(domain: Domain, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
+def hide(rules: MatchRules, explanation: list[dict[str, Any]], readable: frozenset[str]) -> list[dict[str, Any]]:
     """The explanation without the values of fields the caller may not read."""
-    rules = RULES[domain.name]
-    reads = [(c.name, c.reads) for c in rules.comparisons] + [(e.name, e.reads) for e in rules.evidence]
-    hidden = {name for name, fields in reads if not set(fields) <= readable}
+    hidden = {c.name for c in rules.comparisons if not set(c.reads) <= readable}
     return [
         {k: v for k, v in entry.items() if k not in ("left", "right")} | {"hidden": True}
         if entry["field"] in hidden
@@ -48,9 +49,10 @@ async def decisions(
     if not rows and await repo.golden_row(session, domain, golden_id) is None:
         raise NotFound(f"no {domain.name} with id {golden_id}")
     out = []
+    rules = await versions.in_force(session, domain)
     for row in rows:
         entry = {str(k): v for k, v in row._mapping.items() if str(k) != "domain"}
-        entry["explanation"] = hide(domain, list(row.explanation), readable)
+        entry["explanation"] = hide(rules, list(row.explanation), readable)
         out.append(entry)
     return out
 
@@ -60,19 +62,21 @@ async def match(
 ) -> dict[str, Any]:
     """The best `limit` golden records for `record`, each with score and explanation; the
     values of fields the caller may not read are left out of the explanation."""
-    rules = RULES[domain.name]
+    rules = await versions.in_force(session, domain)
     ids, capped = await candidates(session, domain, record)
-    scored = []
+    found = []
+    mine = rules.features(record)
+    payloads = await repo.live_payloads(session, domain, ids) if ids else {}
     for row in await repo.goldens(session, domain, ids, lock=False) if ids else []:
         if row.merged_into:
             continue
-        value, explanation = score(rules, record, values_of(domain, row))
-        if value > 0:
-            scored.append((value, row.id, explanation))
-    scored.sort(key=lambda t: (-t[0], t[1]))
+        sources = [msgspec.json.decode(p) for p in payloads.get(row.id, ())]
+        value, explanation = scored(rules, mine, rules.features_of([values_of(domain, row), *sources]))
+        found.append((value, row.id, explanation))  # a probability that rounds to 0 is explained too
+    found.sort(key=lambda t: (-t[0], t[1]))
     items = [
-        {"id": golden_id, "score": value, "explanation": hide(domain, explanation, readable)}
-        for value, golden_id, explanation in scored[:limit]
+        {"id": golden_id, "score": value, "explanation": hide(rules, explanation, readable)}
+        for value, golden_id, explanation in found[:limit]
     ]
     return {
         "items": items,
@@ -94,7 +98,7 @@ async def reject(session: AsyncSession, domain: Domain, first: str, second: str)
     for golden_id in (left, right):
         if golden_id not in rows:
             raise NotFound(f"no {domain.name} with id {golden_id}")
-    rules = RULES[domain.name]
+    rules = await versions.in_force(session, domain)
     value, explanation = score(rules, values_of(domain, rows[left]),
                                values_of(domain, rows[right]))  # fmt: skip
     row = repo.candidate_row(domain, left, right, value, rules.version, explanation, status=repo.NOT_A_MATCH,

@@ -16,6 +16,7 @@ from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
 from mdm.domains.identifiers import changed_slots, slot, slot_policy_field
 from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
+from mdm.matching import versions
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
 from mdm.records.validation import normalized, validate
@@ -169,7 +170,7 @@ def _find(ws: Workspace, domain: Domain, item: SourceItem) -> Found:
     best = ws.fuzzy.best(item.payload) if ws.fuzzy is not None else None
     if best is None:
         return Found()
-    rules = RULES[domain.name]
+    rules = ws.fuzzy.rules if ws.fuzzy is not None else RULES[domain.name]
     golden_id, value, explanation = best
     if value >= rules.auto_link:
         evidence = {"rule": "fuzzy", "id": golden_id, "score": value, "rules_version": rules.version,
@@ -182,7 +183,7 @@ def _find(ws: Workspace, domain: Domain, item: SourceItem) -> Found:
 
 def _decide(ws: Workspace, domain: Domain, item: SourceItem, golden_id: str, outcome: str, best: Scored) -> None:
     """Keep why a source record was linked by score or queued: rules, threshold, scores."""
-    rules = RULES[domain.name]
+    rules = ws.fuzzy.rules if ws.fuzzy is not None else RULES[domain.name]
     candidate_id, value, explanation = best
     ws.decisions.append(
         {
@@ -271,7 +272,7 @@ async def ingest(
     await _load_following_merges(ws, domain, ids)
     await ws.preload_refs(_ref_ids(domain, todo))
     if fuzzy:
-        ws.fuzzy = FuzzyIndex(domain)
+        ws.fuzzy = FuzzyIndex(domain, await versions.in_force(session, domain))
         await ws.fuzzy.prefetch(session, [it.payload for it, m in zip(unlinked, by_key, strict=True) if m is None])
     for i in valid:
         item = items[i]
@@ -366,7 +367,7 @@ async def _apply(
     elif match is not None and match.get("rule") == "fuzzy":
         _decide(ws, domain, item, g.id, "linked", (match["id"], match["score"], match["explanation"]))
     if ws.fuzzy is not None and (changed or was_new):
-        ws.fuzzy.add(g.id, g.values, payload, new=was_new)  # later items of this batch may match it
+        ws.fuzzy.add(g.id, ws.match_records(g), payload, new=was_new)  # later items of this batch may match it
     ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
     return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
 

@@ -7,7 +7,7 @@ import string
 import subprocess
 import sys
 
-from mdm.domains import BY_NAME
+from mdm.domains import BY_NAME, RULES
 from mdm.matching.rules import text_of
 from tests.factory import unique
 
@@ -30,9 +30,12 @@ def _mdm(database_url, *args):
 
 
 def _rules(tmp_path, auto_link, review):
-    old = "version = 2  # 2: identifiers, the first address\nauto_link = 0.92\nreview = 0.75"
-    text = DEFAULT_TEXT.replace(old, f"version = 3\nauto_link = {auto_link}\nreview = {review}", 1)
-    assert text != DEFAULT_TEXT
+    rules = RULES["customer"]
+    head = f"auto_link = {rules.auto_link}\nreview = {rules.review}"
+    assert head in DEFAULT_TEXT
+    text = DEFAULT_TEXT.replace(head, f"auto_link = {auto_link}\nreview = {review}", 1)
+    text = text.replace(f"[customer]\nversion = {rules.version}", f"[customer]\nversion = {rules.version + 1}", 1)
+    assert text.count(f"version = {rules.version + 1}") >= 1
     path = tmp_path / "rules.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -40,23 +43,22 @@ def _rules(tmp_path, auto_link, review):
 
 def test_lower_thresholds_show_the_pairs_that_would_newly_link_and_be_queued(client, database_url, tmp_path):
     brand = _brand()
-    address = {"line1": "12 Main Street", "postal_code": "10115", "country": "DE"}
-    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "billing_address": address})
-    second = _put(client, {"name": f"{brand} Consulting Group Partners", "country": "DE",
-                           "billing_address": address | {"line1": "12 Main St"}})  # fmt: skip
+    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
+    second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
     assert second["outcome"] == "pending_review"
     queued_at = second["match"]["score"]
-    other = _put(client, {"name": f"{brand} Consulting Partners Holding", "country": "DE"})
+    other = _put(client, {"name": f"{brand} Consultancy Partners Holding", "country": "DE"})
     pair = sorted((first["id"], second["id"]))
-    proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.8, 0.6)), "--json")
+    proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.25, 0.05)), "--json")
     assert proc.returncode == 0, proc.stderr
     found = json.loads(proc.stdout)
     linked = {(p["left_id"], p["right_id"]): p for p in found["newly_linked"]}
-    assert queued_at >= 0.8
+    assert queued_at >= 0.25
     assert linked[tuple(pair)]["old_score"] == linked[tuple(pair)]["new_score"] == queued_at
     ids = {first["id"], second["id"], other["id"]}
-    assert all(p["new_score"] >= 0.8 and p["old_score"] < 0.92 for p in found["newly_linked"])
-    assert all(0.6 <= p["new_score"] < 0.8 and p["old_score"] < 0.75 for p in found["newly_queued"])
+    old = RULES["customer"]
+    assert all(p["new_score"] >= 0.25 and p["old_score"] < old.auto_link for p in found["newly_linked"])
+    assert all(0.05 <= p["new_score"] < 0.25 and p["old_score"] < old.review for p in found["newly_queued"])
     assert any({p["left_id"], p["right_id"]} <= ids for p in found["newly_linked"] + found["newly_queued"])
 
 
@@ -69,14 +71,16 @@ def test_a_higher_auto_link_lists_the_links_it_would_not_make(client, database_u
     typo = brand[:3] + brand[4] + brand[3] + brand[5:]
     linked = _put(client, {"name": f"{typo} Advisory", "country": "CH", "website": site})
     assert (linked["outcome"], linked["id"]) == ("linked", first["id"])
-    assert linked["match"]["score"] < 0.99
-    proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.99, 0.75)), "--json")
+    assert linked["match"]["score"] < 0.9999
+    proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.9999, 0.2)), "--json")
     assert proc.returncode == 0, proc.stderr
     gone = [link for link in json.loads(proc.stdout)["no_longer_linked"] if link["golden_id"] == first["id"]]
     assert len(gone) == 1
     assert gone[0]["old_score"] == linked["match"]["score"]
-    assert gone[0]["new_score"] < 0.99
-    same = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.92, 0.75)), "--json")
+    assert gone[0]["new_score"] < 0.9999
+    rules = RULES["customer"]
+    same = _mdm(database_url, "match", "impact", "customer", "--rules",
+                str(_rules(tmp_path, rules.auto_link, rules.review)), "--json")  # fmt: skip
     unchanged = json.loads(same.stdout)
     assert [link for link in unchanged["no_longer_linked"] if link["golden_id"] == first["id"]] == []
 
@@ -85,7 +89,9 @@ def test_the_report_is_readable_and_a_bad_file_is_refused(database_url, tmp_path
     proc = _mdm(database_url, "match", "impact", "customer", "--rules", str(_rules(tmp_path, 0.9, 0.7)))
     assert proc.returncode == 0, proc.stderr
     said = " ".join((proc.stderr + proc.stdout).split())  # the console wraps long lines
-    assert "rules v2 (auto_link 0.92, review 0.75) -> v3 (auto_link 0.9, review 0.7)" in said
+    rules = RULES["customer"]
+    assert (f"rules v{rules.version} (auto_link {rules.auto_link}, review {rules.review}) -> v{rules.version + 1} "
+            "(auto_link 0.9, review 0.7)") in said  # fmt: skip
     bad = tmp_path / "bad.toml"
     bad.write_text(DEFAULT_TEXT.replace('fields = ["website"]', 'fields = ["webside"]'), encoding="utf-8")
     checked = _mdm(database_url, "match", "rules", "check", str(bad))
@@ -95,6 +101,6 @@ def test_the_report_is_readable_and_a_bad_file_is_refused(database_url, tmp_path
     assert refused.returncode == 1
     good = _mdm(database_url, "match", "rules", "check", str(_rules(tmp_path, 0.9, 0.7)))
     assert good.returncode == 0
-    assert "customer: version 3" in good.stdout + good.stderr
+    assert f"customer: version {rules.version + 1}" in good.stdout + good.stderr
     shown = _mdm(database_url, "match", "rules", "show")
     assert shown.stdout == DEFAULT_TEXT

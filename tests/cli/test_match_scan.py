@@ -48,7 +48,7 @@ def test_scan_queues_a_pair_ingestion_could_not_see_once(client, database_url):
     pairs = {(p.left_id, p.right_id): p for p in _pending(database_url)}
     pair = pairs[tuple(sorted((first, second)))]
     assert (pair.status, pair.source, pair.rules_version) == ("pending", "scan", RULES["customer"].version)
-    assert pair.score >= 0.75
+    assert pair.score >= RULES["customer"].review
     assert {e["field"] for e in pair.explanation} >= {"name", "country"}
     again = _scan(database_url)
     assert again.queued == 0

@@ -72,17 +72,42 @@ DOMAIN = Domain(
     keys=(Key(("tax_id", "country")),),
     blocking=Blocking(reads=("name", "country"), make=named_keys("country")),
     match="""
-version = 1
-auto_link = 0.92
-review = 0.75
-compare = [
-  { name = "name", fields = ["name"], normalize = "company_name", comparator = "token_set", weight = 0.6, required = true },
-  { name = "country", fields = ["country"], normalize = "fold", comparator = "exact", weight = 0.2 },
-  { name = "website", fields = ["website"], normalize = "website", comparator = "exact", weight = 0.2 },
-]
-evidence = [
-  { name = "tax_id", fields = ["tax_id"], normalize = "tax_id", same_floor = 0.97, different_cap = 0.40 },
-]
+version = 2
+prior = 1e-04
+auto_link = 0.99
+review = 0.2
+
+[[comparison]]
+name = "name"
+fields = ["name"]
+normalize = "company_name"
+levels = ["exact", "glued", "token_set>=0.90", "initials", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
+m      = [0.7,     0.03,    0.14,              0.03,       0.02,     0.03,                 0.02,                 0.01,              0.02]
+u      = [2e-05,   2e-06,   2e-05,             5e-06,      5e-06,    0.0001,               0.01,                 0.06,              0.929848]
+
+[[comparison]]
+name = "country"
+fields = ["country"]
+normalize = "fold"
+levels = ["exact"]  # then else
+m      = [0.97,    0.03]
+u      = [0.15,    0.85]
+
+[[comparison]]
+name = "website"
+fields = ["website"]
+normalize = "website"
+levels = ["exact"]  # then else
+m      = [0.85,    0.15]
+u      = [1e-05,   0.99999]
+
+[[comparison]]
+name = "tax_id"
+fields = ["tax_id"]
+normalize = "tax_id"
+levels = ["exact"]  # then else
+m      = [0.97,    0.03]
+u      = [1e-06,   0.999999]
 """,
     policy="""
 # ---- vendor: the ERP owns suppliers whole; procurement (coupa) may name them

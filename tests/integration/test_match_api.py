@@ -3,6 +3,7 @@
 import random
 import string
 
+from mdm.domains import RULES
 from tests.auth import bearer
 from tests.factory import unique
 
@@ -29,9 +30,11 @@ def test_a_legal_form_variant_finds_the_customer_and_explains_why(client):
     assert best["score"] >= body["auto_link"]
     by_field = {e["field"]: e for e in best["explanation"]}
     assert by_field["name"]["left"] == by_field["name"]["right"] == f"{brand.lower()} consulting"
-    assert by_field["website"]["similarity"] == 1.0
-    assert by_field["street"]["note"] == "missing: neutral"
-    assert body["rules_version"] == 2
+    assert (by_field["website"]["level"], by_field["name"]["level"]) == ("exact", "exact")
+    assert by_field["website"]["weight"] > 0
+    assert (by_field["street"]["level"], by_field["street"]["weight"]) == ("missing", 0.0)  # the probe has none
+    assert by_field["*"]["probability"] == best["score"]
+    assert body["rules_version"] == RULES["customer"].version
     # nothing was written
     assert len(client.get("/v1/customers", params={"q": brand, "limit": 500}).json()["items"]) == count_before
     assert client.get(f"/v1/customers/{golden}").json()["version"] == 1
@@ -55,13 +58,22 @@ def test_a_nickname_and_a_typo_find_the_employee(client, factory):
     wd = unique("wd")
     body = factory.payload("employee", "workday", given_name="Jonathan", family_name=f"{family}son")
     golden = client.put(f"/v1/employees/sources/workday/{wd}", json=body).json()["id"]
-    r = client.post("/v1/employees/match", json={"given_name": "Jon", "family_name": f"{family}sen"},
-                    headers=bearer("user:reader"))  # fmt: skip
+    probe = {"given_name": "Jon", "family_name": f"{family}sen"}
+    r = client.post("/v1/employees/match", json=probe, headers=bearer("user:reader"))
     assert r.status_code == 200, r.text
+    names_only = next(i for i in r.json()["items"] if i["id"] == golden)
+    assert names_only["score"] < r.json()["review"]  # two names alone: many people share a family name
+    started = probe | {"start_date": body["start_date"], "country": body["country"]}
+    r = client.post("/v1/employees/match", json=started, headers=bearer("user:reader"))
     best = r.json()["items"][0]
     assert best["id"] == golden
     assert best["score"] >= r.json()["review"]
-    assert {e["field"]: e.get("similarity") for e in best["explanation"]}["given_name"] == 0.95
+    levels = {e["field"]: e.get("level") for e in best["explanation"]}
+    assert (levels["given_name"], levels["family_name"], levels["start_date"]) == (
+        "nickname",
+        "jaro_winkler>=0.92",
+        "exact",
+    )
 
 
 def test_a_bad_candidate_is_a_422_naming_the_field(client):

@@ -78,7 +78,10 @@ def test_a_complete_seventh_descriptor_passes_the_checks():
     [
         ({"blocking": None}, "declares no blocking keys"),
         ({"match": ""}, "declares no match rules"),
-        ({"match": "version = 1\ncompare = []"}, "mark at least one field required"),
+        (
+            {"match": "version = 1\nprior = 0.001\nauto_link = 0.99\nreview = 0.5\ncomparison = []"},
+            "name at least one comparison",
+        ),
         ({"policy": ""}, "declares no seed policy lines"),
         ({"policy": "p, system:netsuite, vendor, *, write, allow"}, "lets no system create it"),
         ({"policy": "p, system:netsuite, vendor, iban, write, allow"}, "names 'iban', which is not a field"),

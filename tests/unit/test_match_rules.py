@@ -1,9 +1,11 @@
 """Match rules are data: the default file, and a bad file's error names the place."""
 
+import math
+
 import pytest
 
 from mdm.domains import BY_NAME, RULES
-from mdm.matching.rules import RuleError, parse, text_of
+from mdm.matching.rules import RuleError, parse, render, table, text_of
 from mdm.matching.score import score
 
 DEFAULT_TEXT = text_of(BY_NAME)
@@ -11,19 +13,39 @@ DEFAULT_TEXT = text_of(BY_NAME)
 
 def test_the_default_rules_cover_every_domain_with_a_version():
     assert set(RULES) == {"customer", "employee", "legal_entity", "cost_center", "project", "rate_card"}
-    assert all(r.version >= 1 and r.review <= r.auto_link for r in RULES.values())
+    assert all(r.version >= 1 and 0 < r.review <= r.auto_link < 1 and 0 < r.prior < 1 for r in RULES.values())
     customer = RULES["customer"]
-    assert [c.name for c in customer.comparisons] == ["name", "website", "country", "street", "postal_code"]
+    assert [c.name for c in customer.comparisons] == ["name", "tax", "duns", "lei", "website", "phone", "country",
+                                                       "postal_code", "street"]  # fmt: skip
     assert customer.comparisons[0].reads == ("name", "legal_name")
-    assert customer.comparisons[3].reads == ("addresses",)
+    assert customer.comparisons[-1].reads == ("addresses",)
+    for rules in RULES.values():
+        for c in rules.comparisons:
+            assert len(c.m) == len(c.u) == len(c.levels) + 1
+            assert c.labels[-1] == "else"
+            assert c.weights == tuple(math.log2(m / u) for m, u in zip(c.m, c.u, strict=True))
 
 
-def test_paths_read_parts_and_the_first_present_field():
-    name, street = RULES["customer"].comparisons[0], RULES["customer"].comparisons[3]
-    assert name.extract({"legal_name": "Acme GmbH"}) == "acme"
-    assert name.extract({"name": "Globex Inc", "legal_name": "Acme GmbH"}) == "globex"
-    assert street.extract({"addresses": [{"kind": "billing", "line1": "12 Main Street"}]}) == "12 main st"
-    assert street.extract({"addresses": None}) is None
+def test_every_default_comparison_weighs_agreement_for_and_disagreement_against():
+    for rules in RULES.values():
+        for c in rules.comparisons:
+            assert c.weights[0] > 0 > c.weights[-1], (rules.domain, c.name)
+
+
+def test_paths_read_every_value_of_every_field():
+    name, tax, postcode = (next(c for c in RULES["customer"].comparisons if c.name == n)
+                           for n in ("name", "tax", "postal_code"))  # fmt: skip
+    assert name.extract({"legal_name": "Acme GmbH"}) == ("acme",)
+    assert name.extract({"name": "Globex Inc", "legal_name": "Acme GmbH"}) == ("globex", "acme")
+    assert name.extract({"name": "Acme Inc", "legal_name": "Acme GmbH"}) == ("acme",)  # each value once
+    addresses = [{"kind": "billing", "postal_code": "10115"}, {"kind": "shipping", "postal_code": "80 331"}]
+    assert postcode.extract({"addresses": addresses}) == ("10115", "80331")
+    assert postcode.extract({"addresses": None}) == ()
+    ids = [{"scheme": "vat", "value": "DE811907980"}, {"scheme": "duns", "value": "150483782"},
+           {"scheme": "ein", "value": "12-3456789"}]  # fmt: skip
+    assert tax.extract({"identifiers": ids, "country": "DE"}) == ("811907980", "123456789")
+    family = RULES["employee"].comparisons[0]
+    assert family.extract({"name": {"given": "Ann", "family": "van der Berg"}}) == ("berg",)
 
 
 @pytest.mark.parametrize(
@@ -33,23 +55,31 @@ def test_paths_read_parts_and_the_first_present_field():
         (
             'fields = ["website"]',
             'fields = ["webside"]',
-            "[customer].compare[1] (website).fields: customer has no field 'webside'",
+            "[customer].comparison[4] (website).fields: customer has no field 'webside'",
         ),
         (
             'normalize = "website"',
             'normalize = "url"',
-            "[customer].compare[1] (website).normalize: unknown normalizer 'url'",
+            "[customer].comparison[4] (website).normalize: unknown normalizer 'url'",
         ),
         (
-            'comparator = "token_set", weight = 0.55',
-            'comparator = "cosine", weight = 0.55',
-            "unknown comparator 'cosine'",
+            'levels = ["exact", "digits<=1"]',
+            'levels = ["exact", "cosine>=0.5"]',
+            "[customer].comparison[7] (postal_code).levels[1]: unknown level 'cosine>=0.5'",
         ),
-        ("review = 0.75", "review = 0.95", "[customer].review: 0.95 is above auto_link 0.92"),
-        ("auto_link = 0.92", "auto_link = 1.5", "[customer].auto_link: 1.5 is not between 0 and 1"),
-        ("weight = 0.55, required = true", "weight = 0.55", "[customer].compare: mark at least one field required"),
-        ("weight = 0.15 }", 'weight = "high" }', "[customer]: Expected `float`, got `str` - at `$.compare[1].weight`"),
-        ("weight = 0.15 }", "weight = 0.15, wieght = 1 }", "unknown field `wieght`"),
+        (
+            'levels = ["exact", "digits<=1"]',
+            'levels = ["exact"]',
+            "[customer].comparison[7] (postal_code).m: 3 values for 1 levels and else (2 expected)",
+        ),
+        ("m      = [0.85,    0.15]", "m      = [0.85,    0.5]", "[customer].comparison[4] (website).m: sums to 1.3500"),
+        ("u      = [0.0003,  0.9997]", "u      = [0,       1]", "(website).u[0]: 0.0 is not above 0 and at most 1"),
+        ("review = 0.2", "review = 0.995", "[customer].review: 0.995 is above auto_link 0.99"),
+        ("auto_link = 0.99", "auto_link = 1.5", "[customer].auto_link: 1.5 is not between 0 and 1"),
+        ("prior = 1e-05", "prior = 0", "[customer].prior: 0.0 is not between 0 and 1"),
+        ('normalize = "website"', 'normalize = "website"\ntf = true\ntff = 1', "unknown field `tff`"),
+        ('name = "website"', 'name = "name"', "[customer].comparison: two comparisons have one name"),
+        ("m      = [0.85,", 'm      = ["high",', "[customer]: Expected `float`, got `str`"),
         ("[customer]", "[customer", "not valid TOML"),
     ],
 )
@@ -60,14 +90,32 @@ def test_a_bad_rules_file_names_the_place_and_the_reason(old, new, message):
     assert message in str(caught.value)
 
 
-def test_a_changed_weight_changes_the_score():
+def test_term_frequencies_need_an_exact_level():
+    text = DEFAULT_TEXT.replace('normalize = "postcode"', 'normalize = "postcode"\ntf = true', 1)
+    text = text.replace('levels = ["exact", "digits<=1"]', 'levels = ["digits<=1", "levenshtein<=2"]', 1)
+    with pytest.raises(RuleError) as caught:
+        parse(text, BY_NAME)
+    assert "(postal_code).tf: term frequencies weigh an exact match; add the level 'exact'" in str(caught.value)
+
+
+def test_the_file_is_every_domain_under_its_table():
+    parsed = parse(DEFAULT_TEXT, BY_NAME)
+    assert set(parsed) == set(RULES)
+    assert "[[customer.comparison]]" in DEFAULT_TEXT
+    assert all(parsed[d].version == RULES[d].version for d in RULES)
+
+
+def test_a_table_written_back_reads_the_same():
+    for name, domain in BY_NAME.items():
+        spec = table(name, domain.match)
+        assert table(name, render(spec)) == spec
+
+
+def test_a_changed_m_changes_the_score():
     left = {"name": "Acme Consulting", "country": "DE", "website": "https://acme.de"}
     right = {"name": "Acme Consulting", "country": "FR", "website": "https://acme.fr"}
     before = score(RULES["customer"], left, right)[0]
-    heavier = parse(
-        DEFAULT_TEXT.replace('comparator = "token_set", weight = 0.55', 'comparator = "token_set", weight = 2.0', 1),
-        BY_NAME,
-    )
-    after = score(heavier["customer"], left, right)[0]
-    assert before < after
-    assert after == pytest.approx(2.0 / 2.25, abs=1e-4)
+    looser = parse(DEFAULT_TEXT.replace("m      = [0.97,    0.03]\nu      = [0.15,    0.85]",
+                                        "m      = [0.7,     0.3]\nu      = [0.15,    0.85]", 1), BY_NAME)  # fmt: skip
+    after = score(looser["customer"], left, right)[0]
+    assert before < after  # another country weighs less against the pair

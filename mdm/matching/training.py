@@ -1,0 +1,126 @@
+"""`mdm match train`: a domain's model learnt from the hub's own records, written as a new
+rules version (not yet in force: `mdm match impact --version` says what it would change,
+`mdm match adopt` puts it in force).
+
+u from random pairs, m and the prior by EM over the blocked pairs with the stewards'
+decisions as labels (mdm.matching.train), term frequencies over every live record (its
+values and its sources'), read a chunk at a time."""
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from mdm.db import match_rules as store
+from mdm.db import repository as repo
+from mdm.db.engine import Database
+from mdm.domains import Domain
+from mdm.matching import sampling, train, versions
+from mdm.matching.rules import Features, MatchRules
+
+TF_CHUNK = 5_000  # records read per query pair while counting term frequencies
+TF_KEPT = 2  # values held by fewer records are not stored: a value not in the table counts once
+
+
+async def term_frequencies(
+    db: Database, domain: Domain, rules: MatchRules, advance: Callable[[int], None] | None = None
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """How many live records hold each value of each comparison with `tf = true`, and how
+    many values were counted per comparison."""
+    counts: dict[str, Counter[str]] = {c.name: Counter() for c in rules.comparisons if c.tf}
+    totals: Counter[str] = Counter()
+    if not counts:
+        return {}, {}
+    async with db.sessionmaker(write=False)() as session:
+        ids = await repo.live_ids(session, domain)
+    for start in range(0, len(ids), TF_CHUNK):
+        chunk = ids[start : start + TF_CHUNK]
+        async with db.sessionmaker(write=False)() as session:
+            values = await repo.golden_values(session, domain, chunk, rules.fields)
+            sources = await repo.live_payloads(session, domain, chunk)
+        features = [rules.features_of([v, *(msgspec.json.decode(p) for p in sources.get(i, ()))])
+                    for i, v in values.items()]  # fmt: skip
+        found, counted = train.term_frequencies(rules, features)
+        for name, held in found.items():
+            counts[name].update(held)
+        totals.update(counted)
+        if advance:
+            advance(len(chunk))
+    return {name: dict(c) for name, c in counts.items()}, dict(totals)
+
+
+def _vectors(rules: MatchRules, features: dict[Any, Features], pairs: list[tuple[Any, Any]]) -> Any:
+    return train.level_vectors(rules, [(features[a], features[b]) for a, b in pairs if a in features and b in features])
+
+
+async def train_domain(
+    db: Database,
+    domain: Domain,
+    *,
+    random_pairs: int = 200_000,
+    blocked_pairs: int = 300_000,
+    by: str = "cli",
+    on_total: Callable[[int], None] | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[int, str]:
+    """Learn `domain`'s model from its records and write it as a new version; answers the
+    version and the report."""
+    async with db.sessionmaker(write=False)() as session:
+        rules = await versions.in_force(session, domain)
+        found = await sampling.sample(session, domain, random_pairs=random_pairs, blocked_pairs=blocked_pairs)
+        n = await repo.count_live(session, domain)
+    if on_total:
+        on_total(n)
+    sent = {ref: rules.features(payload) for ref, payload in found.payloads.items()}
+    at_random = _vectors(rules, sent, found.random_pairs)
+    u = train.estimate_u(rules, at_random) if len(at_random) else None
+    decided = {i: rules.features_of(profile) for i, profile in found.profiles.items()}
+    known = [(a, b, matched) for a, b, matched in found.labelled if a in decided and b in decided]
+    labels = (_vectors(rules, decided, [(a, b) for a, b, _ in known]), [matched for _, _, matched in known])
+    s = found.sources
+    trained = train.expectation_maximisation(
+        rules, _vectors(rules, sent, found.blocked_pairs), u=u, labels=labels,
+        pairs_total=s * (s - 1) // 2 or None, random_count=len(at_random),
+    )  # fmt: skip
+    tf, totals = await term_frequencies(db, domain, rules, advance)
+    async with db.transaction() as session:
+        number = max(await store.newest(session, domain.name), rules.version) + 1
+        text = train.trained_table(rules, trained, version=number)
+        report = {
+            "from_version": rules.version,
+            "records": n,
+            "source_records": found.sources,
+            "blocked_pairs": trained.pairs,
+            "random_pairs": trained.random_pairs,
+            "labelled": list(trained.labelled),
+            "iterations": trained.iterations,
+            "converged": trained.converged,
+            "prior": trained.prior,
+            "tf_total": totals,
+        }
+        await store.add(session, domain.name, number, text, report, by, datetime.now(UTC))
+        kept = {name: {v: k for v, k in held.items() if k >= TF_KEPT} for name, held in tf.items()}
+        await store.add_terms(session, domain.name, number, kept)
+    return number, train.report(rules, trained)
+
+
+async def adopt(db: Database, domain: Domain, number: int, by: str) -> bool:
+    """Put a trained version in force (every worker follows within a second)."""
+    async with db.transaction() as session:
+        done = await store.adopt(session, domain.name, number, by, datetime.now(UTC))
+    versions.forget()
+    return done
+
+
+async def withdraw(db: Database, domain: Domain) -> None:
+    """Back to the defaults (the descriptor's rules, or MDM_MATCH_RULES')."""
+    async with db.transaction() as session:
+        await store.withdraw(session, domain.name)
+    versions.forget()
+
+
+async def stored(db: Database, domain: Domain, number: int) -> MatchRules:
+    async with db.sessionmaker(write=False)() as session:
+        return await versions.build(session, domain, number)
