@@ -96,6 +96,7 @@ class Quality:
     refused_duplicates: int = 0
     updates: int = 0
     scan_queued: int | None = None  # pairs the scan queued (with --scan)
+    completeness: float = 1.0  # true pairs whose records share a blocking key
     seconds: float = 0.0
     auto: Scores = field(default_factory=lambda: Scores(0, 0, 0))  # pairwise, end state
     review: Scores = field(default_factory=lambda: Scores(0, 0, 0))
@@ -202,12 +203,13 @@ async def evaluate(
     truth = true_pairs({(e.system, e.source_id): e.entity for e in events})
     auto, review = state.predicted()
     q.auto, q.review = scores(auto, truth), scores(review, truth)
-    _diagnose(q, domain, events, truth - review)
+    _diagnose(q, domain, events, truth, truth - review)
     return q
 
 
-def _diagnose(q: Quality, domain: Domain, events: list[Event], missed: set[Pair]) -> None:
-    """Why true pairs ended neither in one golden record nor in a queued pair, judged on the
+def _diagnose(q: Quality, domain: Domain, events: list[Event], truth: set[Pair], missed: set[Pair]) -> None:
+    """Pair completeness (the share of true pairs whose two source records, as last sent,
+    share a blocking key), and why true pairs ended neither in one golden record nor in a queued pair, judged on the
     two source records as last sent (not on the golden records they were compared with):
     refused; no blocking key shared; scored below review; or alike enough, yet never
     compared or compared with a golden record whose values had moved on (ingestion scores a
@@ -219,6 +221,9 @@ def _diagnose(q: Quality, domain: Domain, events: list[Event], missed: set[Pair]
     for key, payload in last.items():
         record, problems = normalized(domain, service.decode_payload(domain, payload))
         kept[key] = None if problems else record
+    keys = {key: blocking_keys(domain.blocking, record) for key, record in kept.items() if record is not None}
+    blocked = sum(1 for a, b in truth if a in keys and b in keys and keys[a] & keys[b])
+    q.completeness = blocked / len(truth) if truth else 1.0
     for a, b in sorted(missed):
         left, right = kept[a], kept[b]
         if left is None or right is None or a not in q.accepted or b not in q.accepted:
@@ -264,12 +269,13 @@ def report(results: list[Quality], verbose: bool) -> None:
     if any(q.scan_queued is not None for q in results):
         title += ", after `match scan`"
     pairs = Table(title=title, title_justify="left")
-    for column in ("domain", "setting", "level", "true pairs", "P@auto", "R@auto", "F1@auto", "P@review", "R@review",
-                   "F1@review"):  # fmt: skip
+    for column in ("domain", "setting", "level", "true pairs", "pair completeness", "P@auto", "R@auto", "F1@auto",
+                   "P@review", "R@review", "F1@review"):  # fmt: skip
         pairs.add_column(column, justify="right")
     for q in results:
         a, r = q.auto, q.review
-        pairs.add_row(q.domain, q.setting, str(q.level), f"{a.truth:,}", f"{a.precision:.3f}", f"{a.recall:.3f}",
+        pairs.add_row(q.domain, q.setting, str(q.level), f"{a.truth:,}", f"{q.completeness:.4f}",
+                      f"{a.precision:.3f}", f"{a.recall:.3f}",
                       f"{a.f1:.3f}", f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}")  # fmt: skip
     console.print(pairs)
     console.print(f"targets (hard setting, customers and employees): precision at auto_link >= "

@@ -6,7 +6,9 @@ from mdm.domains.views import AddressAs, IdentifierAs, View
 from mdm.matching.blocking import Blocking, customer_keys
 
 BLOCKING = Blocking(
-    reads=("name", "legal_name", "country", "addresses", "identifiers", "website"), make=customer_keys, version=4
+    reads=("name", "legal_name", "country", "addresses", "identifiers", "website", "phones"),
+    make=customer_keys,
+    version=5,
 )
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them

@@ -37,20 +37,32 @@ def _phonetic(word: str) -> str:
     return jellyfish.metaphone(word)[:6] or word[:4]
 
 
+def _phones(r: Record) -> set[str]:
+    """A number's last nine digits: with or without its country code, one number."""
+    return {f"tel:{digits[-9:]}" for p in r.get("phones") or () if len(digits := n.phone(p.get("number")) or "") >= 6}
+
+
 def customer_keys(r: Record) -> set[str]:
-    keys: set[str] = set()
+    keys = _phones(r)
+    country = r.get("country") or ""
+    addresses = [(n.postcode(a.get("postal_code")), n.street_number(a.get("line1"))) for a in r.get("addresses") or ()]
+    postals = {postal for postal, _ in addresses if postal}
+    for postal, number in addresses:  # one address: whatever the name became
+        if postal and number:
+            keys.add(f"zn:{postal}:{number}")
     name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
     if name:
         tokens = name.split()
         keys.add(f"name:{n.sorted_tokens(name)}")
         core = [t for t in tokens if t not in STOP_TOKENS and len(t) > 1] or tokens
-        country = r.get("country") or ""
         for token in core[:3]:  # each word's sound: a typo or a reordering spares the others
             keys.add(f"ph:{_phonetic(token)}:{country}")
         keys.add(f"ana:{''.join(sorted(core[0]))}:{country}")  # swapped letters: "Tsark", "Zpehyr"
-        postal = n.postcode(next((a.get("postal_code") for a in r.get("addresses") or ()), None))
-        if postal:
+        glued = "".join(tokens)  # words run together or split: "SUMMITCONSULTING", "Summit Consulting"
+        keys.add(f"glu:{jellyfish.metaphone(glued)[:5]}:{country}")
+        for postal in postals:
             keys.add(f"zip:{postal}:{core[0][:4]}")
+            keys.add(f"zi:{postal}:{glued[0]}")  # initials and acronyms: "OM" for "Oscorp Manufacturing"
     for ident in r.get("identifiers") or ():  # every identifier: the same number is one firm
         if tax := n.tax_id(ident.get("value"), ident.get("country")):
             keys.add(f"tax:{tax}")
@@ -60,24 +72,30 @@ def customer_keys(r: Record) -> set[str]:
 
 
 def employee_keys(r: Record) -> set[str]:
-    keys: set[str] = set()
+    keys = _phones(r)
     if mail := n.email(r.get("email")):
         keys.add(f"email:{mail}")
     name = r.get("name") or {}
     family, given = n.family_name(name.get("family")), n.given_name(name.get("given"))
+    country = r.get("country") or ""
     if family:
         last = family.split()[-1]
         keys.add(f"fam:{_phonetic(last)}:{given[0] if given else ''}")
+        # a family name's sound where one works, and on the day one started: whatever the given
+        # name became ("Sasha" for "Alexander", "H." for "Hanna", "aHnna")
+        keys.add(f"fc:{_phonetic(last)}:{country}")
+        if start := n.date(str(r.get("start_date") or "")):
+            keys.add(f"fd:{_phonetic(last)}:{start}")
         if given:  # typos in the family name: the given name's forms and the family initial ...
             for form in n.given_name_forms(given):
                 keys.add(f"full:{form}:{last[0]}")
             # ... and an initial for a given name: its letter, the family name's first two, the country
             for initial in {form[0] for form in n.given_name_forms(given)}:
-                keys.add(f"ini:{initial}:{last[:2]}:{r.get('country') or ''}")
+                keys.add(f"ini:{initial}:{last[:2]}:{country}")
             # letters swapped or a name shouted ("uLcas", "aKya", "EJNSEN"): each name's letters, sorted
             letters = "".join(sorted(last))
             keys.add(f"ana:{''.join(sorted(given))}:{letters}")
-            keys.add(f"ani:{given[0]}:{letters}:{r.get('country') or ''}")
+            keys.add(f"ani:{given[0]}:{letters}:{country}")
     return keys
 
 

@@ -290,6 +290,44 @@ def test_a_typo_in_a_company_names_first_word_keeps_a_shared_block():
         ), typo
 
 
+def _address(postal_code, line1=None):
+    return [{"kind": "billing", "line1": line1, "postal_code": postal_code, "country": "GB"}]
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [  # two spellings whose names share no word, no sound and no letters' sort: another rule blocks them
+        (_customer(name="Oscorp Manufacturing", addresses=_address("LS19 5AB")),
+         _customer(name="OM Ltd", addresses=_address("LS195AB"))),  # initials + postcode
+        (_customer(name="ummit conulxing", addresses=_address("EC1 4AB", "12 Long Road")),
+         _customer(name="Summit Consulting", addresses=_address("EC14AB", "12, Long Rd."))),  # postcode + number
+        (_customer(name="Brightwater", phones=[{"kind": "main", "number": "+44 20 7946 0018"}]),
+         _customer(name="Zyxel", phones=[{"kind": "main", "number": "020 7946 0018"}])),  # a phone, any spelling
+        (_customer(name="SUMMITCONSULTING", country="GB"), _customer(name="Sumit Consulting", country="GB")),  # glued
+        (_customer(name="Atlas", identifiers=[{"scheme": "duns", "value": "003-501-980"}]),
+         _customer(name="Other", identifiers=[{"scheme": "duns", "value": "003501980"}])),  # DUNS alone
+    ],
+)  # fmt: skip
+def test_customers_share_a_block_by_a_rule_other_than_the_name(left, right):
+    keys = BY_NAME["customer"].blocking
+    assert blocking_keys(keys, left) & blocking_keys(keys, right)
+
+
+def test_employees_share_a_block_by_family_name_and_start_date_whatever_the_given_name():
+    keys = BY_NAME["employee"].blocking
+    started = {"country": "AU", "start_date": "2020-08-17"}
+    assert blocking_keys(keys, _person("Alexander", "Wang", **started)) & blocking_keys(
+        keys, _person("Sasha", "WANG", **started)
+    )
+    assert blocking_keys(keys, _person("H.", "Virtanen", country="US")) & blocking_keys(
+        keys, _person("aHnna", "Virtanen", country="US")
+    )  # a family name within a country
+    # and not across countries or start dates by those rules alone
+    assert not blocking_keys(keys, _person("Alexander", "Wang", country="AU")) & blocking_keys(
+        keys, _person("Sasha", "Wang", country="NZ", start_date="2020-08-17")
+    )
+
+
 @pytest.mark.parametrize(
     ("left", "right"),
     [
