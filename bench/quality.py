@@ -317,6 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--verbose", action="store_true", help="print some wrong links and missed duplicates")
     p.add_argument("--scan", action="store_true", help="run `mdm match scan` after ingestion (pairwise figures)")
+    p.add_argument("--without", action="append", default=[], metavar="FIELD",
+                   help="send no FIELD (website, identifiers, phones, addresses, email, ...); repeatable")  # fmt: skip
     args = p.parse_args(argv)
     settings = ["easy", "hard"] if args.setting == "both" else [args.setting]
     levels = [1, 2] if args.level == "both" else [int(args.level)]
@@ -329,6 +331,9 @@ def main(argv: list[str] | None = None) -> None:
                 rng = random.Random(seed)
                 make = customers if name == "customer" else employees
                 data = make(args.entities, SETTINGS[setting][name], rng, LEVEL2[setting][name] if level == 2 else None)
+                for event in data.events:  # a system that does not hold these fields
+                    for dropped in args.without:
+                        event.payload.pop(dropped, None)
                 console.print(f"{name} / {setting} / level {level}: {dict(data.kinds)}")
                 with (
                     tempfile.TemporaryDirectory(prefix="mdm-quality-") as tmp,
