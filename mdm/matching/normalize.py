@@ -55,6 +55,11 @@ STREET_WORDS = {
     "north": "n", "south": "s", "east": "e", "west": "w", "platz": "pl", "weg": "wg", "rue": "r",
     "via": "v", "calle": "c", "number": "no", "nr": "no",
 }  # fmt: skip
+# legal forms left at a name's end once cleanco has taken its one off ("Müller GmbH & Co. KG",
+# "Huber e.K.", "Beispiel UG (haftungsbeschränkt)", "Volvo AB (publ)"), folded
+LEGAL_TAIL = frozenset(["gmbh", "ag", "kg", "ug", "co", "mbb", "partg", "haftungsbeschrankt", "aktiengesellschaft",
+                        "publ", "kgaa", "ohg", "gbr", "ltd", "inc", "llc", "corp", "plc", "ab", "oy", "bv", "nv", "sa",
+                        "sarl", "sas", "spa", "srl", "pty", "llp", "lp"])  # fmt: skip
 _STRASSE = re.compile(r"(?<=[a-z])(strasse|str)\b")  # Hauptstrasse -> haupt st
 
 
@@ -77,6 +82,9 @@ def company_name(name: str | None) -> str | None:
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
     words = [w for w in words if w != "and"]
+    # cleanco takes one form off the end: "GmbH & Co. KG" holds three
+    while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in (["e", "k"], ["e", "v"])):
+        words = words[:-2] if words[-1] in ("k", "v") and words[-2] == "e" else words[:-1]
     return " ".join(words) or fold(name)
 
 

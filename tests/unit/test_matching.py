@@ -54,6 +54,13 @@ def test_fold_transliterates_and_cleans(raw, expected):
         ("Atlassian Pty Ltd", "atlassian"),
         ("Société Générale SARL", "societe generale"),
         ("Siemens AG", "siemens"),
+        ("Müller Beratung GmbH & Co. KG", "muller beratung"),  # forms within forms
+        ("Siemens Aktiengesellschaft", "siemens"),
+        ("Bäckerei Huber e.K.", "backerei huber"),
+        ("Beispiel UG (haftungsbeschränkt)", "beispiel"),
+        ("Schmidt & Partner mbB", "schmidt partner"),
+        ("Volvo AB (publ)", "volvo"),
+        ("KG Bau GmbH", "kg bau"),  # a form's word that begins a name stays
         (None, None),
     ],
 )
