@@ -273,14 +273,16 @@ def run(kind: str, args: argparse.Namespace, rows: list[dict[str, Any]], probes:
             console.print("  " + lines[-1])
         if args.train:
             took, marks, report = asyncio.run(timed_train(url))
-            target = TARGET_TRAIN_S * args.customers / 1_000_000
-            met = "met" if took <= target else "MISSED"
+            # not scaled: sampling and EM take the same 500,000 pairs at any size, so only a
+            # million's time can be held against the target
+            met = ("met" if took <= TARGET_TRAIN_S else "MISSED") if args.customers == 1_000_000 else "not judged"
             sampled, em = [*marks, took, took][:2]
             merged, rejected = report.get("labelled", [0, 0])
             passes = f"{report.get('iterations')} passes, {'converged' if report.get('converged') else 'capped'}"
-            lines.append(f"{kind}: match train {took:,.0f} s (target <= {target:,.0f} s for {args.customers:,}: "
-                         f"{met}; sampling {sampled:,.0f} s, EM and the first chunk {em - sampled:,.0f} s, term "
-                         f"frequencies {took - em:,.0f} s); {report.get('source_records', 0):,} source records, "
+            lines.append(f"{kind}: match train {took:,.0f} s (target <= {TARGET_TRAIN_S:,.0f} s at 1,000,000, "
+                         f"not scaled: {met}; sampling {sampled:,.0f} s, EM and the first chunk "
+                         f"{em - sampled:,.0f} s, term frequencies {took - em:,.0f} s); "
+                         f"{report.get('source_records', 0):,} source records, "
                          f"{report.get('blocked_pairs', 0):,} blocked pairs, {report.get('random_pairs', 0):,} "
                          f"random pairs, {merged} merged / {rejected} rejected labels, EM {passes}")  # fmt: skip
             console.print("  " + lines[-1])
