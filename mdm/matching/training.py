@@ -24,6 +24,14 @@ TF_CHUNK = 5_000  # records read per query pair while counting term frequencies
 TF_KEPT = 2  # values held by fewer records are not stored: a value not in the table counts once
 
 
+def _counted(rules: MatchRules, records: list[dict[str, Any]]) -> Features:
+    """`rules.features_of(records)` for the comparisons with `tf = true` (the others left
+    empty): all term frequencies read, at a fraction of the cost (a name, not ten fields)."""
+    return tuple(
+        tuple(dict.fromkeys(v for r in records for v in c.extract(r))) if c.tf else () for c in rules.comparisons
+    )
+
+
 async def term_frequencies(
     db: Database, domain: Domain, rules: MatchRules, advance: Callable[[int], None] | None = None
 ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
@@ -40,7 +48,7 @@ async def term_frequencies(
         async with db.sessionmaker(write=False)() as session:
             values = await repo.golden_values(session, domain, chunk, rules.fields)
             sources = await repo.live_payloads(session, domain, chunk)
-        features = [rules.features_of([v, *(msgspec.json.decode(p) for p in sources.get(i, ()))])
+        features = [_counted(rules, [v, *(msgspec.json.decode(p) for p in sources.get(i, ()))])
                     for i, v in values.items()]  # fmt: skip
         found, counted = train.term_frequencies(rules, features)
         for name, held in found.items():
