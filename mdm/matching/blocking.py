@@ -42,6 +42,15 @@ def _phones(r: Record) -> set[str]:
     return {f"tel:{digits[-9:]}" for p in r.get("phones") or () if len(digits := n.phone(p.get("number")) or "") >= 6}
 
 
+def _initials(tokens: list[str]) -> str:
+    """A name's initials, its first two words' ("om" for "oscorp manufacturing"), or a short
+    one-word name as the acronym it is ("om")."""
+    words = [t for t in tokens if len(t) > 1] or tokens
+    if len(words) == 1 and len(words[0]) <= 4:
+        return words[0][:2]
+    return "".join(t[0] for t in words[:2])
+
+
 def customer_keys(r: Record) -> set[str]:
     keys = _phones(r)
     country = r.get("country") or ""
@@ -62,7 +71,7 @@ def customer_keys(r: Record) -> set[str]:
         keys.add(f"glu:{jellyfish.metaphone(glued)[:5]}:{country}")
         for postal in postals:
             keys.add(f"zip:{postal}:{core[0][:4]}")
-            keys.add(f"zi:{postal}:{glued[0]}")  # initials and acronyms: "OM" for "Oscorp Manufacturing"
+            keys.add(f"zi:{postal}:{_initials(tokens)}")  # acronyms: "OM" for "Oscorp Manufacturing"
     for ident in r.get("identifiers") or ():  # every identifier: the same number is one firm
         if tax := n.tax_id(ident.get("value"), ident.get("country")):
             keys.add(f"tax:{tax}")

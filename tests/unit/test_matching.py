@@ -3,7 +3,9 @@
 import math
 from datetime import UTC, datetime
 
+import cleanco  # type: ignore[import-untyped]
 import pytest
+from cleanco.clean import prepare_default_terms  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -534,3 +536,19 @@ def test_a_batch_ranks_its_own_records_as_a_fresh_read_would(stored, made, probe
     now = {k: index.blocks.get(k, set()) | set(index.added.get(k, ())) for k in {*index.blocks, *index.added}}
     for p in probes:
         assert index.ranked(p) == rank(blocking_keys(BY_NAME["customer"].blocking, p), now, CANDIDATES)
+
+
+_FORM_WORDS = [" ".join(words) for _, words in prepare_default_terms() if words]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Acme", "Müller", "&", "Co.", "The", "Nord", "AB", "(publ)", "GmbH", "KG", "e.K.", "x"]),
+             min_size=1, max_size=4),
+    st.lists(st.sampled_from(_FORM_WORDS), max_size=3),
+)  # fmt: skip
+def test_basename_answers_as_cleanco_does(words, forms):
+    """`normalize.basename` tries only the legal forms ending in the name's last word: its
+    answers are cleanco's, form within form."""
+    name = " ".join([*words, *forms])
+    assert n.basename(name) == cleanco.basename(name)
