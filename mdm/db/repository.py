@@ -503,15 +503,19 @@ async def decisions_about(session: AsyncSession, domain: Domain, golden_id: str)
     return list((await session.execute(stmt)).all())
 
 
-async def blocks(session: AsyncSession, domain: Domain) -> list[tuple[str, int]]:
-    """Every blocking key of a domain held by two or more golden records, with its size."""
+async def blocks(session: AsyncSession, domain: Domain, *, by_member: bool = False) -> list[tuple[str, int]]:
+    """Every blocking key of a domain held by two or more golden records, with its size, in
+    key order; `by_member`: in the order of each block's first member (golden id), so the
+    several blocks one pair of duplicates shares come one after another (a scan then reads
+    and compares those records once, not once per kind of key)."""
     size = func.count().label("size")
+    first = func.min(match_key.c.golden_id)
     stmt = (
         select(match_key.c.key, size)
         .where(match_key.c.domain == domain.name)
         .group_by(match_key.c.key)
         .having(func.count() >= 2)
-        .order_by(match_key.c.key)
+        .order_by(*((first, match_key.c.key) if by_member else (match_key.c.key,)))
     )
     return [(k, int(n)) for k, n in (await session.execute(stmt)).all()]
 

@@ -4,14 +4,17 @@ Works block by block (the blocking keys two or more records share): inside a blo
 more than SMALL_BLOCK records every pair is scored at once as matrices (rapidfuzz's
 `process.cdist` per compared field, numpy for exact fields and evidence;
 mdm.matching.matrix), and only the pairs that may reach `review` get the full, explained
-score; a smaller block's few pairs get it at once.
+score; a smaller block's few pairs get it at once. Blocks come in the order of their first
+member, so the blocks a pair of duplicates shares (name, phone, postcode ...) come together,
+and a record's values are read and its features computed about once, not once per key.
 Pairs at or above `review` are queued; a pair already queued (pending, not a match, or
 merged) is never added again, so rerunning adds nothing. `--shard i/n` takes the blocks
 whose key hashes to i modulo n, so several processes can share one domain.
 """
 
+import itertools
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,30 +62,47 @@ def pairs(rules: MatchRules, records: list[Features]) -> list[tuple[int, int]]:
 
 
 async def read_blocks(
-    db: Database, domain: Domain, blocks: list[tuple[str, int]], names: tuple[str, ...]
+    db: Database,
+    domain: Domain,
+    blocks: list[tuple[str, int]],
+    names: tuple[str, ...],
+    known: Container[str] = (),
 ) -> AsyncIterator[list[tuple[str, int, Records]]]:
     """The live records of each block (the fields `names`, and every live source's payload:
     matching compares every value a source sent), SCAN_CHUNK blocks at a time: three
     queries a chunk (the blocks' members, at most BLOCK_CAP each; their values; their
-    sources'), not three a block."""
+    sources'), not three a block. A record in `known` (the caller holds its features) is
+    not read again: it comes with no values."""
     for start in range(0, len(blocks), SCAN_CHUNK):
         chunk = blocks[start : start + SCAN_CHUNK]
         async with db.sessionmaker(write=False)() as session:
             members = await repo.blocks_of(session, domain, [key for key, _ in chunk], BLOCK_CAP)
-            ids = sorted({i for found in members.values() for i in found})
+            ids = sorted({i for found in members.values() for i in found if i not in known})
             values = await repo.golden_values(session, domain, ids, names) if ids else {}
             sources = await repo.live_payloads(session, domain, ids) if ids else {}
         records = {i: [v, *(msgspec.json.decode(p) for p in sources.get(i, ()))] for i, v in values.items()}
+        records |= {i: [] for found in members.values() for i in found if i in known}
         yield [(key, size, [(i, records[i]) for i in members.get(key, []) if i in records]) for key, size in chunk]
+
+
+FEATURES_KEPT = 100_000  # records whose features a scan keeps from chunk to chunk
+
+
+def forget(cache: dict[str, Features], keep: int) -> None:
+    """Drop the oldest entries of `cache` beyond `keep` (blocks come in the order of their
+    first member, so the records a chunk shares with the next are the recent ones)."""
+    for golden_id in list(itertools.islice(cache, max(len(cache) - keep, 0))):
+        del cache[golden_id]
 
 
 def featured(rules: MatchRules, records: Records, cache: dict[str, Features]) -> list[Features]:
     """The features of a block's records, each record's computed once (`cache`)."""
     out = []
     for golden_id, profile in records:
-        found = cache.get(golden_id)
+        found = cache.pop(golden_id, None)  # and put back last: recently used
         if found is None:
-            found = cache[golden_id] = rules.features_of(profile)
+            found = rules.features_of(profile)
+        cache[golden_id] = found
         out.append(found)
     return out
 
@@ -98,13 +118,13 @@ async def scan(
     report = ScanReport()
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
-        blocks = [(k, n) for k, n in await repo.blocks(session, domain) if in_shard(k, shard)]
+        blocks = [(k, n) for k, n in await repo.blocks(session, domain, by_member=True) if in_shard(k, shard)]
     if on_blocks:
         on_blocks(len(blocks))
     seen: set[tuple[str, str]] = set()
-    async for chunk in read_blocks(db, domain, blocks, rules.fields):
+    features: dict[str, Features] = {}
+    async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
         queue = []
-        features: dict[str, Features] = {}
         for key, size, records in chunk:
             report.blocks += 1
             if size > BLOCK_CAP:
@@ -125,6 +145,7 @@ async def scan(
             added = await repo.queue_candidates(session, queue)
         report.queued += added
         report.already_queued += len(queue) - added
+        forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read
         if advance:
             advance(len(chunk))
     return report

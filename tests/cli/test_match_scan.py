@@ -96,3 +96,40 @@ def test_a_pair_marked_not_a_match_never_comes_back(client, database_url):
     assert report.already_queued >= 1
     rows = [p for p in _pending(database_url) if (p.left_id, p.right_id) == pair]
     assert [(r.status, r.source) for r in rows] == [("not_a_match", "ingest")]
+
+
+def test_a_scan_that_keeps_few_features_finds_every_pair(client, database_url, monkeypatch):
+    """Blocks read one at a time, one record's features kept between them (records read again
+    once forgotten): nothing a whole scan would queue is left for it."""
+    from mdm.matching import scan as scanning
+
+    brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    ids = [_customer(client, {"name": f"{brand} Logistik GmbH", "country": "DE"})]
+    for form in ("Logistik", "LOGISTIK"):  # made as other firms, then renamed: only a scan sees them
+        renamed, other = unique("sf"), "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+        ids.append(_customer(client, {"name": f"{other} Shipping Lines", "country": "DE"}, renamed))
+        assert _customer(client, {"name": f"{brand} {form}", "country": "DE"}, renamed) == ids[-1]
+    assert len(set(ids)) == 3
+    monkeypatch.setattr(scanning, "SCAN_CHUNK", 1)
+    monkeypatch.setattr(scanning, "FEATURES_KEPT", 1)
+    found = _scan(database_url)
+    assert found.queued + found.already_queued >= 3
+    queued = {(p.left_id, p.right_id) for p in _pending(database_url)}
+    assert {tuple(sorted(pair)) for pair in [ids[:2], ids[1:], ids[::2]]} <= queued
+    monkeypatch.undo()
+    assert _scan(database_url).queued == 0
+
+    async def block_read_with_one_known():
+        async with Database.opened(database_url) as db:
+            async with db.sessionmaker(write=False)() as session:
+                every = await repo.blocks(session, BY_NAME["customer"])
+                blocks = [(k, size) for k, size in every if k.startswith("name:") and brand.lower() in k]
+            return [chunk async for chunk in scanning.read_blocks(db, BY_NAME["customer"], blocks, ("name",),
+                                                                   known={ids[0]})]  # fmt: skip
+
+    [[(_, size, records)]] = asyncio.run(block_read_with_one_known())
+    assert size == 3
+    members = dict(records)
+    assert set(members) == set(ids)  # a known record is still a member, only not read again
+    assert members[ids[0]] == []
+    assert all(members[i][0]["name"].startswith(brand) for i in ids[1:])
