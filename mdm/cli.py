@@ -201,27 +201,65 @@ def systems_list() -> None:
 def systems_add(
     code: Annotated[str, typer.Argument(help="lower-case code used in source paths, e.g. hubspot")],
     name: Annotated[str, typer.Argument(help="display name")],
+    owns: Annotated[list[str] | None, typer.Option(help="DOMAIN.FIELD it writes (repeat); DOMAIN.* for all")] = None,
+    creates: Annotated[list[str] | None, typer.Option(help="a DOMAIN it may create records in (repeat)")] = None,
+    key: Annotated[bool, typer.Option("--key", help="make and print its API key (reader role)")] = False,
 ) -> None:
-    """Register a source system so it may upsert records."""
+    """Register a source system so it may upsert records; with --owns/--creates, add its policy
+    lines as a new policy version (checked and audited as `policy apply`); with --key, print
+    its key. One step: the registration and the policy land together or not at all."""
+    import getpass
     import re
     from datetime import UTC, datetime
 
+    from mdm.auth.keys import create_key
     from mdm.db import repository as repo
+    from mdm.policy.rules import PolicyError
+    from mdm.policy.store import adopt, load
 
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,49}", code):
         raise typer.BadParameter("lower-case letters, digits, - and _; starting with a letter", param_hint="CODE")
+    lines = []
+    for item in owns or []:
+        domain, dot, field = item.partition(".")
+        if not dot or not field:
+            raise typer.BadParameter(f"'{item}': write it as DOMAIN.FIELD, e.g. customer.name", param_hint="--owns")
+        lines.append(f"p, system:{code}, {domain}, {field}, write, allow")
+    lines += [f"p, system:{code}, {domain}, *, create, allow" for domain in creates or []]
     settings = _settings()
     upgrade(settings.database_url)
 
-    async def run() -> None:
+    async def run() -> int | None:
         async with Database.opened(settings.database_url) as db:
             async with db.transaction() as session:
                 if code in await repo.known_systems(session):
                     raise typer.BadParameter(f"'{code}' is already registered", param_hint="CODE")
                 await repo.add_system(session, code, name, datetime.now(UTC))
+                if not lines:
+                    return None
+                current = await load(session)
+                text = current.text.rstrip("\n") + f"\n\n# ---- {code} ({name}), added by `mdm systems add`\n"
+                policy, _ = await adopt(session, text + "\n".join(lines) + "\n", current.version,
+                                        f"user:{getpass.getuser()}", frozenset({"admin"}),
+                                        f"mdm systems add {code}", f"cli:systems-add:{code}")  # fmt: skip
+                return policy.version
 
-    asyncio.run(run())
-    console.print(f"registered {code}")
+    try:
+        version = asyncio.run(run())
+    except PolicyError as exc:
+        for problem in exc.problems:
+            typer.echo(f"not registered: {problem.split(': ', 1)[-1]}", err=True)
+        raise typer.Exit(1) from exc
+    console.print(f"registered {code}" + (f"; policy version {version} adds {len(lines)} lines" if version else ""))
+    if key:
+
+        async def make() -> tuple[str, str]:
+            async with Database.opened(settings.database_url) as db:
+                return await create_key(db, f"system:{code}", ["reader"])
+
+        key_id, secret = asyncio.run(make())
+        console.print(f"key {key_id} for system:{code} (shown once):")
+        typer.echo(secret)
 
 
 keys_app = typer.Typer(help="API keys: each bound to one principal and its roles.", no_args_is_help=True)
@@ -335,16 +373,56 @@ def policy_check(file: Annotated[Path, typer.Argument(help="a policy file (casbi
 
 @policy_app.command("show")
 def policy_show() -> None:
-    """Print the policy in force (its text, as adopted)."""
+    """Print the policy in force: its text exactly as adopted, so `policy show > FILE`, an
+    edit and `policy apply FILE` round-trip (its version goes to stderr)."""
     from mdm.policy.store import load
 
-    async def run() -> str:
+    async def run() -> tuple[int, str]:
         async with Database.opened(_settings().database_url) as db:
             async with db.sessionmaker(write=False)() as session:
                 policy = await load(session)
-                return f"# version {policy.version}\n{policy.text}"
+                return policy.version, policy.text
 
-    typer.echo(asyncio.run(run()))
+    version, text = asyncio.run(run())
+    typer.echo(f"policy version {version}", err=True)
+    typer.echo(text, nl=False)
+
+
+@policy_app.command("apply")
+def policy_apply(
+    file: Annotated[Path, typer.Argument(help="a policy file (casbin CSV): edited `policy show`", exists=True)],
+    expect: Annotated[int | None, typer.Option(help="refuse unless this version is in force (the one edited)")] = None,
+    comment: Annotated[str | None, typer.Option(help="why: kept with the version and in the audit")] = None,
+) -> None:
+    """Adopt a policy file as the next version, checked as `policy check` does (errors name
+    their line; nothing is adopted; exit 1). Audited as the operating-system user, an admin."""
+    import getpass
+
+    from mdm.errors import PreconditionFailed
+    from mdm.policy.rules import PolicyError
+    from mdm.policy.store import adopt
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    text = file.read_text(encoding="utf-8")
+
+    async def run() -> tuple[int, int]:
+        async with Database.opened(settings.database_url) as db:
+            async with db.transaction() as session:
+                principal, roles = f"user:{getpass.getuser()}", frozenset({"admin"})
+                policy, recomputed = await adopt(session, text, expect, principal, roles, comment, f"cli:{file.name}")
+                return policy.version, recomputed
+
+    try:
+        version, recomputed = asyncio.run(run())
+    except PolicyError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise typer.Exit(1) from exc
+    except PreconditionFailed as exc:
+        typer.echo(f"{file}: not adopted: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    console.print(f"adopted policy version {version} from {file} ({recomputed} golden records recomputed)")
 
 
 match_app = typer.Typer(help="Fuzzy duplicate detection.", no_args_is_help=True)
