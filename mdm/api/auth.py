@@ -18,14 +18,19 @@ from mdm.auth.keys import Caller, KeyCache
 
 OPEN_PREFIXES = ("/health/", "/schema/", "/docs/")  # and /schema itself: the docs open in a browser without a key
 OPEN_PATHS = ("/schema",)
-READ_ONLY_POSTS = (["resolve"],)  # POST for its body's size, not to change anything
+
+
+def read_only_post(parts: list[str]) -> bool:
+    """POSTs that change nothing (POST for the body's size): resolve many keys, and score a
+    record against a domain (`/{domain}/match`), which an integration asks before it posts."""
+    return parts == ["resolve"] or (len(parts) == 2 and parts[1] == "match")
 
 
 def path_refusal(caller: Caller, method: str, path: str) -> str | None:
     """Why this caller may not write under this path, or None: source records are written
     only by their own system, and systems write nothing else."""
     parts = api_path(path)
-    if method not in WRITE_METHODS or parts in READ_ONLY_POSTS:
+    if method not in WRITE_METHODS or read_only_post(parts):
         return None
     if len(parts) >= 3 and parts[1] == "sources":
         if caller.system == parts[2]:

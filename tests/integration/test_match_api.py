@@ -81,3 +81,16 @@ def test_a_bad_candidate_is_a_422_naming_the_field(client):
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "country"
     assert client.post("/v1/customers/match", json={"name": "Acme"}, params={"limit": 0}).status_code == 422
+
+
+def test_match_is_a_read_a_system_key_with_the_reader_role_may_call(client):
+    """POST /v1/customers/match writes nothing: an integration's key (reader role) asks it
+    before it posts, as the README shows."""
+    from tests.auth import bearer
+
+    for principal in ("system:netsuite", "user:reader"):
+        r = client.post(
+            "/v1/customers/match", json={"name": "Anything Ltd", "country": "DE"}, headers=bearer(principal)
+        )
+        assert r.status_code == 200, (principal, r.text)
+        assert "items" in r.json()
