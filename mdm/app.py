@@ -18,6 +18,7 @@ from mdm.api.auth import auth_middleware
 from mdm.api.docs import IndexPage, WholeDocument, mount_version_pages
 from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
 from mdm.api.middleware import (
+    JsonRequest,
     allow_middleware,
     correlation_middleware,
     deprecation_headers,
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 }
             ),
         ),
+        request_max_body_size=settings.max_body_bytes,
+        request_class=JsonRequest,
         debug=False,
     )
     mount_version_pages(app)

@@ -54,6 +54,11 @@ class Invalid(MdmError):
         return cls(detail, [(path or "body", reason)])
 
 
+class BadRequest(MdmError):
+    status = 400
+    title = "Bad request"
+
+
 class Forbidden(MdmError):
     status = 403
     title = "Forbidden"

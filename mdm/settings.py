@@ -21,6 +21,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # is 700): ingestion makes many short-lived objects per record, and at 700 the collector
     # took a fifth of a load's time (bench/README.md); see `tune_gc`
     gc_threshold: Annotated[int, msgspec.Meta(ge=700)] = 50_000
+    # the largest request body taken (a 1,000-record bulk call fits); a larger one is a 413
+    # before anything buffers it, so no request makes a worker hold more than this
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 10_000_000
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

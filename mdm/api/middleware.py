@@ -1,5 +1,5 @@
-"""ASGI middleware: correlation ids on every response, JSON bodies only, idempotent
-replays of writes."""
+"""ASGI middleware: correlation ids on every response, readable requests only (paths, body
+sizes, JSON), idempotent replays of writes."""
 
 import hashlib
 import re
@@ -7,12 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from litestar import Request
 from litestar.types import ASGIApp
 from ulid import ULID
 
 from mdm.api.problems import send_problem
 from mdm.db import idempotency as store
+from mdm.errors import BadRequest
 
 CORRELATION = b"x-correlation-id"
 _VALID_CID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
@@ -142,24 +145,89 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def unreadable(raw: bytes, where: str) -> str | None:
+    """Why a request's path or query cannot name a record, or None. A percent-escape that
+    is not UTF-8 would decode to U+FFFD, so `%FF%FEabc`, `%FE%FFabc` and
+    `%EF%BF%BD%EF%BF%BDabc` would all name one source record: such a one, and any holding
+    U+FFFD, is refused."""
+    try:
+        text = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return f"the {where} has a percent-escape that is not UTF-8"
+    if "\ufffd" in text:
+        return f"the {where} holds U+FFFD (a replacement character), which names no record"
+    return None
+
+
+def _too_long(length: str | None, limit: int) -> bool:
+    return length is not None and (not length.strip().isdigit() or int(length) > limit)
+
+
 def json_body_middleware(app: ASGIApp) -> ASGIApp:
-    """A body sent to the API is JSON: one declared as anything else is a 415 (a body
-    without a Content-Type is read as JSON)."""
+    """A request the API can read, refused before anything buffers it: its path and query
+    name one thing (400), its declared length is within the body limit (413), and its body is JSON
+    and says so (415 for another Content-Type or none). The limit is Litestar's
+    `request_max_body_size` (MDM_MAX_BODY_BYTES), which also holds while a body streams."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in BODY_METHODS and VERSIONED.match(scope["path"]):
-            content_type = _header(scope, b"content-type")
-            length = _header(scope, b"content-length")
-            has_body = (length is not None and length.strip() != "0") or _header(
-                scope, b"transfer-encoding"
-            ) is not None
-            if content_type is not None and has_body and not _is_json(content_type):
-                bad = [("Content-Type", f"'{content_type[:100]}' is not application/json")]
-                await send_problem(send, 415, "send the body as application/json", bad)
-                return
+        if scope["type"] == "http" and VERSIONED.match(scope["path"]):
+            raw_path = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]  # some servers keep "?..."
+            for where, raw in (("path", raw_path), ("query", scope.get("query_string") or b"")):
+                refused = unreadable(raw, where)
+                if refused:
+                    await send_problem(send, 400, refused, [(where, refused)])
+                    return
+            if scope["method"] in BODY_METHODS:
+                content_type = _header(scope, b"content-type")
+                length = _header(scope, b"content-length")
+                limit = scope["app"].request_max_body_size
+                if _too_long(length, limit):
+                    bad = [("Content-Length", f"at most {limit} bytes")]
+                    await send_problem(send, 413, f"the body is larger than {limit} bytes", bad)
+                    return
+                has_body = (length is not None and length.strip() != "0") or _header(
+                    scope, b"transfer-encoding"
+                ) is not None
+                if has_body and not _is_json(content_type or ""):
+                    said = f"'{content_type[:100]}' is not application/json" if content_type else "is missing"
+                    await send_problem(send, 415, "send the body as application/json", [("Content-Type", said)])
+                    return
         await app(scope, receive, send)
 
     return middleware
+
+
+class JsonRequest(Request[Any, Any, Any]):
+    """A request whose JSON body, when it cannot be read, is a 400 naming the body and the
+    reason (msgspec raises RecursionError for JSON nested too deep, and Litestar lets a
+    body that is not UTF-8 through as UnicodeDecodeError: both were 500s with a traceback)."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except RecursionError as exc:
+            raise BadRequest("the body is not readable JSON", [("body", "nested too deep")]) from exc
+        except UnicodeDecodeError as exc:
+            raise BadRequest("the body is not readable JSON", [("body", f"not UTF-8 at byte {exc.start}")]) from exc
+
+
+class BodyTooLarge(Exception):
+    """A streamed body passed the limit while a middleware was reading it."""
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, or BodyTooLarge as soon as it passes `limit`: never more
+    than the limit held, whatever a chunked body says."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
 
 
 async def _send_bytes(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -183,13 +251,13 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             bad = [("Idempotency-Key", "must be 1 to 200 characters")]
             await send_problem(send, 422, "Idempotency-Key is not valid", bad)
             return
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
+        limit = scope["app"].request_max_body_size
+        try:
+            body = await read_body(receive, limit)
+        except BodyTooLarge:
+            bad = [("body", f"at most {limit} bytes")]
+            await send_problem(send, 413, f"the body is larger than {limit} bytes", bad)
+            return
         replayed = False
 
         async def replay_receive() -> Message:
