@@ -319,14 +319,15 @@ def noisy_identifier(scheme: str, value: str, country: str, rng: random.Random) 
     return {"scheme": scheme, "value": text, **({"country": country} if scheme != "duns" else {})}
 
 
-def phone_number(country: str, rng: random.Random) -> phonenumbers.PhoneNumber:
-    """A valid fixed-line number of a country: its example number with the last digits redrawn."""
+def phone_number(country: str, rng: random.Random, digits: int = 4) -> phonenumbers.PhoneNumber:
+    """A valid fixed-line number of a country: its example number with the last `digits`
+    digits redrawn (4: 10,000 numbers a country, plenty for a few thousand firms)."""
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
     national = str(example.national_number)
     for _ in range(1_000):
         candidate = phonenumbers.PhoneNumber()
         candidate.merge_from(example)  # keeps Italy's leading zero
-        candidate.national_number = int(national[:-4] + _digits(rng, 4))
+        candidate.national_number = int(national[:-digits] + _digits(rng, digits))
         if phonenumbers.is_valid_number(candidate):
             return candidate
     return example

@@ -47,7 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.core import analyze, fresh_database, percentile  # noqa: E402
-from bench.generator import SETTINGS, company_record, new_company  # noqa: E402
+from bench.generator import SETTINGS, company_record, new_company, phone_number  # noqa: E402
 from mdm.db.convert import to_column  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.db.tables import GOLDEN, match_key, source_record  # noqa: E402
@@ -87,6 +87,10 @@ def company(rng: random.Random, serial: int, vocabulary: str) -> Any:
     c = new_company(rng, serial)
     if vocabulary == "coined" and rng.random() < 0.9:  # one in ten keeps a common word: real namesakes
         c.words[0] = coined(rng)
+    # a firm's own number, as real ones are: the quality generator's 10,000 numbers a country
+    # would give a million firms a hundred thousand shared switchboards (and the scan ten
+    # million pairs of strangers to score)
+    c.phone = phone_number(c.country, rng, digits=7)
     return c
 
 

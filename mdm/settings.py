@@ -24,6 +24,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # the largest request body taken (a 1,000-record bulk call fits); a larger one is a 413
     # before anything buffers it, so no request makes a worker hold more than this
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 10_000_000
+    # how long an Idempotency-Key is remembered (its answer replayed); then it is forgotten
+    idempotency_hours: Annotated[float, msgspec.Meta(gt=0)] = 24.0
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

@@ -70,6 +70,7 @@ def render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
         return 'sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")'
     return False
 
+
 config = context.config
 
 

@@ -71,7 +71,10 @@ def deprecation_middleware(prefixes: dict[str, list[tuple[bytes, bytes]]]) -> Ca
     return wrap
 
 
-IN_FLIGHT_TIMEOUT = timedelta(minutes=10)  # a claim older than this belongs to a crashed worker
+# a claim in flight this long belongs to a crashed worker of another host (this host's dead
+# workers are seen at once: mdm.db.idempotency.abandoned)
+IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
+PURGE_EVERY = timedelta(minutes=1)
 VERSIONED = re.compile(r"^/v[0-9]+/")  # the API's paths (the workbench posts forms elsewhere)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -270,8 +273,12 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         db = scope["app"].state.db
         principal = scope.get("state", {}).get("principal", "anonymous")
         path = scope["path"] + ("?" + scope["query_string"].decode() if scope.get("query_string") else "")
-        digest = hashlib.sha256(scope["method"].encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+        preconditions = "\n".join(f"{h}: {_header(scope, h.encode()) or ''}" for h in ("if-match", "if-none-match"))
+        fingerprint = f"{scope['method']} {path}\n{preconditions}\n".encode() + body
+        digest = hashlib.sha256(fingerprint).hexdigest()
         now = datetime.now(UTC)
+        settings = scope["app"].state.settings
+        keep = timedelta(hours=settings.idempotency_hours)
         row = {
             "principal": principal,
             "key": key,
@@ -284,7 +291,11 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             "created_at": now,
         }
         async with db.transaction() as session:
-            existing = await store.claim(session, row, IN_FLIGHT_TIMEOUT)
+            state = scope["app"].state
+            if now - state.get("idempotency_purged", datetime.min.replace(tzinfo=UTC)) > PURGE_EVERY:
+                state["idempotency_purged"] = now  # once a minute a worker forgets the expired keys
+                await store.forget_older_than(session, now - keep)
+            existing = await store.claim(session, row, IN_FLIGHT_TIMEOUT, keep)
         if existing is not None:
             if existing.body_hash != digest:
                 detail = "this Idempotency-Key was used with another request; use a new key"

@@ -98,6 +98,7 @@ idempotency_key = Table(
     Column("response_body", LargeBinary, nullable=False),
     Column("response_headers", JSONType, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
+    Column("owner", String(300)),  # the worker ("host:pid") running it while in flight
 )
 
 api_key = Table(

@@ -1,10 +1,15 @@
 """Idempotency-Key replays and X-Correlation-ID on responses, history and audit rows."""
 
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from mdm.db.tables import audit_log
 from tests.factory import unique
-from tests.sql import fetch_all
+from tests.sql import execute, fetch_all
 
 
 def test_same_key_and_body_replays_the_first_response(client, factory):
@@ -82,3 +87,60 @@ def test_a_bad_idempotency_key_names_the_header(client, factory):
     r = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": "k" * 201})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def _in_flight(database_url, key, owner, age=timedelta(0), status=0):
+    """A claim as a worker leaves it: in flight (status 0) under `owner`, or answered."""
+    from sqlalchemy import insert
+
+    from mdm.db.tables import idempotency_key
+
+    row = {"principal": "user:steward", "key": key, "method": "POST", "path": "/v1/customers", "body_hash": "x" * 64,
+           "status_code": status, "response_body": b"{}", "response_headers": [], "owner": owner,
+           "created_at": datetime.now(UTC) - age}  # fmt: skip
+    execute(database_url, insert(idempotency_key).values(**row))
+
+
+def _dead_pid():
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    return done.pid
+
+
+def test_a_key_a_killed_worker_left_in_flight_is_taken_over_at_once(client, factory, database_url):
+    """The worker that claimed the key is gone (this host's process no longer runs): the
+    retry runs now instead of a 409 for minutes. A live worker's claim still holds."""
+    from mdm.db.idempotency import HOST
+
+    dead, alive = unique("idem-dead-"), unique("idem-live-")
+    _in_flight(database_url, dead, f"{HOST}:{_dead_pid()}")
+    _in_flight(database_url, alive, f"{HOST}:{os.getpid()}")
+    payload = factory.payload("customer")
+    retried = client.post("/v1/customers", json=payload, headers={"Idempotency-Key": dead})
+    assert retried.status_code == 201, retried.text
+    again = client.post("/v1/customers", json=payload, headers={"Idempotency-Key": dead})
+    assert again.headers.get("idempotent-replayed") == "true"
+    other = factory.payload("customer")
+    running = client.post("/v1/customers", json=other, headers={"Idempotency-Key": alive})
+    assert running.status_code == 409  # the key is a live worker's: nothing runs under it
+    assert client.get("/v1/customers", params={"q": other["name"]}).json()["items"] == []
+
+
+def test_a_key_is_forgotten_after_its_retention(client, factory, database_url):
+    old = unique("idem-old-")
+    _in_flight(database_url, old, None, age=timedelta(hours=25), status=201)  # answered a day ago
+    r = client.post("/v1/customers", json=factory.payload("customer"), headers={"Idempotency-Key": old})
+    assert r.status_code == 201  # a new request, not a 409 for another body
+    assert r.headers.get("idempotent-replayed") is None
+
+
+def test_the_fingerprint_includes_if_match(client, factory):
+    gid = factory.create("customer")
+    key = unique("idem-")
+    first = client.patch(f"/v1/customers/{gid}", json={"industry": "Media"},
+                         headers={"Idempotency-Key": key, "If-Match": '"1"'})  # fmt: skip
+    assert first.status_code == 200, first.text
+    other = client.patch(f"/v1/customers/{gid}", json={"industry": "Media"},
+                         headers={"Idempotency-Key": key, "If-Match": '"2"'})  # fmt: skip
+    assert other.status_code == 409  # another request under the same key, not a replay of the first
+    assert "another request" in other.json()["detail"]

@@ -227,7 +227,7 @@ def test_mdm_db_revision_writes_a_frozen_revision_with_the_new_domains_policy(tm
         "--branch-label",
         "vendor",
         "--head",
-        "0011",
+        "0012",
         env=env,
     )
     assert done.returncode == 0, done.stderr
