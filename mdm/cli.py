@@ -132,6 +132,14 @@ def serve(
     ).serve()
 
 
+def _import_summary(report: Any, rejects: Path) -> None:
+    outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
+    console.print(f"{report.rows} rows: {report.accepted} accepted ({outcomes}), {report.rejected} rejected")
+    if report.rejected:
+        console.print(f"rejected rows and reasons: {rejects}")
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_(
     domain: Annotated[str, typer.Argument(help="customer, legal_entity, project, employee, cost_center, rate_card")],
@@ -144,21 +152,45 @@ def import_(
         bool | None, typer.Option("--match/--no-match", help="fuzzy match-before-create (default: MDM_MATCH_ON_INGEST)")
     ] = None,
     contract: Annotated[str, typer.Option(help="the contract version the rows are written in: v1 or v2")] = "v2",
+    url: Annotated[
+        str | None, typer.Option(help="send the rows to the hub at this URL (its bulk endpoint), not the database")
+    ] = None,
+    key: Annotated[str | None, typer.Option(envvar="MDM_API_KEY", help="with --url: the system's API key")] = None,
 ) -> None:
-    """Import a file of one system's records; rejected rows go to a reject file."""
-    from mdm.importer import import_file
+    """Import a file of one system's records; rejected rows go to a reject file. With --url,
+    through a running hub's bulk endpoint (as that system, with its key), else straight into
+    MDM_DATABASE_URL."""
+    from mdm.importer import RemoteRefused, import_file, import_remote
 
     if domain not in BY_NAME:
         raise typer.BadParameter(f"unknown domain '{domain}'; one of {', '.join(BY_NAME)}", param_hint="DOMAIN")
     if contract not in CONTRACT_VERSIONS:
         raise typer.BadParameter(f"one of {', '.join(CONTRACT_VERSIONS)}", param_hint="--contract")
-    settings = _settings()
-    upgrade(settings.database_url)
+    if url and not key:
+        raise typer.BadParameter("with --url, give the system's API key (or set MDM_API_KEY)", param_hint="--key")
     total = sum(1 for line in file.open(encoding="utf-8") if line.strip()) - (1 if file.suffix == ".csv" else 0)
     rejects = reject_file or file.with_name(file.name + ".rejects.ndjson")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+
+    async def remote(url: str, key: str) -> Any:
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(f"sending {domain} to {url}", total=max(total, 0))
+            return await import_remote(url, key, BY_NAME[domain], file, system, id_column=id_column,
+                                       reject_path=rejects, batch_size=min(batch_size, 1000),
+                                       on_progress=lambda n: progress.advance(task, n), version=contract)  # fmt: skip
+
+    if url and key:
+        try:
+            report = asyncio.run(remote(url, key))
+        except RemoteRefused as exc:
+            console.print(f"the hub refused the import: {exc}")
+            raise typer.Exit(1) from exc
+        _import_summary(report, rejects)
+        return
+    settings = _settings()
+    upgrade(settings.database_url)
 
     async def run() -> None:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         async with Database.opened(settings.database_url) as db:
             with Progress(*columns, console=console) as progress:
                 task = progress.add_task(f"importing {domain}", total=max(total, 0))
@@ -174,11 +206,7 @@ def import_(
                     on_progress=lambda n: progress.advance(task, n),
                     version=contract,
                 )
-        outcomes = ", ".join(f"{n} {o}" for o, n in sorted(report.outcomes.items())) or "none"
-        console.print(f"{report.rows} rows: {report.accepted} accepted ({outcomes}), {report.rejected} rejected")
-        if report.rejected:
-            console.print(f"rejected rows and reasons: {rejects}")
-            raise typer.Exit(1)
+        _import_summary(report, rejects)
 
     asyncio.run(run())
 

@@ -174,6 +174,40 @@ class BulkResolveResponse(Struct, kw_only=True):
     items: list[BulkResolveItem]
 
 
+BATCH_MAX = 1000
+
+
+class SourceBatchItem(Struct, kw_only=True, forbid_unknown_fields=True):
+    """One source record of a batch: its id in the system and the record as
+    `PUT .../sources/{system}/{source_id}` takes it (checked item by item: a bad one is that
+    item's problem, not the batch's)."""
+
+    source_id: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+    record: dict[str, Any]
+
+
+class SourceBatch(Struct, kw_only=True, forbid_unknown_fields=True):
+    items: Annotated[list[SourceBatchItem], Meta(min_length=1, max_length=BATCH_MAX)]
+
+
+class SourceBatchItemResult(Struct, kw_only=True, omit_defaults=True):
+    """What became of one item, in the order sent: `status` 200 with the upsert's answer, or
+    the status of its `problem` (403, 409, 422, 503 ...), as a single upsert would answer."""
+
+    source_id: str
+    status: int
+    id: str | None = None
+    outcome: Literal["created", "linked", "updated", "unchanged", "pending_review"] | None = None
+    version: int | None = None
+    match: dict[str, Any] | None = None
+    problem: Problem | None = None
+
+
+class SourceBatchResult(Struct, kw_only=True):
+    items: list[SourceBatchItemResult]
+    counts: dict[str, int]  # per outcome, and per problem status ("403", "422", ...)
+
+
 class AuditEntry(Struct, kw_only=True):
     id: int
     at: datetime

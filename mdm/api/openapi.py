@@ -50,6 +50,7 @@ from mdm.domains import DOMAINS
 
 VERSIONED = re.compile(r"^/(v[0-9]+)/")
 BULK_RESOLVE = re.compile(r"^/v[0-9]+/resolve$")
+SOURCE_BATCH = re.compile(r"^/v[0-9]+/[a-z-]+/sources/\{system\}/batch$")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -351,6 +352,22 @@ def _name_the_domains(doc: dict[str, Any], op: dict[str, Any]) -> None:
         key["properties"]["domain"]["enum"] = [d.name for d in DOMAINS]
 
 
+def _type_the_batch_records(doc: dict[str, Any], path: str, op: dict[str, Any]) -> None:
+    """A batch item's `record` is what the PUT of one source record takes: the contract
+    types it as an object (a bad item is that item's 422, so the body cannot be checked
+    whole), the document as that PUT's body, inline (one SourceBatch serves every domain)."""
+    put = doc["paths"].get(path.removesuffix("/batch") + "/{source_id}", {}).get("put", {})
+    record = put.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    if record is None or "schema" not in content:
+        return
+    batch = copy.deepcopy(_resolve(doc, content["schema"]))
+    item = copy.deepcopy(_resolve(doc, batch["properties"]["items"]["items"]))
+    item["properties"]["record"] = record
+    batch["properties"]["items"]["items"] = item
+    content["schema"] = batch
+
+
 def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, float]] | None = None) -> dict[str, Any]:
     """Litestar's document (as JSON builtins) with what the server really answers."""
     doc = copy.deepcopy(doc)
@@ -360,6 +377,8 @@ def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, f
         _tell(path, method, op)
         if BULK_RESOLVE.match(path) and method == "POST":
             _name_the_domains(doc, op)
+        if SOURCE_BATCH.match(path) and method == "POST":
+            _type_the_batch_records(doc, path, op)
     doc["components"]["responses"] = {name: _problem_response(s) for s, name in RESPONSE_NAMES.items()}
     schemas = doc["components"].setdefault("schemas", {})
     if "Problem" not in schemas:  # no handler of these routes declares one, but every error is one

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import v1
 from contracts.v1.common import NO_NUL
+from mdm.api.batch import upsert_batch
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.deps import provide_actor, provide_session
 from mdm.api.instants import Instant
@@ -265,6 +266,18 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
             result["match"] = v.view.match(result["match"])
         return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": etag(result["version"])})
 
+    @post(
+        "/sources/{system:str}/batch",
+        operation_id=f"upsert{label}SourceBatch{sfx}",
+        status_code=200,
+        summary=f"A source system upserts up to 1,000 {domain.name} records, each on its own, answered in order",
+        responses=problems(403, 413, 422),
+    )
+    async def upsert_source_batch(
+        data: JSONBody[v1.SourceBatch], request: Request, system: System
+    ) -> v1.SourceBatchResult:
+        return await upsert_batch(request, v, system, data)
+
     @delete(
         "/sources/{system:str}/{source_id:str}",
         operation_id=f"detach{label}Source{sfx}",
@@ -336,6 +349,7 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
             get_crosswalks,
             translate,
             upsert_source,
+            upsert_source_batch,
             detach_source,
             match_record,
             get_match_decisions,

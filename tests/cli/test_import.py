@@ -237,3 +237,41 @@ def test_a_v2_csv_takes_lists_as_json_and_parts_as_dotted_columns(tmp_path, data
     assert person["phones"] == [{"kind": "mobile", "number": "+447911123456"}]
     firm = client.get("/v2/customers/resolve", params={"system": "salesforce", "source_id": tag}).json()["record"]
     assert firm["identifiers"] == [{"scheme": "duns", "value": number}]
+
+
+def test_import_url_sends_the_file_through_a_running_hubs_bulk_endpoint(tmp_path, live_server, client):
+    """`mdm import --url`: the rows go through HTTP as the system (its key), the hub decides
+    each; rejects are written as a local import writes them; a rerun is answered from the
+    Idempotency-Keys of its calls, not applied again."""
+    from tests.auth import AUTH
+
+    tag = unique()
+    names = {f"{tag}-{n}": "".join(random.choices("bcdfghjklmnpqrstvwz", k=5)).title() + " Remote Ltd" for n in (1, 3)}
+    rows = [
+        {"source_id": f"{tag}-1", "name": names[f"{tag}-1"], "country": "GB"},
+        {"source_id": f"{tag}-2", "name": "Bad Country", "country": "XX"},
+        {"source_id": f"{tag}-3", "name": names[f"{tag}-3"], "country": "IE"},
+    ]
+    src = tmp_path / "remote.csv"
+    _write_csv(src, rows, ["source_id", "name", "country"])
+    rejects = tmp_path / "remote-rejects.ndjson"
+    env = {
+        **os.environ,
+        "MDM_API_KEY": AUTH.keys["system:salesforce"],
+        "MDM_DATABASE_URL": "sqlite+aiosqlite:////nonexistent/x.db",
+    }
+    cmd = [sys.executable, "-m", "mdm", "import", "customer", str(src), "--system", "salesforce", "--contract", "v1",
+           "--url", live_server, "--reject-file", str(rejects), "--batch-size", "2"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1, done.stderr  # one row rejected
+    assert "3 rows: 2 accepted (2 created), 1 rejected" in done.stderr
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert (reject["line"], reject["source_id"], reject["errors"][0]["field"]) == (3, f"{tag}-2", "country")
+    ids = {sid: client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sid}).json()["id"]
+           for sid in names}  # fmt: skip
+    assert client.get(f"/v1/customers/{ids[f'{tag}-1']}").json()["name"] == names[f"{tag}-1"]
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert "3 rows: 2 accepted (2 created), 1 rejected" in again.stderr  # the same answers, replayed
+    refused = subprocess.run([*cmd[:-4], "--system", "netsuite"], capture_output=True, text=True, timeout=120, env=env)
+    assert refused.returncode == 1
+    assert "the hub refused the import: 403" in refused.stderr
