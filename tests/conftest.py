@@ -118,11 +118,16 @@ def _free_port() -> int:
 
 @contextmanager
 def serving(
-    database_url: str, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    database_url: str,
+    *options: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
     """A real `mdm serve` (granian) on the test database until the block ends; its base URL.
     `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment; `cwd` runs
-    the code found there (an earlier release's, unpacked) instead of today's."""
+    the code found there (an earlier release's, unpacked) instead of today's; `started`
+    receives the server's process (a session of its own: killpg reaches its workers)."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", **(env or {})}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
@@ -133,7 +138,10 @@ def serving(
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=cwd,
+            start_new_session=True,
         )
+    if started is not None:
+        started.append(proc)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -148,8 +156,9 @@ def serving(
             time.sleep(0.2)
         yield base
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")

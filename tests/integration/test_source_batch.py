@@ -3,7 +3,9 @@ on its own, in order, with the same policy, audit, keys and matching as a single
 items of one batch match each other; a bad item is its own problem and leaves nothing."""
 
 import asyncio
+import os
 import random
+import signal
 import string
 
 import httpx
@@ -11,6 +13,7 @@ from sqlalchemy import select
 
 from mdm.db.tables import audit_log
 from tests.auth import AUTH, bearer
+from tests.conftest import serving
 from tests.factory import duns, unique
 from tests.sql import fetch_all
 
@@ -133,3 +136,54 @@ def test_fifty_concurrent_batches_overlapping_in_source_ids_make_one_golden_reco
     outcomes = [a["outcome"] for a in answers]
     assert outcomes.count("created") == 10
     assert outcomes.count("unchanged") == 490
+
+
+def test_a_server_killed_mid_batch_loses_nothing_and_the_retry_finishes_it(database_url, api_keys):
+    """SIGKILL to the whole server (granian and its worker) once the batch's first chunk has
+    committed; a new server; the same call with the same Idempotency-Key: the killed worker's
+    claim is taken over at once, committed items answer `unchanged`, the rest are applied,
+    and every source ID has one golden record."""
+    ids = [unique("kill") for _ in range(600)]
+    body = {"items": [{"source_id": sid, "record": {"name": "".join(random.choices(string.ascii_lowercase, k=14)),
+                                                    "country": "BE"}} for sid in ids]}  # fmt: skip
+    key = {"Idempotency-Key": unique("kill-")}
+    procs = []
+    with serving(database_url, started=procs) as base:
+
+        async def send_then_kill():
+            async with httpx.AsyncClient(base_url=base, timeout=60, auth=AUTH) as client:
+                call = asyncio.create_task(
+                    client.post("/v2/customers/sources/salesforce/batch", json=body, headers=key)
+                )
+                while not call.done():
+                    found = await client.get(
+                        "/v2/customers/resolve", params={"system": "salesforce", "source_id": ids[0]}
+                    )
+                    if found.status_code == 200:
+                        os.killpg(procs[0].pid, signal.SIGKILL)
+                        break
+                    await asyncio.sleep(0.01)
+                try:
+                    return await call
+                except httpx.HTTPError:
+                    return None  # killed before it answered: nothing was acknowledged
+
+        first = asyncio.run(send_then_kill())
+        procs[0].wait(timeout=15)
+    with serving(database_url) as base:
+        retry = httpx.post(
+            f"{base}/v2/customers/sources/salesforce/batch", json=body, headers=key, auth=AUTH, timeout=120
+        )
+        assert retry.status_code == 200, retry.text
+        items = retry.json()["items"]
+        assert all(i["status"] == 200 for i in items), [i for i in items if i["status"] != 200][:3]
+        assert len({i["id"] for i in items}) == len(ids)
+        outcomes = {o: sum(1 for i in items if i["outcome"] == o) for o in ("created", "unchanged")}
+        assert outcomes["created"] + outcomes["unchanged"] == len(ids)
+        if first is None:  # killed mid-call: what the first chunk(s) committed is there, not made twice
+            assert outcomes["unchanged"] >= 100
+        for sid in (ids[0], ids[-1]):
+            found = httpx.get(
+                f"{base}/v2/customers/resolve", params={"system": "salesforce", "source_id": sid}, auth=AUTH
+            )
+            assert found.json()["id"] == next(i["id"] for i in items if i["source_id"] == sid)
