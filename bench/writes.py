@@ -1,0 +1,243 @@
+"""Write throughput over HTTP, beside the in-process ingestion rate of the same run.
+
+    ./run python bench/writes.py --db sqlite|postgresql|both [--records 40000] [--duration 10]
+
+Per database, with the same realistic customers as bench/core.py (contract v2, match-
+before-create on, as the server runs by default):
+- in-process: `service.ingest` in batches of 500 on a fresh database (the engine's rate);
+- over HTTP, `mdm serve` (granian, one worker) on another fresh database, a salesforce key:
+  single-record `PUT /v2/customers/sources/salesforce/{id}` of new records with 1 and with
+  16 connections (wrk, each request a record not sent before), then updates of those
+  records (one field changed) with 1 and 16, then `POST .../batch` of 1,000 new records a
+  call on one connection; on PostgreSQL, the 16-connection new-record run again with
+  `mdm serve --workers 2`.
+Targets (issue 15), as ratios measured in this run: single upserts at 16 connections >= 0.25
+of the in-process rate with p99 <= 50 ms and no request over 1 s; bulk >= 0.80 of it;
+two workers >= 1.6x one on PostgreSQL. Printed, never asserted. See bench/README.md.
+"""
+
+import argparse
+import asyncio
+import http.client
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.core import (  # noqa: E402
+    SYSTEM,
+    Report,
+    analyze,
+    console,
+    customer_payload,
+    free_port,
+    fresh_database,
+    ingest_all,
+    source_id,
+)
+from mdm.auth.keys import create_key  # noqa: E402
+from mdm.db.engine import Database  # noqa: E402
+from mdm.domains.customer import CUSTOMER  # noqa: E402
+from mdm.records import service  # noqa: E402
+from mdm.settings import Settings, tune_gc  # noqa: E402
+
+LUA = Path(__file__).with_name("writes.lua")
+PATH = f"/v2/customers/sources/{SYSTEM}/"
+TARGET_SINGLE_RATIO = 0.25  # single upserts at 16 connections / in-process rate
+TARGET_P99_MS = 50.0
+TARGET_MAX_MS = 1000.0
+TARGET_BULK_RATIO = 0.80  # bulk endpoint / in-process rate
+TARGET_WORKERS_RATIO = 1.6  # two workers / one, PostgreSQL
+
+
+def payloads(n: int, seed: int) -> list[dict[str, Any]]:
+    rng = __import__("random").Random(seed)
+    return [customer_payload(i, rng) for i in range(n)]
+
+
+def in_process(kind: str, records: list[dict[str, Any]]) -> float:
+    items = [
+        service.SourceItem(SYSTEM, source_id(i), service.decode_payload(CUSTOMER, p)) for i, p in enumerate(records)
+    ]
+    with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
+        result = asyncio.run(ingest_all(url, items, 500, fuzzy=True))
+    return result.records / result.seconds
+
+
+class Server:
+    """`mdm serve` on a database; its port. Stopped by `stop()`."""
+
+    def __init__(self, url: str, workers: int, workdir: Path):
+        self.port = free_port()
+        self.log = (workdir / f"serve-{self.port}.log").open("wb")
+        env = {**__import__("os").environ, "MDM_DATABASE_URL": url, "MDM_LOG_LEVEL": "warning", "MDM_POOL_SIZE": "20"}
+        cmd = [sys.executable, "-m", "mdm", "serve", "--port", str(self.port), "--workers", str(workers)]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/health/ready")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"mdm serve did not start; see {self.log.name}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+
+
+def write_lines(path: Path, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    path.write_bytes(b"".join(f"{PATH}{sid}\t".encode() + msgspec.json.encode(body) + b"\n" for sid, body in rows))
+
+
+def wrk(port: int, key: str, lines: Path, *, connections: int, seconds: int) -> dict[str, Any]:
+    threads = 1 if connections == 1 else 2
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+           "-s", str(LUA), "-H", f"Authorization: Bearer {key}", f"http://127.0.0.1:{port}", "--", str(lines),
+           str(threads)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+    def ms(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+    found = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        "p50": ms(re.search(r"\s50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": ms(re.search(r"\s99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "max": ms(found.group(1)) if found else float("nan"),
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "errors": (re.search(r"Socket errors:\s+(.*)", out) or [None, ""])[1],
+    }
+
+
+def bulk(port: int, key: str, rows: list[tuple[str, dict[str, Any]]], size: int = 1000) -> tuple[float, int]:
+    """Sequential batch calls on one connection: records/s, and items not answered 200."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    bad, t0 = 0, time.perf_counter()
+    for start in range(0, len(rows), size):
+        body = msgspec.json.encode({"items": [{"source_id": s, "record": r} for s, r in rows[start : start + size]]})
+        conn.request("POST", f"{PATH}batch", body=body, headers=headers)
+        answer = conn.getresponse()
+        data = answer.read()
+        bad += (
+            size if answer.status != 200 else sum(1 for i in msgspec.json.decode(data)["items"] if i["status"] != 200)
+        )
+    return len(rows) / (time.perf_counter() - t0), bad
+
+
+async def _key(url: str) -> str:
+    async with Database.opened(url) as db:
+        return (await create_key(db, f"system:{SYSTEM}", ["reader"]))[1]
+
+
+def run(kind: str, args: argparse.Namespace) -> Report:
+    report = Report(kind)
+    console.rule(f"[bold]{kind}[/]")
+    records = payloads(args.records, args.seed)
+    engine = in_process(kind, records[: args.in_process])
+    report.add("in-process ingestion, batches of 500, matching on (records/s)", f"{engine:,.0f}", "— (the reference)")
+    rows = [(source_id(i), p) for i, p in enumerate(records)]
+    slices = {
+        name: rows[i * args.slice : (i + 1) * args.slice] for i, name in enumerate(("new1", "new16", "bulk", "w2"))
+    }
+    with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
+        work = Path(tmp)
+        key = asyncio.run(_key(url))
+        server = Server(url, 1, work)
+        try:
+            results = {}
+            for name, connections in (("new1", 1), ("new16", 16)):
+                write_lines(work / f"{name}.txt", slices[name])
+                results[name] = wrk(
+                    server.port, key, work / f"{name}.txt", connections=connections, seconds=args.duration
+                )
+            made = slices["new1"][: results["new1"]["requests"]] + slices["new16"][: results["new16"]["requests"]]
+            changed = [(sid, {**body, "industry": "Updated " + str(body.get("industry"))}) for sid, body in made]
+            for name, connections in (("update1", 1), ("update16", 16)):
+                share = changed[: len(changed) // 2] if name == "update1" else changed[len(changed) // 2 :]
+                write_lines(work / f"{name}.txt", share)
+                results[name] = wrk(
+                    server.port, key, work / f"{name}.txt", connections=connections, seconds=args.duration
+                )
+            bulk_rate, bulk_bad = bulk(server.port, key, slices["bulk"])
+        finally:
+            server.stop()
+        if kind == "postgresql":
+            asyncio.run(analyze(url))
+        for name, label in (("new1", "new records, 1 connection"), ("new16", "new records, 16 connections"),
+                            ("update1", "updates, 1 connection"), ("update16", "updates, 16 connections")):  # fmt: skip
+            r = results[name]
+            bad = f", {r['non_2xx']:,} non-2xx" if r["non_2xx"] else ""
+            bad += f", socket errors {r['errors']}" if r["errors"] else ""
+            report.add(f"PUT {label} (req/s)", f"{r['rps']:,.0f} (p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                                               f"max {r['max']:.0f} ms{bad})")  # fmt: skip
+        single = results["new16"]
+        ratio = single["rps"] / engine
+        report.add("single upserts at 16 / in-process", f"{ratio:.2f}", f">= {TARGET_SINGLE_RATIO}",
+                   ratio >= TARGET_SINGLE_RATIO and not single["non_2xx"])  # fmt: skip
+        worst = max(results[n]["p99"] for n in ("new16", "update16"))
+        report.add("p99 at 16 connections, new and updates (ms)", f"{worst:.1f}", f"<= {TARGET_P99_MS:.0f}",
+                   worst <= TARGET_P99_MS)  # fmt: skip
+        slowest = max(r["max"] for r in results.values())
+        report.add("slowest single request (ms)", f"{slowest:.0f}", f"<= {TARGET_MAX_MS:.0f}", slowest <= TARGET_MAX_MS)
+        bulk_ratio = bulk_rate / engine
+        report.add(
+            "bulk endpoint, 1,000 a call (records/s)",
+            f"{bulk_rate:,.0f}" + (f", {bulk_bad} not 200" if bulk_bad else ""),
+        )
+        report.add("bulk / in-process", f"{bulk_ratio:.2f}", f">= {TARGET_BULK_RATIO}", bulk_ratio >= TARGET_BULK_RATIO)
+        if kind == "postgresql":
+            server = Server(url, 2, work)
+            try:
+                write_lines(work / "w2.txt", slices["w2"])
+                two = wrk(server.port, key, work / "w2.txt", connections=16, seconds=args.duration)
+            finally:
+                server.stop()
+            report.add(
+                "PUT new records, 16 connections, 2 workers (req/s)", f"{two['rps']:,.0f} (p99 {two['p99']:.1f} ms)"
+            )
+            scale = two["rps"] / single["rps"]
+            report.add("2 workers / 1", f"{scale:.2f}", f">= {TARGET_WORKERS_RATIO}", scale >= TARGET_WORKERS_RATIO)
+    return report
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    p.add_argument("--records", type=int, default=80_000, help="payloads made (slices of them per phase)")
+    p.add_argument("--slice", type=int, default=20_000, help="records available to each HTTP phase")
+    p.add_argument("--in-process", type=int, default=20_000, help="records the in-process figure ingests")
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    p.add_argument("--seed", type=int, default=20251205)
+    args = p.parse_args(argv)
+    tune_gc(Settings.from_env())
+    reports = [run(kind, args) for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db])]
+    console.rule("[bold]summary[/]")
+    for report in reports:
+        for figure in report.figures:
+            mark = "" if figure.met is None else (" met" if figure.met else " MISSED")
+            console.print(f"{report.database}: {figure.name}: {figure.value} (target {figure.target}){mark}")
+
+
+if __name__ == "__main__":
+    main()
