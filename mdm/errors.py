@@ -20,6 +20,7 @@ class MdmError(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
+        self.record_id: str | None = None  # the golden record it was about, when one is known (audit)
 
 
 _NAMED = (

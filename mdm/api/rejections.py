@@ -19,18 +19,21 @@ async def audit_rejected_write(exc: Exception, scope: Any) -> None:
     """After-exception hook: a refused write (4xx from the service) leaves an audit row."""
     if scope.get("type") != "http" or scope.get("method") not in WRITE_METHODS or not isinstance(exc, MdmError):
         return
-    await audit_refusal(scope, exc.status, exc.detail, [field for field, _ in exc.errors])
+    await audit_refusal(scope, exc.status, exc.detail, [field for field, _ in exc.errors], exc.record_id)
 
 
-async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str]) -> None:
+async def audit_refusal(scope: Any, status: int, detail: str, fields: list[str], record_id: str | None = None) -> None:
     """One audit row, in its own transaction, for a write that was refused: `denied` when
-    the caller lacked the right (403), else `rejected`."""
+    the caller lacked the right (403), else `rejected`. It names the golden record when one
+    is known (so `GET /v1/audit?record_id=cus_...` finds it), else the source key; the
+    source key is always in its detail."""
     parts = api_path(scope["path"])
     domain = _BY_PATH.get(parts[0]) if parts else None
     params = scope.get("path_params", {})
-    record = params.get("record_id") or (
-        f"{params['system']}/{params['source_id']}" if "system" in params and "source_id" in params else None
-    )
+    source = f"{params['system']}/{params['source_id']}" if "system" in params and "source_id" in params else None
+    record = record_id or params.get("record_id") or source
+    if source:
+        detail = f"{source}: {detail}"
     state = scope.get("state", {})
     row = repo.audit_row(
         datetime.now(UTC),

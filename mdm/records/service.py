@@ -244,12 +244,13 @@ async def ingest(
     systems = await repo.known_systems(session)
     results: list[dict[str, Any] | MdmError | None] = [None] * len(items)
     valid: list[int] = []
+    denied: list[tuple[SourceItem, Forbidden]] = []
     for i, item in enumerate(items):
         if item.system in systems:  # rights first: a refused write learns nothing about its values
             try:
                 check_rights(actor.policy, _system_subjects(item.system), domain, written(domain, item.payload))
             except Forbidden as exc:
-                ws.record_audit("upsert", domain, None, sorted(item.payload), "denied", exc.detail)
+                denied.append((item, exc))
                 results[i] = exc
                 continue
         item.payload, problems = normalized(domain, item.payload)
@@ -259,6 +260,13 @@ async def ingest(
             results[i] = Invalid(f"{domain.name} source record {item.system}/{item.source_id} is not valid", problems)
             continue
         valid.append(i)
+    if denied:  # each refusal is audited under the golden record its source key links to, if any
+        rows = await repo.crosswalks_for(session, domain, [(it.system, it.source_id) for it, _ in denied])
+        for item, refusal in denied:
+            row = rows.get((item.system, item.source_id))
+            refusal.record_id = row.golden_id if row is not None and row.ended_at is None else None
+            ws.record_audit("upsert", domain, refusal.record_id, sorted(item.payload), "denied",
+                            f"{item.system}/{item.source_id}: {refusal.detail}")  # fmt: skip
     todo = [items[i] for i in valid]
     await repo.advisory_locks(session, [lid for it in todo for lid in _key_lock_ids(domain, it)])
     await ws.load_crosswalks(domain, [(it.system, it.source_id) for it in todo])
@@ -288,7 +296,9 @@ async def ingest(
         except MdmError as exc:
             ws.restore(snap)
             outcome = "denied" if isinstance(exc, Forbidden) else "rejected"
-            ws.record_audit("upsert", domain, None, sorted(item.payload), outcome, exc.detail)
+            exc.record_id = exc.record_id or (touched[0] if touched else None)
+            ws.record_audit("upsert", domain, exc.record_id, sorted(item.payload), outcome,
+                            f"{item.system}/{item.source_id}: {exc.detail}")  # fmt: skip
             results[i] = exc
     await ws.flush()
     return [r for r in results if r is not None]

@@ -108,3 +108,25 @@ def test_audit_log_for_stewards_with_filters_and_pages(client, factory):
                                           "cursor": page["next_cursor"]}).json()  # fmt: skip
     assert nxt["items"][0]["id"] < page["items"][-1]["id"]
     assert client.get("/v1/audit", params={"cursor": "zz"}).status_code == 422
+
+
+def test_a_refused_source_write_is_audited_under_its_golden_record(client):
+    """netsuite's record links (by DUNS) to salesforce's customer; then netsuite sends a name,
+    which it may not write: the 403's audit row names the golden ID (so the record's audit
+    finds it) and says which source record was refused."""
+    from tests.factory import duns
+
+    number = [{"scheme": "duns", "value": duns()}]
+    made = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}",
+                      json={"name": "Audited Refusal GmbH", "country": "DE", "identifiers": number})  # fmt: skip
+    ns = unique("CUST-")
+    linked = client.put(f"/v2/customers/sources/netsuite/{ns}",
+                        json={"country": "DE", "identifiers": number, "currency": "EUR"})  # fmt: skip
+    assert linked.json()["id"] == made.json()["id"]
+    refused = client.put(f"/v2/customers/sources/netsuite/{ns}",
+                         json={"name": "Renamed By ERP", "country": "DE", "identifiers": number})  # fmt: skip
+    assert refused.status_code == 403
+    rows = client.get("/v1/audit", params={"record_id": made.json()["id"], "outcome": "denied"}).json()["items"]
+    assert len(rows) == 1
+    assert rows[0]["principal"] == "system:netsuite"
+    assert f"netsuite/{ns}" in rows[0]["detail"]
