@@ -35,7 +35,7 @@ from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
 from mdm.api.versions import under_every_version
 from mdm.auth.keys import KeyCache
-from mdm.db.engine import Database
+from mdm.db.engine import Database, Timeouts
 from mdm.db.fastpath import FastReads
 from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.policy.store import PolicyCache
@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.db = Database.connect(settings.database_url, settings.pool_size)
-        app.state.fast = FastReads(settings.database_url, settings.pool_size)
+        timeouts = Timeouts(settings.db_connect_timeout, settings.db_statement_timeout)
+        app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts)
+        app.state.fast = FastReads(settings.database_url, settings.pool_size, timeouts)
         app.state.api_keys = KeyCache(app.state.db)
         app.state.policies = PolicyCache(app.state.db)
         await app.state.fast.start()

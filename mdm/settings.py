@@ -13,6 +13,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: int = 8000
     pool_size: int = 10
+    # seconds the server waits on its database before it answers 503 (mdm.db.engine.Timeouts):
+    # a connection (new, or from a full pool), and one statement (PostgreSQL cancels it; on
+    # SQLite, how long a writer queues for the write lock)
+    db_connect_timeout: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    db_statement_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     log_level: str = "info"
     # score source records no key links against the golden records (match-before-create);
     # off, ingestion links by crosswalk and keys only (bulk loads of known-clean data)

@@ -26,7 +26,8 @@ async def ready(request: Request) -> dict[str, str]:
     try:
         await request.app.state.db.ping()
     except Exception as exc:  # readiness reports (a 503 problem), whatever the driver raised
-        raise ServiceUnavailableException(f"the database does not answer ({type(exc).__name__})") from exc
+        detail = f"the database does not answer ({type(exc).__name__})"
+        raise ServiceUnavailableException(detail, headers={"Retry-After": "5"}) from exc
     return {"status": "ok"}
 
 

@@ -144,7 +144,9 @@ def on_http(_: Request, exc: HTTPException) -> Response[bytes]:
 # what a database that does not answer raises, through SQLAlchemy or the raw drivers
 _GONE = (
     OSError,
+    TimeoutError,  # no answer within MDM_DB_CONNECT_TIMEOUT or MDM_DB_STATEMENT_TIMEOUT
     PoolTimeout,
+    asyncpg.QueryCanceledError,  # PostgreSQL cancelled a statement past its statement_timeout
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
@@ -181,7 +183,10 @@ def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
     text = str(exc.orig).lower()
     if unreachable(exc) and "database is locked" not in text:
         return on_unreachable(request, exc)
-    if "deadlock" in text or "could not serialize" in text or "database is locked" in text:
+    if "database is locked" in text:  # SQLite's write lock stayed taken past MDM_DB_STATEMENT_TIMEOUT
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem(503, "the database is busy with another writer; retry later", headers={"Retry-After": "1"})
+    if "deadlock" in text or "could not serialize" in text:
         return problem(409, "the write lost a race with a concurrent change; retry it")
     log.exception("database error on %s %s", request.method, request.url.path)
     return problem(500, "a database error occurred")

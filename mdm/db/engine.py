@@ -4,6 +4,7 @@ SQLite writes take the write lock up front (`BEGIN IMMEDIATE`), so two writers n
 both read-then-write; reads use a second engine with deferred transactions.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,12 +27,36 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def _make_engine(url: str, *, immediate: bool = False, pool_size: int = 10) -> AsyncEngine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the hub waits on its database before it answers 503 (seconds; None: no
+    limit, for batch commands). `connect`: a new connection, or one from a full pool;
+    `statement`: one statement (PostgreSQL cancels it, and the driver gives up then should
+    the server not answer at all); on SQLite, how long a writer queues for the lock. A frozen
+    server is answered within about connect + 2 x statement (the statement, then the rollback
+    of the connection it broke)."""
+
+    connect: float | None = None
+    statement: float | None = None
+
+
+def _make_engine(
+    url: str, *, immediate: bool = False, pool_size: int = 10, timeouts: Timeouts = Timeouts()
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": msgspec.json.decode}
+    busy = timeouts.statement if timeouts.statement is not None else 30.0
     if is_sqlite(url):
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": busy}
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=False)
+        args: dict[str, Any] = {}
+        if timeouts.connect is not None:
+            args["timeout"] = timeouts.connect
+            kwargs["pool_timeout"] = timeouts.connect
+        if timeouts.statement is not None:
+            args["command_timeout"] = timeouts.statement
+            args["server_settings"] = {"statement_timeout": str(int(timeouts.statement * 1000))}
+        kwargs["connect_args"] = args
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
 
@@ -41,7 +66,7 @@ def _make_engine(url: str, *, immediate: bool = False, pool_size: int = 10) -> A
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
             # SQLite's lower() folds ASCII only; search needs "Ärzte" to find "ÄRZTE"
@@ -61,12 +86,13 @@ class Database:
     url: str
     write: AsyncEngine
     read: AsyncEngine
+    timeouts: Timeouts = Timeouts()
 
     @classmethod
-    def connect(cls, url: str, pool_size: int = 10) -> "Database":
-        write = _make_engine(url, immediate=True, pool_size=pool_size)
-        read = _make_engine(url, pool_size=pool_size) if is_sqlite(url) else write
-        return cls(url=url, write=write, read=read)
+    def connect(cls, url: str, pool_size: int = 10, timeouts: Timeouts = Timeouts()) -> "Database":
+        write = _make_engine(url, immediate=True, pool_size=pool_size, timeouts=timeouts)
+        read = _make_engine(url, pool_size=pool_size, timeouts=timeouts) if is_sqlite(url) else write
+        return cls(url=url, write=write, read=read, timeouts=timeouts)
 
     @classmethod
     @asynccontextmanager
@@ -92,9 +118,14 @@ class Database:
             yield session
 
     async def ping(self) -> None:
-        """One round trip to the database (readiness); raises when it does not answer."""
-        async with self.read.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        """One round trip to the database (readiness); raises when it does not answer, and
+        TimeoutError when it does not answer within the connect timeout (5 s without one)."""
+
+        async def once() -> None:
+            async with self.read.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+        await asyncio.wait_for(once(), self.timeouts.connect or 5.0)
 
     async def dispose(self) -> None:
         await self.write.dispose()

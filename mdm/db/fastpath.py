@@ -15,6 +15,7 @@ import msgspec
 
 from contracts.v1 import Address
 from mdm.db.convert import from_driver, json_value
+from mdm.db.engine import Timeouts
 from mdm.db.merges import follow, follow_rows
 from mdm.db.tables import GOLDEN
 from mdm.domains import BY_NAME, DOMAINS, Domain
@@ -91,9 +92,10 @@ def _by_id_sql(domain: Domain, placeholder: str) -> str:
 class FastReads:
     """Raw-driver reads for resolve and bulk resolve."""
 
-    def __init__(self, url: str, pool_size: int = 10):
+    def __init__(self, url: str, pool_size: int = 10, timeouts: Timeouts = Timeouts()):
         self.url = url
         self.pool_size = pool_size
+        self.timeouts = timeouts
         self.pool: Any = None
         self.sqlite: sqlite3.Connection | None = None
         self.views = {d.name: _converters(d, self.is_sqlite) for d in DOMAINS}
@@ -121,7 +123,11 @@ class FastReads:
                     schema="pg_catalog",
                 )
 
-            self.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self.pool_size, init=init)
+            # no connection at start (min_size=0): a server started while its database is down
+            # serves 503s until it is back, instead of failing to start
+            t = self.timeouts
+            self.pool = await asyncpg.create_pool(dsn, min_size=0, max_size=self.pool_size, init=init,
+                                                  timeout=t.connect or 60.0, command_timeout=t.statement)  # fmt: skip
 
     async def close(self) -> None:
         if self.sqlite is not None:

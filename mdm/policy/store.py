@@ -11,6 +11,7 @@ object, so adopting a new version drops them all at once.
 import asyncio
 import difflib
 import json
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -26,6 +27,7 @@ from mdm.policy.dryrun import owner_changes, pages
 from mdm.policy.rules import Policy
 from mdm.records.validation import validate
 
+log = logging.getLogger("mdm.policy")
 READ_CHECK_SECONDS = 1.0
 
 
@@ -69,7 +71,7 @@ class PolicyCache:
                 if self.policy is None:
                     await self._check()
         elif time.monotonic() - self.checked_at >= READ_CHECK_SECONDS and self._checking is None:
-            self._checking = asyncio.create_task(self._check())
+            self._checking = asyncio.create_task(self._check_in_background())
         assert self.policy is not None
         return self.policy
 
@@ -80,6 +82,14 @@ class PolicyCache:
             self.checked_at = time.monotonic()
         finally:
             self._checking = None
+
+    async def _check_in_background(self) -> None:
+        """A background check that fails (the database does not answer) keeps the policy it
+        has; the next read past the interval tries again."""
+        try:
+            await self._check()
+        except Exception as exc:  # whatever the driver raised: logged, not lost in a task
+            log.warning("policy check failed, keeping version %s: %r", getattr(self.policy, "version", None), exc)
 
     async def for_write(self, session: AsyncSession) -> Policy:
         """The policy for a write, checked inside the write's transaction."""
