@@ -34,6 +34,7 @@ from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
 from mdm.api.versions import under_every_version
+from mdm.api.writer import UpsertWriter
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database, Timeouts
 from mdm.db.fastpath import FastReads
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.fast = FastReads(settings.database_url, settings.pool_size, timeouts)
         app.state.api_keys = KeyCache(app.state.db)
         app.state.policies = PolicyCache(app.state.db)
+        app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest)
         await app.state.fast.start()
         try:
             yield

@@ -21,6 +21,7 @@ class MdmError(Exception):
         self.errors = list(errors)
         self.owners = owners or {}  # field -> systems allowed to write it (for a 403)
         self.record_id: str | None = None  # the golden record it was about, when one is known (audit)
+        self.audited = False  # the service wrote its audit row (committed with the rest of a batch)
 
 
 _NAMED = (

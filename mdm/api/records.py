@@ -30,10 +30,13 @@ from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
 
+# a path or query holding U+FFFD is refused (mdm.api.middleware.unreadable: it is what a
+# broken escape decodes to), so its parameters' text may not hold it either
+PATH_TEXT = NO_NUL.replace("\\x00", "\\x00\\uFFFD")
 _SOURCE_ID: dict[str, Any] = {
     "min_length": 1,
     "max_length": 200,
-    "pattern": NO_NUL,
+    "pattern": PATH_TEXT,
     "description": "the record's id in that system",
 }
 _SYSTEM: dict[str, Any] = {
@@ -46,13 +49,15 @@ SourceId = Annotated[str, PathParameter(**_SOURCE_ID)]
 System = Annotated[str, PathParameter(**_SYSTEM)]
 SourceIdQuery = Annotated[str, QueryParameter(**_SOURCE_ID)]
 SystemQuery = Annotated[str, QueryParameter(**_SYSTEM)]
-RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=NO_NUL, description="canonical id")]
+RecordId = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=PATH_TEXT, description="canonical id")]
 IfMatch = Annotated[
     str | None,
     HeaderParameter(name="If-Match", required=False, pattern=ETAG_PATTERN, description="ETag from a GET, or *"),
 ]  # required in the document: without it the handler answers 428 (mdm.api.openapi)
 When = Annotated[Instant | None, QueryParameter()]
-Search = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in searchable fields")]
+Search = Annotated[
+    str | None, QueryParameter(max_length=200, pattern=PATH_TEXT, description="text in searchable fields")
+]
 ETAG = [ResponseHeader(name="ETag", documentation_only=True, required=True, description="the record's version")]
 CREATED = [*ETAG, ResponseHeader(name="Location", documentation_only=True, required=True, description="the new record")]
 Session = NamedDependency[AsyncSession]
@@ -108,7 +113,7 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=200, pattern=r"^[A-Za-z0-9_-]*$")] = None,
         q: Annotated[
-            str | None, QueryParameter(max_length=200, pattern=NO_NUL, description="text in the searchable fields")
+            str | None, QueryParameter(max_length=200, pattern=PATH_TEXT, description="text in the searchable fields")
         ] = None,
         status: FromQuery[status_type | None] = None,
         updated_since: When = None,
@@ -251,15 +256,14 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
     )
     async def upsert_source(
         data: JSONBody[source_type],
-        db_session: Session,
-        actor: Caller,
         system: System,
         source_id: SourceId,
         request: Request,
     ) -> Response[v1.UpsertResult]:
         item = v.source_item(system, source_id, data)
-        fuzzy = request.app.state.settings.match_on_ingest
-        (result,) = await service.ingest(db_session, domain, [item], actor, fuzzy=fuzzy)
+        state = request.scope["state"]  # written with whatever else is waiting (mdm.api.writer)
+        result = await request.app.state.writer.upsert(domain, item, state["principal"], state["roles"],
+                                                       state.get("correlation_id"))  # fmt: skip
         if isinstance(result, MdmError):
             raise v.renamed(result)
         if v.view is not None:

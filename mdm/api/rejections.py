@@ -19,6 +19,8 @@ async def audit_rejected_write(exc: Exception, scope: Any) -> None:
     """After-exception hook: a refused write (4xx from the service) leaves an audit row."""
     if scope.get("type") != "http" or scope.get("method") not in WRITE_METHODS or not isinstance(exc, MdmError):
         return
+    if exc.audited:  # written with the batch it was refused in (a source upsert's group commit)
+        return
     await audit_refusal(scope, exc.status, exc.detail, [field for field, _ in exc.errors], exc.record_id)
 
 

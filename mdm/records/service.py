@@ -45,6 +45,9 @@ class SourceItem:
     # an older contract's write sees part of the canonical model: this makes the whole
     # payload from the source's last one, keeping what that version cannot see
     merge: Callable[[Record | None], Record] | None = None
+    # who sent this item, when items of several requests are written together (group
+    # commit): its audit and history rows name its own principal and correlation id
+    actor: Actor | None = None
 
 
 def source_item(domain: Domain, version: str | None, system: str, source_id: str, payload: Record) -> SourceItem:
@@ -265,7 +268,9 @@ async def ingest(
         for item, refusal in denied:
             row = rows.get((item.system, item.source_id))
             refusal.record_id = row.golden_id if row is not None and row.ended_at is None else None
-            ws.record_audit("upsert", domain, refusal.record_id, sorted(item.payload), "denied",
+            refusal.audited = True
+            ws.actor = item.actor or actor
+            ws.record_audit("upsert", domain, refusal.record_id or _source_ref(item), _fields(refusal, item), "denied",
                             f"{item.system}/{item.source_id}: {refusal.detail}")  # fmt: skip
     todo = [items[i] for i in valid]
     await repo.advisory_locks(session, [lid for it in todo for lid in _key_lock_ids(domain, it)])
@@ -284,6 +289,7 @@ async def ingest(
         await ws.fuzzy.prefetch(session, [it.payload for it, m in zip(unlinked, by_key, strict=True) if m is None])
     for i in valid:
         item = items[i]
+        ws.actor = item.actor or actor
         key = (domain.name, item.system, item.source_id)
         x = ws.crosswalks.get(key)
         linked = x is not None and x.ended_at is None and x.golden_id in ws.goldens
@@ -297,11 +303,22 @@ async def ingest(
             ws.restore(snap)
             outcome = "denied" if isinstance(exc, Forbidden) else "rejected"
             exc.record_id = exc.record_id or (touched[0] if touched else None)
-            ws.record_audit("upsert", domain, exc.record_id, sorted(item.payload), outcome,
+            exc.audited = True
+            ws.record_audit("upsert", domain, exc.record_id or _source_ref(item), _fields(exc, item), outcome,
                             f"{item.system}/{item.source_id}: {exc.detail}")  # fmt: skip
             results[i] = exc
     await ws.flush()
     return [r for r in results if r is not None]
+
+
+def _fields(exc: MdmError, item: SourceItem) -> list[str]:
+    """The fields an audit row of a refused item names: those refused, else all it sent."""
+    return [name for name, _ in exc.errors] or sorted(item.payload)
+
+
+def _source_ref(item: SourceItem) -> str:
+    """What an audit row names when no golden record is known: the source key (40 characters)."""
+    return f"{item.system}/{item.source_id}"[:40]
 
 
 async def _apply(
