@@ -8,7 +8,8 @@ exception handlers decide it (mdm/api/auth.py, middleware.py, problems.py):
   (`Problem`): 401 and 503 on every operation that needs a key, 403 on every write (a
   system writes only its own source paths), 409 and 422 on every write (Idempotency-Key
   reused or malformed; lost races), 400, 413, 415 and 422 on every body, 422 on every
-  parameter; Litestar's own 400 schema (which the server never answers) is dropped;
+  parameter, 400 on every versioned path (a path or query that does not decode as UTF-8);
+  Litestar's own 400 schema (which the server never answers) is dropped;
 - `If-Match` required where the handler answers 428 without it;
 - the 301 of a merged-away id with its body and `Location`;
 - examples for every request body and every response, derived from the schemas (the
@@ -56,7 +57,8 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 # why each error status happens, as the document says it
 ERRORS: dict[int, str] = {
-    400: "the body is not JSON",
+    400: "the body is not readable JSON (malformed, nested too deep, not UTF-8), or the path or query has a "
+    "percent-escape that is not UTF-8",
     401: "no valid API key: send `Authorization: Bearer <key>` (missing, unknown or revoked)",
     403: "the policy does not let this caller do it, or a system writes outside its own source path",
     404: "no such record (or route)",
@@ -250,6 +252,8 @@ def error_statuses(path: str, method: str, op: dict[str, Any]) -> set[int]:
     if is_open(path):
         return declared
     found = declared | {401, 503}
+    if VERSIONED.match(path):
+        found.add(400)  # a path or query whose escapes are not UTF-8 (mdm.api.middleware.unreadable)
     if method in WRITE_METHODS:
         found |= {409, 422}  # Idempotency-Key reused or malformed; a write that lost a race
     if any(path_refusal(caller, method, path) for caller in _ANY_CALLER):
