@@ -5,12 +5,17 @@ Sign-in checks a steward's API key and opens a session on the server (8 hours); 
 HttpOnly, SameSite=Strict cookie scoped to /stewardship holds only the session's random
 token, never the key, and the server keeps only the token's hash. Every page looks the
 session up with its key: signing out (here or everywhere), the session's end, or revoking
-the key stops it at the next page. Every form carries a CSRF token that must equal the one
-in a second HttpOnly cookie (double submit); a POST without it is a 403.
+the key stops it at the next page. Every form carries a CSRF token: once signed in, one made
+from the session's secret token (a form of another session, or a planted cookie, does not
+pass); before, the sign-in form's, equal to a second HttpOnly cookie (double submit). A POST
+without the right one is a 403. Only keys with the steward role sign in; five failed
+sign-ins from one address within a minute make it wait out the minute (429).
 """
 
+import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -44,6 +49,8 @@ FIRST = 10  # pairs of each domain the queue of every domain shows, best first
 SESSION_COOKIE = "mdm_steward"
 SESSION_HOURS = 8
 CSRF_COOKIE = "mdm_csrf"
+FAILURES_ALLOWED = 5  # failed sign-ins from one address ...
+THROTTLE_SECONDS = 60.0  # ... within this window, then it waits the window out
 Session = NamedDependency[AsyncSession]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Name = Annotated[str, PathParameter(pattern=r"^[a-z_]+$", max_length=32)]
@@ -61,16 +68,48 @@ def _cookie(name: str, value: str, request: Request, max_age: int | None = None)
                   secure=request.url.scheme == "https", max_age=max_age)  # fmt: skip
 
 
+def session_csrf(token: str) -> str:
+    """A session's CSRF token, made from its secret token: a form from another session, or
+    a token planted in a cookie, does not pass."""
+    return hashlib.sha256(b"mdm-csrf:" + token.encode()).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
+    """The token a page's forms carry: the session's once signed in; before, the
+    double-submit cookie's (the sign-in form)."""
+    if session := request.cookies.get(SESSION_COOKIE):
+        return session_csrf(session)
     return request.cookies.get(CSRF_COOKIE) or request.scope.setdefault("state", {}).setdefault(
         "csrf", secrets.token_urlsafe(32)
     )
 
 
 def check_csrf(request: Request, form: dict[str, str]) -> None:
-    cookie, sent = request.cookies.get(CSRF_COOKIE, ""), form.get("csrf", "")
-    if not cookie or not hmac.compare_digest(cookie, sent):
+    session, sent = request.cookies.get(SESSION_COOKIE), form.get("csrf", "")
+    expected = session_csrf(session) if session else request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, sent):
         raise Forbidden("this form was not sent from the workbench (its CSRF token is missing or wrong)")
+
+
+class Throttle:
+    """Failed sign-ins per client address: FAILURES_ALLOWED within THROTTLE_SECONDS, then
+    every sign-in from that address waits the window out (429), a right key included, so
+    keys cannot be guessed at speed. Per worker, in memory."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, list[float]] = {}
+
+    def wait(self, address: str, now: float) -> float:
+        """Seconds this address must still wait (0: it may try)."""
+        recent = [t for t in self.failures.get(address, ()) if now - t < THROTTLE_SECONDS]
+        self.failures[address] = recent
+        return THROTTLE_SECONDS - (now - recent[0]) if len(recent) >= FAILURES_ALLOWED else 0.0
+
+    def failed(self, address: str, now: float) -> None:
+        self.failures.setdefault(address, []).append(now)
+        if len(self.failures) > 10_000:  # forget the quietest addresses first
+            for stale in sorted(self.failures, key=lambda a: max(self.failures[a], default=0.0))[:5_000]:
+                del self.failures[stale]
 
 
 async def caller_of(request: Request, db_session: AsyncSession) -> Caller | None:
@@ -101,7 +140,7 @@ Steward = NamedDependency[Actor]
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Template:
     """A page, with the CSRF cookie set the first time."""
     token = csrf_token(request)
-    cookies = [] if request.cookies.get(CSRF_COOKIE) else [_cookie(CSRF_COOKIE, token, request)]
+    cookies = [] if request.cookies.get(CSRF_COOKIE) == token else [_cookie(CSRF_COOKIE, token, request)]
     return Template(template_name=name, context={"csrf": token, "path": PATH, **context}, status_code=status,
                     cookies=cookies)  # fmt: skip
 
@@ -156,12 +195,23 @@ async def _audit(
 
 @post("/sign-in")
 async def sign_in(request: Request, db_session: Session, data: Form) -> Response[Any]:
+    """A steward's key opens a session (the steward role: an admin key without it does not).
+    Failed attempts from one address are throttled (Throttle)."""
     check_csrf(request, data)
+    throttle: Throttle = request.app.state.setdefault("workbench_throttle", Throttle())
+    address, clock = request.client.host if request.client else "unknown", time.monotonic()
+    if wait := throttle.wait(address, clock):
+        await _audit(request, db_session, "sign_in", None, "refused", "workbench: throttled after failed sign-ins")
+        template = page(request, "sign_in.html", status=429,
+                        error=f"Too many failed sign-ins from here; try again in {int(wait) + 1} s.")  # fmt: skip
+        template.headers["Retry-After"] = str(int(wait) + 1)
+        return template
     key = data.get("api_key", "").strip()
     caller = await request.app.state.api_keys.caller_for_header(f"Bearer {key}".encode()) if key else None
-    if caller is None or not ({"steward", "admin"} & set(caller.roles)):
+    if caller is None or "steward" not in caller.roles:
         error = "That key is unknown, revoked, or not a steward's." if key else "Enter your API key."
         if key:
+            throttle.failed(address, clock)
             why = "unknown or revoked key" if caller is None else "not a steward's key"
             await _audit(request, db_session, "sign_in", caller, "refused", f"workbench: {why}")
         return page(request, "sign_in.html", status=401, error=error)
@@ -170,6 +220,7 @@ async def sign_in(request: Request, db_session: Session, data: Form) -> Response
     await _audit(request, db_session, "sign_in", caller, "signed_in", f"workbench session for {SESSION_HOURS} h")
     response: Response[Any] = Redirect(f"{PATH}/queue", status_code=303)
     response.cookies.append(_cookie(SESSION_COOKIE, token, request, max_age=SESSION_HOURS * 3600))
+    response.cookies.append(_cookie(CSRF_COOKIE, session_csrf(token), request))  # the session's own from now
     return response
 
 

@@ -165,3 +165,58 @@ def test_sign_ins_refused_ones_and_sign_outs_are_audited_without_the_key(browser
     assert signed_out["outcome"] == "signed_out"
     assert signed_out["id"] > signed_in["id"]
     assert "everywhere" in signed_out["detail"]
+
+
+def test_the_csrf_token_is_the_sessions_own(browser):
+    """A form token of an earlier session, even planted in the CSRF cookie too, is refused:
+    the token is made from the session's secret, not only compared with a cookie."""
+    _sign_in(browser, AUTH.keys["user:steward"])
+    earlier = browser.cookies.get("mdm_csrf")
+    _sign_out(browser)
+    _sign_in(browser, AUTH.keys["user:steward"])
+    assert browser.cookies.get("mdm_csrf") != earlier
+    browser.cookies.set("mdm_csrf", earlier, domain="testserver.local", path="/stewardship")
+    r = browser.post("/stewardship/sign-out", data={"csrf": earlier}, follow_redirects=False)
+    assert r.status_code == 403
+    assert browser.get(QUEUE, follow_redirects=False).status_code == 200  # still signed in
+
+
+@pytest.fixture
+def own_app(database_url):
+    """An app of its own: sign-in throttling is per worker, and must not reach other tests."""
+    from litestar.testing import TestClient
+
+    from mdm.app import create_app
+    from mdm.settings import Settings
+
+    with TestClient(create_app(Settings(database_url=database_url, pool_size=2)),
+                    base_url="http://testserver.local") as client:  # fmt: skip
+        yield client
+
+
+def _try(client, key):
+    client.get("/stewardship/sign-in")
+    return client.post("/stewardship/sign-in", data={"api_key": key, "csrf": client.cookies.get("mdm_csrf")},
+                       follow_redirects=False)  # fmt: skip
+
+
+def test_failed_sign_ins_from_one_address_are_throttled(own_app):
+    for n in range(5):
+        assert _try(own_app, f"mdm_guess-{n}").status_code == 401
+    r = _try(own_app, AUTH.keys["user:steward"])  # the right key waits too: no guessing at speed
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    assert "Too many failed sign-ins" in r.text
+    throttled = _audit(own_app, action="sign_in", outcome="refused")
+    assert "throttled" in throttled["detail"]
+
+
+def test_only_a_steward_key_signs_in_an_admin_key_does_not(own_app, database_url):
+    async def make(session, db):
+        return (await create_key(db, "user:only-admin", ["admin"]))[1]
+
+    admin = _run(database_url, make)
+    r = _try(own_app, admin)
+    assert r.status_code == 401
+    assert "not a steward" in r.text
+    assert _try(own_app, AUTH.keys["user:steward"]).status_code == 303
