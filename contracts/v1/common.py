@@ -182,7 +182,8 @@ class SourceBatchItem(Struct, kw_only=True, forbid_unknown_fields=True):
     `PUT .../sources/{system}/{source_id}` takes it (checked item by item: a bad one is that
     item's problem, not the batch's)."""
 
-    source_id: Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+    # as the path of a single PUT: no U+FFFD, which a query (resolve) could not name
+    source_id: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00\uFFFD]*$")]
     record: dict[str, Any]
 
 

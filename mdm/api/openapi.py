@@ -356,18 +356,26 @@ def _name_the_domains(doc: dict[str, Any], op: dict[str, Any]) -> None:
         key["properties"]["domain"]["enum"] = [d.name for d in DOMAINS]
 
 
-def _type_the_batch_records(doc: dict[str, Any], path: str, op: dict[str, Any]) -> None:
-    """A batch item's `record` is what the PUT of one source record takes: the contract
-    types it as an object (a bad item is that item's 422, so the body cannot be checked
-    whole), the document as that PUT's body, inline (one SourceBatch serves every domain)."""
-    put = doc["paths"].get(path.removesuffix("/batch") + "/{source_id}", {}).get("put", {})
-    record = put.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+def _name_the_batch_records(doc: dict[str, Any], path: str, op: dict[str, Any]) -> None:
+    """A batch item's `record` is what the PUT of one source record takes, but checked item
+    by item: a record that does not fit is that item's 422 in a 200 answer, so the body's
+    schema may only say "an object" (else a request with one bad item would be documented
+    as refused whole). Its description names the record's schema, inline per operation
+    (one SourceBatch serves every domain)."""
+    put_path = path.removesuffix("/batch") + "/{source_id}"
+    put = doc["paths"].get(put_path, {}).get("put", {})
+    record = put.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
     content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
-    if record is None or "schema" not in content:
+    if "$ref" not in record or "schema" not in content:
         return
+    name = record["$ref"].rsplit("/", 1)[-1]
     batch = copy.deepcopy(_resolve(doc, content["schema"]))
     item = copy.deepcopy(_resolve(doc, batch["properties"]["items"]["items"]))
-    item["properties"]["record"] = record
+    item["properties"]["record"] = {
+        "type": "object",
+        "description": f"a `{name}`, as `PUT {put_path}` takes it; checked on its own: one that does not "
+        "fit is that item's 422 problem, the other items still apply",
+    }
     batch["properties"]["items"]["items"] = item
     content["schema"] = batch
 
@@ -382,7 +390,7 @@ def truthful(doc: dict[str, Any], bounds: dict[tuple[str, str, str], dict[str, f
         if BULK_RESOLVE.match(path) and method == "POST":
             _name_the_domains(doc, op)
         if SOURCE_BATCH.match(path) and method == "POST":
-            _type_the_batch_records(doc, path, op)
+            _name_the_batch_records(doc, path, op)
     doc["components"]["responses"] = {name: _problem_response(s) for s, name in RESPONSE_NAMES.items()}
     schemas = doc["components"].setdefault("schemas", {})
     if "Problem" not in schemas:  # no handler of these routes declares one, but every error is one
