@@ -72,10 +72,32 @@ class Address(Struct, kw_only=True, forbid_unknown_fields=True):
     country: CountryCode | None = None
 
 
+# money as a writer sends it: the documented decimal string and nothing else (msgspec's
+# Decimal would take a JSON number, "1_000", " 12 ", "-0" or other scripts' digits too); an
+# error names the field, `lines[0].rate`. Answers carry Money.
+MoneyText = Annotated[
+    str,
+    Meta(
+        pattern=MONEY_PATTERN,
+        description="non-negative decimal as a JSON string of ASCII digits: at most 16 integer digits and 4 "
+        "decimal places",
+        examples=["1250.00"],
+    ),
+]
+
+
 class RateLine(Struct, kw_only=True, forbid_unknown_fields=True):
     role: ShortText
     unit: Literal["hour", "day"]
     rate: Money
+
+
+class RateLineIn(Struct, kw_only=True, forbid_unknown_fields=True, rename=None):
+    """A rate card line as a writer sends it (its rate a MoneyText)."""
+
+    role: ShortText
+    unit: Literal["hour", "day"]
+    rate: MoneyText
 
 
 class FieldError(Struct, kw_only=True, omit_defaults=True):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CountryCode, Email, Id, Money, ShortText, source_contract
+from contracts.v1.common import CountryCode, Email, Id, Money, MoneyText, ShortText, source_contract
 
 EmploymentType = Literal["employee", "contractor"]
 EmployeeStatus = Literal["active", "leave", "terminated"]
@@ -25,7 +25,7 @@ class EmployeeCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     country: CountryCode | None = None
     start_date: date | None = None
     end_date: date | None = None
-    cost_rate: Money | None = None
+    cost_rate: MoneyText | None = None
     status: EmployeeStatus | None = None
 
 
@@ -45,7 +45,7 @@ class EmployeePatch(Struct, kw_only=True, forbid_unknown_fields=True):
     country: CountryCode | None | UnsetType = UNSET
     start_date: date | None | UnsetType = UNSET
     end_date: date | None | UnsetType = UNSET
-    cost_rate: Money | None | UnsetType = UNSET
+    cost_rate: MoneyText | None | UnsetType = UNSET
     status: EmployeeStatus | UnsetType = UNSET
     overrides_cleared: list[str] | UnsetType = UNSET
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CurrencyCode, Id, Money, ShortText, Text, source_contract
+from contracts.v1.common import CurrencyCode, Id, Money, MoneyText, ShortText, Text, source_contract
 
 BillingModel = Literal["time_and_materials", "fixed_fee", "milestone", "retainer", "managed_service"]
 ProjectStatus = Literal["proposed", "active", "on_hold", "closed", "cancelled"]
@@ -21,7 +21,7 @@ class ProjectCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     manager_id: Id | None = None
     billing_model: BillingModel | None = None
     currency: CurrencyCode | None = None
-    contract_value: Money | None = None
+    contract_value: MoneyText | None = None
     start_date: date | None = None
     end_date: date | None = None
     status: ProjectStatus | None = None
@@ -40,7 +40,7 @@ class ProjectPatch(Struct, kw_only=True, forbid_unknown_fields=True):
     manager_id: Id | None | UnsetType = UNSET
     billing_model: BillingModel | None | UnsetType = UNSET
     currency: CurrencyCode | None | UnsetType = UNSET
-    contract_value: Money | None | UnsetType = UNSET
+    contract_value: MoneyText | None | UnsetType = UNSET
     start_date: date | None | UnsetType = UNSET
     end_date: date | None | UnsetType = UNSET
     status: ProjectStatus | UnsetType = UNSET

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from contracts.v1.common import CurrencyCode, Id, RateLine, Text, source_contract
+from contracts.v1.common import CurrencyCode, Id, RateLine, RateLineIn, Text, source_contract
 
 RateCardStatus = Literal["active", "inactive"]
-RateLines = Annotated[list[RateLine], Meta(min_length=1, max_length=200)]
+RateLines = Annotated[list[RateLineIn], Meta(min_length=1, max_length=200)]  # as written
 
 
 class RateCardCreate(Struct, kw_only=True, forbid_unknown_fields=True):

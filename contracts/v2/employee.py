@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from msgspec import UNSET, Struct, UnsetType
 
-from contracts.v1.common import CountryCode, Email, Id, Money, ShortText, source_contract
+from contracts.v1.common import CountryCode, Email, Id, Money, MoneyText, ShortText, source_contract
 from contracts.v1.employee import EmployeeStatus, EmploymentType
 from contracts.v2.common import PersonName, Phone, Phones
 
@@ -23,7 +23,7 @@ class EmployeeCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     country: CountryCode | None = None
     start_date: date | None = None
     end_date: date | None = None
-    cost_rate: Money | None = None
+    cost_rate: MoneyText | None = None
     status: EmployeeStatus | None = None
 
 
@@ -43,7 +43,7 @@ class EmployeePatch(Struct, kw_only=True, forbid_unknown_fields=True):
     country: CountryCode | None | UnsetType = UNSET
     start_date: date | None | UnsetType = UNSET
     end_date: date | None | UnsetType = UNSET
-    cost_rate: Money | None | UnsetType = UNSET
+    cost_rate: MoneyText | None | UnsetType = UNSET
     status: EmployeeStatus | UnsetType = UNSET
     overrides_cleared: list[str] | UnsetType = UNSET
 

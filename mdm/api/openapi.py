@@ -254,6 +254,8 @@ def error_statuses(path: str, method: str, op: dict[str, Any]) -> set[int]:
     found = declared | {401, 503}
     if VERSIONED.match(path):
         found.add(400)  # a path or query whose escapes are not UTF-8 (mdm.api.middleware.unreadable)
+    if "{" in path:
+        found.add(404)  # a path parameter holding "/" (or %2F) names no route
     if method in WRITE_METHODS:
         found |= {409, 422}  # Idempotency-Key reused or malformed; a write that lost a race
     if any(path_refusal(caller, method, path) for caller in _ANY_CALLER):

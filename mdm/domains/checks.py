@@ -15,6 +15,7 @@ from decimal import Decimal
 from msgspec import NODEFAULT
 from msgspec import inspect as mi
 
+from contracts.v1.common import MONEY_PATTERN
 from mdm.domains.descriptor import UNDECLARED, Domain, Field
 from mdm.matching.rules import RuleError, build, table
 from mdm.policy.vocabulary import word_problems
@@ -142,8 +143,9 @@ def _kind_problem(f: Field, core: list[mi.Type]) -> str | None:
             expected = f"Literal{list(f.choices)}"
         case "date":
             ok, expected = isinstance(t, mi.DateType), date.__name__
-        case "money":
-            ok, expected = isinstance(t, mi.DecimalType), Decimal.__name__
+        case "money":  # a Decimal in answers; in writes, a string of the documented pattern (MoneyText)
+            ok = isinstance(t, mi.DecimalType) or (isinstance(t, mi.StrType) and t.pattern == MONEY_PATTERN)
+            expected = f"{Decimal.__name__}, or str matching MONEY_PATTERN"
         case "address" | "person_name":
             ok, expected = isinstance(t, mi.StructType), f"an {f.kind} Struct"
         case "rate_lines" | "identifiers" | "phones" | "addresses":

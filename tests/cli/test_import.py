@@ -209,12 +209,24 @@ def test_keys_create_list_revoke(tmp_path):
     assert "system:<code>" in bad.stderr
 
 
+def _uk_mobile_line() -> int:
+    """The last six digits of a valid UK mobile number 07911 ......, drawn at random."""
+    import phonenumbers
+
+    while True:
+        line = random.randint(0, 999_999)
+        if phonenumbers.is_valid_number(phonenumbers.parse(f"07911 {line:06d}", "GB")):
+            return line
+
+
 def test_a_v2_csv_takes_lists_as_json_and_parts_as_dotted_columns(tmp_path, database_url, client):
     tag, number = unique(), f"{random.randint(0, 999_999_999):09d}"
+    # a person of this test's own (another test's Margaret Hamilton with one phone would link)
+    family, line = "Hamilton-" + "".join(random.choices("bcdfghjklmnpqrstvwz", k=6)).title(), _uk_mobile_line()
     src = tmp_path / "workers.csv"
     src.write_text(
         "source_id,employee_number,name.given,name.family,name.preferred,phones,country\n"
-        f'{tag},{tag},Margaret,Hamilton,Maggie,"[{{""kind"": ""mobile"", ""number"": ""07911 123456""}}]",GB\n',
+        f'{tag},{tag},Margaret,{family},Maggie,"[{{""kind"": ""mobile"", ""number"": ""07911 {line:06d}""}}]",GB\n',
         encoding="utf-8",
     )
     accounts = tmp_path / "accounts.csv"
@@ -233,8 +245,8 @@ def test_a_v2_csv_takes_lists_as_json_and_parts_as_dotted_columns(tmp_path, data
     people, firms = asyncio.run(run())
     assert (people.accepted, firms.accepted) == (1, 1), (people, firms)
     person = client.get("/v2/employees/resolve", params={"system": "workday", "source_id": tag}).json()["record"]
-    assert person["name"] == {"given": "Margaret", "family": "Hamilton", "preferred": "Maggie"}
-    assert person["phones"] == [{"kind": "mobile", "number": "+447911123456"}]
+    assert person["name"] == {"given": "Margaret", "family": family, "preferred": "Maggie"}
+    assert person["phones"] == [{"kind": "mobile", "number": f"+447911{line:06d}"}]
     firm = client.get("/v2/customers/resolve", params={"system": "salesforce", "source_id": tag}).json()["record"]
     assert firm["identifiers"] == [{"scheme": "duns", "value": number}]
 

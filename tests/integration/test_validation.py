@@ -37,7 +37,14 @@ def assert_problem(r, status, field):
         ("customer", {"name": ""}, "name"),
         ("project", {"contract_value": "0.00001"}, "contract_value"),
         ("project", {"contract_value": "1e30"}, "contract_value"),
-        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": "0.123456"}]}, "lines"),
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": "0.123456"}]}, "lines[0].rate"),
+        # money is the documented decimal string of ASCII digits, nothing that merely parses
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": "1_000"}]}, "lines[0].rate"),
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": "\u0661\u0662"}]}, "lines[0].rate"),
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": " 12 "}]}, "lines[0].rate"),
+        ("rate_card", {"lines": [{"role": "A", "unit": "day", "rate": 12}]}, "lines[0].rate"),
+        ("employee", {"cost_rate": "-0"}, "cost_rate"),
+        ("project", {"contract_value": 1000}, "contract_value"),
         ("project", {"customer_id": "not-an-id"}, "customer_id"),
     ],
 )
