@@ -24,7 +24,9 @@ from mdm.errors import Invalid, MdmError
 from mdm.records import service
 
 log = logging.getLogger("mdm.api")
-CHUNK = 100  # items a transaction; a failure loses at most one chunk's work, answered per item
+# items a transaction: a failure costs at most one chunk's work (answered per item); 100 a chunk
+# reached 0.69 of the in-process rate, 500 0.91-0.93 (bench/writes.py)
+CHUNK = 500
 
 
 def _decoded(v: ContractVersion, system: str, item: v1.SourceBatchItem) -> service.SourceItem | MdmError:

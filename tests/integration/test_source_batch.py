@@ -11,6 +11,7 @@ import string
 import httpx
 from sqlalchemy import select
 
+from mdm.api.batch import CHUNK
 from mdm.db.tables import audit_log
 from tests.auth import AUTH, bearer
 from tests.conftest import serving
@@ -143,7 +144,7 @@ def test_a_server_killed_mid_batch_loses_nothing_and_the_retry_finishes_it(datab
     committed; a new server; the same call with the same Idempotency-Key: the killed worker's
     claim is taken over at once, committed items answer `unchanged`, the rest are applied,
     and every source ID has one golden record."""
-    ids = [unique("kill") for _ in range(600)]
+    ids = [unique("kill") for _ in range(2 * CHUNK)]
     body = {"items": [{"source_id": sid, "record": {"name": "".join(random.choices(string.ascii_lowercase, k=14)),
                                                     "country": "BE"}} for sid in ids]}  # fmt: skip
     key = {"Idempotency-Key": unique("kill-")}
@@ -181,7 +182,7 @@ def test_a_server_killed_mid_batch_loses_nothing_and_the_retry_finishes_it(datab
         outcomes = {o: sum(1 for i in items if i["outcome"] == o) for o in ("created", "unchanged")}
         assert outcomes["created"] + outcomes["unchanged"] == len(ids)
         if first is None:  # killed mid-call: what the first chunk(s) committed is there, not made twice
-            assert outcomes["unchanged"] >= 100
+            assert outcomes["unchanged"] >= CHUNK
         for sid in (ids[0], ids[-1]):
             found = httpx.get(
                 f"{base}/v2/customers/resolve", params={"system": "salesforce", "source_id": sid}, auth=AUTH
