@@ -19,6 +19,8 @@ two workers >= 1.6x one on PostgreSQL. Printed, never asserted. See bench/README
 import argparse
 import asyncio
 import http.client
+import os
+import random
 import re
 import subprocess
 import sys
@@ -60,7 +62,7 @@ TARGET_WORKERS_RATIO = 1.6  # two workers / one, PostgreSQL
 
 
 def payloads(n: int, seed: int) -> list[dict[str, Any]]:
-    rng = __import__("random").Random(seed)
+    rng = random.Random(seed)
     return [customer_payload(i, rng) for i in range(n)]
 
 
@@ -79,7 +81,7 @@ class Server:
     def __init__(self, url: str, workers: int, workdir: Path):
         self.port = free_port()
         self.log = (workdir / f"serve-{self.port}.log").open("wb")
-        env = {**__import__("os").environ, "MDM_DATABASE_URL": url, "MDM_LOG_LEVEL": "warning", "MDM_POOL_SIZE": "20"}
+        env = {**os.environ, "MDM_DATABASE_URL": url, "MDM_LOG_LEVEL": "warning", "MDM_POOL_SIZE": "20"}
         cmd = [sys.executable, "-m", "mdm", "serve", "--port", str(self.port), "--workers", str(workers)]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

@@ -21,7 +21,7 @@ from mdm.auth.actor import Actor
 from mdm.db.convert import JSON_KINDS
 from mdm.db.engine import Database
 from mdm.domains import Domain
-from mdm.errors import Conflict, Invalid, MdmError
+from mdm.errors import Conflict, MdmError
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, decode_payload, ingest, source_item
 
@@ -75,6 +75,56 @@ def read_rows(path: Path, domain: Domain, fh: IO[str]) -> Iterator[tuple[int, di
         yield from _ndjson_rows(fh)
 
 
+Row = tuple[int, str, dict[str, Any]]  # (line number, source id, the row's fields)
+
+
+@dataclass
+class Rejects:
+    """The reject file (NDJSON: line, source id, detail, errors) and the report it counts in."""
+
+    out: IO[str]
+    report: ImportReport
+
+    def add(self, line_no: int, source_id: str | None, detail: str, errors: list[dict[str, Any]]) -> None:
+        self.report.rejected += 1
+        entry = {"line": line_no, "source_id": source_id, "detail": detail, "errors": errors}
+        self.out.write(msgspec.json.encode(entry).decode() + "\n")
+
+    def error(self, line_no: int, source_id: str | None, exc: MdmError) -> None:
+        self.add(line_no, source_id, exc.detail, [{"field": f, "message": m} for f, m in exc.errors])
+
+
+def batches(
+    path: Path, domain: Domain, fh: IO[str], id_column: str, size: int, rejects: Rejects
+) -> Iterator[list[Row]]:
+    """The file's rows in batches of at most `size`, never one source id twice in a batch (a
+    later row of the same record goes in the next one, after the earlier is applied); a row
+    that cannot be read, or has no source id, goes to the rejects."""
+    batch: list[Row] = []
+    seen: set[str] = set()
+    for line_no, row in read_rows(path, domain, fh):
+        rejects.report.rows += 1
+        if isinstance(row, str):
+            rejects.add(line_no, None, row, [{"field": "line", "message": row}])
+            continue
+        source_id = row.pop(id_column, None)
+        if source_id in (None, ""):
+            rejects.add(line_no, None, f"no {id_column}", [{"field": id_column, "message": "is required"}])
+            continue
+        if str(source_id) in seen or len(batch) >= size:
+            yield batch
+            batch, seen = [], set()
+        seen.add(str(source_id))
+        batch.append((line_no, str(source_id), row))
+    if batch:
+        yield batch
+
+
+def _accepted(report: ImportReport, outcome: str) -> None:
+    report.accepted += 1
+    report.outcomes[outcome] = report.outcomes.get(outcome, 0) + 1
+
+
 async def import_file(
     db: Database,
     domain: Domain,
@@ -97,27 +147,23 @@ async def import_file(
         actor = Actor(principal=f"system:{system}", correlation_id=f"import:{path.name}", policy=policy)
     reject_path = reject_path or path.with_name(path.name + ".rejects.ndjson")
     report = ImportReport()
-    with path.open(encoding="utf-8", newline="") as fh, reject_path.open("w", encoding="utf-8") as rejects:
 
-        def reject(line_no: int, source_id: str | None, exc: MdmError) -> None:
-            report.rejected += 1
-            entry = {
-                "line": line_no,
-                "source_id": source_id,
-                "detail": exc.detail,
-                "errors": [{"field": f, "message": m} for f, m in exc.errors],
-            }
-            rejects.write(msgspec.json.encode(entry).decode() + "\n")
+    async def apply(items: list[SourceItem]) -> list[dict[str, Any] | MdmError]:
+        async with db.transaction() as session:
+            return await ingest(session, domain, items, actor, fuzzy=fuzzy)
 
-        batch: list[tuple[int, SourceItem]] = []
-
-        async def apply(items: list[SourceItem]) -> list[dict[str, Any] | MdmError]:
-            async with db.transaction() as session:
-                return await ingest(session, domain, items, actor, fuzzy=fuzzy)
-
-        async def flush() -> None:
+    with path.open(encoding="utf-8", newline="") as fh, reject_path.open("w", encoding="utf-8") as out:
+        rejects = Rejects(out, report)
+        for rows in batches(path, domain, fh, id_column, batch_size, rejects):
+            batch: list[tuple[int, SourceItem]] = []
+            for line_no, source_id, row in rows:
+                try:
+                    batch.append((line_no, source_item(domain, version, system, source_id,
+                                                       decode_payload(domain, row, version))))  # fmt: skip
+                except MdmError as exc:
+                    rejects.error(line_no, source_id, exc)
             if not batch:
-                return
+                continue
             try:
                 results = await apply([item for _, item in batch])
             except DBAPIError:  # a conflict inside the batch: find the row that causes it, keep the rest
@@ -129,40 +175,12 @@ async def import_file(
                         results.append(Conflict(f"the database refused this row: {exc.orig}"))
             for (line_no, item), result in zip(batch, results, strict=True):
                 if isinstance(result, MdmError):
-                    reject(line_no, item.source_id, result)
+                    rejects.error(line_no, item.source_id, result)
                 else:
-                    report.accepted += 1
-                    report.outcomes[result["outcome"]] = report.outcomes.get(result["outcome"], 0) + 1
-            rejects.flush()
+                    _accepted(report, result["outcome"])
+            out.flush()
             if on_progress:
                 on_progress(len(batch))
-            batch.clear()
-
-        seen: set[str] = set()
-        for line_no, row in read_rows(path, domain, fh):
-            report.rows += 1
-            if isinstance(row, str):
-                reject(line_no, None, Invalid(row, [("line", row)]))
-                continue
-            source_id = row.pop(id_column, None)
-            if source_id in (None, ""):
-                reject(line_no, None, Invalid(f"no {id_column}", [(id_column, "is required")]))
-                continue
-            source_id = str(source_id)
-            try:
-                payload = decode_payload(domain, row, version)
-            except MdmError as exc:
-                reject(line_no, source_id, exc)
-                continue
-            if source_id in seen:  # a later row of the same record: apply the earlier ones first
-                await flush()
-                seen.clear()
-            seen.add(source_id)
-            batch.append((line_no, source_item(domain, version, system, source_id, payload)))
-            if len(batch) >= batch_size:
-                await flush()
-                seen.clear()
-        await flush()
     return report
 
 
@@ -194,57 +212,23 @@ async def import_remote(
     report = ImportReport()
     headers = {"Authorization": f"Bearer {key}", "User-Agent": "mdm-import"}
     async with httpx.AsyncClient(timeout=300, headers=headers) as client:
-        with path.open(encoding="utf-8", newline="") as fh, reject_path.open("w", encoding="utf-8") as rejects:
-
-            def reject(line_no: int, source_id: str | None, detail: str, errors: list[dict[str, Any]]) -> None:
-                report.rejected += 1
-                entry = {"line": line_no, "source_id": source_id, "detail": detail, "errors": errors}
-                rejects.write(msgspec.json.encode(entry).decode() + "\n")
-
-            batch: list[tuple[int, str, dict[str, Any]]] = []
-            sent = 0
-
-            async def flush() -> None:
-                nonlocal sent
-                if not batch:
-                    return
-                body = {"items": [{"source_id": sid, "record": row} for _, sid, row in batch]}
+        with path.open(encoding="utf-8", newline="") as fh, reject_path.open("w", encoding="utf-8") as out:
+            rejects = Rejects(out, report)
+            for sent, rows in enumerate(batches(path, domain, fh, id_column, batch_size, rejects)):
+                body = {"items": [{"source_id": sid, "record": row} for _, sid, row in rows]}
                 answer = await client.post(endpoint, json=body, headers={"Idempotency-Key": f"import-{digest}-{sent}"})
-                sent += 1
                 if answer.status_code != 200:  # the whole call was refused (a key, a path, a limit)
                     problem = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
                     raise RemoteRefused(answer.status_code, problem.get("detail") or answer.text[:300])
-                for (line_no, source_id, _), item in zip(batch, answer.json()["items"], strict=True):
+                for (line_no, source_id, _), item in zip(rows, answer.json()["items"], strict=True):
                     if item["status"] == 200:
-                        report.accepted += 1
-                        report.outcomes[item["outcome"]] = report.outcomes.get(item["outcome"], 0) + 1
+                        _accepted(report, item["outcome"])
                     else:
                         problem = item["problem"]
-                        reject(line_no, source_id, problem.get("detail", ""), problem.get("errors") or [])
-                rejects.flush()
+                        rejects.add(line_no, source_id, problem.get("detail", ""), problem.get("errors") or [])
+                out.flush()
                 if on_progress:
-                    on_progress(len(batch))
-                batch.clear()
-
-            seen: set[str] = set()
-            for line_no, row in read_rows(path, domain, fh):
-                report.rows += 1
-                if isinstance(row, str):
-                    reject(line_no, None, row, [{"field": "line", "message": row}])
-                    continue
-                source_id = row.pop(id_column, None)
-                if source_id in (None, ""):
-                    reject(line_no, None, f"no {id_column}", [{"field": id_column, "message": "is required"}])
-                    continue
-                if str(source_id) in seen:  # a later row of the same record goes in the next call
-                    await flush()
-                    seen.clear()
-                seen.add(str(source_id))
-                batch.append((line_no, str(source_id), row))
-                if len(batch) >= batch_size:
-                    await flush()
-                    seen.clear()
-            await flush()
+                    on_progress(len(rows))
     return report
 
 

@@ -80,7 +80,7 @@ def _unavailable(r, took):
     assert took < ANSWER_WITHIN, f"answered after {took:.1f} s"
 
 
-def _keyed(client, url):
+def _keys(url):
     import asyncio
 
     from mdm.auth.keys import create_key
@@ -105,7 +105,7 @@ def test_a_frozen_database_is_a_503_within_the_timeouts_and_recovers(backend, tm
             where = urlparse(url.replace("postgresql+asyncpg", "postgresql"))
             proxy = FreezingProxy(where.hostname or "127.0.0.1", where.port or 5432)
             served = url.replace(f"{where.hostname}:{where.port or 5432}", f"127.0.0.1:{proxy.port}")
-        sf, steward = _keyed(None, url)
+        sf, steward = _keys(url)
         settings = Settings(database_url=served, pool_size=2, db_connect_timeout=LIMIT, db_statement_timeout=LIMIT)
         try:
             with TestClient(create_app(settings)) as client:
