@@ -71,6 +71,12 @@ class NotFound(MdmError):
     title = "Not found"
 
 
+class Held(NotFound):
+    """A source key whose record is held: kept, but joined to no golden record (yet)."""
+
+    title = "Source record held"
+
+
 class Conflict(MdmError):
     status = 409
     title = "Conflict"

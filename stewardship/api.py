@@ -3,6 +3,7 @@ review queue, "not a match", bulk decisions and match quality. Records are answe
 picks named, in the caller's version. Thin handlers: the work is in stewardship.merge and
 stewardship.queue, inside the request's one transaction."""
 
+import base64
 from typing import Annotated, Any
 
 import msgspec
@@ -26,10 +27,13 @@ from mdm.api import (
     version_of,
     version_suffix,
 )
+from mdm.api.records import SourceId, System
 from mdm.auth.actor import Actor
+from mdm.db import held as held_sql
 from mdm.domains import BY_NAME, CONTRACT_VERSIONS, DOMAINS, Domain
-from mdm.errors import Forbidden, NotFound
+from mdm.errors import Forbidden, Invalid, NotFound
 from mdm.policy.visibility import shown
+from mdm.records import service
 from stewardship import queue
 from stewardship import repository as srepo
 from stewardship.merge import merge, unmerge
@@ -85,12 +89,66 @@ def merge_router(domain: Domain, version: str) -> Router:
         rows = await srepo.merges_of(db_session, domain, record_id)
         return [_entry(r) for r in rows]
 
+    @get("/held", operation_id=f"listHeld{domain.plural_label}{sfx}", responses=problem_responses(403, 422),
+         summary=f"Held {domain.name} source records: kept whole, joined to no golden record yet, and why")  # fmt: skip
+    async def list_held(
+        request: Request,
+        db_session: Session,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=400, pattern=r"^[A-Za-z0-9_-]*$")] = None,
+    ) -> v1.HeldPage:
+        fields = await readable(request, domain)
+        rows = await held_sql.list_held(db_session, domain, _after(cursor), limit + 1)
+        items = [
+            v1.HeldRecord(system=r.system, source_id=r.source_id, received_at=r.received_at,
+                          record=cv.shaped(shown(domain, dict(r.payload), fields)),
+                          held=msgspec.convert({"reason": r.reason, "detail": r.detail, "candidates": r.candidates},
+                                               v1.HeldInfo))
+            for r in rows[:limit]
+        ]  # fmt: skip
+        last = rows[limit - 1] if len(rows) > limit else None
+        return v1.HeldPage(items=items, next_cursor=_cursor_of(last.system, last.source_id) if last else None)
+
+    @post("/held/{system:str}/{source_id:str}/link", operation_id=f"linkHeld{label}{sfx}", status_code=200,
+          responses=problem_responses(403, 404, 409, 422),
+          summary="A steward joins a held source record to a golden record")  # fmt: skip
+    async def link_held(
+        data: JSONBody[v1.HeldLink], db_session: Session, actor: Caller, system: System, source_id: SourceId
+    ) -> v1.UpsertResult:
+        done = await service.link_held(db_session, domain, system, source_id, data.id, actor)
+        return msgspec.convert(done, v1.UpsertResult)
+
+    @post("/held/{system:str}/{source_id:str}/create", operation_id=f"createFromHeld{label}{sfx}", status_code=200,
+          responses=problem_responses(403, 404, 409, 422),
+          summary="A steward makes a golden record of a held source record")  # fmt: skip
+    async def create_from_held(
+        db_session: Session, actor: Caller, system: System, source_id: SourceId
+    ) -> v1.UpsertResult:
+        done = await service.create_from_held(db_session, domain, system, source_id, actor)
+        return msgspec.convert(done, v1.UpsertResult)
+
     return Router(
         path=f"/{version}/{domain.path}",
-        route_handlers=[merge_records, unmerge_record, list_merges],
+        route_handlers=[merge_records, unmerge_record, list_merges, list_held, link_held, create_from_held],
         dependencies=DEPENDENCIES,
         tags=[domain.plural_label],
     )
+
+
+def _cursor_of(system: str, source_id: str) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode([system, source_id])).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The (system, source_id) a held page's cursor ends at; a 422 for any other text."""
+    if cursor is None:
+        return None
+    try:
+        system, source_id = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)),
+                                                type=tuple[str, str])  # fmt: skip
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise Invalid("cursor is not valid", [("cursor", "not a cursor this API gave out")]) from exc
+    return system, source_id
 
 
 CandidateId = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="a queued pair's id")]

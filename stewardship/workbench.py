@@ -30,8 +30,10 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.api import provide_session
+from mdm.api.records import SourceId, System
 from mdm.auth.actor import Actor
 from mdm.auth.keys import Caller, hash_key
+from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.domains import BY_NAME, DOMAINS, Domain, domain_of_id
 from mdm.errors import Forbidden, MdmError
@@ -389,6 +391,55 @@ async def reject_pair(
     return Redirect(f"{PATH}/queue?{urlencode({'rejected': candidate_id})}", status_code=303)
 
 
+# ---- held source records: link to a candidate, or make a golden record ------------------
+
+HELD_PAGE = 200
+
+
+@get("/held")
+async def held_page(request: Request, db_session: Session, steward: Steward) -> Template:
+    """Every readable domain's held records (the oldest 200 each), the record as sent (its
+    readable fields), why, and its candidates to link to."""
+    groups = []
+    for name in _domains(steward):
+        domain = BY_NAME[name]
+        rows = await held_sql.list_held(db_session, domain, None, HELD_PAGE)
+        if rows:
+            fields = _readable(steward, domain)
+            items = [{"system": r.system, "source_id": r.source_id, "reason": r.reason, "detail": r.detail,
+                      "candidates": r.candidates, "received_at": r.received_at,
+                      "values": [(f.name, display(v)) for f in domain.fields
+                                 if (v := shown(domain, dict(r.payload), fields).get(f.name)) is not None]}
+                     for r in rows]  # fmt: skip
+            groups.append({"domain": name, "items": items})
+    return page(request, "held.html", steward=steward.principal, groups=groups,
+                notice=request.query_params.get("notice"), error=request.query_params.get("error"))  # fmt: skip
+
+
+@post("/held/{name:str}/{system:str}/{source_id:str}")
+async def decide_held(
+    request: Request,
+    db_session: Session,
+    steward: Steward,
+    name: Name,
+    system: System,
+    source_id: SourceId,
+    data: Form,
+) -> Response[Any]:
+    """Link a held record to the golden record named in the form (`link`), or make one of it (`create`)."""
+    check_csrf(request, data)
+    domain = BY_NAME.get(name)
+    if domain is None or not _readable(steward, domain):
+        return Redirect(f"{PATH}/held", status_code=303)
+    target = data.get("link", "")
+    work = (service.link_held(db_session, domain, system, source_id, target, steward) if target
+            else service.create_from_held(db_session, domain, system, source_id, steward))  # fmt: skip
+    done = await _attempt(db_session, work, f"{PATH}/held")
+    if isinstance(done, Redirect):
+        return done
+    return _to_record(name, done["id"], f"{system}/{source_id} {done['outcome']}")
+
+
 # ---- records: search, one record, unmerge, clear an override --------------------------
 
 
@@ -426,7 +477,8 @@ async def record(request: Request, db_session: Session, steward: Steward, name: 
     values = [{"field": f.name, "value": view.get(f.name), "override": f.name in view["overrides"], "ref": f.ref}
               for f in domain.fields if f.name in fields]  # fmt: skip
     seen = shown(domain, view, fields)
-    lineage = [{**e, "ref": domain.field(head).ref} for e in await service.lineage(db_session, domain, record_id)
+    found = await service.lineage(db_session, domain, record_id, steward.policy)
+    lineage = [{**e, "ref": domain.field(head).ref} for e in found
                if (head := e["field"].partition(".")[0]) in fields]  # fmt: skip  # a list field's slots too
     history = await service.history(db_session, domain, record_id)
     merges = await srepo.merges_of(db_session, domain, record_id)
@@ -489,6 +541,8 @@ workbench_router = Router(
         sign_out,
         dashboard,
         queue_page,
+        held_page,
+        decide_held,
         compare,
         merge_pair,
         reject_pair,

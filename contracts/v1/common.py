@@ -124,11 +124,63 @@ class Page(Struct, kw_only=True):
     next_cursor: str | None = None
 
 
+Contributed = Annotated[
+    list[str],
+    Meta(description="the fields this record sent that its system does not own: kept in the source record, "
+                     "used for matching, shown in lineage, never chosen while an owner has a value"),
+]  # fmt: skip
+
+
 class UpsertResult(Struct, kw_only=True):
     id: Id
     outcome: Literal["created", "linked", "updated", "unchanged", "pending_review"]
     version: int
     match: dict[str, Any] | None = None
+    contributed: Contributed = []
+
+
+class HeldCandidate(Struct, kw_only=True):
+    id: Id
+    score: float
+
+
+class HeldInfo(Struct, kw_only=True):
+    """Why a source record is held, and the golden records it came closest to."""
+
+    reason: Literal["no_create_right", "review_without_create", "incomplete"]
+    detail: str
+    candidates: list[HeldCandidate]
+
+
+class HeldResult(Struct, kw_only=True):
+    """202: the record is kept whole but joins no golden record yet. It links by itself when
+    a later write makes it match, or a steward links it or makes a record of it; until then
+    resolving its key answers a 404 that says it is held."""
+
+    outcome: Literal["held"]
+    system: str
+    source_id: str
+    held: HeldInfo
+    contributed: Contributed = []
+
+
+class HeldRecord(Struct, kw_only=True):
+    """A held source record, for stewards: the record as sent, why, and its candidates."""
+
+    system: str
+    source_id: str
+    record: dict[str, Any]
+    held: HeldInfo
+    received_at: datetime
+
+
+class HeldPage(Struct, kw_only=True):
+    items: list[HeldRecord]
+    next_cursor: str | None = None
+
+
+class HeldLink(Struct, kw_only=True, forbid_unknown_fields=True):
+    id: Id  # the golden record it joins
 
 
 class DetachResult(Struct, kw_only=True):
@@ -147,15 +199,26 @@ class Crosswalk(Struct, kw_only=True):
     ended_at: datetime | None = None
 
 
+class Contribution(Struct, kw_only=True):
+    """A value a source sent for a field its system does not own: not authoritative."""
+
+    system: str
+    source_id: str
+    value: Any
+    at: datetime
+
+
 class LineageEntry(Struct, kw_only=True):
     field: str
     value: Any
-    rule: Literal["override", "owner_priority", "most_recent", "default", "retained", "none"]
+    # contributed: no owner has a value, so a non-owner's (not authoritative) value fills it
+    rule: Literal["override", "owner_priority", "most_recent", "contributed", "default", "retained", "none"]
     system: str | None = None
     source_id: str | None = None
     by: str | None = None  # who set an override
     at: datetime | None = None
     merged_from: str | None = None  # the source named this merged-away record; the value is its survivor
+    contributed: list[Contribution] = []  # what other sources sent without owning the field (not chosen)
 
 
 class HistoryEntry(Struct, kw_only=True):
@@ -220,9 +283,11 @@ class SourceBatchItemResult(Struct, kw_only=True, omit_defaults=True):
     source_id: str
     status: int
     id: str | None = None
-    outcome: Literal["created", "linked", "updated", "unchanged", "pending_review"] | None = None
+    outcome: Literal["created", "linked", "updated", "unchanged", "pending_review", "held"] | None = None
     version: int | None = None
     match: dict[str, Any] | None = None
+    contributed: Contributed | None = None
+    held: HeldInfo | None = None  # status 202: kept, joined to no golden record yet
     problem: Problem | None = None
 
 

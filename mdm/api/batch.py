@@ -80,11 +80,15 @@ async def upsert_batch(request: Request[Any, Any, Any], v: ContractVersion, syst
                 result = next(done)
                 if isinstance(result, MdmError):
                     answers.append(_problem(sent.source_id, v.renamed(result)))
+                elif result["outcome"] == "held":
+                    answers.append(v1.SourceBatchItemResult(
+                        source_id=sent.source_id, status=202, outcome="held", contributed=result["contributed"],
+                        held=msgspec.convert(result["held"], v1.HeldInfo)))  # fmt: skip
                 else:
                     match = v.view.match(result["match"]) if v.view is not None else result["match"]
-                    answers.append(v1.SourceBatchItemResult(source_id=sent.source_id, status=200, id=result["id"],
-                                                            outcome=result["outcome"], version=result["version"],
-                                                            match=match))  # fmt: skip
+                    answers.append(v1.SourceBatchItemResult(
+                        source_id=sent.source_id, status=200, id=result["id"], outcome=result["outcome"],
+                        version=result["version"], match=match, contributed=result["contributed"]))  # fmt: skip
     counts: dict[str, int] = {}
     for answer in answers:
         name = answer.outcome or str(answer.status)

@@ -4,7 +4,7 @@ No `from __future__ import annotations` here: the handlers are made inside a fac
 and Litestar must see their real annotation objects (the domain's contract types).
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from litestar import Request, Response, Router, delete, get, patch, post, put
@@ -219,8 +219,10 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         summary="Per field: value, the source it came from, when, and the rule that chose it",
         responses={301: ResponseSpec(None, description="merged away"), **problems(403, 404)},
     )
-    async def get_lineage(db_session: Session, fields: Readable, record_id: RecordId) -> list[v1.LineageEntry]:
-        found = await service.lineage(db_session, domain, record_id)
+    async def get_lineage(
+        db_session: Session, fields: Readable, record_id: RecordId, request: Request
+    ) -> list[v1.LineageEntry]:
+        found = await service.lineage(db_session, domain, record_id, await request.app.state.policies.for_read())
         entries = [e for e in found if e["field"].split(".")[0] in fields]
         if v.view is not None:
             record = shown(domain, await service.get(db_session, domain, record_id), fields)
@@ -250,8 +252,13 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
     @put(
         "/sources/{system:str}/{source_id:str}",
         operation_id=f"upsert{label}Source{sfx}",
-        summary=f"A source system upserts its {domain.name}: match, link or create, then survivorship",
-        responses=problems(403, 409, 422),
+        summary=f"A source system upserts its {domain.name}: match, link or create (else hold), then survivorship",
+        responses={
+            202: ResponseSpec(
+                v1.HeldResult, description="held: kept, joined to no golden record yet", generate_examples=False
+            ),
+            **problems(403, 409, 422),
+        },
         response_headers=ETAG,
     )
     async def upsert_source(
@@ -266,6 +273,9 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
                                                        state.get("correlation_id"))  # fmt: skip
         if isinstance(result, MdmError):
             raise v.renamed(result)
+        if result["outcome"] == "held":
+            held = msgspec.convert(result, v1.HeldResult)  # its own 202 document (the responses above)
+            return cast(Response[v1.UpsertResult], Response(held, status_code=202))
         if v.view is not None:
             result["match"] = v.view.match(result["match"])
         return Response(msgspec.convert(result, v1.UpsertResult), headers={"ETag": etag(result["version"])})
@@ -329,7 +339,9 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         fields = await readable(request, domain)
         found = await request.app.state.fast.resolve(domain, system, source_id)
         if found is None:
-            raise NotFound(f"no active {domain.name} for {system}/{source_id}")
+            async with request.app.state.db.sessionmaker(write=False)() as session:
+                held = await service.held_problem(session, domain, system, source_id)
+            raise held or NotFound(f"no active {domain.name} for {system}/{source_id}")
         record, passed = found
         values = shown(domain, record, fields)
         return resolved_type(

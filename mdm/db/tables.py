@@ -86,6 +86,34 @@ golden_history = Table(
     UniqueConstraint("golden_id", "version"),
 )
 
+held_source = Table(
+    "held_source",
+    metadata,
+    # a source record that could neither join nor become a golden record (its system may not
+    # create, it landed in the review band without that right, or it lacks a required field):
+    # kept whole until it links by itself, or a steward links it or makes a record of it
+    Column("domain", String(32), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("source_id", String(200), primary_key=True),
+    Column("payload", JSONType, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),  # no_create_right | review_without_create | incomplete
+    Column("detail", Text, nullable=False),
+    Column("candidates", JSONType, nullable=False),  # [{id, score}], best first
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("correlation_id", String(100)),
+)
+
+held_key = Table(
+    "held_key",
+    metadata,
+    # a held record's blocking keys: a write whose golden record shares one looks at it again
+    Column("domain", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("system", String(50), primary_key=True),
+    Column("source_id", String(200), primary_key=True),
+)
+
 idempotency_key = Table(
     "idempotency_key",
     metadata,

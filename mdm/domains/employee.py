@@ -96,7 +96,7 @@ u      = [0.2,     0.8]
 
 # the seed policy's lines for this domain: who may create it and own which of its fields
 POLICY = """
-# ---- employee: HCM owns the person, ERP the cost rate
+# ---- employee: HCM owns the person, ERP the cost rate; HCM must never send a cost rate
 p, system:workday, employee, *, create, allow
 p, system:workday, employee, *, write, allow
 p, system:workday, employee, cost_rate, write, deny

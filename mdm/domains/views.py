@@ -185,7 +185,8 @@ class View:
         out = [e for e in entries if e["field"].split(".")[0] not in whole]
         for p in self.projections:
             entry = by_name.get(p.lineage_name(values)) or by_name.get(p.canonical) or {"rule": "none"}
-            out.append({**entry, "field": p.field, "value": p.read(values)})
+            # what others contributed to a slot is in the canonical shape: v2's lineage shows it
+            out.append({**entry, "field": p.field, "value": p.read(values), "contributed": []})
         return out
 
     def match(self, match: Record | None) -> Record | None:

@@ -34,7 +34,11 @@ def denied_writes(rows: list[Any], proposed: Policy) -> list[dict[str, Any]]:
             continue
         subjects = subjects_of(row.principal, tuple(row.roles or ()))
         fields = [n for n in row.fields or () if domain.has_field(n)]
-        refused = [n for n in fields if not proposed.allows(subjects, domain.name, n, "write")]
+        if row.principal.startswith("system:"):  # a source's record: only a deny refuses, the rest contributes
+            system = row.principal.removeprefix("system:")
+            refused = [n for n in fields if proposed.source_right(system, domain.name, n) == "refuse"]
+        else:
+            refused = [n for n in fields if not proposed.allows(subjects, domain.name, n, "write")]
         makes_record = row.action == "create" or row.outcome == "created"
         create = makes_record and not proposed.allows(subjects, domain.name, "*", "create")
         if refused or create:
@@ -84,7 +88,7 @@ async def value_changes(
         fields = [c["field"] for c in changes if c["domain"] == domain.name]
         if not fields:
             continue
-        owners = proposed.owners_of(domain.name)
+        owners, fills = proposed.owners_of(domain.name), proposed.fills_of(domain.name)
         visible = readable(domain.name)
         async for ws, ids in pages(session, domain, actor, lock=False):
             for golden_id in ids:
@@ -92,7 +96,7 @@ async def value_changes(
                 examined += 1
                 if not g.source_keys:  # retained values: no owner to change them
                     continue
-                values, lineage = survive(domain, ws.source_views(g), g.overrides, owners)
+                values, lineage = survive(domain, ws.source_views(g), g.overrides, owners, fills)
                 for name in fields:
                     if values.get(name) == g.values.get(name):
                         continue

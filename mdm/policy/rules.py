@@ -13,6 +13,7 @@ import ast
 import csv
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,6 +235,24 @@ class Policy:
             ):
                 systems.append(system)
         return tuple(systems)
+
+    def source_right(self, system: str, domain: str, field: str) -> str:
+        """What a source system's record does with a field it sends: `own` it (a write
+        allow: it competes in survivorship), `refuse` it (a write deny: the whole write is
+        refused, nothing stored), else `contribute` it (kept in the source record, matched
+        on, shown in lineage as not authoritative, chosen only as `fills` allows)."""
+        decision = self.decide(f"system:{system}", domain, field, "write")
+        return "own" if decision.allowed else "refuse" if decision.rule is not None else "contribute"
+
+    def fills(self, system: str, domain: str, field: str) -> bool:
+        """May a system's contributed value fill a golden field no owner has a value for?
+        Yes unless a `fill, deny` line says no (a `fill, allow` line is the default, written out)."""
+        decision = self.decide(f"system:{system}", domain, field, "fill")
+        return decision.allowed or decision.rule is None
+
+    def fills_of(self, domain: str) -> Callable[[str, str], bool]:
+        """`fills` of one domain, as survivorship asks it: (system, field)."""
+        return lambda system, field: self.fills(system, domain, field)
 
     def grantees(self, domain: str, field: str, action: str) -> list[str]:
         """Every subject the policy allows this (for error messages and explain)."""

@@ -3,7 +3,7 @@ domain, so the descriptor checks and the policy parser hold lines to the same ru
 
 import re
 
-ACTIONS = ("create", "write", "read", "merge")
+ACTIONS = ("create", "write", "read", "merge", "fill")
 RECORD_ACTIONS = frozenset({"create", "merge"})  # about whole records: their field is `*`
 EFFECTS = ("allow", "deny")
 ROLES = ("steward", "admin", "reader", "finance")

@@ -11,14 +11,17 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.auth.actor import Actor
+from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
 from mdm.domains.identifiers import changed_slots, slot, slot_policy_field
-from mdm.errors import Conflict, Forbidden, Invalid, MdmError, Moved, NotFound, PreconditionFailed
+from mdm.errors import Conflict, Forbidden, Held, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching import versions
+from mdm.matching.blocking import blocking_keys_of
 from mdm.matching.ingest import FuzzyIndex
 from mdm.policy.rules import Policy
+from mdm.records.survivorship import HUB_SYSTEM, contributes
 from mdm.records.validation import normalized, validate
 from mdm.records.values import Record, drop_nulls, payload_hash
 from mdm.records.workspace import (
@@ -29,8 +32,6 @@ from mdm.records.workspace import (
     golden_from_row,
     identifier_links,
 )
-
-HUB_SYSTEM = "mdm"  # records authored in the hub are the hub's own source records
 
 
 def utcnow() -> datetime:
@@ -48,6 +49,7 @@ class SourceItem:
     # who sent this item, when items of several requests are written together (group
     # commit): its audit and history rows name its own principal and correlation id
     actor: Actor | None = None
+    contributed: list[str] | None = None  # the policy fields it sends but its system does not own
 
 
 def source_item(domain: Domain, version: str | None, system: str, source_id: str, payload: Record) -> SourceItem:
@@ -107,6 +109,23 @@ def check_rights(
             "no existing record matched, so nothing was written",
             [("body", f"no {domain.name} matches and {who} may not create one")],
         )
+
+
+def check_source(policy: Policy, system: str, domain: Domain, fields: list[str]) -> list[str]:
+    """The policy fields a source record contributes (sends without owning them); Forbidden,
+    naming each, when it sends a field the policy refuses its system (a write deny)."""
+    names = sorted({n for f in fields if domain.is_policy_field(n := domain.policy_field(f))})
+    rights = {n: policy.source_right(system, domain.name, n) for n in names}
+    refused = [n for n, right in rights.items() if right == "refuse"]
+    if refused:
+        owners = {n: [f"system:{s}" for s in policy.owners(domain.name, n)] for n in refused}
+        raise Forbidden(
+            f"system:{system} may not send {', '.join(refused)} of {domain.name} (the policy refuses it); "
+            "nothing was written",
+            [(n, f"refused for system:{system}; owned by {', '.join(owners[n]) or 'no system'}") for n in refused],
+            owners=owners,
+        )
+    return [n for n, right in rights.items() if right == "contribute"]
 
 
 def _system_subjects(system: str) -> tuple[str, ...]:
@@ -236,14 +255,17 @@ async def ingest(
     *,
     now: datetime | None = None,
     fuzzy: bool = True,
+    releasing: bool = False,
 ) -> list[dict[str, Any] | MdmError]:
     """Upsert source records: link by crosswalk, then deterministic keys, then (with
-    `fuzzy`) by match score, else create.
+    `fuzzy`) by match score, else create, else hold (`_hold_reason`). Then held records that
+    share a blocking key with a golden record written here are looked at again (`_release`).
 
     Answers one result per item, in order: the upsert result, or the error that
     rejected that item alone (the other items still apply).
     """
     ws = Workspace(session, actor, now or utcnow())
+    ws.releasing = releasing
     systems = await repo.known_systems(session)
     results: list[dict[str, Any] | MdmError | None] = [None] * len(items)
     valid: list[int] = []
@@ -251,7 +273,7 @@ async def ingest(
     for i, item in enumerate(items):
         if item.system in systems:  # rights first: a refused write learns nothing about its values
             try:
-                check_rights(actor.policy, _system_subjects(item.system), domain, written(domain, item.payload))
+                item.contributed = check_source(actor.policy, item.system, domain, written(domain, item.payload))
             except Forbidden as exc:
                 denied.append((item, exc))
                 results[i] = exc
@@ -278,6 +300,8 @@ async def ingest(
     unlinked = [
         it for it in todo if (x := ws.crosswalks.get((domain.name, it.system, it.source_id))) is None or x.ended_at
     ]
+    for row in await held_sql.held_rows(session, domain, [(it.system, it.source_id) for it in unlinked]):
+        ws.held[(domain.name, row.system, row.source_id)] = row
     await ws.preload_keys(domain, [it.payload for it in unlinked])
     await ws.preload_identifiers(domain, [it.payload for it in unlinked])
     by_key = [find_match(ws, domain, it.payload)[0] for it in unlinked]
@@ -298,7 +322,9 @@ async def ingest(
         touched += [found.target] if found and found.target else []
         snap = ws.snapshot(touched, [key])
         try:
-            results[i] = await _apply(ws, domain, item, found=found)
+            results[i] = result = await _apply(ws, domain, item, found=found)
+            if result["outcome"] != "held" and key in ws.held:
+                ws.unheld.add(key)  # it joined or became a golden record: no longer held
         except MdmError as exc:
             ws.restore(snap)
             outcome = "denied" if isinstance(exc, Forbidden) else "rejected"
@@ -308,7 +334,31 @@ async def ingest(
                             f"{item.system}/{item.source_id}: {exc.detail}")  # fmt: skip
             results[i] = exc
     await ws.flush()
+    if fuzzy and not releasing and ws.reindexed.get(domain.name):
+        await _release(session, domain, ws.reindexed[domain.name], {(it.system, it.source_id) for it in todo}, actor)
     return [r for r in results if r is not None]
+
+
+RELEASE_MAX = 100  # held records looked at again after one write (the oldest first)
+
+
+async def _release(
+    session: AsyncSession, domain: Domain, keys: set[str], written_keys: set[tuple[str, str]], actor: Actor
+) -> None:
+    """Held records sharing a blocking key with golden records just written are matched
+    again: one that now links (the owner's record arrived, an identifier now matches) joins
+    its record, under its own system's name; the rest stay held as they were. A held record
+    another writer holds the lock of is left for the next write."""
+    items = []
+    for row in await held_sql.held_by_keys(session, domain, sorted(keys), RELEASE_MAX):
+        if (row.system, row.source_id) in written_keys:
+            continue
+        own = Actor(f"system:{row.system}", actor.correlation_id, actor.policy)
+        item = SourceItem(row.system, row.source_id, dict(row.payload), actor=own)
+        if await held_sql.try_locks(session, _key_lock_ids(domain, item)):
+            items.append(item)
+    if items:
+        await ingest(session, domain, items, actor, releasing=True)
 
 
 def _fields(exc: MdmError, item: SourceItem) -> list[str]:
@@ -351,7 +401,10 @@ async def _apply(
             await _load_following_merges(ws, domain, {target})
             g, outcome = _live(ws, target), "linked"
         else:
-            subjects = ws.actor.subjects if force_new else _system_subjects(item.system)
+            if not force_new and (reason := _hold_reason(ws, domain, item, found)) is not None:
+                return _hold(ws, domain, item, found, *reason)
+            steward = force_new or ws.steward_creates
+            subjects = ws.actor.subjects if steward else _system_subjects(item.system)
             check_rights(ws.actor.policy, subjects, domain, [], create=True)
             g = ws.new_golden(domain, item.source_id if force_new else None)
             outcome = "pending_review" if found.review else "created"
@@ -359,12 +412,11 @@ async def _apply(
             ws.crosswalks[key] = CrosswalkState(domain.name, item.system, item.source_id, g.id, ws.now, None, new=True)
         else:
             x.golden_id, x.ended_at, x.dirty = g.id, None, True
-    payload = item.payload
-    if item.merge is not None:  # kept parts are normalized already; the merged ones become so
-        payload = normalized(domain, item.merge(src.payload if src is not None else None))[0]
+    payload = _payload(ws, domain, item)
     digest = payload_hash(payload)
     if outcome is None and src is not None and src.payload_hash == digest and src.ended_at is None:
-        return {"id": g.id, "outcome": "unchanged", "version": g.version, "match": None}
+        return {"id": g.id, "outcome": "unchanged", "version": g.version, "match": None,
+                "contributed": item.contributed or []}  # fmt: skip
     if src is None:
         ws.sources[key] = SourceState(
             domain.name,
@@ -396,7 +448,122 @@ async def _apply(
     if ws.fuzzy is not None and (changed or was_new):
         ws.fuzzy.add(g.id, ws.match_records(g), payload, new=was_new)  # later items of this batch may match it
     ws.record_audit("create" if force_new else "upsert", domain, g.id, sorted(item.payload), outcome)
-    return {"id": g.id, "outcome": outcome, "version": g.version, "match": match}
+    return {"id": g.id, "outcome": outcome, "version": g.version, "match": match, "contributed": item.contributed or []}
+
+
+def _payload(ws: Workspace, domain: Domain, item: SourceItem) -> Record:
+    """The whole source record an item makes: as sent, or an older contract's made whole
+    from what the source sent last (its source record, or its held record)."""
+    if item.merge is None:
+        return item.payload
+    key = (domain.name, item.system, item.source_id)
+    src, held = ws.sources.get(key), ws.held.get(key)
+    last = src.payload if src is not None else dict(held.payload) if held is not None else None
+    return normalized(domain, item.merge(last))[0]  # kept parts are normalized already; the merged ones become so
+
+
+# ---- held source records --------------------------------------------------------------
+
+
+def _hold_reason(ws: Workspace, domain: Domain, item: SourceItem, found: Found) -> tuple[str, str] | None:
+    """Why a source record that links to nothing cannot become a golden record, if it
+    cannot: its system may not create one (whether or not it scored in the review band),
+    or it lacks a required field. A release pass never creates."""
+    if ws.steward_creates:
+        return None
+    if not ws.actor.policy.allows(_system_subjects(item.system), domain.name, "*", "create") or ws.releasing:
+        if found.review is not None:
+            candidate, score, _ = found.review
+            rules = ws.fuzzy.rules if ws.fuzzy is not None else RULES[domain.name]
+            return "review_without_create", (
+                f"it scored {score:.2f} against {candidate}, below auto-link ({rules.auto_link}), and "
+                f"{item.system} may not create {domain.name} records"
+            )
+        return "no_create_right", f"no {domain.name} matched it and {item.system} may not create {domain.name} records"
+    missing = [f.name for f in domain.fields if f.required and _payload(ws, domain, item).get(f.name) is None]
+    if missing:
+        return "incomplete", f"it lacks {', '.join(missing)} and matched no {domain.name} record to join"
+    return None
+
+
+def _hold(ws: Workspace, domain: Domain, item: SourceItem, found: Found, reason: str, detail: str) -> dict[str, Any]:
+    """Keep a source record that can neither join nor become a golden record, whole, with
+    why and its best candidate: stewards see it, resolve says so, a later write may release it."""
+    key = (domain.name, item.system, item.source_id)
+    payload = _payload(ws, domain, item)
+    digest = payload_hash(payload)
+    candidates = [{"id": found.review[0], "score": round(found.review[1], 4)}] if found.review else []
+    answer = {"id": None, "outcome": "held", "version": None, "match": None, "contributed": item.contributed or [],
+              "system": item.system, "source_id": item.source_id,
+              "held": {"reason": reason, "detail": detail, "candidates": candidates}}  # fmt: skip
+    before = ws.held.get(key)
+    if ws.releasing or (before is not None and (before.payload_hash, before.reason) == (digest, reason)):
+        return answer  # held as it was: nothing new to keep or audit
+    row = {"system": item.system, "source_id": item.source_id, "payload": payload, "payload_hash": digest,
+           "reason": reason, "detail": detail, "candidates": candidates, "received_at": ws.now,
+           "correlation_id": ws.actor.correlation_id}  # fmt: skip
+    ws.holding[key] = (row, blocking_keys_of(domain.blocking, [payload]))
+    ws.record_audit("upsert", domain, _source_ref(item), sorted(payload), "held",
+                    f"{item.system}/{item.source_id}: held, {detail}")  # fmt: skip
+    return answer
+
+
+async def _held_item(session: AsyncSession, ws: Workspace, domain: Domain, system: str, source_id: str) -> SourceItem:
+    """A held record, locked and loaded into the workspace, as an item to apply."""
+    item = SourceItem(system, source_id, {})
+    await repo.advisory_locks(session, [repo.lock_id(domain.name, "src", system, source_id)])
+    rows = await held_sql.held_rows(session, domain, [(system, source_id)])
+    if not rows:
+        raise NotFound(f"no held {domain.name} source record {system}/{source_id}")
+    item.payload = dict(rows[0].payload)
+    ws.held[(domain.name, system, source_id)] = rows[0]
+    await repo.advisory_locks(session, _key_lock_ids(domain, item))
+    await ws.load_crosswalks(domain, [(system, source_id)])
+    await ws.preload_keys(domain, [item.payload])
+    await ws.preload_identifiers(domain, [item.payload])
+    await ws.preload_refs(_ref_ids(domain, [item]))
+    return item
+
+
+async def link_held(
+    session: AsyncSession, domain: Domain, system: str, source_id: str, golden_id: str, actor: Actor
+) -> dict[str, Any]:
+    """A steward joins a held record to a golden record: it links as if it had matched."""
+    if not actor.policy.allows(actor.subjects, domain.name, "*", "merge"):
+        raise Forbidden(f"{actor.principal} may not decide {domain.name} matches", [("body", "needs the merge right")])
+    ws = Workspace(session, actor, utcnow())
+    item = await _held_item(session, ws, domain, system, source_id)
+    row, _ = await follow_merges(session, domain, golden_id)
+    match = {"rule": "steward", "id": row.id, "by": actor.principal, "score": 1.0}
+    result = await _apply(ws, domain, item, found=Found(row.id, match))
+    ws.unheld.add((domain.name, system, source_id))
+    await ws.flush()
+    return result
+
+
+async def create_from_held(
+    session: AsyncSession, domain: Domain, system: str, source_id: str, actor: Actor
+) -> dict[str, Any]:
+    """A steward makes a golden record of a held one (the steward's create right decides)."""
+    check_rights(actor.policy, actor.subjects, domain, [], create=True)
+    ws = Workspace(session, actor, utcnow())
+    ws.steward_creates = True
+    item = await _held_item(session, ws, domain, system, source_id)
+    result = await _apply(ws, domain, item, found=Found())
+    ws.unheld.add((domain.name, system, source_id))
+    await ws.flush()
+    return result
+
+
+async def held_problem(session: AsyncSession, domain: Domain, system: str, source_id: str) -> MdmError | None:
+    """What resolve answers for a held source key: that it is held, and why."""
+    rows = await held_sql.held_rows(session, domain, [(system, source_id)])
+    if not rows:
+        return None
+    row = rows[0]
+    return Held(f"{domain.name} source record {system}/{source_id} is held: {row.detail}; a steward links it "
+                "or makes a record of it, or a later write that makes it match links it",
+                [("source_id", f"held ({row.reason})")])  # fmt: skip
 
 
 async def create(session: AsyncSession, domain: Domain, payload: Record, actor: Actor) -> Record:
@@ -628,24 +795,49 @@ async def _existing(session: AsyncSession, domain: Domain, golden_id: str) -> An
     return row
 
 
-async def lineage(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
+async def lineage(session: AsyncSession, domain: Domain, golden_id: str, policy: Policy) -> list[Record]:
+    """Per field (per slot of a list field): the value, the source and rule that chose it,
+    and what other sources contributed without owning the field (not authoritative)."""
     row, passed = await follow_merges(session, domain, golden_id)
     if passed:
         raise Moved(row.id, passed)
     view = view_of_row(domain, row)
     stored = row.lineage or {}
+    sources = [r for r in await repo.sources_of(session, domain, [row.id]) if r.ended_at is None]
+    offered = _contributions(domain, sources, policy.owners_of(domain.name))
     out = []
     for f in domain.fields:
         if f in domain.list_fields:  # per slot (`identifiers.vat.DE`), or the whole list's override
             for element in view.get(f.name) or ():
                 name = f"{f.name}.{slot(f.kind, element)}"
-                out.append(_lineage_entry(name, element, stored.get(f.name) or stored.get(name) or {"rule": "none"}))
+                entry = stored.get(f.name) or stored.get(name) or {"rule": "none"}
+                out.append(_lineage_entry(name, element, entry, offered.get(name, [])))
             continue
-        out.append(_lineage_entry(f.name, view.get(f.name), stored.get(f.name) or {"rule": "none"}))
+        entry = stored.get(f.name) or {"rule": "none"}
+        out.append(_lineage_entry(f.name, view.get(f.name), entry, offered.get(f.name, [])))
     return out
 
 
-def _lineage_entry(name: str, value: Any, entry: dict[str, Any]) -> Record:
+def _contributions(domain: Domain, sources: list[Any], owners: dict[str, tuple[str, ...]]) -> dict[str, list[Record]]:
+    """Per field (per slot): the values live sources sent without owning them, newest first."""
+    out: dict[str, list[Record]] = {}
+    for r in sorted(sources, key=lambda r: r.received_at, reverse=True):
+        for f in domain.fields:
+            value = r.payload.get(f.name)
+            if value is None:
+                continue
+            offers = [(f"{f.name}.{slot(f.kind, e)}", slot_policy_field(f.name, f.kind, e), e) for e in value] \
+                if f in domain.list_fields else [(f.name, f.name, value)]  # fmt: skip
+            for name, policy_field, offered in offers:
+                if contributes(r.system, policy_field, owners):
+                    out.setdefault(name, []).append(
+                        {"system": r.system, "source_id": r.source_id, "value": offered, "at": r.received_at}
+                    )
+    return out
+
+
+def _lineage_entry(name: str, value: Any, entry: dict[str, Any], offered: list[Record]) -> Record:
+    chosen = (entry.get("system"), entry.get("source_id"))
     return {
         "field": name,
         "value": value,
@@ -655,6 +847,7 @@ def _lineage_entry(name: str, value: Any, entry: dict[str, Any]) -> Record:
         "by": entry.get("by"),
         "at": entry.get("at"),
         "merged_from": entry.get("merged_from"),
+        "contributed": [c for c in offered if (c["system"], c["source_id"]) != chosen],
     }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.auth.actor import Actor
+from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
 from mdm.db.merges import follow
@@ -121,6 +122,15 @@ class Workspace:
         self.fuzzy: FuzzyIndex | None = None  # set by ingestion: match-before-create
         self.decisions: list[dict[str, Any]] = []  # why a source record was linked or queued
         self.candidates: list[dict[str, Any]] = []  # pairs queued for stewards
+        # held source records (mdm.records.service): those of this batch's keys as loaded,
+        # those to store (row, blocking keys), those released; and the blocking keys of the
+        # golden records written, whose held neighbours are looked at again after a flush
+        self.held: dict[tuple[str, str, str], Any] = {}
+        self.holding: dict[tuple[str, str, str], tuple[dict[str, Any], frozenset[str]]] = {}
+        self.unheld: set[tuple[str, str, str]] = set()
+        self.reindexed: dict[str, set[str]] = {}  # domain -> keys
+        self.releasing = False  # a release pass: what stays held is left as it was
+        self.steward_creates = False  # a steward makes a golden record of a held one
 
     # ---- loading ------------------------------------------------------------------
 
@@ -283,8 +293,9 @@ class Workspace:
 
     def recompute(self, g: GoldenState) -> list[str]:
         """Run survivorship; answer the fields whose values changed."""
-        owners = self.actor.policy.owners_of(g.domain.name)
-        values, lineage = survive(g.domain, self.source_views(g), g.overrides, owners)
+        policy = self.actor.policy
+        owners, fills = policy.owners_of(g.domain.name), policy.fills_of(g.domain.name)
+        values, lineage = survive(g.domain, self.source_views(g), g.overrides, owners, fills)
         for f in g.domain.references:  # a reference to a merged-away record means its survivor
             ref = values.get(f.name)
             if isinstance(ref, str) and (survivor := self.live_ref(ref)) != ref:
@@ -406,6 +417,7 @@ class Workspace:
             removed, added = [], []
             for g in mine:
                 keys = frozenset() if g.merged_into else blocking_keys_of(domain.blocking, self._blocked(g))
+                self.reindexed.setdefault(domain.name, set()).update(keys)
                 g.indexed_sources = self._live_sources(g)
                 before = old.get(g.id, set())
                 removed += [(g.id, k) for k in before - keys]
@@ -467,6 +479,13 @@ class Workspace:
         await repo.insert_audit(self.session, self.audit)
         await repo.insert_decisions(self.session, self.decisions)
         await repo.queue_candidates(self.session, self.candidates)
+        for name in {k[0] for k in [*self.holding, *self.unheld]}:
+            domain = BY_NAME[name]
+            await held_sql.drop_held(self.session, domain, [(k[1], k[2]) for k in self.unheld if k[0] == name])
+            mine = {(k[1], k[2]): v for k, v in self.holding.items() if k[0] == name}
+            await held_sql.put_held(self.session, domain, [row for row, _ in mine.values()],
+                                {k: keys for k, (_, keys) in mine.items()})  # fmt: skip
+        self.holding, self.unheld = {}, set()
         for g in self.goldens.values():
             g.new = g.dirty = False
             g.prev_version = g.version

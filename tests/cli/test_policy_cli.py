@@ -29,5 +29,5 @@ def test_errors_name_their_lines_and_exit_1(tmp_path):
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         f"{path}: line {n + 1}: 'colour' is not a field of customer",
-        f"{path}: line {n + 2}: unknown action 'peek' (one of create, write, read, merge)",
+        f"{path}: line {n + 2}: unknown action 'peek' (one of create, write, read, merge, fill)",
     ]

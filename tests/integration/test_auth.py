@@ -32,14 +32,23 @@ def test_a_system_writes_only_its_own_source_records(client, factory):
     assert r.status_code == 403
     r = client.put(f"/v1/customers/sources/salesforce/{unique('x')}", json=payload, headers=bearer("system:salesforce"))
     assert r.status_code == 200
-    # under its own path too, only the fields the policy gives it: currency is netsuite's
+    # under its own path the whole record is taken; a field it does not own (currency is
+    # netsuite's) is contributed: kept, said so, and not authoritative
     sid = unique("x")
     r = client.put(f"/v1/customers/sources/salesforce/{sid}", json={**factory.payload("customer", "salesforce"),
                    "currency": "EUR"}, headers=bearer("system:salesforce"))  # fmt: skip
-    assert r.status_code == 403
+    assert r.status_code == 200, r.text
+    assert r.json()["contributed"] == ["currency"]
+    lineage = {e["field"]: e for e in client.get(f"/v1/customers/{r.json()['id']}/lineage").json()}
+    assert (lineage["currency"]["rule"], lineage["currency"]["system"]) == ("contributed", "salesforce")
+    # a field the policy refuses a system (workday must never send a cost rate) refuses the write
+    sid = unique("x")
+    body = {**factory.payload("employee", "workday"), "cost_rate": "100.00"}
+    r = client.put(f"/v1/employees/sources/workday/{sid}", json=body, headers=bearer("system:workday"))
+    assert r.status_code == 403, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
-    assert [(e["field"], e["owners"]) for e in r.json()["errors"]] == [("currency", ["system:netsuite"])]
-    assert client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sid}).status_code == 404
+    assert [(e["field"], e["owners"]) for e in r.json()["errors"]] == [("cost_rate", ["system:netsuite"])]
+    assert client.get("/v1/employees/resolve", params={"system": "workday", "source_id": sid}).status_code == 404
 
 
 def test_readers_read_and_people_without_a_role_do_not_write(client, factory):
@@ -111,10 +120,12 @@ def test_audit_log_for_stewards_with_filters_and_pages(client, factory):
 
 
 def test_a_refused_source_write_is_audited_under_its_golden_record(client):
-    """netsuite's record links (by DUNS) to salesforce's customer; then netsuite sends a name,
-    which it may not write: the 403's audit row names the golden ID (so the record's audit
-    finds it) and says which source record was refused."""
+    """netsuite's record links (by DUNS) to salesforce's customer; then the policy refuses
+    netsuite the name (a write deny) and it sends one: the 403's audit row names the golden
+    ID (so the record's audit finds it) and says which source record was refused."""
+    from mdm.policy.rules import DEFAULT_TEXT
     from tests.factory import duns
+    from tests.integration.test_policy_api import adopted
 
     number = [{"scheme": "duns", "value": duns()}]
     made = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}",
@@ -123,8 +134,9 @@ def test_a_refused_source_write_is_audited_under_its_golden_record(client):
     linked = client.put(f"/v2/customers/sources/netsuite/{ns}",
                         json={"country": "DE", "identifiers": number, "currency": "EUR"})  # fmt: skip
     assert linked.json()["id"] == made.json()["id"]
-    refused = client.put(f"/v2/customers/sources/netsuite/{ns}",
-                         json={"name": "Renamed By ERP", "country": "DE", "identifiers": number})  # fmt: skip
+    with adopted(client, DEFAULT_TEXT + "p, system:netsuite, customer, name, write, deny\n"):
+        refused = client.put(f"/v2/customers/sources/netsuite/{ns}",
+                             json={"name": "Renamed By ERP", "country": "DE", "identifiers": number})  # fmt: skip
     assert refused.status_code == 403
     rows = client.get("/v1/audit", params={"record_id": made.json()["id"], "outcome": "denied"}).json()["items"]
     assert len(rows) == 1

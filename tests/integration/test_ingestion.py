@@ -132,8 +132,8 @@ def factory_name(client, gid):
 
 
 def test_a_partial_record_cannot_make_an_incomplete_golden_record(client):
-    sid = unique("s")  # salesforce may create customers (and write name, but sends none)
+    sid = unique("s")  # salesforce may create customers (and write name, but sends none): held, not a record
     r = client.put(f"/v1/customers/sources/salesforce/{sid}", json={"tax_id": unique("CH"), "country": "CH"})
-    assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "name", "message": "is required"}]
-    assert client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sid}).status_code == 404
+    assert (r.status_code, r.json()["held"]["reason"]) == (202, "incomplete")
+    resolved = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sid})
+    assert (resolved.status_code, resolved.json()["title"]) == (404, "Source record held")

@@ -127,13 +127,19 @@ def test_survivorship_follows_the_policy_and_a_change_recomputes_records(client)
 def test_a_policy_change_grants_and_revokes_write_rights(client):
     sf = unique("sf")
     assert client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "Old Name"}).status_code == 200
-    text = DEFAULT_TEXT.replace("p, system:salesforce, customer, website, write, allow\n", "")
-    with adopted(client, text):
+    no_owner = DEFAULT_TEXT.replace("p, system:salesforce, customer, website, write, allow\n", "")
+    with adopted(client, no_owner):  # no line: the website is contributed
         r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "New Name", "website": "https://x.io"})
+        assert (r.status_code, r.json()["contributed"]) == (200, ["website"])
+    refused = no_owner + "p, system:salesforce, customer, website, write, deny\n"
+    with adopted(client, refused):  # a deny: the whole write is refused
+        r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "Newer", "website": "https://y.io"})
         assert r.status_code == 403
-        assert r.json()["errors"] == [{"field": "website", "message": "owned by no system", "owners": []}]
-    r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "New Name", "website": "https://x.io"})
-    assert r.status_code == 200
+        assert r.json()["errors"] == [
+            {"field": "website", "message": "refused for system:salesforce; owned by no system", "owners": []}
+        ]
+    r = client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "Newer", "website": "https://y.io"})
+    assert (r.status_code, r.json()["contributed"]) == (200, [])
 
 
 def test_the_adopting_worker_reads_under_the_new_policy_at_once(client):
@@ -220,7 +226,8 @@ def test_dry_run_shows_denied_writes_and_value_changes_and_writes_nothing(client
     assert client.put(f"/v1/customers/sources/salesforce/{sf}",
                       json={"name": "Web Co", "website": "https://web.example"}).status_code == 200  # fmt: skip
     proposed = _swap(DEFAULT_TEXT, NS_COUNTRY, SF_COUNTRY).replace(
-        "p, system:salesforce, customer, website, write, allow\n", ""
+        "p, system:salesforce, customer, website, write, allow\n",
+        "p, system:salesforce, customer, website, write, deny\n",
     )
     text, etag = _current(client)
     r = client.post("/v1/policy/dry-run", json={"text": proposed, "days": 1, "limit": 5000},
@@ -255,7 +262,8 @@ def test_a_change_reaches_every_worker_without_a_restart(database_url, api_keys,
     """Two worker processes: writes see a change at once, reads within about a second."""
     sf = unique("sf")
     assert client.put(f"/v1/customers/sources/salesforce/{sf}", json={"name": "Spread"}).status_code == 200
-    text = DEFAULT_TEXT.replace("p, system:salesforce, customer, industry, write, allow\n", "")
+    text = DEFAULT_TEXT.replace("p, system:salesforce, customer, industry, write, allow\n",
+                                "p, system:salesforce, customer, industry, write, deny\n")  # fmt: skip
     text = text.replace("p, role:reader, *, *, read, allow\n", "p, role:reader, customer, name, read, allow\n")
     with serving(database_url, "--workers", "2") as base, httpx.Client(base_url=base, auth=AUTH) as http:
         golden = http.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": sf}).json()["id"]

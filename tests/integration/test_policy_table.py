@@ -140,44 +140,59 @@ def estate(client, factory) -> Estate:
 WRITE_CASES = [(s, d.name, f.name) for s in SYSTEMS for d in DOMAINS for f in d.fields]
 
 
+REFUSED = {("workday", "employee", "cost_rate")}  # the policy's write deny: never sent by that system
+
+
 @pytest.mark.parametrize(("system", "domain", "field"), WRITE_CASES, ids=lambda v: v)
 def test_write_each_field(estate, client, system, domain, field):
+    """A system sends whole records: a field it owns is written, one it does not own is
+    contributed (kept, said so, never displacing an owner's value), and one the policy
+    refuses it refuses the whole write, audited, with nothing written."""
     has_rights = any(may_write(system, domain, f) for f in BY_NAME[domain].field_names)
-    if has_rights:
-        source_id, base, golden = estate.link(system, domain)
-    else:
-        source_id, base, golden = unique("x"), {}, None
-    before = client.get(f"/v2/{BY_NAME[domain].path}/{golden}").json() if golden else None
+    if not has_rights:  # it can link nothing and create nothing: held (test_held_records.py)
+        return
+    source_id, base, golden = estate.link(system, domain)
+    path = BY_NAME[domain].path
+    before = client.get(f"/v2/{path}/{golden}").json()
+    chosen = {e["field"]: e["rule"] for e in client.get(f"/v2/{path}/{golden}/lineage").json()}
     value = estate.value(domain, field)
     r = estate.put(domain, system, source_id, base | {field: value})
-    if may_write(system, domain, field):
+    # an identifier is decided by its scheme, which may have owners of its own
+    named = f"identifiers.{value[0]['scheme']}" if field == "identifiers" else field
+    if (system, domain, field) not in REFUSED:
         assert r.status_code == 200, r.text
         assert r.json()["id"] == golden
+        owned = may_write(system, domain, field)
+        assert r.json()["contributed"] == ([] if owned else [named])
+        if owned:
+            return
+        after = client.get(f"/v2/{path}/{golden}").json()
+        lineage = [e for e in client.get(f"/v2/{path}/{golden}/lineage").json() if e["field"].startswith(field)]
+        mine = (system, source_id)
+        if chosen.get(field, "none") not in ("none", "default"):  # a source's value (list fields: per slot)
+            assert after[field] == before[field]  # an owner's value stands
+            assert any((c["system"], c["source_id"]) == mine for e in lineage for c in e["contributed"])
+        else:  # no owner has one: the contribution fills it, marked as such
+            assert any((e["rule"], e["system"], e["source_id"]) == ("contributed", *mine) for e in lineage) or any(
+                (c["system"], c["source_id"]) == mine for e in lineage for c in e["contributed"]
+            ), lineage
+        estate.put(domain, system, source_id, base)  # back to the base payload for the next field
         return
     assert r.status_code == 403, r.text
     problem = r.json()
     assert problem["status"] == 403
     assert r.headers["content-type"].startswith("application/problem+json")
     denied = {e["field"]: e for e in problem["errors"]}
-    # an identifier is refused by its scheme, which may have owners of its own
-    named = f"identifiers.{value[0]['scheme']}" if field == "identifiers" else field
     assert set(denied) == {named}
     owners = {f"system:{s}" for s in SYSTEMS if may_write(s, domain, field)}
     assert set(denied[named]["owners"]) == owners
     # nothing was written: not the golden record, not the source, not a crosswalk
-    if golden:
-        after = client.get(f"/v2/{BY_NAME[domain].path}/{golden}").json()
-        assert after == before
-    else:
-        resolved = client.get(f"/v2/{BY_NAME[domain].path}/resolve", params={"system": system, "source_id": source_id})
-        assert resolved.status_code == 404
-    # ... but the audit log has the denied write, under the golden record when the source
-    # key links to one (else under the source key), and the source key in its detail
+    assert client.get(f"/v2/{path}/{golden}").json() == before
+    # ... but the audit log has the denied write, under the golden record, the source key in its detail
     audit = client.get("/v1/audit", params={"principal": f"system:{system}", "outcome": "denied", "limit": 5})
-    record = golden or f"{system}/{source_id}"[:40]
     assert any(
         row["domain"] == domain
-        and row["record_id"] == record
+        and row["record_id"] == golden
         and named in row["fields"]
         and f"{system}/{source_id}" in row["detail"]
         for row in audit.json()["items"]
@@ -201,11 +216,13 @@ def test_create(estate, client, system, domain):
     if (system, domain) in CREATES:
         assert r.status_code == 200, r.text
         assert r.json()["outcome"] == "created"
-    else:
-        assert r.status_code == 403, r.text
-        assert f"may not create {domain}" in r.json()["detail"]
+    else:  # kept whole, joined to nothing: held, and resolve says so
+        assert r.status_code == 202, r.text
+        assert (r.json()["outcome"], r.json()["held"]["reason"]) == ("held", "no_create_right")
+        assert f"may not create {domain}" in r.json()["held"]["detail"]
         resolved = client.get(f"/v2/{BY_NAME[domain].path}/resolve", params={"system": system, "source_id": source_id})
         assert resolved.status_code == 404
+        assert resolved.json()["title"] == "Source record held"
 
 
 READERS = ("reader", "steward", "finance", "admin")

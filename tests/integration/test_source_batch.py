@@ -54,30 +54,37 @@ def test_an_item_that_fails_the_contract_is_its_own_422_naming_the_field(client)
     assert [p["errors"][0]["field"] for p in problems] == ["name", "colour"]
 
 
-def test_the_policy_holds_per_item_and_refusals_are_audited(client, database_url):
-    """netsuite may not create customers nor write their name: that item is a 403 (audited),
-    the other applies; writing under another system's path refuses the whole call."""
-    mine, refused = unique("ns"), unique("ns")
+def test_the_policy_holds_per_item_and_refusals_are_audited(client, factory, database_url):
+    """netsuite links its customer, contributing a name it does not own; workday may never
+    send a cost rate: that item alone is a 403 (audited), the other applies; writing under
+    another system's path refuses the whole call."""
     tax = [{"scheme": "duns", "value": duns()}]
     record = {"name": "Policy Batch AG", "country": "CH", "identifiers": tax}
     made = _batch(client, "salesforce", [(unique("sf"), record)])
     assert made.json()["items"][0]["outcome"] == "created"
-    before = _denied(database_url)
-    r = _batch(client, "netsuite", [(mine, {"legal_name": "Policy Batch AG", "country": "CH", "identifiers": tax,
-                                            "currency": "CHF"}),
-                                    (refused, {"name": "Not Yours", "country": "CH"})])  # fmt: skip
+    record = {"name": "Policy Batch", "legal_name": "Policy Batch AG", "country": "CH", "identifiers": tax,
+              "currency": "CHF"}  # fmt: skip
+    r = _batch(client, "netsuite", [(unique("ns"), record)])
     assert r.status_code == 200, r.text
-    linked, denied = r.json()["items"]
-    assert (linked["status"], linked["outcome"]) == (200, "linked")
+    linked = r.json()["items"][0]
+    assert (linked["status"], linked["outcome"], linked["contributed"]) == (200, "linked", ["name"])
+    assert client.get(f"/v2/customers/{linked['id']}").json()["name"] == "Policy Batch AG"  # the owner's name stands
+    before = _denied(database_url, "workday")
+    fine, refused = factory.payload("employee", "workday"), factory.payload("employee", "workday")
+    r = _batch(client, "workday", [(unique("wd"), fine), (unique("wd"), refused | {"cost_rate": "95.00"})],
+               version="v1", domain="employees")  # fmt: skip
+    assert r.status_code == 200, r.text
+    made, denied = r.json()["items"]
+    assert (made["status"], made["outcome"]) == (200, "created")
     assert denied["status"] == 403
-    assert denied["problem"]["errors"][0]["field"] == "name"
-    assert _denied(database_url) == before + 1  # the refusal is audited
+    assert denied["problem"]["errors"][0]["field"] == "cost_rate"
+    assert _denied(database_url, "workday") == before + 1  # the refusal is audited
     other = _batch(client, "salesforce", [(unique("x"), {"name": "Sneaky"})], headers=bearer("system:netsuite"))
     assert other.status_code == 403
 
 
-def _denied(url):
-    return len(fetch_all(url, select(audit_log.c.id).where(audit_log.c.principal == "system:netsuite",
+def _denied(url, system):
+    return len(fetch_all(url, select(audit_log.c.id).where(audit_log.c.principal == f"system:{system}",
                                                            audit_log.c.outcome == "denied")))  # fmt: skip
 
 

@@ -32,9 +32,9 @@ def test_each_field_comes_from_its_owner_and_lineage_says_so(client, factory):
 
 
 def test_recency_decides_when_no_owner_has_a_value_and_within_one_owner(client, factory):
-    """Non-owner systems may no longer send a field at all (403), so the non-owner value here
-    is the hub's own (`mdm`, a steward's POST): it stands by recency while no owner has one.
-    Between two source records of one owner, the more recent wins."""
+    """The hub's own value (`mdm`, a steward's POST) stands by recency while no owner has
+    one; a non-owner's value is contributed and does not displace it. Between two source
+    records of one owner, the more recent wins."""
     tax = unique("x")
     gid = factory.create("customer", tax_id=tax, country="DE", industry="Banking")
     sf1 = factory.upsert("customer", "salesforce", s1 := unique("s"), tax_id=tax, country="DE", industry=None)
@@ -42,10 +42,15 @@ def test_recency_decides_when_no_owner_has_a_value_and_within_one_owner(client, 
     lineage = _lineage(client, gid)
     assert (lineage["industry"]["value"], lineage["industry"]["rule"]) == ("Banking", "most_recent")
     assert (lineage["industry"]["system"], lineage["industry"]["source_id"]) == ("mdm", gid)
-    r = client.put(f"/v1/customers/sources/netsuite/{unique('n')}", json={"tax_id": tax, "country": "DE",
+    n1 = unique("n")
+    r = client.put(f"/v1/customers/sources/netsuite/{n1}", json={"tax_id": tax, "country": "DE",
                    "industry": "Insurance"})  # fmt: skip
-    assert r.status_code == 403  # netsuite does not own industry: it may not send it
-    assert _lineage(client, gid)["industry"]["value"] == "Banking"
+    assert (r.status_code, r.json()["contributed"]) == (200, ["industry"])  # netsuite does not own industry
+    lineage = _lineage(client, gid)
+    assert (lineage["industry"]["value"], lineage["industry"]["rule"]) == ("Banking", "most_recent")
+    assert [(c["system"], c["source_id"], c["value"]) for c in lineage["industry"]["contributed"]] == [
+        ("netsuite", n1, "Insurance")
+    ]
     factory.upsert("customer", "salesforce", s1, tax_id=tax, country="DE", industry="Insurance")
     factory.upsert("customer", "salesforce", s2 := unique("s"), tax_id=tax, country="DE", industry="Retail")
     lineage = _lineage(client, gid)

@@ -171,3 +171,35 @@ def test_a_merge_keeps_the_picked_status_or_else_the_survivors(steward, pick_fol
     assert record["status"] == kept
     assert "status" in record["overrides"]  # shown on the record page, and cleared there
     assert steward.get(f"/v2/customers/{b}", follow_redirects=False).status_code == 301
+
+
+def test_a_steward_sees_held_records_and_links_one_to_its_candidate(steward):
+    """netsuite's customer scored beside salesforce's but netsuite may not create: held. The
+    workbench lists it with its reason, and one button links it to the record it names."""
+    number = [{"scheme": "duns", "value": duns()}]
+    made = _put(steward, "customers", "salesforce", {"name": f"{_brand()} Held Consulting", "country": "DE",
+                                                     "identifiers": number})  # fmt: skip
+    ns_id, legal = unique("CUST-"), f"{_brand()} Waiting GmbH"
+    r = steward.put(f"/v2/customers/sources/netsuite/{ns_id}", json={"legal_name": legal, "country": "DE"})
+    assert r.status_code == 202, r.text
+    page = steward.get("/stewardship/held")
+    assert page.status_code == 200
+    assert ns_id in page.text
+    assert legal in page.text
+    assert "no create right" in page.text
+    form = {"csrf": steward.cookies.get("mdm_csrf"), "link": made["id"]}
+    done = steward.post(f"/stewardship/held/customer/netsuite/{ns_id}", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"].startswith(f"/stewardship/records/customer/{made['id']}")
+    resolved = steward.get("/v2/customers/resolve", params={"system": "netsuite", "source_id": ns_id})
+    assert resolved.json()["id"] == made["id"]
+    assert ns_id not in steward.get("/stewardship/held").text
+    # a form without the session's CSRF token changes nothing
+    ns2 = unique("CUST-")
+    assert (
+        steward.put(f"/v2/customers/sources/netsuite/{ns2}", json={"legal_name": legal, "country": "AT"}).status_code
+        == 202
+    )
+    forged = steward.post(f"/stewardship/held/customer/netsuite/{ns2}", data={"csrf": "x"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert ns2 in steward.get("/stewardship/held").text

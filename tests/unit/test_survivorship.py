@@ -33,10 +33,24 @@ def test_owner_priority_order_decides_between_owners():
     assert lineage["country"]["system"] == "netsuite"
 
 
-def test_most_recent_source_when_no_owner_has_a_value():
-    values, lineage = survive(CUSTOMER, [src("certinia", 0, name="Old"), src("workday", 3, name="New")], {}, OWNERS)
+def test_a_contributed_value_fills_a_field_no_owner_has_unless_the_policy_says_no():
+    sources = [src("certinia", 0, name="Old"), src("workday", 3, name="New")]
+    values, lineage = survive(CUSTOMER, sources, {}, OWNERS)
     assert values["name"] == "New"
-    assert lineage["name"]["rule"] == "most_recent"
+    assert (lineage["name"]["rule"], lineage["name"]["system"]) == ("contributed", "workday")
+    values, lineage = survive(CUSTOMER, sources, {}, OWNERS, lambda system, field: system != "workday")
+    assert (values["name"], lineage["name"]["system"]) == ("Old", "certinia")
+    values, lineage = survive(CUSTOMER, sources, {}, OWNERS, lambda system, field: False)
+    assert values["name"] is None
+    assert "name" not in lineage
+
+
+def test_an_owner_value_beats_a_newer_contribution_and_the_hub_beats_contributions():
+    sources = [src("salesforce", 0, name="Owned"), src("netsuite", 3, name="Contributed")]
+    values, lineage = survive(CUSTOMER, sources, {}, OWNERS)
+    assert (values["name"], lineage["name"]["rule"]) == ("Owned", "owner_priority")
+    values, lineage = survive(CUSTOMER, [src("mdm", 0, industry="Hub"), src("netsuite", 3, industry="X")], {}, OWNERS)
+    assert (values["industry"], lineage["industry"]["rule"]) == ("Hub", "most_recent")
 
 
 def test_override_wins_until_cleared():
