@@ -17,6 +17,9 @@ async def held_rows(session: AsyncSession, domain: Domain, keys: Sequence[Source
 
 async def held_by_keys(session: AsyncSession, domain: Domain, keys: Sequence[str], limit: int) -> list[Row[Any]]:
     """Held records sharing a blocking key with these (at most `limit`, oldest first)."""
+    any_held = select(held_key.c.key).where(held_key.c.domain == domain.name).limit(1)
+    if (await session.execute(any_held)).first() is None:  # the common case: one query, not one per 500 keys
+        return []
     found: dict[SourceKey, None] = {}
     for chunk in _chunks(sorted(set(keys))):
         stmt = (
