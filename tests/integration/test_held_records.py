@@ -30,12 +30,19 @@ def test_an_erp_customer_that_links_to_nothing_is_held_and_a_steward_links_it(cl
     name = unique("Brightwater Consulting ")
     sf = _put(client, "salesforce", unique("sf"), {"name": name, "legal_name": f"{name} GmbH", "country": "DE"})
     assert sf.status_code == 200, sf.text
-    ns_id = unique("CUST-")
-    r = _put(client, "netsuite", ns_id, {"legal_name": f"{name} GmbH", "country": "DE", "currency": "EUR"})
+    ns_id, record = unique("CUST-"), {"legal_name": f"{name} GmbH", "country": "DE", "currency": "EUR"}
+    scored = client.post("/v2/customers/match", json=record).json()  # what the hub's rules say of it
+    best = next((c for c in scored["items"] if c["id"] == sf.json()["id"]), None)
+    assert best is None or best["score"] < scored["auto_link"], "it would link: not the case this test is about"
+    r = _put(client, "netsuite", ns_id, record)
     assert r.status_code == 202, r.text
     held = r.json()
     assert (held["outcome"], held["system"], held["source_id"]) == ("held", "netsuite", ns_id)
-    assert held["held"]["reason"] in ("no_create_right", "review_without_create")
+    if best is not None and best["score"] >= scored["review"]:  # in the review band: the candidate is named
+        assert held["held"]["reason"] == "review_without_create"
+        assert held["held"]["candidates"][0]["id"] == sf.json()["id"]
+    else:
+        assert held["held"]["reason"] == "no_create_right"
     resolved = _resolve(client, "netsuite", ns_id)
     assert resolved.status_code == 404
     assert resolved.headers["content-type"].startswith("application/problem+json")

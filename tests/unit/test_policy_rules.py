@@ -86,3 +86,20 @@ def test_casbin_parses_its_matcher_once_not_on_every_decision(monkeypatch):
     assert parses == []
     assert allowed
     assert not denied
+
+
+def test_a_source_owns_contributes_or_is_refused_each_field_it_sends():
+    policy = default_policy()
+    assert policy.source_right("salesforce", "customer", "name") == "own"
+    assert policy.source_right("netsuite", "customer", "name") == "contribute"  # no line
+    assert policy.source_right("workday", "employee", "cost_rate") == "refuse"  # a write deny
+    assert policy.source_right("workday", "employee", "job_title") == "own"
+
+
+def test_contributions_fill_a_gap_unless_a_fill_deny_line_says_no():
+    assert default_policy().fills("netsuite", "customer", "name")
+    policy = Policy(default_policy().text + "p, system:netsuite, customer, name, fill, deny\n")
+    assert not policy.fills("netsuite", "customer", "name")
+    assert policy.fills("netsuite", "customer", "website")
+    assert policy.fills("certinia", "customer", "name")
+    assert policy.fills_of("customer")("netsuite", "name") is False
