@@ -231,11 +231,15 @@ def systems_add(
     name: Annotated[str, typer.Argument(help="display name")],
     owns: Annotated[list[str] | None, typer.Option(help="DOMAIN.FIELD it writes (repeat); DOMAIN.* for all")] = None,
     creates: Annotated[list[str] | None, typer.Option(help="a DOMAIN it may create records in (repeat)")] = None,
+    refuses: Annotated[
+        list[str] | None, typer.Option(help="DOMAIN.FIELD it must never send: such a record is refused (repeat)")
+    ] = None,
     key: Annotated[bool, typer.Option("--key", help="make and print its API key (reader role)")] = False,
 ) -> None:
-    """Register a source system so it may upsert records; with --owns/--creates, add its policy
-    lines as a new policy version (checked and audited as `policy apply`); with --key, print
-    its key. One step: the registration and the policy land together or not at all."""
+    """Register a source system so it may upsert records; with --owns/--creates/--refuses, add
+    its policy lines as a new policy version (checked and audited as `policy apply`); with
+    --key, print its key. One step: the registration and the policy land together or not at
+    all. Fields it sends but neither owns nor is refused are contributed."""
     import getpass
     import re
     from datetime import UTC, datetime
@@ -248,11 +252,12 @@ def systems_add(
     if not re.fullmatch(r"[a-z][a-z0-9_-]{0,49}", code):
         raise typer.BadParameter("lower-case letters, digits, - and _; starting with a letter", param_hint="CODE")
     lines = []
-    for item in owns or []:
-        domain, dot, field = item.partition(".")
-        if not dot or not field:
-            raise typer.BadParameter(f"'{item}': write it as DOMAIN.FIELD, e.g. customer.name", param_hint="--owns")
-        lines.append(f"p, system:{code}, {domain}, {field}, write, allow")
+    for option, items, effect in (("--owns", owns, "allow"), ("--refuses", refuses, "deny")):
+        for item in items or []:
+            domain, dot, field = item.partition(".")
+            if not dot or not field:
+                raise typer.BadParameter(f"'{item}': write it as DOMAIN.FIELD, e.g. customer.name", param_hint=option)
+            lines.append(f"p, system:{code}, {domain}, {field}, write, {effect}")
     lines += [f"p, system:{code}, {domain}, *, create, allow" for domain in creates or []]
     settings = _settings()
     upgrade(settings.database_url)

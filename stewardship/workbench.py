@@ -250,7 +250,8 @@ async def dashboard(request: Request, db_session: Session, steward: Steward) -> 
     domains = _domains(steward)
     rows = [r for r in await srepo.queue_counts(db_session) if r[0] in domains]
     open_by_domain = {d: (n, oldest) for d, status, n, oldest in rows if status == "pending"}
-    summary = [{"domain": d, "open": open_by_domain.get(d, (0, None))[0],
+    held = await held_sql.count_held(db_session)
+    summary = [{"domain": d, "open": open_by_domain.get(d, (0, None))[0], "held": held.get(d, 0),
                 "oldest": waited(open_by_domain.get(d, (0, None))[1])} for d in domains]  # fmt: skip
     return page(request, "dashboard.html", steward=steward.principal, summary=summary)
 

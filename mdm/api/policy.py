@@ -140,6 +140,14 @@ async def explain(
         reason = f"line {decision.rule.line} {verdict} it for {decision.subject}"
     else:
         reason = f"no rule allows {action} on {domain}.{field} for {', '.join(subjects)} (deny by default)"
+    if action == "write" and principal.startswith("system:") and field != "*" and not decision.allowed:
+        right = policy.source_right(principal.removeprefix("system:"), domain, field)
+        reason += (
+            "; its source records may still send it: contributed (kept, matched on, shown in lineage, "
+            "never chosen while an owner has a value)"
+            if right == "contribute"
+            else "; its source records that send it are refused whole"
+        )
     return v1.Explanation(
         allowed=decision.allowed,
         principal=principal,

@@ -62,9 +62,10 @@ def test_policy_apply_refuses_a_bad_file_or_a_stale_edit_and_adopts_nothing(own_
 
 def test_systems_add_registers_adopts_its_policy_and_prints_a_working_key(own_database):
     done = _mdm(own_database, "systems", "add", "hubspot", "HubSpot", "--owns", "customer.website",
-                "--owns", "customer.name", "--creates", "customer", "--key")  # fmt: skip
+                "--owns", "customer.name", "--creates", "customer", "--refuses", "customer.identifiers",
+                "--key")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "policy version 2 adds 3 lines" in done.stderr
+    assert "policy version 2 adds 4 lines" in done.stderr
     key = done.stdout.strip()  # the key alone on stdout
     assert key.startswith("mdm_")
     policy = _mdm(own_database, "policy", "show").stdout
@@ -82,6 +83,11 @@ def test_systems_add_registers_adopts_its_policy_and_prints_a_working_key(own_da
                            json={"name": "Other Ltd", "currency": "EUR"})  # fmt: skip
         assert other.status_code == 200, other.text  # it owns name and website; currency it contributes
         assert other.json()["contributed"] == ["currency"]
+        duns = [{"scheme": "duns", "value": "150483782"}]
+        refused = client.put("/v2/customers/sources/hubspot/hs-3", headers=headers,
+                             json={"name": "Refused Ltd", "identifiers": duns})  # fmt: skip
+        assert refused.status_code == 403, refused.text  # it must never send identifiers
+        assert refused.json()["errors"][0]["field"] == "identifiers.duns"
         admin = {"Authorization": f"Bearer {_admin_key(own_database)}"}
         audit = client.get("/v1/audit", params={"action": "policy_change"}, headers=admin)
         assert audit.status_code == 200, audit.text
@@ -90,6 +96,7 @@ def test_systems_add_registers_adopts_its_policy_and_prints_a_working_key(own_da
         assert [line for line in json.loads(row["detail"])["added"] if line.startswith("p,")] == [
             "p, system:hubspot, customer, website, write, allow",
             "p, system:hubspot, customer, name, write, allow",
+            "p, system:hubspot, customer, identifiers, write, deny",
             "p, system:hubspot, customer, *, create, allow",
         ]
     twice = _mdm(own_database, "systems", "add", "hubspot", "HubSpot", "--owns", "customer.name")

@@ -200,6 +200,8 @@ def test_explain_names_the_deciding_rule(client, query, allowed, line_text, owne
     body = r.json()
     assert body["allowed"] is allowed
     assert body["owners"] == owners
+    if query.get("action") == "write" and not allowed:  # what a source record that sends it meets
+        assert ("contributed" if line_text is None else "refused whole") in body["reason"]
     if line_text is None:
         assert body["decided_by"] is None
         assert "deny by default" in body["reason"]

@@ -182,6 +182,7 @@ def test_a_steward_sees_held_records_and_links_one_to_its_candidate(steward):
     ns_id, legal = unique("CUST-"), f"{_brand()} Waiting GmbH"
     r = steward.put(f"/v2/customers/sources/netsuite/{ns_id}", json={"legal_name": legal, "country": "DE"})
     assert r.status_code == 202, r.text
+    assert 'href="/stewardship/held#held-customer"' in steward.get("/stewardship/").text  # the dashboard counts them
     page = steward.get("/stewardship/held")
     assert page.status_code == 200
     assert ns_id in page.text
