@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.fast = FastReads(settings.database_url, settings.pool_size, timeouts)
         app.state.api_keys = KeyCache(app.state.db)
         app.state.policies = PolicyCache(app.state.db)
-        app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest)
+        app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest,
+                                        lanes=settings.write_lanes)  # fmt: skip
         await app.state.fast.start()
         try:
             yield

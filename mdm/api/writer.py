@@ -9,9 +9,14 @@ own principal and correlation id. A lone request is written at once, alone: noth
 for company. On SQLite, sixteen connections no longer take turns at the write lock (their
 busy-waits made a p99 of 1.5 s); on either database a commit serves many records.
 
-A group whose transaction fails (a lost race, a constraint) is written again item by item,
-so one record's failure is its own; a database that does not answer fails the whole group
-at once (each request answers 503).
+On PostgreSQL several groups are written at once (`lanes`, MDM_WRITE_LANES): a request that
+arrives while every lane is busy waits for the next free one, not for the one group in
+flight to finish and the next to be written; advisory locks still order two writes of one
+key. SQLite has one writer: one lane.
+
+A group whose transaction fails (a lost race, a constraint, a deadlock) is written again
+item by item, so one record's failure is its own; a database that does not answer fails
+the whole group at once (each request answers 503).
 """
 
 import asyncio
@@ -45,10 +50,11 @@ class _Waiting:
 
 
 class UpsertWriter:
-    def __init__(self, db: Database, policies: PolicyCache, *, fuzzy: bool):
+    def __init__(self, db: Database, policies: PolicyCache, *, fuzzy: bool, lanes: int = 1):
         self.db, self.policies, self.fuzzy = db, policies, fuzzy
+        self.lanes = lanes if db.dialect == "postgresql" else 1
         self.waiting: dict[str, list[_Waiting]] = {}
-        self.writing: dict[str, asyncio.Task[None]] = {}
+        self.writing: dict[str, set[asyncio.Task[None]]] = {}
 
     async def upsert(
         self,
@@ -61,16 +67,19 @@ class UpsertWriter:
         """The item's upsert result, or the error that refused it (as `service.ingest` answers)."""
         waiting = _Waiting(item, principal, frozenset(roles), correlation_id)
         self.waiting.setdefault(domain.name, []).append(waiting)
-        if domain.name not in self.writing:
-            self.writing[domain.name] = asyncio.create_task(self._drain(domain))
+        lanes = self.writing.setdefault(domain.name, set())
+        if len(lanes) < self.lanes:
+            lanes.add(asyncio.create_task(self._drain(domain, lanes)))
         return await asyncio.shield(waiting.answer)  # a client that hangs up does not cancel the write
 
-    async def _drain(self, domain: Domain) -> None:
+    async def _drain(self, domain: Domain, lanes: set[asyncio.Task[None]]) -> None:
+        """Write groups until the queue is empty. The lane leaves `lanes` with no await after
+        it saw the queue empty, so a request queued after that finds a free lane."""
         try:
             while self.waiting.get(domain.name):
                 await self._write(domain, self._take(domain.name))
         finally:
-            self.writing.pop(domain.name, None)  # no await since the queue was seen empty: none is missed
+            lanes.discard(asyncio.current_task())
 
     def _take(self, name: str) -> list[_Waiting]:
         """The next group: queued items in order, up to GROUP_MAX, stopping before a source
