@@ -81,7 +81,10 @@ def _each(
         stmt = select(*columns).where(column.in_(list(values)), *conds)
         return stmt.with_for_update() if lock else stmt
     keys = func.unnest(bindparam(None, list(values), type_=ARRAY(column.type))).table_valued("v").render_derived("k")
-    inner = select(*columns).where(column == keys.c.v, *conds)
+    # OFFSET 0 keeps PostgreSQL from pulling the subquery up into a plain join, which it then
+    # planned (generic plan, table not analyzed) as a hash join over every row matching the
+    # other terms: a group of 16 upserts read a system's every crosswalk and source record
+    inner = select(*columns).where(column == keys.c.v, *conds).offset(0)
     hit = (inner.with_for_update() if lock else inner).lateral("hit")
     return select(hit).select_from(keys).join(hit, true())
 
