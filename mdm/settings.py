@@ -26,9 +26,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # is 700): ingestion makes many short-lived objects per record, and at 700 the collector
     # took a fifth of a load's time (bench/README.md); see `tune_gc`
     gc_threshold: Annotated[int, msgspec.Meta(ge=700)] = 50_000
-    # single upserts a worker writes at once, each a group commit of its own (PostgreSQL;
-    # SQLite has one writer): requests wait for a free lane, not behind one group
-    write_lanes: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
+    # groups of single upserts a worker writes at once (PostgreSQL; SQLite has one writer).
+    # One by default: on a two-core machine four lanes made smaller groups that contended
+    # for the same cores (16 connections: 190 req/s, p99 259 ms, against 285 and 130 with
+    # one; bench/README.md); more may pay where the database has cores of its own
+    write_lanes: Annotated[int, msgspec.Meta(ge=1, le=32)] = 1
     # the largest request body taken (a 1,000-record bulk call fits); a larger one is a 413
     # before anything buffers it, so no request makes a worker hold more than this
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 10_000_000
