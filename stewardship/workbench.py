@@ -407,11 +407,13 @@ async def held_page(request: Request, db_session: Session, steward: Steward) -> 
         rows = await held_sql.list_held(db_session, domain, None, HELD_PAGE)
         if rows:
             fields = _readable(steward, domain)
-            items = [{"system": r.system, "source_id": r.source_id, "reason": r.reason, "detail": r.detail,
-                      "candidates": r.candidates, "received_at": r.received_at,
-                      "values": [(f.name, display(v)) for f in domain.fields
-                                 if (v := shown(domain, dict(r.payload), fields).get(f.name)) is not None]}
-                     for r in rows]  # fmt: skip
+            items = []
+            for r in rows:
+                seen = shown(domain, dict(r.payload), fields)
+                items.append({"system": r.system, "source_id": r.source_id, "reason": r.reason, "detail": r.detail,
+                              "candidates": r.candidates, "received_at": r.received_at,
+                              "values": [(f.name, display(seen[f.name])) for f in domain.fields
+                                         if seen.get(f.name) is not None]})  # fmt: skip
             groups.append({"domain": name, "items": items})
     return page(request, "held.html", steward=steward.principal, groups=groups,
                 notice=request.query_params.get("notice"), error=request.query_params.get("error"))  # fmt: skip
