@@ -1,12 +1,14 @@
 """The contracts as files, built from the app without a database: one OpenAPI document
-per contract version (openapi/v1.json, openapi/v2.json once /v2 routes exist) and a JSON
+per contract version (openapi/v1.json, openapi/v2.json once /v2 routes exist), a JSON
 Schema per domain, version and kind (contracts/schemas/v1/customer.create.json, .patch,
-.source, .read), each the schema the version's document gives that operation."""
+.source, .read), each the schema the version's document gives that operation, and the
+GraphQL schema (openapi/schema.graphql)."""
 
 import json
 from pathlib import Path
 from typing import Any
 
+from mdm.api.graphql import sdl
 from mdm.api.openapi import referenced, version_documents
 from mdm.app import create_app
 from mdm.domains import DOMAINS
@@ -15,6 +17,7 @@ from mdm.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_DIR = ROOT / "openapi"
 SCHEMAS_DIR = ROOT / "contracts" / "schemas"
+GRAPHQL_SCHEMA = OPENAPI_DIR / "schema.graphql"
 # kind -> (the operation of a domain at /{version}/{its path}, where its schema is); by path
 # and method, which every version keeps, not by operation id, which a later version suffixes
 KINDS = {
@@ -71,23 +74,24 @@ def domain_schemas(version: str, doc: dict[str, Any]) -> dict[str, dict[str, Any
     return found
 
 
-def files() -> dict[Path, dict[str, Any]]:
-    """Every file the export writes, and its content."""
-    out: dict[Path, dict[str, Any]] = {}
+def files() -> dict[Path, dict[str, Any] | str]:
+    """Every file the export writes, and its content (a document, or text)."""
+    out: dict[Path, dict[str, Any] | str] = {}
     for version, doc in documents().items():
         out[OPENAPI_DIR / f"{version}.json"] = doc
         for filename, schema in domain_schemas(version, doc).items():
             out[SCHEMAS_DIR / version / filename] = schema
+    out[GRAPHQL_SCHEMA] = sdl()
     return out
 
 
-def render(content: dict[str, Any]) -> str:
-    return json.dumps(content, indent=2, sort_keys=True) + "\n"
+def render(content: dict[str, Any] | str) -> str:
+    return content if isinstance(content, str) else json.dumps(content, indent=2, sort_keys=True) + "\n"
 
 
 def stale(written: set[Path]) -> list[Path]:
     """Files in the export's directories that it no longer writes."""
-    there = [*OPENAPI_DIR.glob("*.json"), *SCHEMAS_DIR.glob("*/*.json")]
+    there = [*OPENAPI_DIR.glob("*.json"), *OPENAPI_DIR.glob("*.graphql"), *SCHEMAS_DIR.glob("*/*.json")]
     return sorted(p for p in there if p not in written)
 
 

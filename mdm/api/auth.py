@@ -18,6 +18,7 @@ from mdm.auth.keys import Caller, KeyCache
 
 OPEN_PREFIXES = ("/health/", "/schema/", "/docs/")  # and /schema itself: the docs open in a browser without a key
 OPEN_PATHS = ("/schema",)
+GRAPHQL = "/graphql"  # read-only: a POST there changes nothing
 
 
 def read_only_post(parts: list[str]) -> bool:
@@ -30,7 +31,7 @@ def path_refusal(caller: Caller, method: str, path: str) -> str | None:
     """Why this caller may not write under this path, or None: source records are written
     only by their own system, and systems write nothing else."""
     parts = api_path(path)
-    if method not in WRITE_METHODS or read_only_post(parts):
+    if method not in WRITE_METHODS or read_only_post(parts) or path == GRAPHQL:
         return None
     if len(parts) >= 3 and parts[1] == "sources":
         if caller.system == parts[2]:

@@ -697,13 +697,65 @@ async def list_goldens(
     status: str | None,
     updated_since: datetime | None,
     readable: frozenset[str],
+    equals: dict[str, Any] | None = None,
+    identifier: Link | None = None,
 ) -> list[Row[Any]]:
     table = GOLDEN[domain.name]
-    stmt = select(table).where(table.c.merged_into.is_(None))
+    stmt = _listed(session, domain, q=q, status=status, updated_since=updated_since, readable=readable,
+                   equals=equals, identifier=identifier)  # fmt: skip
+    if stmt is None:
+        return []
     if after_id:
         stmt = stmt.where(table.c.id > after_id)
+    return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).all())
+
+
+async def count_goldens(
+    session: AsyncSession,
+    domain: Domain,
+    *,
+    q: str | None,
+    status: str | None,
+    updated_since: datetime | None,
+    readable: frozenset[str],
+    equals: dict[str, Any] | None = None,
+    identifier: Link | None = None,
+) -> int:
+    """How many live records the same filters as `list_goldens` select (every page)."""
+    stmt = _listed(session, domain, q=q, status=status, updated_since=updated_since, readable=readable,
+                   equals=equals, identifier=identifier)  # fmt: skip
+    if stmt is None:
+        return 0
+    return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+
+
+def _listed(
+    session: AsyncSession,
+    domain: Domain,
+    *,
+    q: str | None,
+    status: str | None,
+    updated_since: datetime | None,
+    readable: frozenset[str],
+    equals: dict[str, Any] | None = None,
+    identifier: Link | None = None,
+) -> Select[Any] | None:
+    """The live records a list's filters select; None when `q` has no readable field to search.
+    `equals`: fields that must hold these values; `identifier`: a linking identifier
+    (scheme, country, value) the record must hold."""
+    table = GOLDEN[domain.name]
+    stmt = select(table).where(table.c.merged_into.is_(None))
     if status:
         stmt = stmt.where(table.c.status == status)
+    for name, value in (equals or {}).items():
+        stmt = stmt.where(table.c[name] == value)
+    if identifier is not None:
+        t = golden_identifier
+        scheme, country, value = identifier
+        holders = select(t.c.golden_id).where(
+            t.c.domain == domain.name, t.c.scheme == scheme, t.c.country == country, t.c.value == value
+        )
+        stmt = stmt.where(table.c.id.in_(holders))
     if updated_since:
         stmt = stmt.where(table.c.updated_at >= updated_since)
     if q:
@@ -720,9 +772,9 @@ async def list_goldens(
             )
         ]
         if not searchable:  # searching fields the caller may not read would leak them
-            return []
+            return None
         stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
-    return list((await session.execute(stmt.order_by(table.c.id).limit(limit))).all())
+    return stmt
 
 
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:

@@ -62,7 +62,7 @@ COST_CENTER = Domain(
         text("name", required=True, searchable=True),
         ref("legal_entity_id", "legal_entity", required=True),
         ref("parent_id", "cost_center"),
-        ref("owner_id", "employee"),
+        ref("owner_id", "employee", reverse="owned_cost_centers"),
         Field("valid_from", "date"),
         Field("valid_to", "date"),
         enum("status", ("active", "inactive")),

@@ -34,6 +34,9 @@ class Field:
     ref: str | None = None  # referenced domain for kind == "ref"
     choices: tuple[str, ...] = ()  # for kind == "enum"
     searchable: bool = False  # matched by the list filter `q`
+    # for kind == "ref": the list of referrers on the referenced domain's GraphQL type
+    # (default: "children" for a reference to its own domain, else this domain's path)
+    reverse: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

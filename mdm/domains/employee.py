@@ -121,7 +121,7 @@ EMPLOYEE = Domain(
         Field("phones", "phones"),
         ref("legal_entity_id", "legal_entity"),
         ref("cost_center_id", "cost_center"),
-        ref("manager_id", "employee"),
+        ref("manager_id", "employee", reverse="reports"),
         text("job_title"),
         enum("employment_type", ("employee", "contractor")),
         Field("country", "country"),

@@ -94,7 +94,7 @@ PROJECT = Domain(
         ref("legal_entity_id", "legal_entity"),
         ref("cost_center_id", "cost_center"),
         ref("rate_card_id", "rate_card"),
-        ref("manager_id", "employee"),
+        ref("manager_id", "employee", reverse="managed_projects"),
         enum(
             "billing_model",
             ("time_and_materials", "fixed_fee", "milestone", "retainer", "managed_service"),

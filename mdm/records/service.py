@@ -15,7 +15,8 @@ from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
-from mdm.domains.identifiers import changed_slots, slot, slot_policy_field
+from mdm.domains.identifiers import BadIdentifier, changed_slots, link_keys, slot, slot_policy_field
+from mdm.domains.identifiers import identifier as normalize_identifier
 from mdm.errors import Conflict, Forbidden, Held, Invalid, MdmError, Moved, NotFound, PreconditionFailed
 from mdm.matching import versions
 from mdm.matching.blocking import blocking_keys_of
@@ -754,12 +755,14 @@ async def list_page(
     status: str | None,
     updated_since: datetime | None,
     readable: frozenset[str],
+    equals: dict[str, Any] | None = None,
+    identifier: Record | None = None,
 ) -> tuple[list[Record], bool]:
     """One page of up to `limit` records after `after_id`, and whether more follow;
-    `q` searches only the searchable fields the caller may read."""
+    `q` searches only the searchable fields the caller may read; `equals` and `identifier`
+    (see `list_filters`) narrow it further."""
     updated_since = as_utc(updated_since, "updated_since")
-    if status and "status" not in readable:
-        raise Forbidden(f"status of {domain.name} is not readable by this caller", [("status", "not readable")])
+    link = list_filters(domain, status, equals, identifier, readable)
     rows = await repo.list_goldens(
         session,
         domain,
@@ -769,8 +772,35 @@ async def list_page(
         status=status,
         updated_since=updated_since,
         readable=readable,
+        equals=equals,
+        identifier=link,
     )
     return [view_of_row(domain, r) for r in rows[:limit]], len(rows) > limit
+
+
+def list_filters(
+    domain: Domain, status: str | None, equals: Record | None, identifier: Record | None, readable: frozenset[str]
+) -> tuple[str, str, str] | None:
+    """Checks a list's filters: each names a field the caller may read (filtering on another
+    would reveal it), and an identifier is one the hub indexes. Answers the identifier's
+    (scheme, country, value) as stored."""
+    named = [*(["status"] if status else []), *(equals or {}), *(["identifiers"] if identifier else [])]
+    hidden = [n for n in named if n not in readable]
+    if hidden:
+        raise Forbidden(f"{', '.join(hidden)} of {domain.name} is not readable by this caller",
+                        [(n, "not readable") for n in hidden])  # fmt: skip
+    if identifier is None:
+        return None
+    try:
+        element = normalize_identifier(identifier, identifier.get("country"))
+    except BadIdentifier as exc:
+        raise Invalid("the identifier filter is not valid", [(f"identifier.{exc.part}", str(exc))]) from None
+    link = link_keys(element)
+    if link is None:
+        raise Invalid("the identifier filter is not valid",
+                      [("identifier.scheme", f"{identifier.get('scheme')} identifiers are not indexed; filter on "
+                        "vat, ein, duns, lei, abn, gst, registration")])  # fmt: skip
+    return link
 
 
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Record]:
@@ -801,10 +831,15 @@ async def lineage(session: AsyncSession, domain: Domain, golden_id: str, policy:
     row, passed = await follow_merges(session, domain, golden_id)
     if passed:
         raise Moved(row.id, passed)
+    return lineage_of(domain, row, await repo.sources_of(session, domain, [row.id]), policy)
+
+
+def lineage_of(domain: Domain, row: Any, sources: list[Any], policy: Policy) -> list[Record]:
+    """`lineage` of a golden row, given its source records (ended ones are left out)."""
     view = view_of_row(domain, row)
     stored = row.lineage or {}
-    sources = [r for r in await repo.sources_of(session, domain, [row.id]) if r.ended_at is None]
-    offered = _contributions(domain, sources, policy.owners_of(domain.name))
+    live = [r for r in sources if r.ended_at is None]
+    offered = _contributions(domain, live, policy.owners_of(domain.name))
     out = []
     for f in domain.fields:
         if f in domain.list_fields:  # per slot (`identifiers.vat.DE`), or the whole list's override

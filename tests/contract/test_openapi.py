@@ -18,7 +18,9 @@ from mdm.contracts_export import KINDS, files, render, stale
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.records.validation import _check_money
 
-DOCUMENTS = {path.stem: content for path, content in files().items() if path.parent.name == "openapi"}
+DOCUMENTS = {
+    path.stem: content for path, content in files().items() if path.parent.name == "openapi" and path.suffix == ".json"
+}
 VERSIONS = sorted(DOCUMENTS)
 
 

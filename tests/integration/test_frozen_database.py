@@ -67,6 +67,9 @@ class FreezingProxy:
         self.server.close()
 
 
+QUERY = {"query": "{ customers(first: 5) { totalCount nodes { id name } } }"}
+
+
 def _timed(call):
     t0 = time.monotonic()
     r = call()
@@ -118,6 +121,7 @@ def test_a_frozen_database_is_a_503_within_the_timeouts_and_recovers(backend, tm
                     _unavailable(*_timed(put))
                     _unavailable(*_timed(lambda: client.get("/v2/customers", headers=steward)))
                     _unavailable(*_timed(lambda: client.get("/health/ready")))
+                    _unavailable(*_timed(lambda: client.post("/graphql", json=QUERY, headers=steward)))
                     proxy.frozen.clear()
                 else:  # another process holds SQLite's write lock: writers queue, then 503
                     holder = sqlite3.connect(urlparse(url.replace("sqlite+aiosqlite", "file")).path, timeout=5)
@@ -125,6 +129,7 @@ def test_a_frozen_database_is_a_503_within_the_timeouts_and_recovers(backend, tm
                     try:
                         _unavailable(*_timed(put))
                         assert client.get("/v2/customers", headers=steward).status_code == 200  # readers read
+                        assert "errors" not in client.post("/graphql", json=QUERY, headers=steward).json()
                     finally:
                         holder.rollback()
                         holder.close()

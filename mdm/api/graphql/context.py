@@ -1,0 +1,122 @@
+"""One GraphQL request's state: its read transaction, the caller's readable fields, and the
+loaders that batch every relationship level into one statement."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from mdm.domains import Domain
+from mdm.errors import MdmError, Moved
+from mdm.policy.rules import Policy
+from mdm.policy.visibility import readable_by
+from mdm.records import graph
+
+Record = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Golden:
+    """A golden record as a GraphQL object sees it: its canonical view and what the caller
+    may read of its domain (fields outside `readable` resolve to null with an error)."""
+
+    domain: Domain
+    view: Record
+    readable: frozenset[str]
+
+
+def problem(exc: MdmError) -> GraphQLError:
+    """A service's refusal as a GraphQL error: its detail, and in `extensions` what REST
+    would answer (status, title) and the fields it names."""
+    extensions: dict[str, Any] = {"status": exc.status, "title": exc.title}
+    if exc.errors:
+        extensions["errors"] = [{"field": f, "reason": r} for f, r in exc.errors]
+    if isinstance(exc, Moved):
+        extensions.update(survivorId=exc.survivor_id, passed=exc.passed)
+    return GraphQLError(exc.detail, extensions=extensions)
+
+
+class GraphContext:
+    def __init__(self, session: AsyncSession, policy: Policy, subjects: tuple[str, ...], request: Request):
+        self.session, self.policy, self.subjects, self.mdm_request = session, policy, subjects, request
+        self._readable: dict[str, frozenset[str]] = {}
+        self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
+
+    def readable(self, domain: Domain) -> frozenset[str]:
+        """The caller's readable fields of a domain; a GraphQL error if none."""
+        found = self._readable.get(domain.name)
+        if found is None:
+            try:
+                found = self._readable[domain.name] = readable_by(self.policy, self.subjects, domain)
+            except MdmError as exc:
+                raise problem(exc) from None
+        return found
+
+    def golden(self, domain: Domain, view: Record) -> Golden:
+        return Golden(domain, view, self.readable(domain))
+
+    def _loader(self, key: tuple[Any, ...], load: Any) -> DataLoader[Any, Any]:
+        found = self._loaders.get(key)
+        if found is None:
+            found = self._loaders[key] = DataLoader(load_fn=load)
+        return found
+
+    async def record(self, domain: Domain, golden_id: str) -> Golden | None:
+        """The live record an id ends at (batched with every other id of this level)."""
+
+        async def load(ids: list[str]) -> list[Record | None]:
+            found = await graph.views(self.session, domain, ids)
+            return [found.get(i) for i in ids]
+
+        view = await self._loader(("record", domain.name), load).load(golden_id)
+        return None if view is None else self.golden(domain, view)
+
+    async def crosswalks(self, domain: Domain, golden_id: str) -> list[Record]:
+        async def load(ids: list[str]) -> list[list[Record]]:
+            found = await graph.crosswalks(self.session, domain, ids)
+            return [found.get(i, []) for i in ids]
+
+        result: list[Record] = await self._loader(("crosswalks", domain.name), load).load(golden_id)
+        return result
+
+    async def lineage(self, domain: Domain, golden_id: str) -> list[Record]:
+        async def load(ids: list[str]) -> list[list[Record]]:
+            found = await graph.lineages(self.session, domain, ids, self.policy, self.readable(domain))
+            return [found.get(i, []) for i in ids]
+
+        result: list[Record] = await self._loader(("lineage", domain.name), load).load(golden_id)
+        return result
+
+    async def history(self, domain: Domain, golden_id: str) -> list[Record]:
+        async def load(ids: list[str]) -> list[list[Record]]:
+            found = await graph.histories(self.session, domain, ids, self.readable(domain))
+            return [found.get(i, []) for i in ids]
+
+        result: list[Record] = await self._loader(("history", domain.name), load).load(golden_id)
+        return result
+
+    async def referrers(self, domain: Domain, field_name: str, golden_id: str, first: int) -> list[Golden]:
+        async def load(ids: list[str]) -> list[list[Record]]:
+            found = await graph.referrers(self.session, domain, field_name, ids, first)
+            return [found.get(i, []) for i in ids]
+
+        views = await self._loader(("referrers", domain.name, field_name, first), load).load(golden_id)
+        return [self.golden(domain, v) for v in views]
+
+
+async def context_getter(request: Request) -> AsyncIterator[dict[str, GraphContext]]:
+    """The request's one read transaction (closed after the response is made) and the
+    caller, as the authentication middleware found it (strawberry takes a dict: `mdm`)."""
+    db = request.app.state.db
+    policy = await request.app.state.policies.for_read()
+    session = db.sessionmaker(write=False)()
+    try:
+        async with session.begin():
+            await session.connection()  # a database that does not answer is a 503 now, not an error per field
+            yield {"mdm": GraphContext(session, policy, request.scope["state"]["subjects"], request)}
+    finally:
+        await session.close()
