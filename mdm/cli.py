@@ -703,20 +703,20 @@ def contracts_diff(
         Path | None, typer.Option(help="breaking changes accepted on purpose (openapi/accepted-breaking.txt)")
     ] = None,
 ) -> None:
-    """List what changed between two OpenAPI documents; exit 1 on a breaking change that is
-    not accepted, unless info.version's major changed."""
+    """List what changed between two OpenAPI documents (or two GraphQL schemas, .graphql);
+    exit 1 on a breaking change that is not accepted, unless info.version's major changed."""
     from mdm.contracts_diff import DocumentError, judge, parse_accepted, read_document, render_json, render_text
 
     try:
         documents = read_document(old), read_document(new)
         entries = parse_accepted(accepted.read_text(encoding="utf-8")) if accepted else []
+        report = judge(*documents, entries)
     except (DocumentError, OSError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
     except ValueError as error:  # a bad line in the accepted list
         typer.echo(f"{accepted}: {error}", err=True)
         raise typer.Exit(2) from error
-    report = judge(*documents, entries)
     if output is DiffFormat.json:
         typer.echo(json.dumps(render_json(report), indent=2))
     else:

@@ -9,7 +9,11 @@ field). Type and format changes break both ways unless they only widen a request
 narrow a response. Kind ids follow oasdiff's check ids (github.com/oasdiff/oasdiff); the
 few it has no id for are named the same way and listed in the README.
 
-The comparison is pure (two dicts in, a list of `Change` out); reading files and git
+The GraphQL schema (openapi/schema.graphql) is judged by graphql-core's own comparison
+(`find_breaking_changes`; its dangerous changes are listed as non-breaking), its kinds
+prefixed `graphql-`.
+
+The comparison is pure (two documents in, a list of `Change` out); reading files and git
 revisions is kept to the end of this module.
 """
 
@@ -22,6 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from graphql import (
+    BreakingChangeType,
+    DangerousChangeType,
+    GraphQLError,
+    build_schema,
+    find_breaking_changes,
+    find_dangerous_changes,
+)
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -142,7 +155,20 @@ def _schema_kinds() -> dict[str, bool]:
     return kinds
 
 
-KINDS: dict[str, bool] = _FIXED | _schema_kinds()  # {kind: breaking}
+def _graphql_kinds() -> dict[str, bool]:
+    """graphql-core's change types (`FIELD_REMOVED` -> graphql-field-removed): its breaking
+    ones break, its dangerous ones are listed as non-breaking."""
+    kinds = {_graphql_kind(t): True for t in BreakingChangeType}
+    kinds.update({_graphql_kind(t): False for t in DangerousChangeType})
+    return kinds
+
+
+def _graphql_kind(change_type: Any) -> str:
+    return "graphql-" + change_type.name.lower().replace("_", "-")
+
+
+KINDS: dict[str, bool] = _FIXED | _schema_kinds() | _graphql_kinds()  # {kind: breaking}
+Document = dict[str, Any] | str  # an OpenAPI document, or a GraphQL schema's SDL
 
 
 @dataclass(frozen=True)
@@ -839,10 +865,15 @@ class Report:
         return bool(self.refused) and not self.major_changed
 
 
-def judge(old: dict[str, Any], new: dict[str, Any], accepted: Iterable[Accepted] = ()) -> Report:
+def judge(old: Document, new: Document, accepted: Iterable[Accepted] = ()) -> Report:
     """Compare, then sort the breaking changes into accepted and refused."""
     entries = list(accepted)
-    changes = compare(old, new)
+    if isinstance(old, str) or isinstance(new, str):
+        if not (isinstance(old, str) and isinstance(new, str)):
+            raise DocumentError("compare a GraphQL schema with a GraphQL schema, an OpenAPI document with another")
+        changes = compare_graphql(old, new)
+    else:
+        changes = compare(old, new)
     used: set[int] = set()
     taken: list[Change] = []
     refused: list[Change] = []
@@ -856,7 +887,16 @@ def judge(old: dict[str, Any], new: dict[str, Any], accepted: Iterable[Accepted]
     return Report(changes, taken, refused, unused, _version(old), _version(new))
 
 
-def _version(document: dict[str, Any]) -> str | None:
+def compare_graphql(old: str, new: str) -> list[Change]:
+    """What changed between two GraphQL schemas (SDL), as graphql-core finds it."""
+    before, after = build_schema(old), build_schema(new)
+    found: list[Any] = [*find_breaking_changes(before, after), *find_dangerous_changes(before, after)]
+    return [Change(_graphql_kind(c.type), "", "GraphQL", c.description.rstrip("."), c.description) for c in found]
+
+
+def _version(document: Document) -> str | None:
+    if isinstance(document, str):
+        return None
     version = (document.get("info") or {}).get("version")
     return None if version is None else str(version)
 
@@ -942,8 +982,9 @@ def git_show(revision: str, path: str, cwd: Path | None = None) -> str | None:
     return shown.stdout
 
 
-def read_document(source: str, cwd: Path | None = None) -> dict[str, Any]:
-    """An OpenAPI document (JSON) from a file, or from `git:REV:PATH`."""
+def read_document(source: str, cwd: Path | None = None) -> Document:
+    """An OpenAPI document (JSON) or, for a `.graphql` file, a GraphQL schema (SDL), from a
+    file or from `git:REV:PATH`."""
     if source.startswith("git:"):
         revision, colon, path = source[4:].partition(":")
         if not (revision and colon and path):
@@ -956,6 +997,12 @@ def read_document(source: str, cwd: Path | None = None) -> dict[str, Any]:
             text = ((cwd or Path()) / source).read_text(encoding="utf-8")
         except OSError as error:
             raise DocumentError(f"cannot read {source}: {error.strerror}") from error
+    if source.endswith(".graphql"):
+        try:
+            build_schema(text)
+        except GraphQLError as error:
+            raise DocumentError(f"{source} is not a GraphQL schema: {error.message}") from error
+        return text
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

@@ -1,4 +1,4 @@
-"""The breaking-change gate: each published document (openapi/vN.json) is compared with the
+"""The breaking-change gate: each published document (openapi/vN.json, openapi/schema.graphql) is compared with the
 same file at the previous commit (HEAD~1, the first parent: on main, the state before the
 last merge or commit). A breaking change fails unless openapi/accepted-breaking.txt accepts
 it or the document's info.version changes major. A version new in this commit has nothing
@@ -15,7 +15,7 @@ import pytest
 from mdm.contracts_diff import DocumentError, git_show, judge, parse_accepted, render_text
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = sorted((ROOT / "openapi").glob("v*.json"))
+DOCUMENTS = sorted([*(ROOT / "openapi").glob("v*.json"), ROOT / "openapi" / "schema.graphql"])
 ACCEPTED = ROOT / "openapi" / "accepted-breaking.txt"
 
 
@@ -52,7 +52,11 @@ def test_no_unaccepted_breaking_change_since_the_previous_commit(document: Path)
     if published is None:
         pytest.skip(f"{document.name} is new since {base}: no published version to break")
     accepted = parse_accepted(ACCEPTED.read_text(encoding="utf-8"))
-    report = judge(json.loads(published), json.loads(document.read_text(encoding="utf-8")), accepted)
+    now = document.read_text(encoding="utf-8")
+    if document.suffix == ".graphql":  # SDL, compared as GraphQL schemas
+        report = judge(published, now, accepted)
+    else:
+        report = judge(json.loads(published), json.loads(now), accepted)
     if report.failed:
         pytest.fail(
             f"{document.name} breaks clients of the version published at {base}:\n{render_text(report)}\n"
