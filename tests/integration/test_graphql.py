@@ -89,6 +89,9 @@ def test_lists_page_with_cursors_and_count_every_page(client, factory_v2):
     assert seen == ids
     none = data(client, 'query { customers(q: "no such firm anywhere zq") { totalCount nodes { id } } }')
     assert none["customers"] == {"totalCount": 0, "nodes": []}
+    forged = gql(client, 'query { customers(after: "bm90IG91cnM") { nodes { id } } }')["errors"][0]
+    assert forged["extensions"]["status"] == 422
+    assert forged["extensions"]["errors"][0]["field"] == "cursor"
     bad = gql(client, "query { customers(first: 101) { nodes { id } } }")
     assert bad["data"] is None
     assert "first must be between 1 and 100" in bad["errors"][0]["message"]
@@ -276,7 +279,8 @@ def test_resolve_many_answers_each_key_in_order(client, factory_v2):
         (f"{tag}-nobody", None, None)]  # fmt: skip
     assert [a["record"] and a["record"]["id"] for a in answer] == [None, made["projects"][0], known, None]
     many = gql(client, query, keys=[keys[2]] * 1001)["errors"][0]
-    assert "at most 1000" in many["message"]
+    assert many["message"] == "keys must hold at most 1000 keys a call (1001 asked)"
+    assert many["extensions"] == {"status": 400, "errors": [{"field": "keys", "reason": many["message"][5:]}]}
 
 
 def test_translate_answers_a_records_ids_in_another_system(client, factory_v2):

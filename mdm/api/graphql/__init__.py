@@ -97,7 +97,7 @@ class CostLimiter(SchemaExtension):
                     raise GraphQLError(
                         f"query cost {found} is over the limit of {MAX_COST}: ask for smaller pages (first) "
                         "or fewer nested lists",
-                        extensions={"cost": found, "limit": MAX_COST},
+                        extensions={"status": 400, "cost": found, "limit": MAX_COST},
                     )
         yield
 

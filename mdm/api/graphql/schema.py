@@ -120,9 +120,14 @@ def _context(info: Info) -> GraphContext:
     return context
 
 
+def bad_argument(name: str, reason: str) -> GraphQLError:
+    """An argument refused, as a 400 names it (`extensions.status`, `errors[].field`)."""
+    return GraphQLError(f"{name} {reason}", extensions={"status": 400, "errors": [{"field": name, "reason": reason}]})
+
+
 def _page_size(first: int) -> int:
     if not 1 <= first <= MAX_PAGE:
-        raise GraphQLError(f"first must be between 1 and {MAX_PAGE}", extensions={"field": "first"})
+        raise bad_argument("first", f"must be between 1 and {MAX_PAGE}")
     return first
 
 
@@ -381,7 +386,7 @@ def _referrers(domain: Domain, ref: Field) -> Callable[..., Any]:
 
 def _depth(max_depth: int) -> int:
     if not 1 <= max_depth <= HIERARCHY_DEPTH:
-        raise GraphQLError(f"maxDepth must be between 1 and {HIERARCHY_DEPTH}", extensions={"field": "maxDepth"})
+        raise bad_argument("maxDepth", f"must be between 1 and {HIERARCHY_DEPTH}")
     return max_depth
 
 
@@ -458,7 +463,7 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
     ) -> Any:
         context = _context(info)
         fields = context.readable(domain)
-        size, after_id = _page_size(first), decode_cursor(after) if after else None
+        size = _page_size(first)
         given = {k: v for k, v in vars(where).items() if v is not None} if where is not None else {}
         found = given.pop("identifier", None)
         identifier = {k: v for k, v in vars(found).items() if v is not None} if found is not None else None
@@ -466,6 +471,7 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
         filters: dict[str, Any] = {"q": q, "status": status, "updated_since": updated_since, "readable": fields,
                                    "equals": equals, "identifier": identifier}  # fmt: skip
         try:
+            after_id = decode_cursor(after) if after else None
             views, more = await service.list_page(context.session, domain, limit=size, after_id=after_id, **filters)
         except MdmError as exc:
             raise problem(exc) from None
@@ -575,7 +581,7 @@ async def _resolve(info: Info, domain: DomainName, system: str, source_id: str) 
 async def _resolve_many(info: Info, keys: list[SourceKeyInput]) -> list[ResolvedKey]:
     context = _context(info)
     if len(keys) > MAX_KEYS:
-        raise GraphQLError(f"keys: at most {MAX_KEYS} a call, {len(keys)} asked", extensions={"field": "keys"})
+        raise bad_argument("keys", f"must hold at most {MAX_KEYS} keys a call ({len(keys)} asked)")
     domains = [_domain_of(k.domain) for k in keys]
     for d in set(domains):
         context.readable(d)
