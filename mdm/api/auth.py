@@ -16,9 +16,18 @@ from mdm.api.problems import send_problem
 from mdm.api.rejections import audit_refusal
 from mdm.auth.keys import Caller, KeyCache
 
-OPEN_PREFIXES = ("/health/", "/schema/", "/docs/")  # and /schema itself: the docs open in a browser without a key
+# and /schema itself: the docs open in a browser without a key, as do GraphiQL's assets
+OPEN_PREFIXES = ("/health/", "/schema/", "/docs/", "/graphql/assets/")
 OPEN_PATHS = ("/schema",)
 GRAPHQL = "/graphql"  # read-only: a POST there changes nothing
+
+
+def graphiql_page(scope: Any) -> bool:
+    """A browser opening /graphql: GraphiQL's page, which holds no data (its queries need a key)."""
+    if scope["path"] != GRAPHQL or scope["method"] != "GET" or b"query=" in scope.get("query_string", b""):
+        return False
+    accept = next((v for k, v in scope["headers"] if k == b"accept"), b"")
+    return b"text/html" in accept
 
 
 def read_only_post(parts: list[str]) -> bool:
@@ -45,7 +54,12 @@ def path_refusal(caller: Caller, method: str, path: str) -> str | None:
 def auth_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
         opened = OPEN_PREFIXES + scope["app"].state.get("open_prefixes", ())  # a plugin's own sign-in (workbench)
-        if scope["type"] != "http" or scope["path"].startswith(opened) or scope["path"] in OPEN_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(opened)
+            or scope["path"] in OPEN_PATHS
+            or graphiql_page(scope)
+        ):
             await app(scope, receive, send)
             return
         header = b""

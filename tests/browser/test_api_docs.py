@@ -2,6 +2,7 @@
 other than the server refused: /schema lists the versions, and each version's Swagger UI
 renders its operations from assets mdm serves itself."""
 
+import json
 from urllib.parse import urlparse
 
 import pytest
@@ -42,4 +43,35 @@ def test_swagger_ui_renders_each_version_offline_without_a_key(browser, live_ser
     _shot(page, f"schema-{version}")
     assert elsewhere == [], f"the page asked other hosts: {elsewhere}"
     assert any(u.endswith(f"/schema/{version}/openapi.json") for u in local), local
+    context.close()
+
+
+def test_graphiql_runs_a_query_offline_with_a_key_in_its_headers(browser, live_server, api_keys):  # noqa: F811
+    """GraphiQL at /graphql opens without a key (the page holds no data), from assets mdm
+    serves; with a steward's key in its Headers tab a query answers data; no other host asked."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    server = urlparse(live_server).netloc
+    elsewhere: list[str] = []
+
+    def only_the_server(route: Route) -> None:
+        if urlparse(route.request.url).netloc == server:
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_server)
+    page.goto(f"{live_server}/graphql")
+    run = page.locator(".graphiql-execute-button")
+    expect(run).to_be_visible(timeout=20_000)
+    page.get_by_role("button", name="Headers").click()
+    headers = page.locator(".graphiql-editor-tool .graphiql-editor").last
+    headers.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(json.dumps({"Authorization": f"Bearer {api_keys['user:steward']}"}))
+    run.click()
+    expect(page.locator(".graphiql-response")).to_contain_text('"totalCount"', timeout=20_000)
+    _shot(page, "graphiql")
+    assert elsewhere == [], f"the page asked other hosts: {elsewhere}"
     context.close()

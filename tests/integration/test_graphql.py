@@ -350,6 +350,15 @@ def test_a_system_key_may_query_and_no_key_may_not(client, factory_v2):
         "customer": {"name": "Keyed Query Ltd"}}  # fmt: skip
     r = client.post("/graphql", json={"query": "{ __typename }"}, headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401
+    page = client.get("/graphql", headers={"Accept": "text/html", "Authorization": ""})  # a browser, no key
+    assert page.status_code == 200
+    assert "/graphql/assets/graphiql.min.js" in page.text
+    assert (
+        client.get("/graphql?query={__typename}", headers={"Accept": "text/html", "Authorization": ""}).status_code
+        == 401
+    )
+    assert client.get("/graphql/assets/graphiql.min.css", headers={"Authorization": ""}).status_code == 200
+    assert client.get("/graphql/assets/secrets.txt").status_code == 404
     r = client.post("/graphql", json={"query": "mutation { x }"}, headers=bearer("user:steward"))
     assert r.status_code in (200, 400)
     assert r.json()["errors"]

@@ -31,6 +31,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from mdm.api.graphql.context import context_getter
+from mdm.api.graphql.ide import page
 from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query
 from mdm.api.problems import unreachable
 
@@ -133,11 +134,16 @@ def make_schema() -> Schema:
 
 
 def graphql_controller() -> type[Controller]:
-    base = make_graphql_controller(make_schema(), path=PATH, graphql_ide=None, context_getter=context_getter)
+    base = make_graphql_controller(make_schema(), path=PATH, graphql_ide="graphiql", context_getter=context_getter)
 
     class GraphQL(base):  # type: ignore[valid-type,misc]
         include_in_schema = False  # not part of the REST contract (openapi/schema.graphql is its own)
         websocket_endpoint = None  # no subscriptions: queries over HTTP only
+
+        @property
+        def graphql_ide_html(self) -> str:
+            """GraphiQL from assets mdm serves (ide.py), not from strawberry's CDN."""
+            return page()
 
         async def process_result(self, request: Any, result: ExecutionResult) -> Any:
             """A database that stopped answering mid-query is the whole answer's 503 (with

@@ -111,12 +111,16 @@ class GraphContext:
 async def context_getter(request: Request) -> AsyncIterator[dict[str, GraphContext]]:
     """The request's one read transaction (closed after the response is made) and the
     caller, as the authentication middleware found it (strawberry takes a dict: `mdm`)."""
+    subjects = request.scope.get("state", {}).get("subjects")
+    if subjects is None:  # GraphiQL's page, opened without a key (mdm.api.auth.graphiql_page): it runs no query
+        yield {}
+        return
     db = request.app.state.db
     policy = await request.app.state.policies.for_read()
     session = db.sessionmaker(write=False)()
     try:
         async with session.begin():
             await session.connection()  # a database that does not answer is a 503 now, not an error per field
-            yield {"mdm": GraphContext(session, policy, request.scope["state"]["subjects"], request)}
+            yield {"mdm": GraphContext(session, policy, subjects, request)}
     finally:
         await session.close()
