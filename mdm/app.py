@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mdm.api.audit import list_audit
 from mdm.api.auth import auth_middleware
 from mdm.api.docs import IndexPage, WholeDocument, mount_version_pages
-from mdm.api.graphql import graphql_controller
+from mdm.api.graphql import graphql_routes
 from mdm.api.graphql.ide import serve_graphiql_asset
 from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
 from mdm.api.middleware import (
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             migration_guide,
             *under_every_version(list_systems, bulk_resolve, list_audit, policy_router),
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
-            graphql_controller(),
+            *graphql_routes(),
             serve_graphiql_asset,
         ],
         middleware=[

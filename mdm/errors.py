@@ -61,6 +61,11 @@ class BadRequest(MdmError):
     title = "Bad request"
 
 
+class UnsupportedMediaType(MdmError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class Forbidden(MdmError):
     status = 403
     title = "Forbidden"

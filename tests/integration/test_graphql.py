@@ -364,6 +364,28 @@ def test_a_system_key_may_query_and_no_key_may_not(client, factory_v2):
     assert r.json()["errors"]
 
 
+def test_the_route_speaks_graphql_over_http_and_refuses_what_is_not(client):
+    steward = bearer("user:steward")
+    got = client.get("/graphql", params={"query": "query($n: Int!) { customers(first: $n) { totalCount } }",
+                                         "variables": '{"n": 1}'}, headers=steward)  # fmt: skip
+    assert got.status_code == 200
+    assert isinstance(got.json()["data"]["customers"]["totalCount"], int)
+    form = client.post("/graphql", content="query={__typename}", headers={**steward, "Content-Type": "text/plain"})
+    assert form.status_code == 415
+    assert form.headers["content-type"] == "application/problem+json"
+    assert form.json()["errors"][0]["field"] == "Content-Type"
+    for body, field in (({"variables": {}}, "query"), ({"query": "{ __typename }", "extra": 1}, "extra")):
+        r = client.post("/graphql", json=body, headers=steward)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == field
+    bad = client.get("/graphql", params={"query": "{ __typename }", "variables": "[1"}, headers=steward)
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "variables"
+    unparsable = gql(client, "{ customers(")
+    assert unparsable["data"] is None
+    assert "Syntax Error" in unparsable["errors"][0]["message"]
+
+
 def test_limits_refuse_deep_wide_and_costly_queries_before_they_run(client):
     deep = "query { customers { nodes { " + "parent { " * 12 + "id" + " }" * 12 + " } } }"
     assert "exceeds maximum operation depth" in gql(client, deep)["errors"][0]["message"]

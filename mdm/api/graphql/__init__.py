@@ -1,17 +1,17 @@
 """The GraphQL read layer at /graphql: the schema the descriptors make (schema.py), the
-limits every query meets before it runs, and the route. Read-only: no mutations.
+limits every query meets before it runs, and the routes (POST and GET, GraphiQL's page in a
+browser). Read-only: no mutations.
 
 Limits, each refused before execution with a GraphQL error: depth, aliases, tokens (strawberry's
 limiters), page size (`first` at most MAX_PAGE) and cost (CostLimiter: a field costs 1, a
 list multiplies its children's cost by its page size)."""
 
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import strawberry
 from graphql import (
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -23,28 +23,40 @@ from graphql import (
     VariableNode,
     value_from_ast_untyped,
 )
-from litestar import Controller
-from litestar.exceptions import LitestarDeprecationWarning
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
-from strawberry.litestar import make_graphql_controller
+from litestar import Request, Response, get, post
+from litestar.enums import MediaType
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from mdm.api.graphql.context import context_getter
+from mdm.api.graphql.context import request_context
 from mdm.api.graphql.ide import page
 from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query
 from mdm.api.problems import unreachable
-
-# strawberry's Litestar controller infers its dependencies (`context`, `root_value`, ...),
-# which Litestar 2.x warns about at start-up: strawberry's code to change, not ours
-warnings.filterwarnings("ignore", r".*handler='handle_http_(get|post)'.*Inferred dependency field",
-                        LitestarDeprecationWarning)  # fmt: skip
+from mdm.errors import BadRequest, Invalid, UnsupportedMediaType
 
 PATH = "/graphql"
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
+QUERY_CACHE = 1_000  # distinct query texts whose parse and validation are kept
 MAX_COST = 20_000  # e.g. 100 projects with 5 references and their crosswalks is ~1,200
+
+
+# the depth and alias limits' validation rules, made once: the validation cache is keyed by
+# the rule classes, which strawberry's limiters make anew for each instance (each request)
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 
 
 def cost(selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
@@ -114,46 +126,89 @@ class Schema(strawberry.Schema):
 
 def _unexpected(error: GraphQLError) -> bool:
     """An error of ours (a bug), masked in the answer and logged: not a refusal, not a bad
-    query, not a database that does not answer (a 503, see GraphQL.process_result)."""
+    query, not a database that does not answer (a 503: graphql_routes)."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError) and not unreachable(original)
+
+
+def _masked(error: GraphQLError) -> dict[str, Any]:
+    """A bug's error as the caller sees it: where, not what (Schema.process_errors logged it)."""
+    shown = {k: v for k, v in error.formatted.items() if k in ("locations", "path")}
+    return {"message": "internal error (logged on the server)", **shown}
 
 
 def make_schema() -> Schema:
     schema = Schema(
         query=build_query(),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+            lambda: ParserCache(maxsize=QUERY_CACHE),  # an integration sends the same few queries with variables:
+            lambda: ValidationCache(maxsize=QUERY_CACHE),  # parsing and validating each again cost ~4 ms a request
+            lambda: AddValidationRules(list(LIMIT_RULES)),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             CostLimiter,
-            lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error (logged on the server)"),
         ],
     )
     return schema
 
 
-def graphql_controller() -> type[Controller]:
-    base = make_graphql_controller(make_schema(), path=PATH, graphql_ide="graphiql", context_getter=context_getter)
+class GraphQLRequest(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
+    """A GraphQL request as POST sends it (GraphQL over HTTP)."""
 
-    class GraphQL(base):  # type: ignore[valid-type,misc]
-        include_in_schema = False  # not part of the REST contract (openapi/schema.graphql is its own)
-        websocket_endpoint = None  # no subscriptions: queries over HTTP only
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    extensions: dict[str, Any] | None = None
 
-        @property
-        def graphql_ide_html(self) -> str:
-            """GraphiQL from assets mdm serves (ide.py), not from strawberry's CDN."""
-            return page()
 
-        async def process_result(self, request: Any, result: ExecutionResult) -> Any:
-            """A database that stopped answering mid-query is the whole answer's 503 (with
-            Retry-After, as REST answers it), not a null per field."""
-            for error in result.errors or ():
-                if error.original_error is not None and unreachable(error.original_error):
-                    raise error.original_error
-            return await super().process_result(request, result)
+def graphql_routes() -> list[Any]:
+    """POST and GET /graphql, and GraphiQL's page: a thin route of ours around
+    `schema.execute` (strawberry's controller resolved six dependencies a request, one in
+    a thread, which cost more than the query `resolve` it served)."""
+    schema = make_schema()
 
-    return GraphQL
+    async def execute(request: Request[Any, Any, Any], asked: GraphQLRequest) -> Response[bytes]:
+        async with request_context(request) as context:
+            result = await schema.execute(
+                asked.query, variable_values=asked.variables, context_value=context, operation_name=asked.operation_name
+            )
+        for error in result.errors or ():
+            if error.original_error is not None and unreachable(error.original_error):
+                raise error.original_error  # the whole answer's 503 (Retry-After), as REST's
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [_masked(e) if _unexpected(e) else e.formatted for e in result.errors]
+        return Response(msgspec.json.encode(answer), media_type=MediaType.JSON)
+
+    @post(PATH, include_in_schema=False, status_code=200)
+    async def graphql_post(request: Request[Any, Any, Any]) -> Response[bytes]:
+        if request.content_type[0] != MediaType.JSON:
+            said = f"'{request.content_type[0]}' is not application/json" if request.content_type[0] else "is missing"
+            raise UnsupportedMediaType("send the query as application/json", [("Content-Type", said)])
+        try:
+            asked = msgspec.convert(await request.json(), GraphQLRequest)
+        except msgspec.ValidationError as exc:
+            raise Invalid.from_validation("the body is not a GraphQL request", exc) from None
+        return await execute(request, asked)
+
+    @get(PATH, include_in_schema=False)
+    async def graphql_get(request: Request[Any, Any, Any]) -> Response[bytes]:
+        """?query=…&variables=…&operationName=… (`query` is Litestar's reserved name: read here)."""
+        params = request.query_params
+        query = params.get("query")
+        if query is None:
+            if "text/html" in request.headers.get("accept", ""):
+                return Response(page().encode(), media_type=MediaType.HTML)
+            raise BadRequest("send a query: GET /graphql?query=…, or POST it as JSON", [("query", "is missing")])
+        try:
+            variables = params.get("variables")
+            values = msgspec.json.decode(variables) if variables else None
+            asked = msgspec.convert({"query": query, "variables": values, "operationName": params.get("operationName")},
+                                    GraphQLRequest)  # fmt: skip
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise BadRequest("variables must be a JSON object", [("variables", str(exc))]) from None
+        return await execute(request, asked)
+
+    return [graphql_post, graphql_get]
 
 
 def sdl() -> str:

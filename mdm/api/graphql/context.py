@@ -2,6 +2,7 @@
 loaders that batch every relationship level into one statement."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import MdmError, Moved
 from mdm.policy.rules import Policy
@@ -41,10 +43,23 @@ def problem(exc: MdmError) -> GraphQLError:
 
 
 class GraphContext:
-    def __init__(self, session: AsyncSession, policy: Policy, subjects: tuple[str, ...], request: Request):
-        self.session, self.policy, self.subjects, self.mdm_request = session, policy, subjects, request
+    def __init__(self, db: Database, policy: Policy, subjects: tuple[str, ...], request: Request):
+        self.db, self.policy, self.subjects, self.mdm_request = db, policy, subjects, request
+        self._session: AsyncSession | None = None
         self._readable: dict[str, frozenset[str]] = {}
         self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's one read transaction, made when a resolver first reads (`resolve`
+        reads through the raw driver and needs none); it begins at its first statement."""
+        if self._session is None:
+            self._session = self.db.sessionmaker(write=False)()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()  # read-only: nothing to commit
 
     def readable(self, domain: Domain) -> frozenset[str]:
         """The caller's readable fields of a domain; a GraphQL error if none."""
@@ -108,19 +123,13 @@ class GraphContext:
         return [self.golden(domain, v) for v in views]
 
 
-async def context_getter(request: Request) -> AsyncIterator[dict[str, GraphContext]]:
-    """The request's one read transaction (closed after the response is made) and the
-    caller, as the authentication middleware found it (strawberry takes a dict: `mdm`)."""
-    subjects = request.scope.get("state", {}).get("subjects")
-    if subjects is None:  # GraphiQL's page, opened without a key (mdm.api.auth.graphiql_page): it runs no query
-        yield {}
-        return
-    db = request.app.state.db
+@asynccontextmanager
+async def request_context(request: Request[Any, Any, Any]) -> AsyncIterator[dict[str, GraphContext]]:
+    """The caller, as the authentication middleware found it, and the policy in force
+    (strawberry's context: `mdm`); the read transaction is closed when the answer is made."""
     policy = await request.app.state.policies.for_read()
-    session = db.sessionmaker(write=False)()
+    context = GraphContext(request.app.state.db, policy, request.scope["state"]["subjects"], request)
     try:
-        async with session.begin():
-            await session.connection()  # a database that does not answer is a 503 now, not an error per field
-            yield {"mdm": GraphContext(session, policy, subjects, request)}
+        yield {"mdm": context}
     finally:
-        await session.close()
+        await context.close()
