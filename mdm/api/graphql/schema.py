@@ -22,6 +22,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread
 
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.graphql.context import Golden, GraphContext, problem
@@ -198,7 +199,9 @@ class _Builder:
             elif f.name == "id":
                 field = strawberry.field(resolver=_view("id"), graphql_type=strawberry.ID)
             else:
-                field = strawberry.field(resolver=_view(f.name), graphql_type=self.annotation(f.type))
+                kind = self.annotation(f.type)
+                field = strawberry.field(resolver=_view(f.name, _as_instant if kind is dt.datetime else None),
+                                         graphql_type=kind)  # fmt: skip
             setattr(cls, f.name, field)
         cls.crosswalks = strawberry.field(  # type: ignore[attr-defined]
             resolver=_crosswalks(domain),
@@ -319,11 +322,17 @@ def _item(name: str) -> Callable[..., Any]:
     return resolve
 
 
-def _view(name: str) -> Callable[..., Any]:
+def _view(name: str, convert: Callable[[Any], Any] | None = None) -> Callable[..., Any]:
     def resolve(root: Golden) -> Any:
-        return root.view.get(name)
+        value = root.view.get(name)
+        return convert(value) if convert is not None and value is not None else value
 
     return resolve
+
+
+def _as_instant(value: Any) -> Any:
+    """An instant as the DateTime scalar takes it: the raw driver's views (resolve) carry ISO text."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _as_date(value: Any) -> Any:
@@ -342,10 +351,17 @@ def _policy_field(domain: Domain, name: str, convert: Callable[[Any], Any] | Non
 
 
 def _crosswalks(domain: Domain) -> Callable[..., Any]:
-    async def resolve(root: Golden, info: Info) -> Any:
-        return [Crosswalk(**x) for x in await _context(info).crosswalks(domain, root.view["id"])]
+    def resolve(root: Golden, info: Info) -> Any:
+        found = root.prefetched.get("crosswalks")
+        if found is not None:  # read ahead for the page (GraphContext.prefetch): no loader round
+            return [Crosswalk(**x) for x in found]
+        return _crosswalks_of(info, domain, root.view["id"])
 
     return resolve
+
+
+async def _crosswalks_of(info: Info, domain: Domain, golden_id: str) -> list[Crosswalk]:
+    return [Crosswalk(**x) for x in await _context(info).crosswalks(domain, golden_id)]
 
 
 def _lineage(domain: Domain) -> Callable[..., Any]:
@@ -365,11 +381,14 @@ def _history(domain: Domain) -> Callable[..., Any]:
 def _reference(domain: Domain, ref: Field) -> Callable[..., Any]:
     target = BY_NAME[ref.ref or ""]
 
-    async def resolve(root: Golden, info: Info) -> Any:
+    def resolve(root: Golden, info: Info) -> Any:
+        """Sync when the page read it ahead; else an awaitable of the loader (GraphQL awaits it)."""
         if ref.name not in root.readable:
             raise _not_readable(domain, ref.name)
+        if ref.name in root.prefetched:
+            return root.prefetched[ref.name]
         target_id = root.view.get(ref.name)
-        return None if target_id is None else await _context(info).record(target, target_id)
+        return None if target_id is None else _context(info).record(target, target_id)
 
     return resolve
 
@@ -434,6 +453,29 @@ def _descendants(domain: Domain, ref: Field) -> Callable[..., Any]:
     return resolve
 
 
+def _asked_of_nodes(info: Info, domain: Domain) -> set[str]:
+    """The descriptor names of the fields a query asks of a page's records (under `nodes`
+    and `edges.node`, through fragments): what GraphContext.prefetch reads ahead."""
+    wanted = {_camel(r.name.removesuffix("_id")): r.name for r in domain.references} | {"crosswalks": "crosswalks"}
+    found: set[str] = set()
+
+    def walk(selections: Any, depth: int) -> None:
+        for s in selections:
+            name = getattr(s, "name", None)
+            if name is None or isinstance(s, FragmentSpread):  # an inline fragment or a named one: its fields
+                walk(s.selections, depth)
+            elif depth == 0 and name in ("nodes", "edges"):
+                walk(s.selections, 1 if name == "nodes" else 2)
+            elif depth == 2 and name == "node":
+                walk(s.selections, 1)
+            elif depth == 1 and name in wanted:
+                found.add(wanted[name])
+
+    for selected in info.selected_fields:
+        walk(selected.selections, 0)
+    return found
+
+
 def _total_count(root: Any) -> Any:
     return root.count()
 
@@ -476,6 +518,7 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
         except MdmError as exc:
             raise problem(exc) from None
         nodes = [context.golden(domain, v) for v in views]
+        await context.prefetch(domain, nodes, _asked_of_nodes(info, domain))
         page = connection(
             edges=[_Edge(encode_cursor(n.view["id"]), n) for n in nodes],
             nodes=nodes,
