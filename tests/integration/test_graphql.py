@@ -159,6 +159,12 @@ def test_resolve_follows_a_merge_says_which_ids_it_passed_and_names_held_records
     b = client.put(f"/v2/customers/sources/salesforce/{tag}-B", json={"name": f"{tag} Beta GmbH"}).json()["id"]
     query = """query($s: String!) { resolve(domain: CUSTOMER, system: "salesforce", sourceId: $s) {
         id passed record { id ... on Customer { name } } } }"""
+    instants = """query($s: String!) { resolve(domain: CUSTOMER, system: "salesforce", sourceId: $s) {
+        record { ... on Customer { createdAt updatedAt } } } }"""
+    record = data(client, instants, s=f"{tag}-A")["resolve"]["record"]
+    rest = client.get(f"/v2/customers/{a}").json()
+    assert [datetime.fromisoformat(record[k].replace("Z", "+00:00")) for k in ("createdAt", "updatedAt")] == [
+        datetime.fromisoformat(rest[k].replace("Z", "+00:00")) for k in ("created_at", "updated_at")]  # fmt: skip
     assert data(client, query, s=f"{tag}-B")["resolve"] == {
         "id": b,
         "passed": [],
@@ -389,6 +395,10 @@ def test_the_route_speaks_graphql_over_http_and_refuses_what_is_not(client):
 def test_limits_refuse_deep_wide_and_costly_queries_before_they_run(client):
     deep = "query { customers { nodes { " + "parent { " * 12 + "id" + " }" * 12 + " } } }"
     assert "exceeds maximum operation depth" in gql(client, deep)["errors"][0]["message"]
+    tokens = "query { " + "__typename " * 5001 + "}"
+    for _ in range(2):  # the second time from the parse cache: the limit still holds
+        assert "more than 5000 tokens" in gql(client, tokens)["errors"][0]["message"]
+    assert "Cannot query field 'nosuch'" in gql(client, "{ nosuch }")["errors"][0]["message"]  # the standard rules
     aliases = "query { " + " ".join(f"a{i}: customers(first: 1) {{ totalCount }}" for i in range(40)) + " }"
     assert "aliases" in gql(client, aliases)["errors"][0]["message"]
     costly = """query { customers(first: 100) { nodes { projects(first: 100) {

@@ -2,38 +2,36 @@
 limits every query meets before it runs, and the routes (POST and GET, GraphiQL's page in a
 browser). Read-only: no mutations.
 
-Limits, each refused before execution with a GraphQL error: depth, aliases, tokens (strawberry's
-limiters), page size (`first` at most MAX_PAGE) and cost (CostLimiter: a field costs 1, a
-list multiplies its children's cost by its page size)."""
+Limits, each refused before execution with a GraphQL error: depth and aliases (strawberry's
+limiters' rules), tokens, page size (`first` at most MAX_PAGE) and cost (a field costs 1, a
+list multiplies its children's cost by its page size): see Prepared."""
 
 from collections.abc import Iterator
+from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
 import msgspec
 import strawberry
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
     VariableNode,
+    parse,
     value_from_ast_untyped,
 )
 from litestar import Request, Response, get, post
 from litestar.enums import MediaType
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -51,8 +49,8 @@ QUERY_CACHE = 1_000  # distinct query texts whose parse and validation are kept
 MAX_COST = 20_000  # e.g. 100 projects with 5 references and their crosswalks is ~1,200
 
 
-# the depth and alias limits' validation rules, made once: the validation cache is keyed by
-# the rule classes, which strawberry's limiters make anew for each instance (each request)
+# the depth and alias limits' validation rules, made once (strawberry's limiters make them anew
+# for each instance, a request's, and `_validated`'s cache would never hit)
 LIMIT_RULES = (
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
@@ -93,8 +91,35 @@ def _int(value: ValueNode, variables: dict[str, Any]) -> int | None:
     return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
-class CostLimiter(SchemaExtension):
-    """Refuses a query whose cost (see `cost`) is over MAX_COST, before it runs."""
+@lru_cache(maxsize=QUERY_CACHE)
+def _parsed(query: str) -> DocumentNode:
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def _validated(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
+    return validate_document(schema, document, rules)
+
+
+class Prepared(SchemaExtension):
+    """Every step before a query runs, in one extension (each extension costs a request its
+    own hooks): parse (at most MAX_TOKENS tokens) and validate (with the depth and alias
+    limits), each cached by query text, since an integration sends the same few queries
+    with variables; then the cost limit (see `cost`), which depends on the variables."""
+
+    def on_parse(self) -> Iterator[None]:
+        context: ExecutionContext = self.execution_context
+        context.parse_options["max_tokens"] = MAX_TOKENS  # strawberry's own parse, after an error here
+        with suppress(GraphQLError):  # a syntax error, or too many tokens: strawberry parses again and says so
+            context.graphql_document = _parsed(context.query or "")
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context: ExecutionContext = self.execution_context
+        if context.graphql_document is not None:
+            rules = (*context.validation_rules, *LIMIT_RULES)  # the standard rules, then ours
+            context.pre_execution_errors = _validated(context.schema._schema, context.graphql_document, rules)
+        yield
 
     def on_execute(self) -> Iterator[None]:
         context: ExecutionContext = self.execution_context
@@ -140,13 +165,7 @@ def _masked(error: GraphQLError) -> dict[str, Any]:
 def make_schema() -> Schema:
     schema = Schema(
         query=build_query(),
-        extensions=[
-            lambda: ParserCache(maxsize=QUERY_CACHE),  # an integration sends the same few queries with variables:
-            lambda: ValidationCache(maxsize=QUERY_CACHE),  # parsing and validating each again cost ~4 ms a request
-            lambda: AddValidationRules(list(LIMIT_RULES)),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            CostLimiter,
-        ],
+        extensions=[Prepared],
     )
     return schema
 
