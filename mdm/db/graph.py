@@ -3,9 +3,10 @@ all the rows of that level (never one per row), so a query's statement count fol
 shape, not its page size."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.repository import CHUNK, _chunks
@@ -72,3 +73,96 @@ async def in_scope(session: AsyncSession, domain: Domain, scope: dict[str, Any])
     for name, value in scope.items():
         stmt = stmt.where(table.c[name].is_(None) if value is None else table.c[name] == value)
     return list((await session.execute(stmt.order_by(table.c.id))).all())
+
+
+# ---- the estate at a past instant: each record's newest version at or before it ----------------
+
+FOLDED = "merge"  # a merged-away record's last version: it was no longer a record of its own
+
+
+def _as_of(domain: Domain, at: datetime) -> Select[Any]:
+    """Each record's version in force at `at`, leaving out those merged away by then."""
+    h, newer = golden_history, golden_history.alias("newer")
+    newest = (
+        select(func.max(newer.c.version))
+        .where(newer.c.golden_id == h.c.golden_id, newer.c.changed_at <= at)
+        .scalar_subquery()
+    )
+    return select(h).where(h.c.domain == domain.name, h.c.changed_at <= at, h.c.version == newest,
+                           h.c.action != FOLDED)  # fmt: skip
+
+
+def _field(name: str, part: str | None = None) -> Any:
+    return golden_history.c.data[(name, part) if part else name].as_string()
+
+
+async def versions_at(session: AsyncSession, domain: Domain, ids: Sequence[str], at: datetime) -> list[Row[Any]]:
+    """The versions of these records in force at `at` (those that existed then)."""
+    rows: list[Row[Any]] = []
+    for chunk in _chunks(sorted(set(ids))):
+        rows += (await session.execute(_as_of(domain, at).where(golden_history.c.golden_id.in_(chunk)))).all()
+    return rows
+
+
+def _listed_at(
+    session: AsyncSession, domain: Domain, at: datetime, *, q: str | None, status: str | None,
+    updated_since: datetime | None, readable: frozenset[str], equals: dict[str, Any] | None,
+) -> Select[Any] | None:  # fmt: skip
+    """`repository._listed` on the versions in force at `at`: the same filters, on their data."""
+    h = golden_history
+    stmt = _as_of(domain, at)
+    if status:
+        stmt = stmt.where(_field("status") == status)
+    for name, value in (equals or {}).items():
+        stmt = stmt.where(_field(name) == value)
+    if updated_since:
+        stmt = stmt.where(h.c.changed_at >= updated_since)
+    if q:
+        fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
+        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        searchable = [
+            column
+            for f in domain.fields
+            if f.searchable and f.name in readable
+            for column in (
+                [_field(f.name, p) for p in ("given", "family", "preferred")] if f.kind == "person_name"
+                else [_field(f.name)]
+            )
+        ]  # fmt: skip
+        if not searchable:
+            return None
+        stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
+    return stmt
+
+
+async def page_at(
+    session: AsyncSession, domain: Domain, at: datetime, *, limit: int, after_id: str | None, **filters: Any
+) -> list[Row[Any]]:
+    """A page of the records in force at `at`, by id."""
+    stmt = _listed_at(session, domain, at, **filters)
+    if stmt is None:
+        return []
+    if after_id:
+        stmt = stmt.where(golden_history.c.golden_id > after_id)
+    return list((await session.execute(stmt.order_by(golden_history.c.golden_id).limit(limit))).all())
+
+
+async def count_at(session: AsyncSession, domain: Domain, at: datetime, **filters: Any) -> int:
+    stmt = _listed_at(session, domain, at, **filters)
+    if stmt is None:
+        return 0
+    return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+
+
+async def crosswalks_at(session: AsyncSession, ids: Sequence[str], at: datetime) -> list[Any]:
+    """The crosswalks of these golden records that were live at `at`."""
+    rows: list[Any] = []
+    for chunk in _chunks(sorted(set(ids))):
+        stmt = (
+            select(crosswalk.c.golden_id, crosswalk.c.system, crosswalk.c.source_id)
+            .where(crosswalk.c.golden_id.in_(chunk), crosswalk.c.created_at <= at)
+            .where((crosswalk.c.ended_at.is_(None)) | (crosswalk.c.ended_at > at))
+            .order_by(crosswalk.c.golden_id, crosswalk.c.system, crosswalk.c.source_id)
+        )
+        rows += (await session.execute(stmt)).all()
+    return rows

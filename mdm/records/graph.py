@@ -11,6 +11,7 @@ from mdm.db import graph as sql
 from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.domains import Domain
+from mdm.errors import Invalid
 from mdm.policy.rules import Policy
 from mdm.policy.visibility import shown
 from mdm.records.service import as_utc, lineage_of, list_filters, view_of_row
@@ -112,3 +113,50 @@ async def held_reasons(
 ) -> dict[tuple[str, str], str]:
     """Why each of these source keys is held, for those that are."""
     return {(r.system, r.source_id): r.reason for r in await held_sql.held_rows(session, domain, keys)}
+
+
+# ---- the estate at a past instant ----------------------------------------------------------------
+
+
+async def views_at(session: AsyncSession, domain: Domain, ids: Sequence[str], at: datetime) -> dict[str, Record]:
+    """Each record as it was at `at` (its version then), for those that existed then."""
+    return {r.golden_id: dict(r.data) for r in await sql.versions_at(session, domain, ids, as_utc(at, "asOf") or at)}
+
+
+async def crosswalks_at(session: AsyncSession, ids: Sequence[str], at: datetime) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {i: [] for i in ids}
+    for r in await sql.crosswalks_at(session, ids, as_utc(at, "asOf") or at):
+        out.setdefault(r.golden_id, []).append({"system": r.system, "source_id": r.source_id})
+    return out
+
+
+def _filters_at(domain: Domain, status: str | None, equals: Record | None, identifier: Record | None,
+                readable: frozenset[str]) -> None:  # fmt: skip
+    list_filters(domain, status, equals, None, readable)
+    if identifier is not None:
+        raise Invalid("the identifier filter reads today's identifiers: not with asOf",
+                      [("identifier", "not with asOf")])  # fmt: skip
+
+
+async def page_at(
+    session: AsyncSession, domain: Domain, at: datetime, *, limit: int, after_id: str | None, q: str | None,
+    status: str | None, updated_since: datetime | None, readable: frozenset[str], equals: Record | None = None,
+    identifier: Record | None = None,
+) -> tuple[list[Record], bool]:  # fmt: skip
+    """`service.list_page` of the estate as it was at `at`."""
+    _filters_at(domain, status, equals, identifier, readable)
+    rows = await sql.page_at(session, domain, as_utc(at, "asOf") or at, limit=limit + 1, after_id=after_id, q=q,
+                             status=status, updated_since=as_utc(updated_since, "updated_since"), readable=readable,
+                             equals=equals)  # fmt: skip
+    return [dict(r.data) for r in rows[:limit]], len(rows) > limit
+
+
+async def count_at(
+    session: AsyncSession, domain: Domain, at: datetime, *, q: str | None, status: str | None,
+    updated_since: datetime | None, readable: frozenset[str], equals: Record | None = None,
+    identifier: Record | None = None,
+) -> int:  # fmt: skip
+    _filters_at(domain, status, equals, identifier, readable)
+    return await sql.count_at(session, domain, as_utc(at, "asOf") or at, q=q, status=status,
+                              updated_since=as_utc(updated_since, "updated_since"), readable=readable,
+                              equals=equals)  # fmt: skip

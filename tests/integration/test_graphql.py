@@ -140,6 +140,39 @@ def test_hierarchies_walk_up_and_down_to_a_bounded_depth(client, factory_v2):
     assert "maxDepth must be between 1 and 10" in deep["message"]
 
 
+def test_as_of_on_lists_reads_the_estate_and_its_references_as_they_were(client, factory_v2):
+    tag = unique("ga")
+    old = factory_v2.create("customer", name=f"{tag} Old Name", country="DE")
+    project = factory_v2.create("project", name=f"{tag} project", customer_id=old)
+    time.sleep(0.01)
+    then = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    etag = client.get(f"/v2/customers/{old}").headers["etag"]
+    r = client.patch(
+        f"/v2/customers/{old}", json={"name": f"{tag} New Name", "country": "FR"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    later = factory_v2.create("customer", name=f"{tag} Later Ltd")
+    query = """query($q: String, $at: DateTime, $where: CustomerWhere) {
+        customers(q: $q, asOf: $at, where: $where, first: 10) { totalCount nodes { id name country } } }"""
+    assert data(client, query, q=tag, at=then)["customers"] == {
+        "totalCount": 1, "nodes": [{"id": old, "name": f"{tag} Old Name", "country": "DE"}]}  # fmt: skip
+    now = data(client, query, q=tag)["customers"]
+    assert sorted((n["id"], n["name"]) for n in now["nodes"]) == sorted(
+        [(old, f"{tag} New Name"), (later, f"{tag} Later Ltd")]
+    )
+    assert data(client, query, q=tag, at=then, where={"country": "FR"})["customers"]["totalCount"] == 0
+    assert data(client, query, q=tag, where={"country": "FR"})["customers"]["totalCount"] == 1
+    projects = """query($q: String, $at: DateTime) { projects(q: $q, asOf: $at) { nodes { id customer { name } } } }"""
+    assert data(client, projects, q=tag, at=then)["projects"]["nodes"] == [
+        {"id": project, "customer": {"name": f"{tag} Old Name"}}]  # fmt: skip
+    one = "query($id: ID!, $at: DateTime) { project(id: $id, asOf: $at) { customer { name } } }"
+    assert data(client, one, id=project, at=then)["project"]["customer"]["name"] == f"{tag} Old Name"
+    assert data(client, one, id=project)["project"]["customer"]["name"] == f"{tag} New Name"
+    refused = gql(client, query, q=tag, at=then, where={"identifier": {"scheme": "duns", "value": "150483782"}})
+    assert refused["errors"][0]["extensions"]["errors"][0]["field"] == "identifier"
+
+
 def test_as_of_reads_a_record_as_it_was(client, factory_v2):
     cid = factory_v2.create("customer", name="Before Ltd")
     time.sleep(0.01)

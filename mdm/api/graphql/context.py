@@ -4,6 +4,7 @@ loaders that batch every relationship level into one statement."""
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from graphql import GraphQLError
@@ -32,6 +33,7 @@ class Golden:
     view: Record
     readable: frozenset[str]
     prefetched: dict[str, Any] = field(default_factory=dict)
+    as_of: datetime | None = None  # read as it was then: its references and crosswalks too
 
 
 def problem(exc: MdmError) -> GraphQLError:
@@ -74,8 +76,8 @@ class GraphContext:
                 raise problem(exc) from None
         return found
 
-    def golden(self, domain: Domain, view: Record) -> Golden:
-        return Golden(domain, view, self.readable(domain))
+    def golden(self, domain: Domain, view: Record, as_of: datetime | None = None) -> Golden:
+        return Golden(domain, view, self.readable(domain), as_of=as_of)
 
     def _loader(self, key: tuple[Any, ...], load: Any) -> DataLoader[Any, Any]:
         found = self._loaders.get(key)
@@ -83,22 +85,32 @@ class GraphContext:
             found = self._loaders[key] = DataLoader(load_fn=load)
         return found
 
-    async def record(self, domain: Domain, golden_id: str) -> Golden | None:
-        """The live record an id ends at (batched with every other id of this level)."""
+    async def _views(self, domain: Domain, ids: list[str], as_of: datetime | None) -> dict[str, Record]:
+        """Records by id: the live record each ends at, or as each was at `as_of`."""
+        if as_of is None:
+            return await graph.views(self.session, domain, ids)
+        return await graph.views_at(self.session, domain, ids, as_of)
+
+    async def record(self, domain: Domain, golden_id: str, as_of: datetime | None = None) -> Golden | None:
+        """The live record an id ends at, or the record as it was at `as_of` (batched with
+        every other id of this level)."""
 
         async def load(ids: list[str]) -> list[Record | None]:
-            found = await graph.views(self.session, domain, ids)
+            found = await self._views(domain, ids, as_of)
             return [found.get(i) for i in ids]
 
-        view = await self._loader(("record", domain.name), load).load(golden_id)
-        return None if view is None else self.golden(domain, view)
+        view = await self._loader(("record", domain.name, as_of), load).load(golden_id)
+        return None if view is None else self.golden(domain, view, as_of)
 
-    async def crosswalks(self, domain: Domain, golden_id: str) -> list[Record]:
+    async def crosswalks(self, domain: Domain, golden_id: str, as_of: datetime | None = None) -> list[Record]:
         async def load(ids: list[str]) -> list[list[Record]]:
-            found = await graph.crosswalks(self.session, domain, ids)
+            if as_of is None:
+                found = await graph.crosswalks(self.session, domain, ids)
+            else:
+                found = await graph.crosswalks_at(self.session, ids, as_of)
             return [found.get(i, []) for i in ids]
 
-        result: list[Record] = await self._loader(("crosswalks", domain.name), load).load(golden_id)
+        result: list[Record] = await self._loader(("crosswalks", domain.name, as_of), load).load(golden_id)
         return result
 
     async def lineage(self, domain: Domain, golden_id: str) -> list[Record]:
@@ -121,8 +133,12 @@ class GraphContext:
         """Read ahead, for every record of a page, the references and crosswalks the query
         asks of them (`names`: their fields' names in the descriptor), one statement each."""
         ids = [n.view["id"] for n in nodes]
+        as_of = nodes[0].as_of if nodes else None
         if "crosswalks" in names and nodes:
-            found = await graph.crosswalks(self.session, domain, ids)
+            if as_of is None:
+                found = await graph.crosswalks(self.session, domain, ids)
+            else:
+                found = await graph.crosswalks_at(self.session, ids, as_of)
             for n in nodes:
                 n.prefetched["crosswalks"] = found.get(n.view["id"], [])
         for ref in domain.references:
@@ -130,11 +146,11 @@ class GraphContext:
                 continue
             target = BY_NAME[ref.ref or ""]
             wanted = {n.view[ref.name] for n in nodes if n.view.get(ref.name)}
-            views = await graph.views(self.session, target, sorted(wanted)) if wanted else {}
+            views = await self._views(target, sorted(wanted), as_of) if wanted else {}
             readable = self.readable(target) if views else frozenset()
             for n in nodes:
                 view = views.get(n.view.get(ref.name) or "")
-                n.prefetched[ref.name] = None if view is None else Golden(target, view, readable)
+                n.prefetched[ref.name] = None if view is None else Golden(target, view, readable, as_of=as_of)
 
     async def referrers(self, domain: Domain, field_name: str, golden_id: str, first: int) -> list[Golden]:
         async def load(ids: list[str]) -> list[list[Record]]:

@@ -355,13 +355,13 @@ def _crosswalks(domain: Domain) -> Callable[..., Any]:
         found = root.prefetched.get("crosswalks")
         if found is not None:  # read ahead for the page (GraphContext.prefetch): no loader round
             return [Crosswalk(**x) for x in found]
-        return _crosswalks_of(info, domain, root.view["id"])
+        return _crosswalks_of(info, domain, root.view["id"], root.as_of)
 
     return resolve
 
 
-async def _crosswalks_of(info: Info, domain: Domain, golden_id: str) -> list[Crosswalk]:
-    return [Crosswalk(**x) for x in await _context(info).crosswalks(domain, golden_id)]
+async def _crosswalks_of(info: Info, domain: Domain, golden_id: str, as_of: dt.datetime | None) -> list[Crosswalk]:
+    return [Crosswalk(**x) for x in await _context(info).crosswalks(domain, golden_id, as_of)]
 
 
 def _lineage(domain: Domain) -> Callable[..., Any]:
@@ -388,7 +388,7 @@ def _reference(domain: Domain, ref: Field) -> Callable[..., Any]:
         if ref.name in root.prefetched:
             return root.prefetched[ref.name]
         target_id = root.view.get(ref.name)
-        return None if target_id is None else _context(info).record(target, target_id)
+        return None if target_id is None else _context(info).record(target, target_id, root.as_of)
 
     return resolve
 
@@ -488,7 +488,7 @@ def _one(domain: Domain) -> Callable[..., Any]:
             view = await service.get(context.session, domain, str(id), as_of)
         except MdmError as exc:
             raise problem(exc) from None
-        return context.golden(domain, view)
+        return context.golden(domain, view, service.as_utc(as_of, "asOf"))
 
     return resolve
 
@@ -501,6 +501,7 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
         status: str | None = None,
         q: str | None = None,
         updated_since: dt.datetime | None = None,
+        as_of: dt.datetime | None = None,
         where: Any = None,
     ) -> Any:
         context = _context(info)
@@ -514,10 +515,14 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
                                    "equals": equals, "identifier": identifier}  # fmt: skip
         try:
             after_id = decode_cursor(after) if after else None
-            views, more = await service.list_page(context.session, domain, limit=size, after_id=after_id, **filters)
+            at = service.as_utc(as_of, "asOf")
+            if at is None:
+                views, more = await service.list_page(context.session, domain, limit=size, after_id=after_id, **filters)
+            else:  # the estate as it was then: each record's version in force at that instant
+                views, more = await graph.page_at(context.session, domain, at, limit=size, after_id=after_id, **filters)
         except MdmError as exc:
             raise problem(exc) from None
-        nodes = [context.golden(domain, v) for v in views]
+        nodes = [context.golden(domain, v, at) for v in views]
         await context.prefetch(domain, nodes, _asked_of_nodes(info, domain))
         page = connection(
             edges=[_Edge(encode_cursor(n.view["id"]), n) for n in nodes],
@@ -525,7 +530,8 @@ def _many(domain: Domain, connection: type, where_type: type | None) -> Callable
             page_info=PageInfo(has_next_page=more, end_cursor=encode_cursor(nodes[-1].view["id"]) if nodes else None),
         )
         # asked for only when the query names totalCount (its own statement)
-        page.count = lambda: graph.count(context.session, domain, **filters)
+        page.count = (lambda: graph.count(context.session, domain, **filters)) if at is None else (
+            lambda: graph.count_at(context.session, domain, at, **filters))  # fmt: skip
         return page
 
     if where_type is None:
@@ -543,8 +549,9 @@ def _without_where(resolve: Callable[..., Any]) -> Callable[..., Any]:
         status: str | None = None,
         q: str | None = None,
         updated_since: dt.datetime | None = None,
+        as_of: dt.datetime | None = None,
     ) -> Any:
-        return await resolve(info, first, after, status, q, updated_since)
+        return await resolve(info, first, after, status, q, updated_since, as_of)
 
     return listed
 
