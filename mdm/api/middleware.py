@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from litestar import Request
+from litestar.exceptions import SerializationException
 from litestar.types import ASGIApp
 from ulid import ULID
 
@@ -203,7 +204,8 @@ def json_body_middleware(app: ASGIApp) -> ASGIApp:
 class JsonRequest(Request[Any, Any, Any]):
     """A request whose JSON body, when it cannot be read, is a 400 naming the body and the
     reason (msgspec raises RecursionError for JSON nested too deep, and Litestar lets a
-    body that is not UTF-8 through as UnicodeDecodeError: both were 500s with a traceback)."""
+    body that is not UTF-8 through as UnicodeDecodeError: both were 500s with a traceback;
+    a route that reads its body itself, as /graphql does, met malformed JSON as a 500 too)."""
 
     async def json(self) -> Any:
         try:
@@ -212,6 +214,8 @@ class JsonRequest(Request[Any, Any, Any]):
             raise BadRequest("the body is not readable JSON", [("body", "nested too deep")]) from exc
         except UnicodeDecodeError as exc:
             raise BadRequest("the body is not readable JSON", [("body", f"not UTF-8 at byte {exc.start}")]) from exc
+        except SerializationException as exc:  # malformed, or a lone surrogate's escape: msgspec's reason
+            raise BadRequest("the body is not readable JSON", [("body", str(exc))]) from exc
 
 
 class BodyTooLarge(Exception):

@@ -420,6 +420,21 @@ def test_the_route_speaks_graphql_over_http_and_refuses_what_is_not(client):
     bad = client.get("/graphql", params={"query": "{ __typename }", "variables": "[1"}, headers=steward)
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["field"] == "variables"
+    # what PostgreSQL cannot store is refused before it is asked: NUL in a literal or a variable,
+    # a lone surrogate in a variable (GraphQL's parser already refuses one in a literal)
+    literal = gql(client, '{ resolve(domain: CUSTOMER, system: "sf", sourceId: "a\\u0000b") { id } }')
+    assert literal["errors"][0]["extensions"]["status"] == 400, literal
+    assert "NUL" in literal["errors"][0]["message"]
+    query = 'query($s: String!) { resolve(domain: CUSTOMER, system: "sf", sourceId: $s) { id } }'
+    variable = gql(client, query, s="a\u0000b")
+    assert variable["errors"][0]["extensions"]["errors"][0]["field"] == "$s", variable
+    body = '{"query": "' + query.replace('"', '\\"') + '", "variables": {"s": "\\ud800"}}'  # JSON's escape
+    r = client.post("/graphql", content=body, headers={**steward, "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text  # msgspec reads a lone surrogate's escape as malformed JSON
+    assert r.json()["errors"][0]["field"] == "body"
+    malformed = client.post("/graphql", content=b'{"query": ', headers={**steward, "Content-Type": "application/json"})
+    assert malformed.status_code == 400
+    assert malformed.json()["detail"] == "the body is not readable JSON"
     unparsable = gql(client, "{ customers(")
     assert unparsable["data"] is None
     assert "Syntax Error" in unparsable["errors"][0]["message"]
