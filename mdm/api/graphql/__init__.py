@@ -23,6 +23,8 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValidationRule,
     ValueNode,
     VariableNode,
     parse,
@@ -37,7 +39,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from mdm.api.graphql.context import request_context
 from mdm.api.graphql.ide import page
-from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query
+from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query, plain_resolvers
 from mdm.api.problems import unreachable
 from mdm.errors import BadRequest, Invalid, UnsupportedMediaType
 
@@ -49,11 +51,47 @@ QUERY_CACHE = 1_000  # distinct query texts whose parse and validation are kept
 MAX_COST = 20_000  # e.g. 100 projects with 5 references and their crosswalks is ~1,200
 
 
+def unstorable(text: str) -> str | None:
+    """Why a text cannot be an argument (a database refuses it), or None: REST refuses the
+    same in paths and bodies (mdm.api.middleware.unreadable, the contracts' NO_NUL)."""
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode (it holds a lone surrogate)"
+    return None
+
+
+class StorableText(ValidationRule):
+    """String literals a database can take: NUL and lone surrogates are refused (400)."""
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        reason = unstorable(node.value)
+        if reason:
+            self.report_error(GraphQLError(f"a string {reason}", node, extensions={"status": 400}))
+
+
+def _storable_variables(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        reason = unstorable(value)
+        if reason:
+            raise GraphQLError(f"variable {where} {reason}", extensions={"status": 400,
+                               "errors": [{"field": where, "reason": reason}]})  # fmt: skip
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _storable_variables(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _storable_variables(v, f"{where}[{i}]")
+
+
 # the depth and alias limits' validation rules, made once (strawberry's limiters make them anew
 # for each instance, a request's, and `_validated`'s cache would never hit)
 LIMIT_RULES = (
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    StorableText,
 )
 
 
@@ -129,6 +167,8 @@ class Prepared(SchemaExtension):
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             chosen = [o for o in operations if o.name and o.name.value == context.operation_name] or operations[:1]
             variables = context.variables or {}
+            for name, value in variables.items():
+                _storable_variables(value, f"${name}")
             for operation in chosen:
                 found = cost(operation.selection_set, fragments, variables)
                 if found > MAX_COST:
@@ -167,6 +207,7 @@ def make_schema() -> Schema:
         query=build_query(),
         extensions=[Prepared],
     )
+    plain_resolvers(schema)
     return schema
 
 
