@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.repository import CHUNK, _chunks
+from mdm.db.repository import CHUNK, _chunks, searched
 from mdm.db.tables import GOLDEN, crosswalk, golden_history
 from mdm.domains import Domain
 
@@ -118,20 +118,10 @@ def _listed_at(
     if updated_since:
         stmt = stmt.where(h.c.changed_at >= updated_since)
     if q:
-        fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
-        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        searchable = [
-            column
-            for f in domain.fields
-            if f.searchable and f.name in readable
-            for column in (
-                [_field(f.name, p) for p in ("given", "family", "preferred")] if f.kind == "person_name"
-                else [_field(f.name)]
-            )
-        ]  # fmt: skip
-        if not searchable:
+        found = searched(session, domain, q, readable, _field)
+        if found is None:
             return None
-        stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
+        stmt = stmt.where(found)
     return stmt
 
 

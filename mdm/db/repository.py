@@ -759,22 +759,30 @@ def _listed(
     if updated_since:
         stmt = stmt.where(table.c.updated_at >= updated_since)
     if q:
-        fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
-        escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        searchable = [
-            part
-            for f in domain.fields
-            if f.searchable and f.name in readable
-            for part in (
-                [table.c[f.name][p].as_string() for p in ("given", "family", "preferred")]
-                if f.kind == "person_name"
-                else [table.c[f.name]]
-            )
-        ]
-        if not searchable:  # searching fields the caller may not read would leak them
+        found = searched(session, domain, q, readable, lambda name, part: (
+            table.c[name][part].as_string() if part else table.c[name]))  # fmt: skip
+        if found is None:
             return None
-        stmt = stmt.where(or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in searchable)))
+        stmt = stmt.where(found)
     return stmt
+
+
+def searched(
+    session: AsyncSession, domain: Domain, q: str, readable: frozenset[str], column: Callable[[str, str | None], Any]
+) -> Any | None:
+    """The condition `q` puts on a list: any searchable field the caller may read holds it
+    (case-folded; a person's name by its parts), `column(field, part)` naming where a field
+    is; None when there is no such field: searching fields the caller may not read would
+    leak them."""
+    fold = func.mdm_fold if session.get_bind().dialect.name == "sqlite" else func.lower
+    escaped = q.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    parts = [
+        column(f.name, part)
+        for f in domain.fields
+        if f.searchable and f.name in readable
+        for part in (("given", "family", "preferred") if f.kind == "person_name" else (None,))
+    ]
+    return or_(*(fold(c).like(f"%{escaped}%", escape="\\") for c in parts)) if parts else None
 
 
 async def history(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:
