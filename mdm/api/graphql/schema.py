@@ -161,7 +161,6 @@ class _Builder:
     def __init__(self) -> None:
         self.nested: dict[type, type] = {}
         self.goldens: dict[str, type] = {d.name: type(d.label, (Node,), {}) for d in DOMAINS}
-        self.rates: tuple[type, type] = (object, object)  # rate_result() makes them
 
     def annotation(self, t: Any) -> Any:
         """The Python type strawberry maps to GraphQL, for one msgspec type (not null)."""
@@ -286,8 +285,8 @@ class _Builder:
         }
         return strawberry.type(type(f"{domain.label}Connection", (), ns))
 
-    def rate_result(self) -> Any:
-        """`rateFor`'s answer: the rate that applies, or why none does."""
+    def rate_types(self) -> tuple[type, type]:
+        """`rateFor`'s answers: the rate that applies (AppliedRate), or why none does (NoRate)."""
         project, card = self.goldens["project"], self.goldens["rate_card"]
         applied = strawberry.type(
             type("AppliedRate", (), {"__annotations__": {
@@ -303,8 +302,7 @@ class _Builder:
             }}),
             description="Why no rate applies: no card, no card effective then, or no line for the role",
         )  # fmt: skip
-        self.rates = (applied, missing)
-        return Annotated[Union[applied, missing], strawberry.union("RateForResult")]  # noqa: UP007 (made at run time)
+        return applied, missing
 
 
 def _is_type_of(domain: Domain) -> Callable[..., bool]:
@@ -726,7 +724,7 @@ def build_query() -> type:
     for domain in DOMAINS:
         builder.golden(domain)
     builder.referrers()
-    rate_result = builder.rate_result()
+    rates = builder.rate_types()
     for cls in builder.goldens.values():
         strawberry.type(cls)
     ns: dict[str, Any] = {
@@ -739,8 +737,8 @@ def build_query() -> type:
             description=f"Many source keys at once (at most {MAX_KEYS}), in order: one round trip per table",
         ),
         "rate_for": strawberry.field(
-            resolver=_rate_for(builder.rates),
-            graphql_type=rate_result,
+            resolver=_rate_for(rates),
+            graphql_type=Annotated[Union[rates], strawberry.union("RateForResult")],  # noqa: UP007 (made at run time)
             description="The rate of a role on a project on a date, from the project's rate card effective then "
             "(its scope's card whose effective range holds the date), or why none applies",
         ),
