@@ -9,17 +9,21 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.repository import CHUNK, _chunks, searched
+from mdm.db.repository import CHUNK, _chunks, searched, view_columns
 from mdm.db.tables import GOLDEN, crosswalk, golden_history
 from mdm.domains import Domain
 
 
-async def goldens_by_id(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> list[Row[Any]]:
-    """Whole golden rows of these ids, merged-away ones included (the caller follows them)."""
+async def goldens_by_id(
+    session: AsyncSession, domain: Domain, ids: Sequence[str], *, lineage: bool = False
+) -> list[Row[Any]]:
+    """Golden rows of these ids, merged-away ones included (the caller follows them); their
+    lineage only when asked (the largest column, which a view does not show)."""
     table = GOLDEN[domain.name]
+    columns = table.c if lineage else view_columns(table)
     rows: list[Row[Any]] = []
     for chunk in _chunks(sorted(set(ids))):
-        rows += (await session.execute(select(table).where(table.c.id.in_(chunk)))).all()
+        rows += (await session.execute(select(*columns).where(table.c.id.in_(chunk)))).all()
     return rows
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Row,
     Select,
@@ -729,6 +730,11 @@ async def count_goldens(
     return int((await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
 
 
+def view_columns(table: Table) -> list[Column[Any]]:
+    """A golden table's columns a view shows: all but the lineage, its largest."""
+    return [c for c in table.c if c.name != "lineage"]
+
+
 def _listed(
     session: AsyncSession,
     domain: Domain,
@@ -744,7 +750,7 @@ def _listed(
     `equals`: fields that must hold these values; `identifier`: a linking identifier
     (scheme, country, value) the record must hold."""
     table = GOLDEN[domain.name]
-    stmt = select(table).where(table.c.merged_into.is_(None))
+    stmt = select(*view_columns(table)).where(table.c.merged_into.is_(None))
     if status:
         stmt = stmt.where(table.c.status == status)
     for name, value in (equals or {}).items():

@@ -65,7 +65,7 @@ async def lineages(
 ) -> dict[str, list[Record]]:
     """The lineage of each live record (as REST's), only of the fields the caller may read:
     two statements for any number of records."""
-    rows = [r for r in await sql.goldens_by_id(session, domain, ids) if not r.merged_into]
+    rows = [r for r in await sql.goldens_by_id(session, domain, ids, lineage=True) if not r.merged_into]
     sources: dict[str, list[Any]] = {}
     for r in await repo.sources_of(session, domain, [row.id for row in rows]):
         sources.setdefault(r.golden_id, []).append(r)

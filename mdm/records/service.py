@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mdm.auth.actor import Actor
 from mdm.db import held as held_sql
 from mdm.db import repository as repo
+from mdm.db.convert import values_of
 from mdm.db.merges import follow, follow_rows
 from mdm.domains import RULES, Domain
 from mdm.domains.identifiers import BadIdentifier, changed_slots, link_keys, slot, slot_policy_field
@@ -701,7 +702,14 @@ async def detach(session: AsyncSession, domain: Domain, system: str, source_id: 
 
 
 def view_of_row(domain: Domain, row: Any) -> Record:
-    return golden_from_row(domain, row).read_view()
+    """A stored golden row as the API shows it: GoldenState.read_view's answer, made
+    without the lineage (a read of many records need not select nor decode it)."""
+    m = row._mapping
+    view: Record = {"id": m["id"], "version": m["version"], "created_at": m["created_at"].isoformat(),
+                    "updated_at": m["updated_at"].isoformat()}  # fmt: skip
+    view.update(values_of(domain, row))
+    view["overrides"] = sorted(m["overrides"] or {})
+    return view
 
 
 async def follow_merges(session: AsyncSession, domain: Domain, golden_id: str) -> tuple[Any, list[str]]:

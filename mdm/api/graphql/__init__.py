@@ -4,17 +4,19 @@ browser). Read-only: no mutations.
 
 Limits, each refused before execution with a GraphQL error: depth and aliases (strawberry's
 limiters' rules), tokens, page size (`first` at most MAX_PAGE) and cost (a field costs 1, a
-list multiplies its children's cost by its page size): see Prepared."""
+list multiplies its children's cost by its page size): see `prepared` and `check_limits`."""
 
 from collections.abc import Iterator
-from contextlib import suppress
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from inspect import isawaitable
+from typing import Any, cast
 
 import msgspec
 import strawberry
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -27,17 +29,21 @@ from graphql import (
     ValidationRule,
     ValueNode,
     VariableNode,
+    execute,
     parse,
+    specified_rules,
+    validate,
     value_from_ast_untyped,
 )
 from litestar import Request, Response, get, post
 from litestar.enums import MediaType
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.execution import optimized_is_awaitable
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from mdm.api.graphql.context import request_context
+from mdm.api.graphql.execution import Executor
 from mdm.api.graphql.ide import page
 from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query, plain_resolvers
 from mdm.api.problems import unreachable
@@ -129,55 +135,44 @@ def _int(value: ValueNode, variables: dict[str, Any]) -> int | None:
     return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
-@lru_cache(maxsize=QUERY_CACHE)
-def _parsed(query: str) -> DocumentNode:
-    return parse(query, max_tokens=MAX_TOKENS)
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A query text made ready once, since an integration sends the same few queries with
+    variables: its document, or why it cannot run (a syntax error, too many tokens, a
+    validation rule or limit it breaks: answered without running anything)."""
+
+    document: DocumentNode | None
+    errors: list[GraphQLError]
+    fragments: dict[str, FragmentDefinitionNode]
+    operations: list[OperationDefinitionNode]
 
 
 @lru_cache(maxsize=QUERY_CACHE)
-def _validated(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
-    return validate_document(schema, document, rules)
+def prepared(schema: GraphQLSchema, query: str) -> Prepared:
+    """Parse (at most MAX_TOKENS tokens) and validate with the standard rules and ours (the
+    depth and alias limits, storable strings), cached by the query's text."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLError as exc:
+        return Prepared(None, [exc], {}, [])
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return Prepared(document, validate(schema, document, (*specified_rules, *LIMIT_RULES)), fragments, operations)
 
 
-class Prepared(SchemaExtension):
-    """Every step before a query runs, in one extension (each extension costs a request its
-    own hooks): parse (at most MAX_TOKENS tokens) and validate (with the depth and alias
-    limits), each cached by query text, since an integration sends the same few queries
-    with variables; then the cost limit (see `cost`), which depends on the variables."""
-
-    def on_parse(self) -> Iterator[None]:
-        context: ExecutionContext = self.execution_context
-        context.parse_options["max_tokens"] = MAX_TOKENS  # strawberry's own parse, after an error here
-        with suppress(GraphQLError):  # a syntax error, or too many tokens: strawberry parses again and says so
-            context.graphql_document = _parsed(context.query or "")
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context: ExecutionContext = self.execution_context
-        if context.graphql_document is not None:
-            rules = (*context.validation_rules, *LIMIT_RULES)  # the standard rules, then ours
-            context.pre_execution_errors = _validated(context.schema._schema, context.graphql_document, rules)
-        yield
-
-    def on_execute(self) -> Iterator[None]:
-        context: ExecutionContext = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            chosen = [o for o in operations if o.name and o.name.value == context.operation_name] or operations[:1]
-            variables = context.variables or {}
-            for name, value in variables.items():
-                _storable_variables(value, f"${name}")
-            for operation in chosen:
-                found = cost(operation.selection_set, fragments, variables)
-                if found > MAX_COST:
-                    raise GraphQLError(
-                        f"query cost {found} is over the limit of {MAX_COST}: ask for smaller pages (first) "
-                        "or fewer nested lists",
-                        extensions={"status": 400, "cost": found, "limit": MAX_COST},
-                    )
-        yield
+def check_limits(ready: Prepared, operation_name: str | None, variables: dict[str, Any]) -> None:
+    """The limits that depend on the request's variables: storable strings and the cost."""
+    for name, value in variables.items():
+        _storable_variables(value, f"${name}")
+    chosen = [o for o in ready.operations if o.name and o.name.value == operation_name] or ready.operations[:1]
+    for operation in chosen:
+        found = cost(operation.selection_set, ready.fragments, variables)
+        if found > MAX_COST:
+            raise GraphQLError(
+                f"query cost {found} is over the limit of {MAX_COST}: ask for smaller pages (first) "
+                "or fewer nested lists",
+                extensions={"status": 400, "cost": found, "limit": MAX_COST},
+            )
 
 
 class Schema(strawberry.Schema):
@@ -203,12 +198,31 @@ def _masked(error: GraphQLError) -> dict[str, Any]:
 
 
 def make_schema() -> Schema:
-    schema = Schema(
-        query=build_query(),
-        extensions=[Prepared],
-    )
+    schema = Schema(query=build_query())
     plain_resolvers(schema)
     return schema
+
+
+async def run(schema: Schema, asked: "GraphQLRequest", context: Any) -> ExecutionResult:
+    """A request through graphql-core: prepared (cached), its limits, then executed by our
+    Executor (strawberry's `Schema.execute` ran extension hooks and wrappers a request that
+    cost more than a `resolve` itself; the schema, its types and resolvers stay strawberry's)."""
+    ready = prepared(schema._schema, asked.query)
+    if ready.document is None or ready.errors:
+        return ExecutionResult(None, ready.errors)
+    try:
+        check_limits(ready, asked.operation_name, asked.variables or {})
+    except GraphQLError as exc:
+        return ExecutionResult(None, [exc])
+    result = execute(schema._schema, ready.document, context_value=context, variable_values=asked.variables,
+                     operation_name=asked.operation_name, executor_class=Executor,
+                     is_awaitable=cast(Any, optimized_is_awaitable))  # fmt: skip
+    if isawaitable(result):
+        result = await result
+    assert isinstance(result, ExecutionResult)
+    if result.errors:
+        schema.process_errors(result.errors)
+    return result
 
 
 class GraphQLRequest(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
@@ -228,9 +242,7 @@ def graphql_routes() -> list[Any]:
 
     async def execute(request: Request[Any, Any, Any], asked: GraphQLRequest) -> Response[bytes]:
         async with request_context(request) as context:
-            result = await schema.execute(
-                asked.query, variable_values=asked.variables, context_value=context, operation_name=asked.operation_name
-            )
+            result = await run(schema, asked, context)
         for error in result.errors or ():
             if error.original_error is not None and unreachable(error.original_error):
                 raise error.original_error  # the whole answer's 503 (Retry-After), as REST's

@@ -20,6 +20,7 @@ schema as they are (`plain_resolvers`), without strawberry's wrapping per field.
 import asyncio
 import datetime as dt
 import enum
+import operator
 from collections.abc import Callable
 from typing import Annotated, Any, Optional, Union, cast
 
@@ -32,6 +33,7 @@ from strawberry.types.nodes import FragmentSpread
 
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.graphql.context import Golden, GraphContext, problem
+from mdm.api.graphql.execution import FAST, Slow
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.domains.descriptor import Field
 from mdm.errors import MdmError, NotFound
@@ -319,10 +321,15 @@ def reverse_name(domain: Domain, ref: Field) -> str:
     return ref.reverse or ("children" if ref.ref == domain.name else domain.path.replace("-", "_"))
 
 
-def _plain(resolve: Callable[..., Any], takes_info: bool) -> Callable[..., Any]:
+def _plain(
+    resolve: Callable[..., Any], takes_info: bool, fast: Callable[[Any], Any] | None = None
+) -> Callable[..., Any]:
     """Mark a resolver of ours that graphql-core may call as it is, without strawberry's
-    wrapping per field (make_schema installs it: see `plain_resolvers`)."""
+    wrapping per field (make_schema installs it: see `plain_resolvers`), and its reader of
+    the parent value alone for execution's fast loop (one that needs no info; `fast`, when
+    it needs info only sometimes: it raises Slow then)."""
     resolve.plain = resolve if takes_info else (lambda source, _info: resolve(source))  # type: ignore[attr-defined]
+    resolve.fast = fast if takes_info else resolve  # type: ignore[attr-defined]
     return resolve
 
 
@@ -362,13 +369,18 @@ def _policy_field(domain: Domain, name: str, convert: Callable[[Any], Any] | Non
 
 
 def _crosswalks(domain: Domain) -> Callable[..., Any]:
-    def resolve(root: Golden, info: Info) -> Any:
+    def fast(root: Golden) -> Any:
         found = root.prefetched.get("crosswalks")
-        if found is not None:  # read ahead for the page (GraphContext.prefetch): no loader round
-            return [Crosswalk(**x) for x in found]
+        if found is None:
+            raise Slow
+        return [Crosswalk(**x) for x in found]
+
+    def resolve(root: Golden, info: Info) -> Any:
+        if "crosswalks" in root.prefetched:  # read ahead for the page (GraphContext.prefetch): no loader round
+            return fast(root)
         return _crosswalks_of(info, domain, root.view["id"], root.as_of)
 
-    return _plain(resolve, True)
+    return _plain(resolve, True, fast)
 
 
 async def _crosswalks_of(info: Info, domain: Domain, golden_id: str, as_of: dt.datetime | None) -> list[Crosswalk]:
@@ -392,16 +404,23 @@ def _history(domain: Domain) -> Callable[..., Any]:
 def _reference(domain: Domain, ref: Field) -> Callable[..., Any]:
     target = BY_NAME[ref.ref or ""]
 
-    def resolve(root: Golden, info: Info) -> Any:
-        """Sync when the page read it ahead; else an awaitable of the loader (GraphQL awaits it)."""
+    def fast(root: Golden) -> Any:
         if ref.name not in root.readable:
             raise _not_readable(domain, ref.name)
         if ref.name in root.prefetched:
             return root.prefetched[ref.name]
-        target_id = root.view.get(ref.name)
-        return None if target_id is None else _context(info).record(target, target_id, root.as_of)
+        if root.view.get(ref.name) is None:
+            return None
+        raise Slow
 
-    return _plain(resolve, True)
+    def resolve(root: Golden, info: Info) -> Any:
+        """Sync when the page read it ahead; else an awaitable of the loader (GraphQL awaits it)."""
+        try:
+            return fast(root)
+        except Slow:
+            return _context(info).record(target, root.view[ref.name], root.as_of)
+
+    return _plain(resolve, True, fast)
 
 
 def _referrers(domain: Domain, ref: Field) -> Callable[..., Any]:
@@ -774,8 +793,19 @@ def plain_resolvers(schema: Any) -> int:
         for field in getattr(type_, "fields", {}).values() if hasattr(type_, "interfaces") else ():
             definition = (field.extensions or {}).get("strawberry-definition")
             resolver = getattr(definition, "base_resolver", None)
-            plain = getattr(getattr(resolver, "wrapped_func", None), "plain", None)
+            wrapped = getattr(resolver, "wrapped_func", None)
+            plain = getattr(wrapped, "plain", None)
             if plain is not None:
                 field.resolve = plain
                 installed += 1
+            fast = getattr(wrapped, "fast", None) if resolver is not None else _attribute(definition)
+            if fast is not None:
+                field.extensions = {**(field.extensions or {}), FAST: fast}
     return installed
+
+
+def _attribute(definition: Any) -> Callable[[Any], Any] | None:
+    """A field without a resolver of ours reads its attribute (strawberry's default)."""
+    if definition is None or definition.extensions or getattr(definition, "permission_classes", None):
+        return None
+    return operator.attrgetter(definition.python_name)
