@@ -31,7 +31,6 @@ from mdm.records.workspace import (
     GoldenState,
     SourceState,
     Workspace,
-    golden_from_row,
     identifier_links,
 )
 

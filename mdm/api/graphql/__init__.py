@@ -145,6 +145,7 @@ class Prepared:
     errors: list[GraphQLError]
     fragments: dict[str, FragmentDefinitionNode]
     operations: list[OperationDefinitionNode]
+    plans: dict[Any, Any] | None = None  # the executor's, across requests: see Executor._plan
 
 
 @lru_cache(maxsize=QUERY_CACHE)
@@ -157,7 +158,9 @@ def prepared(schema: GraphQLSchema, query: str) -> Prepared:
         return Prepared(None, [exc], {}, [])
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return Prepared(document, validate(schema, document, (*specified_rules, *LIMIT_RULES)), fragments, operations)
+    errors = validate(schema, document, (*specified_rules, *LIMIT_RULES))
+    # a directive ('@', here or in a string) may make the fields a request selects depend on its variables
+    return Prepared(document, errors, fragments, operations, None if "@" in query else {})
 
 
 def check_limits(ready: Prepared, operation_name: str | None, variables: dict[str, Any]) -> None:
@@ -216,7 +219,7 @@ async def run(schema: Schema, asked: "GraphQLRequest", context: Any) -> Executio
         return ExecutionResult(None, [exc])
     result = execute(schema._schema, ready.document, context_value=context, variable_values=asked.variables,
                      operation_name=asked.operation_name, executor_class=Executor,
-                     is_awaitable=cast(Any, optimized_is_awaitable))  # fmt: skip
+                     is_awaitable=cast(Any, optimized_is_awaitable), plans=ready.plans)  # fmt: skip
     if isawaitable(result):
         result = await result
     assert isinstance(result, ExecutionResult)

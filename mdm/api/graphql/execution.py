@@ -41,9 +41,10 @@ class Slow(Exception):  # a signal, not an error a caller sees
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, with `execute_fields` trying the fast loop first."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plans: dict[Any, Plan | None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[int, tuple[Any, Plan | None]] = {}
+        self._shared = plans  # the query text's plans, kept across its requests (see `_plan`)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any,
                        grouped_field_set: Any, position_context: Any) -> Any:  # fmt: skip
@@ -57,11 +58,22 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         """How to complete an object of this selection fast, or None if a field is not a
-        plain read (made once per selection; graphql-core keeps a selection's field set)."""
+        plain read. Made once per selection of a request (graphql-core keeps a selection's
+        field set), and once per query text when the route hands over `plans`: keyed then by
+        the document's field nodes, which live as long as that dict (both are the prepared
+        query's), and only for a query whose fields no variable decides (no @skip/@include)."""
         key = id(grouped_field_set)
         found = self._plans.get(key)
         if found is None:
-            found = self._plans[key] = (grouped_field_set, self._make_plan(parent_type, grouped_field_set))
+            if self._shared is None:
+                plan = self._make_plan(parent_type, grouped_field_set)
+            else:
+                shape = (parent_type.name, *((n, *map(id, _nodes(d))) for n, d in grouped_field_set.items()))
+                if shape in self._shared:
+                    plan = self._shared[shape]
+                else:
+                    plan = self._shared[shape] = self._make_plan(parent_type, grouped_field_set)
+            found = self._plans[key] = (grouped_field_set, plan)
         return found[1]
 
     def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
@@ -115,14 +127,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     raise Slow
                 return _run(plan, value)
         elif is_abstract_type(kind):  # an interface or a union: the type whose is_type_of takes the value
-            possible = [(t, t.is_type_of) for t in self.schema.get_possible_types(kind)]
-            if any(check is None for _, check in possible):
+            possible = [(t.is_type_of, self._plan(t, self.collect_subfields(t, details)[0]))
+                        for t in self.schema.get_possible_types(kind)]  # fmt: skip
+            if any(check is None for check, _ in possible):
                 return None
 
             def inner(value: Any) -> Any:
-                for t, check in possible:
+                for check, found in possible:
                     if check(value, NO_INFO):  # type: ignore[misc]
-                        found = self._plan(t, self.collect_subfields(t, details)[0])
                         if found is None:
                             raise Slow
                         return _run(found, value)
@@ -138,6 +150,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return inner(value)
 
         return complete
+
+
+def _nodes(details: Any) -> Any:
+    return (d.node for d in details)
 
 
 def _run(plan: Plan, source: Any) -> dict[str, Any]:
