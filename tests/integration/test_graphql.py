@@ -2,6 +2,7 @@
 from the descriptors, relationships both ways, look-ups, lists, the policy on every path,
 the limits, and SQL that does not grow with the page."""
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -499,3 +500,40 @@ def test_statement_count_follows_the_query_not_its_page_size(client, factory_v2)
         counts[n] = query_statements(seen)
     assert len(counts[10]) == len(counts[100]), counts
     assert len(counts[100]) <= 7, counts  # the page, its count, four references, the crosswalks
+
+
+def test_the_fast_loop_answers_exactly_what_graphql_cores_own_execution_does(client, factory_v2, monkeypatch):
+    """Objects whose fields are plain reads complete in mdm's fast loop (execution.py); the
+    same queries with it switched off (graphql-core's path for every field) answer the same,
+    errors and their paths included: a reader who may not read costRate, a null reference,
+    aliases, a fragment, __typename, an interface and a union."""
+    from mdm.api.graphql import execution
+
+    tag = unique("gf")
+    made = _estate(client, factory_v2, tag, 4)
+    queries = [
+        (f'{{ projects(q: "{tag}", first: 10) {{ nodes {{ __typename id code status c: customer {{ id name }} '
+         "legalEntity { id name } costCenter { ...cc } manager { id name { given family } costRate } "
+         "crosswalks { system sourceId } } } } fragment cc on CostCenter { id code name }", ()),  # fmt: skip
+        ("{ employees(first: 5) { nodes { id costRate manager { id } } } }", ()),
+        ("query($id: ID!) { node(id: $id) { __typename id ... on Project { code customer { name } } } }",
+         (("id", made["projects"][1]),)),  # fmt: skip
+        ('query($p: ID!) { rateFor(projectId: $p, role: "Senior", on: "2026-01-05") { __typename '
+         "... on NoRate { reason detail } ... on AppliedRate { rate } } }", (("p", made["projects"][0]),)),
+    ]
+    for principal in ("user:reader", "user:steward"):
+        fast = [gql(client, q, principal, **dict(v)) for q, v in queries]
+        with monkeypatch.context() as m:
+            m.setattr(execution.Executor, "_plan", lambda *_args: None)
+            standard = [gql(client, q, principal, **dict(v)) for q, v in queries]
+        assert json.dumps(fast) == json.dumps(standard)  # the fields' order too
+        assert len(fast[0]["data"]["projects"]["nodes"]) == 4, fast[0]
+        assert any(e["path"][-1] == "costRate" for e in fast[1].get("errors", ())) is (principal == "user:reader")
+
+
+def test_a_directive_decides_fields_by_each_requests_variables(client, factory_v2):
+    cid = factory_v2.create("customer", name="Directive Ltd")
+    query = "query($id: ID!, $more: Boolean!) { customer(id: $id) { id name @include(if: $more) } }"
+    assert data(client, query, id=cid, more=True)["customer"] == {"id": cid, "name": "Directive Ltd"}
+    assert data(client, query, id=cid, more=False)["customer"] == {"id": cid}
+    assert data(client, query, id=cid, more=True)["customer"] == {"id": cid, "name": "Directive Ltd"}
