@@ -512,14 +512,22 @@ def test_the_fast_loop_answers_exactly_what_graphql_cores_own_execution_does(cli
     tag = unique("gf")
     made = _estate(client, factory_v2, tag, 4)
     queries = [
-        (f'{{ projects(q: "{tag}", first: 10) {{ nodes {{ __typename id code status c: customer {{ id name }} '
-         "legalEntity { id name } costCenter { ...cc } manager { id name { given family } costRate } "
-         "crosswalks { system sourceId } } } } fragment cc on CostCenter { id code name }", ()),  # fmt: skip
+        (
+            f'{{ projects(q: "{tag}", first: 10) {{ nodes {{ __typename id code status c: customer {{ id name }} '
+            "legalEntity { id name } costCenter { ...cc } manager { id name { given family } costRate } "
+            "crosswalks { system sourceId } } } } fragment cc on CostCenter { id code name }",
+            (),
+        ),
         ("{ employees(first: 5) { nodes { id costRate manager { id } } } }", ()),
-        ("query($id: ID!) { node(id: $id) { __typename id ... on Project { code customer { name } } } }",
-         (("id", made["projects"][1]),)),  # fmt: skip
-        ('query($p: ID!) { rateFor(projectId: $p, role: "Senior", on: "2026-01-05") { __typename '
-         "... on NoRate { reason detail } ... on AppliedRate { rate } } }", (("p", made["projects"][0]),)),
+        (
+            "query($id: ID!) { node(id: $id) { __typename id ... on Project { code customer { name } } } }",
+            (("id", made["projects"][1]),),
+        ),
+        (
+            'query($p: ID!) { rateFor(projectId: $p, role: "Senior", on: "2026-01-05") { __typename '
+            "... on NoRate { reason detail } ... on AppliedRate { rate } } }",
+            (("p", made["projects"][0]),),
+        ),
     ]
     for principal in ("user:reader", "user:steward"):
         fast = [gql(client, q, principal, **dict(v)) for q, v in queries]
