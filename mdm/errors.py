@@ -108,6 +108,11 @@ class TooLarge(MdmError):
     title = "Content too large"
 
 
+class Gone(MdmError):
+    status = 410
+    title = "Gone"
+
+
 class Moved(MdmError):
     """A merged-away id: the client is sent to the survivor."""
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from mdm import events
 from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
@@ -46,7 +47,8 @@ def _closing(pairs: Iterable[Any], merged: set[str], actor: Actor, now: datetime
     other pair names a record that is gone."""
     return [
         {"id": p.id, "status": "merged" if {p.left_id, p.right_id} <= merged else "closed",
-         "decided_by": actor.principal, "decided_at": now, "before": p.status}
+         "decided_by": actor.principal, "decided_at": now, "before": p.status, "left_id": p.left_id,
+         "right_id": p.right_id}
         for p in pairs
     ]  # fmt: skip
 
@@ -184,6 +186,8 @@ async def merge(
     referencing = await _follow_references(ws, domain, merged_ids, "merge")
     closing = _closing(await srepo.open_pairs_of(session, domain, merged_ids), gone | {survivor.id}, actor, now)
     await srepo.set_statuses(session, closing)
+    ws.events += [events.candidate_decided(domain, c["id"], c["left_id"], c["right_id"], c["status"], actor, now)
+                  for c in closing]  # fmt: skip
     undo = {
         "sources": moved_sources,
         "crosswalks": moved_crosswalks,

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm import events
 from mdm.auth.actor import Actor
+from mdm.db import events as events_sql
 from mdm.db import repository as repo
 from mdm.domains import BY_NAME, Domain
 from mdm.errors import Conflict, Invalid, MdmError, NotFound
@@ -176,6 +178,8 @@ async def reject(session: AsyncSession, cid: int, actor: Actor) -> dict[str, Any
     now = datetime.now(UTC)
     await srepo.set_statuses(session, [{"id": cid, "status": "not_a_match", "decided_by": actor.principal,
                                         "decided_at": now}])  # fmt: skip
+    decided = events.candidate_decided(domain, cid, row.left_id, row.right_id, "not_a_match", actor, now)
+    await events_sql.insert_events(session, [decided])
     found = await srepo.candidate(session, cid)
     return {"candidate": entry(found)}
 

@@ -315,6 +315,33 @@ class AuditPage(Struct, kw_only=True):
     next_cursor: str | None = None
 
 
+class ChangeEvent(Struct, kw_only=True):
+    """A change as a CloudEvents 1.0 event (JSON format), with mdm's extension attributes:
+    `sequence` (its feed cursor), `correlationid` and `principal` (who made the change)."""
+
+    specversion: str
+    id: str
+    source: str
+    type: str  # mdm.<domain>.<created|updated|merged|unmerged|retired|linked|unlinked|...>, mdm.policy.changed
+    subject: str | None  # the golden record's id, when the event is about one
+    time: datetime
+    datacontenttype: str
+    sequence: str
+    correlationid: str | None
+    principal: str | None
+    data: dict[str, Any]
+
+
+class EventPage(Struct, kw_only=True):
+    items: list[ChangeEvent]
+    next: str | None  # ask with after=<next> for what follows (none yet: ask again later)
+
+
+class FeedHead(Struct, kw_only=True):
+    sequence: str | None  # the newest readable event's cursor (none: the feed is empty)
+    time: datetime | None
+
+
 class SourceSystem(Struct, kw_only=True):
     code: str
     name: str

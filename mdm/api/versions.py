@@ -56,16 +56,10 @@ class ContractVersion:
         c = domain.contract(version)
         self.view: View | None = c.view
         self.read, self.create, self.source, self.patch = c.read, c.create, c.source, c.patch
-        self.unseen = domain.unseen_by(version)  # canonical fields this version has no place for
 
     def shaped(self, values: Record) -> Record:
         """A canonical record (or history data) in this version's shape."""
-        if self.view is None:
-            return values
-        out = self.view.read(values)
-        for name in self.unseen:
-            out.pop(name, None)
-        return out
+        return self.domain.shaped(self.name, values)
 
     def one_shaped(self, values: Record) -> Any:
         """Values the caller may read as this version's read Struct (an older version's nested

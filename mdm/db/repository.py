@@ -528,18 +528,19 @@ async def blocks(session: AsyncSession, domain: Domain, *, by_member: bool = Fal
     return [(k, int(n)) for k, n in (await session.execute(stmt)).all()]
 
 
-async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+async def queue_candidates(session: AsyncSession, rows: list[dict[str, Any]]) -> list[Row[Any]]:
     """Add candidate pairs; a pair already queued (in any status) is left as it is.
-    Answers how many were new."""
+    Answers the new ones (id, domain, left_id, right_id, score)."""
     if not rows:
-        return 0
+        return []
     dialect = session.get_bind().dialect.name
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
-    added = 0
-    for chunk in _chunks(rows, 500):  # one multi-row INSERT a chunk: RETURNING counts what was new
+    added: list[Row[Any]] = []
+    c = match_candidate.c
+    for chunk in _chunks(rows, 500):  # one multi-row INSERT a chunk: RETURNING says what was new
         stmt = insert_(match_candidate).values(list(chunk))
         stmt = stmt.on_conflict_do_nothing(index_elements=["domain", "left_id", "right_id"])
-        added += len((await session.execute(stmt.returning(match_candidate.c.id))).all())
+        added += (await session.execute(stmt.returning(c.id, c.domain, c.left_id, c.right_id, c.score))).all()
     return added
 
 

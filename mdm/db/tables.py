@@ -9,6 +9,7 @@ calls `create_all` (tests compare the migrated schema with this metadata).
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     Float,
@@ -112,6 +113,36 @@ held_key = Table(
     Column("key", String(200), primary_key=True),
     Column("system", String(50), primary_key=True),
     Column("source_id", String(200), primary_key=True),
+)
+
+outbox_event = Table(
+    "outbox_event",
+    metadata,
+    # every change as a CloudEvent, written in the transaction that made it (mdm.events);
+    # xid: that transaction's id on PostgreSQL (the column's default, set by the migration:
+    # pg_current_xact_id()), 0 on SQLite; the feed reads in (xid, id) order (mdm.db.events)
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("xid", BigInteger, nullable=False),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("type", String(80), nullable=False),  # mdm.customer.updated, mdm.policy.changed, ...
+    Column("domain", String(32)),
+    Column("subject", String(250)),  # the golden record's id, when the event is about one
+    Column("time", UTCDateTime(), nullable=False),
+    Column("principal", String(100)),
+    Column("correlation_id", String(100)),
+    Column("data", JSONType, nullable=False),
+    Index("ix_outbox_event_position", "xid", "id"),
+    Index("ix_outbox_event_time", "time"),
+)
+
+outbox_horizon = Table(
+    "outbox_horizon",
+    metadata,
+    # where retention last pruned the outbox ("feed"): a cursor before it asks for events gone
+    Column("name", String(20), primary_key=True),
+    Column("xid", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),
+    Column("pruned_at", UTCDateTime(), nullable=False),
 )
 
 idempotency_key = Table(

@@ -88,6 +88,8 @@ def problems_of(d: Domain) -> list[str]:
                      if not _is(d, n, "date")]  # fmt: skip
     if not d.has_field("status") or d.field("status").choices != d.statuses or d.status_default not in d.statuses:
         problems.append("needs an enum field 'status' whose choices are `statuses`, with `status_default` among them")
+    if not set(d.retired_statuses) <= set(d.statuses):
+        problems.append("`retired_statuses` must be among `statuses`")
     problems += _contract_problems(d)
     return problems
 

@@ -106,6 +106,7 @@ class Domain:
     exclusive_ranges: tuple[ExclusiveRange, ...] = ()
     status_default: str = "active"
     statuses: tuple[str, ...] = ("active", "inactive")
+    retired_statuses: tuple[str, ...] = ("inactive",)  # entering one is a `retired` event (mdm.events)
     blocking: Blocking = UNDECLARED  # how matching finds candidates (refused at load when undeclared)
     match: str = ""  # the default match rules: one rules table's TOML body (mdm.matching.rules)
     policy: str = ""  # the seed policy's lines for this domain (casbin CSV, mdm.policy)
@@ -115,6 +116,7 @@ class Domain:
     older: dict[str, Contract] = field(default_factory=dict, compare=False)  # {"v1": ...}: versions still served
     _by_name: dict[str, Field] = field(default_factory=dict, init=False, compare=False, repr=False)
     _policy_names: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
+    _unseen: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.fields})
@@ -133,6 +135,20 @@ class Domain:
             return ()
         seen = {f.name for f in msgspec.structs.fields(c.source)} | c.view.canonical
         return tuple(n for n in self.field_names if n not in seen)
+
+    def shaped(self, version: str, values: dict[str, Any]) -> dict[str, Any]:
+        """A canonical record (or history data) in a version's shape: an older version's
+        view of it, without the canonical fields it has no place for."""
+        view = self.contract(version).view
+        if view is None:
+            return values
+        unseen = self._unseen.get(version)
+        if unseen is None:
+            unseen = self._unseen[version] = self.unseen_by(version)
+        out = view.read(values)
+        for name in unseen:
+            out.pop(name, None)
+        return out
 
     def is_policy_field(self, name: str) -> bool:
         return name in self._policy_names

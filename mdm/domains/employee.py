@@ -133,6 +133,7 @@ EMPLOYEE = Domain(
     keys=(Key(("employee_number",), unique=True), Key(("email",))),
     date_ranges=(("start_date", "end_date"),),
     statuses=("active", "leave", "terminated"),
+    retired_statuses=("terminated",),
     blocking=BLOCKING,
     match=MATCH,
     policy=POLICY,

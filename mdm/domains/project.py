@@ -109,6 +109,7 @@ PROJECT = Domain(
     date_ranges=(("start_date", "end_date"),),
     status_default="proposed",
     statuses=("proposed", "active", "on_hold", "closed", "cancelled"),
+    retired_statuses=("closed", "cancelled"),
     blocking=BLOCKING,
     match=MATCH,
     policy=POLICY,

@@ -21,6 +21,8 @@ from typing import Any
 
 import msgspec
 
+from mdm import events
+from mdm.db import events as events_sql
 from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import Domain
@@ -142,7 +144,10 @@ async def scan(
                     queue.append(repo.candidate_row(domain, a, b, value, rules.version, explanation,
                                                     status="pending", source="scan", at=datetime.now(UTC)))  # fmt: skip
         async with db.transaction() as session:
-            added = await repo.queue_candidates(session, queue)
+            queued = await repo.queue_candidates(session, queue)
+            now = datetime.now(UTC)
+            await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
+        added = len(queued)
         report.queued += added
         report.already_queued += len(queue) - added
         forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read

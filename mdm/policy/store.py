@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm import events
 from mdm.auth.actor import Actor
+from mdm.db import events as events_sql
 from mdm.db import policies as store
 from mdm.db import repository as repo
 from mdm.db.engine import Database
@@ -165,4 +167,8 @@ async def adopt(
     row = repo.audit_row(now, principal, roles, "policy_change", "adopted", record_id=f"policy/{number}", fields=[],
                          correlation_id=correlation_id, detail=json.dumps(detail))  # fmt: skip
     await repo.insert_audit(session, [row])
+    changed = {"version": number, "before_version": current.version, "records_recomputed": recomputed,
+               "comment": comment}  # fmt: skip
+    await events_sql.insert_events(session, [events.row(events.POLICY_CHANGED, None, f"policy/{number}", changed,
+                                                        actor, now)])  # fmt: skip
     return adopted, recomputed

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm import events
 from mdm.auth.actor import Actor
+from mdm.db import events as events_sql
 from mdm.db import held as held_sql
 from mdm.db import repository as repo
 from mdm.db.convert import from_column, to_column, values_of
@@ -81,6 +83,10 @@ class GoldenState:
     # (system, source_id, payload hash) of its live source records as loaded: matching reads
     # every source's values, so a changed source re-indexes the record (see Workspace._reindex)
     indexed_sources: frozenset[tuple[str, str, str]] = frozenset()
+    # its field values and merged_into at its last event (as loaded; None: new), which the
+    # next version's event compares with (mdm.events.golden_event)
+    before: Record | None = None
+    before_merged: str | None = None
 
     def clone(self) -> "GoldenState":
         return dataclasses.replace(
@@ -119,6 +125,7 @@ class Workspace:
         self.db_links_loaded: set[tuple[str, tuple[str, str, str]]] = set()  # (domain, identifier link)
         self.history: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # outbox rows, written with the rest (mdm.events)
         self.fuzzy: FuzzyIndex | None = None  # set by ingestion: match-before-create
         self.decisions: list[dict[str, Any]] = []  # why a source record was linked or queued
         self.candidates: list[dict[str, Any]] = []  # pairs queued for stewards
@@ -220,10 +227,12 @@ class Workspace:
             len(self.audit),
             len(self.decisions),
             len(self.candidates),
+            len(self.events),
         )
 
     def restore(self, snap: tuple[Any, ...]) -> None:
-        golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit, n_dec, n_cand = snap
+        golden_ids, goldens, sources, crosswalks, new_sources, new_crosswalks, n_history, n_audit, n_dec, n_cand, \
+            n_events = snap  # fmt: skip
         for gid in set(self.goldens) - golden_ids:
             self._index(self.goldens.pop(gid), add=False)
             self.ref_cache.pop(gid, None)
@@ -241,6 +250,7 @@ class Workspace:
         del self.audit[n_audit:]
         del self.decisions[n_dec:]
         del self.candidates[n_cand:]
+        del self.events[n_events:]
 
     # ---- changing -----------------------------------------------------------------
 
@@ -374,6 +384,14 @@ class Workspace:
                 "data": data,
             }
         )
+        kind, changed, named = events.golden_event(g.domain, action, g.before, g.before_merged, g.merged_into, data)
+        self.emit(events.event_type(g.domain, kind), g.domain, g.id,
+                  {"version": g.version, "action": action, "changed": changed, **named, "record": data})  # fmt: skip
+        g.before, g.before_merged = dict(g.values), g.merged_into
+
+    def emit(self, type_: str, domain: Domain, subject: str | None, data: Record) -> None:
+        """Queue an event for the outbox: it is written by `flush`, with everything else."""
+        self.events.append(events.row(type_, domain.name, subject, data, self.actor, self.now))
 
     def record_audit(
         self,
@@ -458,6 +476,7 @@ class Workspace:
                 if g.dirty and (g.new or g.version != g.prev_version or g.indexed_sources != self._live_sources(g))
             ]
         )
+        self._crosswalk_events()
         new_x = [self._xw_row(x) for x in self.crosswalks.values() if x.new]
         await repo.insert_crosswalks(self.session, new_x)
         for name in {x.domain for x in self.crosswalks.values() if x.dirty and not x.new}:
@@ -478,14 +497,23 @@ class Workspace:
         await repo.insert_history(self.session, self.history)
         await repo.insert_audit(self.session, self.audit)
         await repo.insert_decisions(self.session, self.decisions)
-        await repo.queue_candidates(self.session, self.candidates)
+        for queued in await repo.queue_candidates(self.session, self.candidates):
+            self.events.append(events.candidate_queued(BY_NAME[queued.domain], queued, self.actor, self.now))
         for name in {k[0] for k in [*self.holding, *self.unheld]}:
             domain = BY_NAME[name]
+            for _, system, source_id in sorted(k for k in self.unheld if k[0] == name):
+                self.emit(events.event_type(domain, "released"), domain, None,
+                          {"system": system, "source_id": source_id})  # fmt: skip
+            for (held_in, system, source_id), (held, _keys) in self.holding.items():
+                if held_in == name:
+                    self.emit(events.event_type(domain, "held"), domain, None,
+                              {"system": system, "source_id": source_id, "reason": held["reason"]})  # fmt: skip
             await held_sql.drop_held(self.session, domain, [(k[1], k[2]) for k in self.unheld if k[0] == name])
             mine = {(k[1], k[2]): v for k, v in self.holding.items() if k[0] == name}
             await held_sql.put_held(self.session, domain, [row for row, _ in mine.values()],
                                 {k: keys for k, (_, keys) in mine.items()})  # fmt: skip
         self.holding, self.unheld = {}, set()
+        await events_sql.insert_events(self.session, self.events)
         for g in self.goldens.values():
             g.new = g.dirty = False
             g.prev_version = g.version
@@ -493,7 +521,17 @@ class Workspace:
             x.new = x.dirty = False
         for s in self.sources.values():
             s.new = s.dirty = False
-        self.history, self.audit, self.decisions, self.candidates = [], [], [], []
+        self.history, self.audit, self.decisions, self.candidates, self.events = [], [], [], [], []
+
+    def _crosswalk_events(self) -> None:
+        """A source key that now maps to a golden record (new, or moved by a merge or an
+        unmerge) is `linked`; one that ended is `unlinked`."""
+        for x in self.crosswalks.values():
+            if x.new or x.dirty:
+                domain = BY_NAME[x.domain]
+                what = "unlinked" if x.ended_at is not None else "linked"
+                self.emit(events.event_type(domain, what), domain, x.golden_id,
+                          {"system": x.system, "source_id": x.source_id, "golden_id": x.golden_id})  # fmt: skip
 
     @staticmethod
     def _xw_row(x: CrosswalkState) -> dict[str, Any]:
@@ -524,6 +562,7 @@ class Workspace:
 def golden_from_row(domain: Domain, row: Row[Any]) -> GoldenState:
     """A stored golden row in its in-memory form (values as builtins)."""
     m = row._mapping
+    values = values_of(domain, row)
     return GoldenState(
         domain=domain,
         id=m["id"],
@@ -531,10 +570,12 @@ def golden_from_row(domain: Domain, row: Row[Any]) -> GoldenState:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         merged_into=m["merged_into"],
-        values=values_of(domain, row),
+        values=values,
         overrides=dict(m["overrides"] or {}),
         lineage=dict(m["lineage"] or {}),
         prev_version=m["version"],
+        before=dict(values),
+        before_merged=m["merged_into"],
     )
 
 

@@ -1,0 +1,55 @@
+"""The change feed: GET /v{n}/events, the outbox's events after a cursor (mdm.events.feed)."""
+
+from typing import Annotated
+
+import msgspec
+from litestar import Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.v1 import ChangeEvent, EventPage, FeedHead
+from mdm.api.deps import provide_session
+from mdm.api.records import problems
+from mdm.api.versions import operation_id, version_of
+from mdm.db import events as events_sql
+from mdm.domains import BY_NAME
+from mdm.errors import Invalid
+from mdm.events import feed
+
+Names = Annotated[str | None, QueryParameter(max_length=500, pattern=r"^[a-z0-9_.,]*$")]
+
+
+def _names(value: str | None) -> list[str] | None:
+    return [n for n in value.split(",") if n] if value else None
+
+
+@get("/events", operation_id=operation_id("listEvents"), tags=["Events"], responses=problems(410, 422),
+     dependencies={"db_session": Provide(provide_session)},
+     summary="Change events after a cursor (CloudEvents), oldest first; replay from any cursor")  # fmt: skip
+async def list_events(
+    request: Request,
+    db_session: NamedDependency[AsyncSession],
+    after: Annotated[str | None, QueryParameter(max_length=41, pattern=r"^\d{20}-\d{20}$")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    domain: Names = None,
+    type: Names = None,
+) -> EventPage:
+    """`after`: the `sequence` of the last event handled (none: from the oldest kept);
+    `domain`, `type`: comma-separated names (customer, mdm.customer.updated)."""
+    domains = _names(domain)
+    unknown = [d for d in domains or () if d not in BY_NAME]
+    if unknown:
+        raise Invalid("unknown domain", [("domain", f"no domain named {', '.join(unknown)}")])
+    policy = await request.app.state.policies.for_read()
+    reader = feed.Reader(policy, request.scope["state"]["subjects"], version_of(request))
+    page = await feed.read(db_session, reader, after, limit, domains, _names(type))
+    return EventPage(items=[msgspec.convert(e, ChangeEvent) for e in page.items], next=page.next)
+
+
+@get("/events/head", operation_id=operation_id("eventsHead"), tags=["Events"],
+     dependencies={"db_session": Provide(provide_session)},
+     summary="The newest event a consumer can read: where the feed ends now")  # fmt: skip
+async def events_head(db_session: NamedDependency[AsyncSession]) -> FeedHead:
+    position, at = await events_sql.head(db_session)
+    return FeedHead(sequence=feed.sequence(position) if position else None, time=at)

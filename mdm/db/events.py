@@ -1,0 +1,88 @@
+"""SQL of the outbox (mdm.events): writing events in the writer's transaction, reading the
+feed in order without gaps, and retention.
+
+The feed's order is (xid, id). On PostgreSQL `xid` is the writing transaction's id (the
+column's default: pg_current_xact_id()), and a page reads only rows whose transaction is
+below the oldest one still running (pg_snapshot_xmin of the statement's snapshot): every
+transaction below it has ended, so no row can commit later behind a cursor. Polling by
+`id > last` alone skips the rows of a transaction that took its ids early and committed late.
+The price: a transaction that stays open holds back the rows of every transaction after it
+(on the whole cluster: xids are the cluster's) until it ends; it delays, it loses nothing.
+SQLite serializes writers, so id order is commit order: there `xid` is 0."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, literal_column, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.db.tables import outbox_event, outbox_horizon
+
+Position = tuple[int, int]  # (xid, id)
+HORIZON = "feed"
+
+
+async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(outbox_event), list(rows))
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _visible(session: AsyncSession) -> Any:
+    """Rows of transactions that have all ended (see the module's docstring); on SQLite, all."""
+    if not _postgres(session):
+        return literal_column("1") == 1
+    return outbox_event.c.xid < literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+async def page(session: AsyncSession, after: Position, limit: int, domains: Sequence[str] | None,
+               types: Sequence[str] | None) -> list[Row[Any]]:  # fmt: skip
+    """Up to `limit` events after a position, in feed order; `domains`/`types`: only these."""
+    t = outbox_event
+    stmt = select(t).where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+    if domains is not None:
+        stmt = stmt.where(t.c.domain.in_(domains))
+    if types is not None:
+        stmt = stmt.where(t.c.type.in_(types))
+    return list((await session.execute(stmt.order_by(t.c.xid, t.c.id).limit(limit))).all())
+
+
+async def head(session: AsyncSession) -> tuple[Position | None, datetime | None]:
+    """The newest readable event's position and time (None when the feed is empty)."""
+    t = outbox_event
+    stmt = select(t.c.xid, t.c.id, t.c.time).where(_visible(session)).order_by(t.c.xid.desc(), t.c.id.desc())
+    found = (await session.execute(stmt.limit(1))).first()
+    return ((found.xid, found.id), found.time) if found else (None, None)
+
+
+async def horizon(session: AsyncSession) -> Position | None:
+    """The newest position retention has pruned: the feed no longer holds it nor anything before."""
+    found = (await session.execute(select(outbox_horizon).where(outbox_horizon.c.name == HORIZON))).first()
+    return (found.xid, found.id) if found else None
+
+
+async def prune(session: AsyncSession, before: datetime, now: datetime) -> int:
+    """Delete the events older than `before` that are readable (never one a reader has not
+    been able to see yet) and move the horizon to the newest of them. Answers how many."""
+    t = outbox_event
+    old = select(t.c.xid, t.c.id).where(t.c.time < before, _visible(session)).order_by(t.c.xid.desc(), t.c.id.desc())
+    newest = (await session.execute(old.limit(1))).first()
+    if newest is None:
+        return 0
+    gone = await session.execute(delete(t).where(tuple_(t.c.xid, t.c.id) <= tuple_(newest.xid, newest.id)))
+    mark = {"xid": newest.xid, "id": newest.id, "pruned_at": now}
+    updated = await session.execute(outbox_horizon.update().where(outbox_horizon.c.name == HORIZON).values(**mark))
+    if not updated.rowcount:  # type: ignore[attr-defined]
+        await session.execute(insert(outbox_horizon).values(name=HORIZON, **mark))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_after(session: AsyncSession, after: Position) -> int:
+    """Readable events after a position: how far behind a consumer at `after` is."""
+    t = outbox_event
+    stmt = select(func.count()).select_from(t).where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+    return int((await session.execute(stmt)).scalar_one())

@@ -1,0 +1,112 @@
+"""The pull feed: the outbox's events after a cursor, as CloudEvents 1.0, for one caller.
+
+A cursor is an event's `sequence` (an extension attribute): its feed position (xid, id) as
+two zero-padded numbers, so cursors compare as text in feed order. A consumer keeps the last
+`sequence` it handled and asks for what comes after it; any cursor replays from there, until
+retention has pruned past it (410). Order and visibility: mdm.db.events.
+
+Each event shows what its caller may read: a domain's events only to those who may read
+some of that domain, their record and changed fields only the readable ones (costRate only to
+finance and stewards), in the caller's contract version."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mdm.db import events as sql
+from mdm.domains import BY_NAME, Domain
+from mdm.errors import Gone, Invalid, MdmError
+from mdm.events import SOURCE, SPEC_VERSION
+from mdm.policy.rules import Policy
+from mdm.policy.visibility import readable_by, shown
+
+Record = dict[str, Any]
+START: sql.Position = (-1, 0)  # before every event
+CURSOR = re.compile(r"^(\d{20})-(\d{20})$")
+
+
+def sequence(position: sql.Position) -> str:
+    return f"{position[0]:020d}-{position[1]:020d}"
+
+
+def position(cursor: str, field: str = "after") -> sql.Position:
+    found = CURSOR.match(cursor)
+    if found is None:
+        raise Invalid("not a feed cursor", [(field, "must be an event's `sequence` (two 20-digit numbers)")])
+    return int(found[1]), int(found[2])
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Record]
+    next: str | None  # the cursor to ask with next: the last event read (shown or not), else the one asked with
+
+
+class Reader:
+    """One caller's view of the feed: what it may read of each domain, in its version."""
+
+    def __init__(self, policy: Policy, subjects: tuple[str, ...], version: str):
+        self.policy, self.subjects, self.version = policy, subjects, version
+        self._readable: dict[str, frozenset[str] | None] = {}
+
+    def readable(self, domain: Domain) -> frozenset[str] | None:
+        if domain.name not in self._readable:
+            try:
+                self._readable[domain.name] = readable_by(self.policy, self.subjects, domain)
+            except MdmError:
+                self._readable[domain.name] = None  # it may read nothing of it: none of its events
+        return self._readable[domain.name]
+
+    def event(self, row: Any) -> Record | None:
+        """A stored event as this caller sees it, or None if it may not see it."""
+        data = row.data
+        domain = BY_NAME.get(row.domain or "")
+        if domain is not None:
+            fields = self.readable(domain)
+            if fields is None:
+                return None
+            data = self._data(domain, fields, data)
+        return {
+            "specversion": SPEC_VERSION,
+            "id": row.event_id,
+            "source": SOURCE,
+            "type": row.type,
+            "subject": row.subject,
+            "time": row.time.isoformat().replace("+00:00", "Z"),
+            "datacontenttype": "application/json",
+            "sequence": sequence((row.xid, row.id)),
+            "correlationid": row.correlation_id,
+            "principal": row.principal,
+            "data": data,
+        }
+
+    def _data(self, domain: Domain, fields: frozenset[str], data: Record) -> Record:
+        out = dict(data)
+        view = domain.contract(self.version).view
+        if "changed" in data:
+            changed = [f for f in data["changed"] if f in fields]
+            out["changed"] = sorted({view.error_field(f) for f in changed}) if view else changed
+        if "record" in data:
+            out["record"] = domain.shaped(self.version, shown(domain, data["record"], fields))
+        return out
+
+
+async def read(session: AsyncSession, reader: Reader, after: str | None, limit: int,
+               domains: Sequence[str] | None, types: Sequence[str] | None) -> Page:  # fmt: skip
+    """Up to `limit` events after the cursor (from the oldest kept when None), those the
+    caller may see; 410 when retention has pruned past the cursor."""
+    start = position(after) if after else START
+    pruned = await sql.horizon(session)
+    if pruned is not None:
+        if after and start < pruned:
+            raise Gone(
+                f"the feed no longer holds the events after {after}: retention pruned them",
+                [("after", f"must be {sequence(pruned)} or later; start again from the oldest kept (no after)")],
+            )
+        start = max(start, pruned)
+    rows = await sql.page(session, start, limit, domains, types)
+    items = [e for e in (reader.event(r) for r in rows) if e is not None]
+    return Page(items, sequence((rows[-1].xid, rows[-1].id)) if rows else after)
