@@ -4,6 +4,7 @@ Building the app never touches the database (so OpenAPI export works offline); t
 engines open in the lifespan.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import entry_points
@@ -42,6 +43,8 @@ from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database, Timeouts
 from mdm.db.fastpath import FastReads
 from mdm.domains import CONTRACT_VERSIONS, DOMAINS
+from mdm.events.publisher import from_settings as publisher_from_settings
+from mdm.events.retention import prune_events
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings, tune_gc
 
@@ -67,9 +70,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest,
                                         lanes=settings.write_lanes)  # fmt: skip
         await app.state.fast.start()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(prune_events(app.state.db, settings.events_retention_days, stop))]
+        if settings.nats_url:
+            publisher = publisher_from_settings(app.state.db, settings, app.state.policies.for_read)
+            tasks.append(asyncio.create_task(publisher.run(stop)))
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.fast.close()
             await app.state.db.dispose()
 

@@ -676,6 +676,53 @@ def match_adopt(
     console.print(f"{domain} rules {'defaults are' if version == 'defaults' else f'version {version} is'} in force")
 
 
+events_app = typer.Typer(help="Change events: the JetStream publisher, retention.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("publish")
+def events_publish() -> None:
+    """Publish the feed's events to NATS JetStream (MDM_NATS_URL) until stopped (Ctrl-C,
+    SIGTERM), from where the last publisher stopped; beside `mdm serve`'s own publishers, one
+    at a time publishes (a lease)."""
+    import signal
+
+    from mdm.events.publisher import from_settings
+    from mdm.policy.store import PolicyCache
+
+    settings = _settings()
+    if not settings.nats_url:
+        raise typer.BadParameter("set MDM_NATS_URL (nats://host:4222)", param_hint="MDM_NATS_URL")
+    url = settings.nats_url
+
+    async def run() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with Database.opened(settings.database_url) as db:
+            publisher = from_settings(db, settings, PolicyCache(db).for_read)
+            console.print(f"publishing to {url} ({settings.nats_prefix}.> on {settings.nats_stream}); Ctrl-C stops")
+            await publisher.run(stop)
+            return publisher.published
+
+    console.print(f"stopped; {asyncio.run(run())} events published")
+
+
+@events_app.command("prune")
+def events_prune() -> None:
+    """Delete the events older than MDM_EVENTS_RETENTION_DAYS now (`mdm serve` does it every 10 minutes)."""
+    from mdm.events.retention import prune_once
+
+    settings = _settings()
+
+    async def run() -> int:
+        async with Database.opened(settings.database_url) as db:
+            return await prune_once(db, settings.events_retention_days)
+
+    console.print(f"{asyncio.run(run())} events pruned (older than {settings.events_retention_days:g} days)")
+
+
 contracts_app = typer.Typer(help="API contracts (OpenAPI documents per version).", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
 

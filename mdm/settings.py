@@ -36,6 +36,20 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024)] = 10_000_000
     # how long an Idempotency-Key is remembered (its answer replayed); then it is forgotten
     idempotency_hours: Annotated[float, msgspec.Meta(gt=0)] = 24.0
+    # change events (mdm.events): set, every worker runs the JetStream publisher and one at a
+    # time (a lease) publishes to `<nats_prefix>.<domain>.<what>` on stream `nats_stream`,
+    # records as a caller with `nats_roles` (comma-separated) reads them
+    nats_url: str | None = None
+    nats_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")] = "mdm"
+    nats_stream: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]+$")] = "MDM_EVENTS"
+    nats_roles: str = "reader"
+    # the publisher's position (table event_consumer; another name: a second stream of its own)
+    # and its lease: how long a publisher that died holds back the one that takes over
+    nats_consumer: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.:-]{1,60}$")] = "nats"
+    nats_lease_seconds: Annotated[float, msgspec.Meta(ge=1)] = 15.0
+    # how long the outbox keeps events for the pull feed (older ones are pruned; a cursor
+    # before them is a 410)
+    events_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 7.0
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

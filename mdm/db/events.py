@@ -15,11 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, insert, literal_column, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import outbox_event, outbox_horizon
+from mdm.db.tables import event_consumer, outbox_event, outbox_horizon
 
 Position = tuple[int, int]  # (xid, id)
+START: Position = (-1, 0)  # before every event
 HORIZON = "feed"
 
 
@@ -86,3 +89,59 @@ async def count_after(session: AsyncSession, after: Position) -> int:
     t = outbox_event
     stmt = select(func.count()).select_from(t).where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def take_lease(session: AsyncSession, name: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Hold a consumer's lease until `until` if it is free, expired or already ours (a new
+    consumer starts before the first event). Answers whether we hold it."""
+    c = event_consumer.c
+    free = (c.holder == holder) | c.holder.is_(None) | (c.lease_until < now)
+    taken = await session.execute(
+        event_consumer.update().where(c.name == name, free).values(holder=holder, lease_until=until)
+    )
+    if taken.rowcount:  # type: ignore[attr-defined]
+        return True
+    if (await session.execute(select(c.name).where(c.name == name))).first() is not None:
+        return False  # another holds it
+    dialect = session.get_bind().dialect.name
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    row = {"name": name, "xid": START[0], "id": START[1], "holder": holder, "lease_until": until}
+    made = await session.execute(insert_(event_consumer).values(row).on_conflict_do_nothing(index_elements=["name"]))
+    return bool(made.rowcount)  # type: ignore[attr-defined]
+
+
+async def advance(session: AsyncSession, name: str, holder: str, to: Position, now: datetime) -> bool:
+    """Record that a consumer delivered everything up to `to`, if `holder` still holds its lease."""
+    c = event_consumer.c
+    moved = await session.execute(
+        event_consumer.update()
+        .where(c.name == name, c.holder == holder, c.lease_until >= now)
+        .values(xid=to[0], id=to[1], delivered_at=now)
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+async def release(session: AsyncSession, name: str, holder: str) -> None:
+    c = event_consumer.c
+    await session.execute(event_consumer.update().where(c.name == name, c.holder == holder).values(lease_until=None))
+
+
+async def consumers(session: AsyncSession) -> list[Row[Any]]:
+    return list((await session.execute(select(event_consumer).order_by(event_consumer.c.name))).all())
+
+
+async def consumer(session: AsyncSession, name: str) -> Row[Any] | None:
+    return (await session.execute(select(event_consumer).where(event_consumer.c.name == name))).first()
+
+
+async def time_of(session: AsyncSession, at: Position) -> datetime | None:
+    """When the event at a position was made (None if it is not, or no longer, there)."""
+    t = outbox_event
+    return (await session.execute(select(t.c.time).where(t.c.xid == at[0], t.c.id == at[1]))).scalar()
+
+
+async def oldest_after(session: AsyncSession, after: Position) -> datetime | None:
+    """When the first readable event after a position was made: how long a consumer there has waited."""
+    t = outbox_event
+    stmt = select(t.c.time).where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+    return (await session.execute(stmt.order_by(t.c.xid, t.c.id).limit(1))).scalar()

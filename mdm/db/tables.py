@@ -135,6 +135,19 @@ outbox_event = Table(
     Index("ix_outbox_event_time", "time"),
 )
 
+event_consumer = Table(
+    "event_consumer",
+    metadata,
+    # a consumer the hub delivers events to (the NATS publisher): the position of the last
+    # event it delivered, when, and which process holds its lease until when (one at a time)
+    Column("name", String(60), primary_key=True),
+    Column("xid", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),
+    Column("delivered_at", UTCDateTime()),
+    Column("holder", String(120)),
+    Column("lease_until", UTCDateTime()),
+)
+
 outbox_horizon = Table(
     "outbox_horizon",
     metadata,

@@ -24,7 +24,6 @@ from mdm.policy.rules import Policy
 from mdm.policy.visibility import readable_by, shown
 
 Record = dict[str, Any]
-START: sql.Position = (-1, 0)  # before every event
 CURSOR = re.compile(r"^(\d{20})-(\d{20})$")
 
 
@@ -98,7 +97,7 @@ async def read(session: AsyncSession, reader: Reader, after: str | None, limit: 
                domains: Sequence[str] | None, types: Sequence[str] | None) -> Page:  # fmt: skip
     """Up to `limit` events after the cursor (from the oldest kept when None), those the
     caller may see; 410 when retention has pruned past the cursor."""
-    start = position(after) if after else START
+    start = position(after) if after else sql.START
     pruned = await sql.horizon(session)
     if pruned is not None:
         if after and start < pruned:

@@ -1,6 +1,7 @@
 """the transactional outbox: every change (golden records, crosswalks, held source records,
 review candidates, the policy) as a CloudEvent written in the transaction that made it, and
-the feed's retention horizon.
+the feed's retention horizon, and where each consumer the hub delivers to (the NATS publisher)
+has got to, with the lease that lets one process at a time deliver for it.
 
 On PostgreSQL each row carries the id of the transaction that wrote it (`xid`, from
 pg_current_xact_id()): the feed reads in (xid, id) order and only below the oldest running
@@ -48,6 +49,16 @@ def upgrade() -> None:
     op.create_index("ix_outbox_event_position", "outbox_event", ["xid", "id"])
     op.create_index("ix_outbox_event_time", "outbox_event", ["time"])
     op.create_table(
+        "event_consumer",
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("xid", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("holder", sa.String(length=120), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_event_consumer")),
+    )
+    op.create_table(
         "outbox_horizon",
         sa.Column("name", sa.String(length=20), nullable=False),
         sa.Column("xid", sa.BigInteger(), nullable=False),
@@ -59,6 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("outbox_horizon")
+    op.drop_table("event_consumer")
     op.drop_index("ix_outbox_event_time", table_name="outbox_event")
     op.drop_index("ix_outbox_event_position", table_name="outbox_event")
     op.drop_table("outbox_event")
