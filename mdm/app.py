@@ -17,7 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mdm.api.audit import list_audit
 from mdm.api.auth import auth_middleware
 from mdm.api.docs import IndexPage, WholeDocument, mount_version_pages
-from mdm.api.events import events_head, list_events
+from mdm.api.events import event_consumers, events_head, list_events
 from mdm.api.graphql import graphql_routes
 from mdm.api.graphql.ide import serve_graphiql_asset
 from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             live,
             ready,
             migration_guide,
-            *under_every_version(list_systems, bulk_resolve, list_audit, list_events, events_head, policy_router),
+            *under_every_version(
+                list_systems, bulk_resolve, list_audit, list_events, events_head, event_consumers, policy_router
+            ),
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
             *graphql_routes(),
             serve_graphiql_asset,

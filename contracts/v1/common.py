@@ -342,6 +342,18 @@ class FeedHead(Struct, kw_only=True):
     time: datetime | None
 
 
+class ConsumerLag(Struct, kw_only=True):
+    """How far a consumer the hub delivers to (the JetStream publisher) is behind the feed."""
+
+    name: str
+    delivered: str | None  # the sequence of the last event delivered (none yet: None)
+    delivered_at: datetime | None  # when it was delivered
+    behind_events: int  # readable events after it
+    behind_seconds: float  # how long the oldest of them has waited (0: none waiting)
+    holder: str | None  # the process delivering for it (host:pid:id), while its lease holds
+    lease_until: datetime | None
+
+
 class SourceSystem(Struct, kw_only=True):
     code: str
     name: str

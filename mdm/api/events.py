@@ -1,5 +1,6 @@
 """The change feed: GET /v{n}/events, the outbox's events after a cursor (mdm.events.feed)."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
@@ -8,13 +9,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.v1 import ChangeEvent, EventPage, FeedHead
+from contracts.v1 import ChangeEvent, ConsumerLag, EventPage, FeedHead
 from mdm.api.deps import provide_session
 from mdm.api.records import problems
 from mdm.api.versions import operation_id, version_of
 from mdm.db import events as events_sql
 from mdm.domains import BY_NAME
-from mdm.errors import Invalid
+from mdm.errors import Forbidden, Invalid
 from mdm.events import feed
 
 Names = Annotated[str | None, QueryParameter(max_length=500, pattern=r"^[a-z0-9_.,]*$")]
@@ -53,3 +54,12 @@ async def list_events(
 async def events_head(db_session: NamedDependency[AsyncSession]) -> FeedHead:
     position, at = await events_sql.head(db_session)
     return FeedHead(sequence=feed.sequence(position) if position else None, time=at)
+
+
+@get("/events/consumers", operation_id=operation_id("eventConsumers"), tags=["Events"], responses=problems(403),
+     dependencies={"db_session": Provide(provide_session)},
+     summary="Each consumer the hub delivers to (the JetStream publisher): how far behind the feed it is")  # fmt: skip
+async def event_consumers(request: Request, db_session: NamedDependency[AsyncSession]) -> list[ConsumerLag]:
+    if not request.scope["state"].get("roles", frozenset()) & {"steward", "admin"}:
+        raise Forbidden("consumer lag is for stewards and admins")
+    return [msgspec.convert(lag, ConsumerLag) for lag in await feed.lags(db_session, datetime.now(UTC))]

@@ -12,6 +12,7 @@ finance and stewards), in the caller's contract version."""
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,3 +110,21 @@ async def read(session: AsyncSession, reader: Reader, after: str | None, limit: 
     rows = await sql.page(session, start, limit, domains, types)
     items = [e for e in (reader.event(r) for r in rows) if e is not None]
     return Page(items, sequence((rows[-1].xid, rows[-1].id)) if rows else after)
+
+
+async def lags(session: AsyncSession, now: datetime) -> list[Record]:
+    """Every consumer's position and how far behind the feed it is: events and seconds."""
+    out = []
+    for c in await sql.consumers(session):
+        at = (c.xid, c.id)
+        oldest = await sql.oldest_after(session, at)
+        out.append({
+            "name": c.name,
+            "delivered": sequence(at) if at != sql.START else None,
+            "delivered_at": c.delivered_at,
+            "behind_events": await sql.count_after(session, at),
+            "behind_seconds": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+            "holder": c.holder if c.lease_until and c.lease_until >= now else None,
+            "lease_until": c.lease_until,
+        })  # fmt: skip
+    return out

@@ -26,6 +26,7 @@ from mdm.db import events as events_sql
 from mdm.db.engine import Database
 from mdm.events.publisher import Publisher
 from mdm.policy.store import PolicyCache
+from tests.auth import bearer
 from tests.factory import unique
 
 NATS_URL = os.environ.get("MDM_TEST_NATS", "nats://127.0.0.1:4222")
@@ -113,6 +114,12 @@ async def _count(url: str, stream: str) -> int:
         await nc.close()
 
 
+def _lag(client: Any, consumer: str) -> dict[str, Any]:
+    r = client.get("/v2/events/consumers", headers=bearer("user:steward"))
+    assert r.status_code == 200, r.text
+    return dict(next(c for c in r.json() if c["name"] == consumer))
+
+
 def _wait_for(check: Any, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -137,6 +144,9 @@ def test_changes_reach_jetstream_once_each_with_their_id_and_the_readers_fields(
     eid = r.json()["id"]
     r = client.put(f"/v2/employees/sources/netsuite/{tag}", json={"employee_number": tag, "cost_rate": "120"})
     assert r.status_code == 200, r.text
+    before = _lag(client, consumer)
+    assert before["behind_events"] >= 3
+    assert before["behind_seconds"] > 0
 
     async def publish() -> tuple[list[Any], list[dict[str, Any]]]:
         async with Database.opened(database_url) as db:
@@ -152,6 +162,11 @@ def test_changes_reach_jetstream_once_each_with_their_id_and_the_readers_fields(
             return got, [{"id": r.event_id, "type": r.type, "subject": r.subject} for r in rows]
 
     got, made = asyncio.run(publish())
+    after = _lag(client, consumer)
+    assert after["behind_events"] == 0
+    assert after["behind_seconds"] == 0
+    assert after["delivered"] == msgspec.json.decode(got[-1].data)["sequence"]
+    assert client.get("/v2/events/consumers", headers=bearer("user:reader")).status_code == 403
     ids = [m.headers["Nats-Msg-Id"] for m in got]
     assert ids == [e["id"] for e in made], "each event once, in feed order"
     for msg, event in zip(got, made, strict=True):
