@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, literal_column, select, tuple_
+from sqlalchemy import Row, and_, delete, func, insert, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mdm.db.tables import event_consumer, outbox_event, outbox_horizon
+from mdm.db.tables import event_consumer, golden_history, outbox_event, outbox_horizon
 
 Position = tuple[int, int]  # (xid, id)
 START: Position = (-1, 0)  # before every event
@@ -44,9 +44,15 @@ def _visible(session: AsyncSession) -> Any:
 
 async def page(session: AsyncSession, after: Position, limit: int, domains: Sequence[str] | None,
                types: Sequence[str] | None) -> list[Row[Any]]:  # fmt: skip
-    """Up to `limit` events after a position, in feed order; `domains`/`types`: only these."""
-    t = outbox_event
-    stmt = select(t).where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+    """Up to `limit` events after a position, in feed order; `domains`/`types`: only these.
+    A golden record's event comes with its version's record (`record`, from the history)."""
+    t, h = outbox_event, golden_history
+    made = and_(h.c.golden_id == t.c.subject, h.c.version == t.c.version)
+    stmt = (
+        select(t, h.c.data.label("record"))
+        .select_from(t.outerjoin(h, made))
+        .where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+    )
     if domains is not None:
         stmt = stmt.where(t.c.domain.in_(domains))
     if types is not None:

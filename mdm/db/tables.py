@@ -127,6 +127,9 @@ outbox_event = Table(
     Column("type", String(80), nullable=False),  # mdm.customer.updated, mdm.policy.changed, ...
     Column("domain", String(32)),
     Column("subject", String(250)),  # the golden record's id, when the event is about one
+    # a golden record's event: the version it made, whose golden_history row is the record after
+    # (the feed reads it from there: an event does not keep a second copy)
+    Column("version", Integer),
     Column("time", UTCDateTime(), nullable=False),
     Column("principal", String(100)),
     Column("correlation_id", String(100)),

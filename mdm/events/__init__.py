@@ -2,9 +2,10 @@
 outbox (table `outbox_event`) in the same transaction, so a rolled-back write emits nothing
 and a committed one always emits.
 
-Types are `mdm.<domain>.<what>` (see TYPES) and `mdm.policy.changed`. An event row keeps the
-canonical record after the change; the feed (mdm.events.feed) shapes it, per caller, in the
-caller's contract version and shows only the fields the caller may read."""
+Types are `mdm.<domain>.<what>` (see TYPES) and `mdm.policy.changed`. A golden record's event
+names the version it made; the feed (mdm.events.feed) adds that version's record from the
+history, shaped per caller in the caller's contract version with only the fields the caller
+may read."""
 
 from datetime import datetime
 from typing import Any
@@ -30,14 +31,16 @@ def event_type(domain: Domain | str, what: str) -> str:
 
 
 def row(type_: str, domain: str | None, subject: str | None, data: Record, actor: Actor | None,
-        now: datetime) -> Record:  # fmt: skip
+        now: datetime, version: int | None = None) -> Record:  # fmt: skip
     """An outbox row: the event's id (evt_ + a ULID), its type, subject and time, who made
-    it and under which correlation id, and its data."""
+    it and under which correlation id, and its data; for a golden record's event, the
+    version it made (the feed adds that version's record from the history)."""
     return {
         "event_id": f"evt_{ULID()}",
         "type": type_,
         "domain": domain,
         "subject": subject,
+        "version": version,
         "time": now,
         "principal": actor.principal if actor else None,
         "correlation_id": actor.correlation_id if actor else None,

@@ -68,7 +68,7 @@ class Reader:
             fields = self.readable(domain)
             if fields is None:
                 return None
-            data = self._data(domain, fields, data)
+            data = self._data(domain, fields, row)
         return {
             "specversion": SPEC_VERSION,
             "id": row.event_id,
@@ -83,14 +83,14 @@ class Reader:
             "data": data,
         }
 
-    def _data(self, domain: Domain, fields: frozenset[str], data: Record) -> Record:
-        out = dict(data)
+    def _data(self, domain: Domain, fields: frozenset[str], row: Any) -> Record:
+        out = dict(row.data)
         view = domain.contract(self.version).view
-        if "changed" in data:
-            changed = [f for f in data["changed"] if f in fields]
+        if "changed" in out:
+            changed = [f for f in out["changed"] if f in fields]
             out["changed"] = sorted({view.error_field(f) for f in changed}) if view else changed
-        if "record" in data:
-            out["record"] = domain.shaped(self.version, shown(domain, data["record"], fields))
+        if row.record is not None:  # the version's record after the change (mdm.db.events.page)
+            out["record"] = domain.shaped(self.version, shown(domain, row.record, fields))
         return out
 
 

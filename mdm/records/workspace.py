@@ -386,12 +386,12 @@ class Workspace:
         )
         kind, changed, named = events.golden_event(g.domain, action, g.before, g.before_merged, g.merged_into, data)
         self.emit(events.event_type(g.domain, kind), g.domain, g.id,
-                  {"version": g.version, "action": action, "changed": changed, **named, "record": data})  # fmt: skip
+                  {"version": g.version, "action": action, "changed": changed, **named}, g.version)  # fmt: skip
         g.before, g.before_merged = dict(g.values), g.merged_into
 
-    def emit(self, type_: str, domain: Domain, subject: str | None, data: Record) -> None:
+    def emit(self, type_: str, domain: Domain, subject: str | None, data: Record, version: int | None = None) -> None:
         """Queue an event for the outbox: it is written by `flush`, with everything else."""
-        self.events.append(events.row(type_, domain.name, subject, data, self.actor, self.now))
+        self.events.append(events.row(type_, domain.name, subject, data, self.actor, self.now, version))
 
     def record_audit(
         self,

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("type", sa.String(length=80), nullable=False),
         sa.Column("domain", sa.String(length=32), nullable=True),
         sa.Column("subject", sa.String(length=250), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=True),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("principal", sa.String(length=100), nullable=True),
         sa.Column("correlation_id", sa.String(length=100), nullable=True),
