@@ -26,6 +26,7 @@ from mdm.policy.visibility import readable_by, shown
 
 Record = dict[str, Any]
 CURSOR = re.compile(r"^(\d{20})-(\d{20})$")
+BIGINT = 2**63 - 1
 
 
 def sequence(position: sql.Position) -> str:
@@ -34,9 +35,10 @@ def sequence(position: sql.Position) -> str:
 
 def position(cursor: str, field: str = "after") -> sql.Position:
     found = CURSOR.match(cursor)
-    if found is None:
+    at = (int(found[1]), int(found[2])) if found else None
+    if at is None or max(at) > BIGINT:  # 20 digits hold more than a database's bigint
         raise Invalid("not a feed cursor", [(field, "must be an event's `sequence` (two 20-digit numbers)")])
-    return int(found[1]), int(found[2])
+    return at
 
 
 @dataclass(slots=True)
