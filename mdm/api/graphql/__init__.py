@@ -54,6 +54,7 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 5_000
 QUERY_CACHE = 1_000  # distinct query texts whose parse and validation are kept
+CACHED_CHARS = 20_000  # a longer text is prepared every time: the cache holds at most ~20 MB of texts
 MAX_COST = 20_000  # e.g. 100 projects with 5 references and their crosswalks is ~1,200
 
 
@@ -148,10 +149,19 @@ class Prepared:
     plans: dict[Any, Any] | None = None  # the executor's, across requests: see Executor._plan
 
 
-@lru_cache(maxsize=QUERY_CACHE)
 def prepared(schema: GraphQLSchema, query: str) -> Prepared:
     """Parse (at most MAX_TOKENS tokens) and validate with the standard rules and ours (the
-    depth and alias limits, storable strings), cached by the query's text."""
+    depth and alias limits, storable strings), cached by the query's text when it is short
+    enough that the cache stays small (QUERY_CACHE texts of at most CACHED_CHARS)."""
+    return _prepared(schema, query) if len(query) <= CACHED_CHARS else _prepare(schema, query)
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def _prepared(schema: GraphQLSchema, query: str) -> Prepared:
+    return _prepare(schema, query)
+
+
+def _prepare(schema: GraphQLSchema, query: str) -> Prepared:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as exc:
