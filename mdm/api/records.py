@@ -25,10 +25,11 @@ from mdm.api.versions import ContractVersion, version_suffix
 from mdm.api.visibility import readable
 from mdm.auth.actor import Actor
 from mdm.domains import LATEST, Domain
-from mdm.errors import MdmError, NotFound
+from mdm.errors import Invalid, MdmError, NotFound
 from mdm.matching import service as matching
 from mdm.policy.visibility import shown
 from mdm.records import service
+from mdm.records.validation import check_fields
 
 # a path or query holding U+FFFD is refused (mdm.api.middleware.unreadable: it is what a
 # broken escape decodes to), so its parameters' text may not hold it either
@@ -316,6 +317,9 @@ def records_router(domain: Domain, version: str = LATEST) -> Router:
         limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10,
     ) -> v1.MatchResult:
         record = v.payload(data)
+        found = check_fields(domain, record)  # what the document promises (code lists, enums), as a write checks
+        if found:
+            raise v.renamed(Invalid(f"the {domain.name} to match is not valid", found))
         result = await matching.match(db_session, domain, record, limit=limit, readable=fields)
         return msgspec.convert(result, v1.MatchResult)
 

@@ -81,6 +81,12 @@ def test_a_bad_candidate_is_a_422_naming_the_field(client):
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "country"
     assert client.post("/v1/customers/match", json={"name": "Acme"}, params={"limit": 0}).status_code == 422
+    # a code the document's list does not hold, though it has the code's shape: as a write would answer
+    for path, body, field in (("/v2/projects/match", {"code": "P-1", "currency": "DEN"}, "currency"),
+                              ("/v2/customers/match", {"name": "Acme", "country": "XX"}, "country")):  # fmt: skip
+        r = client.post(path, json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == field
 
 
 def test_match_is_a_read_a_system_key_with_the_reader_role_may_call(client):
