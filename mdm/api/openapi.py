@@ -81,8 +81,8 @@ _EXAMPLE_DETAIL: dict[int, tuple[str, list[tuple[str, str]] | None]] = {
     404: ("no customer with id cus_01M80JHKNPXXGD152RZD5KESWS", None),
     409: ("this Idempotency-Key was used with another request; use a new key", None),
     410: (
-        "the feed no longer holds the events after 00000000000000000000-00000000000000000042: retention pruned them",
-        [("after", "must be 00000000000000000000-00000000000000000107 or later")],
+        "the feed no longer holds the events after 0000000000000000-000000000000002a: retention pruned them",
+        [("after", "must be 0000000000000000-000000000000006b or later")],
     ),
     412: ("record cus_01M80JHKNPXXGD152RZD5KESWS is at version 3, not 2", None),
     413: ("1001 keys sent; at most 1000 per call", [("keys", "at most 1000 keys")]),

@@ -1,7 +1,7 @@
 """The pull feed: the outbox's events after a cursor, as CloudEvents 1.0, for one caller.
 
 A cursor is an event's `sequence` (an extension attribute): its feed position (xid, id) as
-two zero-padded numbers, so cursors compare as text in feed order. A consumer keeps the last
+two zero-padded hexadecimal numbers, so cursors compare as text in feed order. A consumer keeps the last
 `sequence` it handled and asks for what comes after it; any cursor replays from there, until
 retention has pruned past it (410). Order and visibility: mdm.db.events.
 
@@ -25,20 +25,20 @@ from mdm.policy.rules import Policy
 from mdm.policy.visibility import readable_by, shown
 
 Record = dict[str, Any]
-CURSOR = re.compile(r"^(\d{20})-(\d{20})$")
-BIGINT = 2**63 - 1
+# two bigints (at most 2**63 - 1) in zero-padded hex: they compare as text in feed order
+CURSOR_PATTERN = r"^([0-7][0-9a-f]{15})-([0-7][0-9a-f]{15})$"
+CURSOR = re.compile(CURSOR_PATTERN)
 
 
 def sequence(position: sql.Position) -> str:
-    return f"{position[0]:020d}-{position[1]:020d}"
+    return f"{position[0]:016x}-{position[1]:016x}"
 
 
 def position(cursor: str, field: str = "after") -> sql.Position:
     found = CURSOR.match(cursor)
-    at = (int(found[1]), int(found[2])) if found else None
-    if at is None or max(at) > BIGINT:  # 20 digits hold more than a database's bigint
-        raise Invalid("not a feed cursor", [(field, "must be an event's `sequence` (two 20-digit numbers)")])
-    return at
+    if found is None:
+        raise Invalid("not a feed cursor", [(field, "must be an event's `sequence`")])
+    return int(found[1], 16), int(found[2], 16)
 
 
 @dataclass(slots=True)

@@ -138,7 +138,7 @@ def test_the_feed_filters_replays_and_speaks_each_contract_version(client, facto
     everything = events_after(client, start)
     middle = everything[len(everything) // 2]["sequence"]
     assert events_after(client, middle) == [e for e in everything if e["sequence"] > middle]  # replay from any point
-    for cursor in ("yesterday", "99999999999999999999-00000000000000000001"):  # a word; past a bigint
+    for cursor in ("yesterday", "8000000000000000-0000000000000001"):  # a word; past a bigint
         bad = client.get("/v2/events", params={"after": cursor})
         assert bad.status_code == 422, bad.text
         assert bad.json()["errors"][0]["field"] == "after"
