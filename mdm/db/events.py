@@ -140,12 +140,6 @@ async def consumer(session: AsyncSession, name: str) -> Row[Any] | None:
     return (await session.execute(select(event_consumer).where(event_consumer.c.name == name))).first()
 
 
-async def time_of(session: AsyncSession, at: Position) -> datetime | None:
-    """When the event at a position was made (None if it is not, or no longer, there)."""
-    t = outbox_event
-    return (await session.execute(select(t.c.time).where(t.c.xid == at[0], t.c.id == at[1]))).scalar()
-
-
 async def oldest_after(session: AsyncSession, after: Position) -> datetime | None:
     """When the first readable event after a position was made: how long a consumer there has waited."""
     t = outbox_event
