@@ -65,7 +65,7 @@ class IdentifierAs:
         i = self._index(elements, country)
         if i is not None:
             del elements[i]
-        if value is not None:
+        if value is not None and str(value).strip():  # v1 text of only spaces holds no identifier: none is kept
             element = {"scheme": self._scheme(country), "value": value, **({"country": country} if country else {})}
             try:
                 identifier(element, country)

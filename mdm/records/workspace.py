@@ -189,12 +189,12 @@ class Workspace:
     async def merged_refs(self, domain: Domain, values: Record) -> list[tuple[str, str]]:
         """A write that names a merged-away record is refused (the field, and the survivor to
         use): references already held follow merges, new ones must name live records."""
-        refs = {f.name: v for f in domain.references if isinstance(v := values.get(f.name), str)}
+        refs = {f: v for f in domain.references if isinstance(v := values.get(f.name), str)}
         await self.preload_refs(set(refs.values()))
         return [
-            (name, f"'{rid}' was merged into {self.live_ref(rid)}; use the survivor")
-            for name, rid in refs.items()
-            if self.ref_cache.get(rid)
+            (f.name, f"{f.ref} '{rid}' was merged into {self.live_ref(rid)}; use the survivor")
+            for f, rid in refs.items()
+            if self.ref_cache.get(rid) and (target := domain_of_id(rid)) is not None and target.name == f.ref
         ]
 
     async def preload_refs(self, ids: set[str]) -> None:

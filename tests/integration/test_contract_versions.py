@@ -68,6 +68,18 @@ def test_a_v1_tax_id_that_fails_its_check_is_kept_as_written_and_still_links(cli
     assert v2["identifiers"] == [{"scheme": "other:tax_id", "value": tax, "country": "FR"}]
 
 
+def test_a_v1_tax_id_of_only_spaces_holds_no_identifier(client):
+    """v1 took any text: a tax ID of blanks (a form's empty field) is accepted and keeps none."""
+    r = client.post("/v1/legal-entities", json={"name": word(), "country": "EE", "registration_number": "HRB 123456",
+                                                "tax_id": "\f"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    assert r.json()["tax_id"] is None
+    assert r.json()["registration_number"] == "HRB 123456"
+    assert _get(client, "v2", "legal-entities", r.json()["id"])["identifiers"] == [
+        {"scheme": "registration", "value": "HRB 123456", "country": "EE"}
+    ]
+
+
 def test_v2_only_values_survive_a_v1_source_upsert_and_a_v1_patch(client):
     vat, vat2 = vat_de(), vat_de()
     sf = unique("sf")

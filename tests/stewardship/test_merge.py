@@ -175,9 +175,13 @@ def test_a_new_write_naming_a_merged_away_record_is_refused(client, factory):
     assert client.post("/v1/customers/merge", json={"survivor_id": survivor, "merged_ids": [folded]}).status_code == 200
     r = client.post("/v1/projects", json=factory.payload("project", customer_id=folded))
     assert r.status_code == 422, r.text
-    assert r.json()["errors"] == [{"field": "customer_id", "message": f"'{folded}' was merged into {survivor}; "
-                                   "use the survivor"}]  # fmt: skip
+    message = f"customer '{folded}' was merged into {survivor}; use the survivor"
+    assert r.json()["errors"] == [{"field": "customer_id", "message": message}]
     assert client.post("/v1/projects", json=factory.payload("project", customer_id=survivor)).status_code == 201
+    # a merged-away record of another domain is first of all not a record of the field's domain
+    r = client.post("/v1/projects", json=factory.payload("project", cost_center_id=folded))
+    assert r.status_code == 422, r.text
+    assert [e["message"].endswith("is not a cost_center id") for e in r.json()["errors"]] == [True], r.text
 
 
 def test_merging_a_parent_and_its_child_drops_the_link_and_unmerge_brings_it_back(client, factory):
