@@ -38,6 +38,7 @@ from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
 from mdm.api.versions import under_every_version
+from mdm.api.webhooks import subscriptions_router
 from mdm.api.writer import UpsertWriter
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database, Timeouts
@@ -45,6 +46,7 @@ from mdm.db.fastpath import FastReads
 from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.events.publisher import from_settings as publisher_from_settings
 from mdm.events.retention import prune_events
+from mdm.events.webhooks import from_settings as webhooks_from_settings
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings, tune_gc
 
@@ -75,6 +77,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.nats_url:
             publisher = publisher_from_settings(app.state.db, settings, app.state.policies.for_read)
             tasks.append(asyncio.create_task(publisher.run(stop)))
+        if settings.webhooks:
+            dispatcher = webhooks_from_settings(app.state.db, settings, app.state.policies.for_read)
+            tasks.append(asyncio.create_task(dispatcher.run(stop)))
         try:
             yield
         finally:
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 list_systems, bulk_resolve, list_audit, list_events, events_head, event_consumers, policy_router
             ),
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
+            subscriptions_router,
             *graphql_routes(),
             serve_graphiql_asset,
         ],

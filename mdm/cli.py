@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -676,8 +677,20 @@ def match_adopt(
     console.print(f"{domain} rules {'defaults are' if version == 'defaults' else f'version {version} is'} in force")
 
 
-events_app = typer.Typer(help="Change events: the JetStream publisher, retention.", no_args_is_help=True)
+events_app = typer.Typer(help="Change events: the JetStream publisher, webhooks, retention.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
+
+
+async def _until_signalled(settings: Settings, start: Callable[[Database, asyncio.Event], Awaitable[int]]) -> int:
+    """Run a background loop on the database until Ctrl-C or SIGTERM; answers its count."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Database.opened(settings.database_url) as db:
+        return await start(db, stop)
 
 
 @events_app.command("publish")
@@ -685,8 +698,6 @@ def events_publish() -> None:
     """Publish the feed's events to NATS JetStream (MDM_NATS_URL) until stopped (Ctrl-C,
     SIGTERM), from where the last publisher stopped; beside `mdm serve`'s own publishers, one
     at a time publishes (a lease)."""
-    import signal
-
     from mdm.events.publisher import from_settings
     from mdm.policy.store import PolicyCache
 
@@ -695,18 +706,32 @@ def events_publish() -> None:
         raise typer.BadParameter("set MDM_NATS_URL (nats://host:4222)", param_hint="MDM_NATS_URL")
     url = settings.nats_url
 
-    async def run() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with Database.opened(settings.database_url) as db:
-            publisher = from_settings(db, settings, PolicyCache(db).for_read)
-            console.print(f"publishing to {url} ({settings.nats_prefix}.> on {settings.nats_stream}); Ctrl-C stops")
-            await publisher.run(stop)
-            return publisher.published
+    async def publish(db: Database, stop: asyncio.Event) -> int:
+        publisher = from_settings(db, settings, PolicyCache(db).for_read)
+        console.print(f"publishing to {url} ({settings.nats_prefix}.> on {settings.nats_stream}); Ctrl-C stops")
+        await publisher.run(stop)
+        return publisher.published
 
-    console.print(f"stopped; {asyncio.run(run())} events published")
+    console.print(f"stopped; {asyncio.run(_until_signalled(settings, publish))} events published")
+
+
+@events_app.command("deliver")
+def events_deliver() -> None:
+    """Deliver every webhook subscription's events until stopped (Ctrl-C, SIGTERM): what
+    `mdm serve` does unless MDM_WEBHOOKS=false; beside it, one process per subscription
+    delivers at a time (a lease)."""
+    from mdm.events.webhooks import from_settings
+    from mdm.policy.store import PolicyCache
+
+    settings = _settings()
+
+    async def deliver(db: Database, stop: asyncio.Event) -> int:
+        dispatcher = from_settings(db, settings, PolicyCache(db).for_read)
+        console.print("delivering webhooks; Ctrl-C stops")
+        await dispatcher.run(stop)
+        return dispatcher.sent
+
+    console.print(f"stopped; {asyncio.run(_until_signalled(settings, deliver))} events delivered")
 
 
 @events_app.command("prune")

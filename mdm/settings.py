@@ -50,6 +50,18 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # how long the outbox keeps events for the pull feed (older ones are pruned; a cursor
     # before them is a 410)
     events_retention_days: Annotated[float, msgspec.Meta(gt=0)] = 7.0
+    # signed webhooks (mdm.events.webhooks): every worker of `mdm serve` runs the deliveries
+    # (off: run `mdm events deliver` instead), one process per subscription at a time (a lease).
+    # A receiver has `webhook_timeout_seconds` to answer; an event it did not take is tried
+    # again after `webhook_retry_seconds`, doubling up to `webhook_retry_max_seconds`, with
+    # jitter, for `webhook_retry_hours`; then it is a dead letter. A rotated-out secret signs
+    # beside the new one for `webhook_rotation_hours`.
+    webhooks: bool = True
+    webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 15.0
+    webhook_retry_seconds: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0)] = 21_600.0
+    webhook_retry_hours: Annotated[float, msgspec.Meta(gt=0)] = 72.0
+    webhook_rotation_hours: Annotated[float, msgspec.Meta(ge=0)] = 24.0
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

@@ -92,7 +92,8 @@ def api_keys(database_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def client(database_url: str, api_keys: dict[str, str]) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    app = create_app(Settings(database_url=database_url, pool_size=5))
+    # webhook deliveries run in the servers of test_webhooks.py only (their retry timings)
+    app = create_app(Settings(database_url=database_url, pool_size=5, webhooks=False))
     with TestClient(app, base_url="http://testserver.local") as c:
         c.auth = AUTH
         yield c
@@ -127,9 +128,11 @@ def serving(
     """A real `mdm serve` (granian) on the test database until the block ends; its base URL.
     `env` adds settings (MDM_DOMAIN_MODULES, ...) to the server's environment; `cwd` runs
     the code found there (an earlier release's, unpacked) instead of today's; `started`
-    receives the server's process (a session of its own: killpg reaches its workers)."""
+    receives the server's process (a session of its own: killpg reaches its workers).
+    Webhook deliveries are off unless `env` turns them on (test_webhooks.py)."""
     port = _free_port()
-    env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", **(env or {})}
+    env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", "MDM_WEBHOOKS": "false",
+           **(env or {})}  # fmt: skip
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(

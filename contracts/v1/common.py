@@ -343,7 +343,8 @@ class FeedHead(Struct, kw_only=True):
 
 
 class ConsumerLag(Struct, kw_only=True):
-    """How far a consumer the hub delivers to (the JetStream publisher) is behind the feed."""
+    """How far a consumer the hub delivers to (the JetStream publisher, webhook:<subscription>) is
+    behind the feed."""
 
     name: str
     delivered: str | None  # the sequence of the last event delivered (none yet: None)
@@ -352,6 +353,8 @@ class ConsumerLag(Struct, kw_only=True):
     behind_seconds: float  # how long the oldest of them has waited (0: none waiting)
     holder: str | None  # the process delivering for it (host:pid:id), while its lease holds
     lease_until: datetime | None
+    retrying: int = 0  # a webhook subscription's events waiting for another attempt
+    dead_letters: int = 0  # a webhook subscription's events given up on (sent again only by a replay)
 
 
 class SourceSystem(Struct, kw_only=True):

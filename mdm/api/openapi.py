@@ -512,6 +512,8 @@ def version_document(doc: dict[str, Any], version: str) -> dict[str, Any]:
 # strings by property name, for examples a reader recognizes; each must fit its schema
 NAMED: dict[str, Any] = {
     "name": "Acme Consulting",
+    "domains": "customer",
+    "types": "mdm.customer.updated",
     "legal_name": "ACME Consulting GmbH",
     "website": "https://acme.example",
     "tax_id": "DE811907980",

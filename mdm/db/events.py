@@ -97,9 +97,11 @@ async def count_after(session: AsyncSession, after: Position) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def take_lease(session: AsyncSession, name: str, holder: str, now: datetime, until: datetime) -> bool:
+async def take_lease(session: AsyncSession, name: str, holder: str, now: datetime, until: datetime,
+                     create: bool = True) -> bool:  # fmt: skip
     """Hold a consumer's lease until `until` if it is free, expired or already ours (a new
-    consumer starts before the first event). Answers whether we hold it."""
+    consumer starts before the first event, unless `create` is false: then only a consumer
+    that exists can be held). Answers whether we hold it."""
     c = event_consumer.c
     free = (c.holder == holder) | c.holder.is_(None) | (c.lease_until < now)
     taken = await session.execute(
@@ -107,8 +109,8 @@ async def take_lease(session: AsyncSession, name: str, holder: str, now: datetim
     )
     if taken.rowcount:  # type: ignore[attr-defined]
         return True
-    if (await session.execute(select(c.name).where(c.name == name))).first() is not None:
-        return False  # another holds it
+    if not create or (await session.execute(select(c.name).where(c.name == name))).first() is not None:
+        return False  # another holds it, or it is not there to hold
     dialect = session.get_bind().dialect.name
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     row = {"name": name, "xid": START[0], "id": START[1], "holder": holder, "lease_until": until}
@@ -116,15 +118,43 @@ async def take_lease(session: AsyncSession, name: str, holder: str, now: datetim
     return bool(made.rowcount)  # type: ignore[attr-defined]
 
 
-async def advance(session: AsyncSession, name: str, holder: str, to: Position, now: datetime) -> bool:
-    """Record that a consumer delivered everything up to `to`, if `holder` still holds its lease."""
+async def advance(session: AsyncSession, name: str, holder: str, to: Position, now: datetime,
+                  since: Position | None = None) -> bool:  # fmt: skip
+    """Record that a consumer delivered everything up to `to`, if `holder` still holds its
+    lease (and, given `since`, the position is still the one it read: a replay may move it)."""
     c = event_consumer.c
-    moved = await session.execute(
-        event_consumer.update()
-        .where(c.name == name, c.holder == holder, c.lease_until >= now)
-        .values(xid=to[0], id=to[1], delivered_at=now)
-    )
+    stmt = event_consumer.update().where(c.name == name, c.holder == holder, c.lease_until >= now)
+    if since is not None:
+        stmt = stmt.where(c.xid == since[0], c.id == since[1])
+    moved = await session.execute(stmt.values(xid=to[0], id=to[1], delivered_at=now))
     return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+async def place(session: AsyncSession, name: str, at: Position) -> None:
+    """Put a consumer at a position (made if new, its lease untouched): where it starts, or replays from."""
+    c = event_consumer.c
+    moved = await session.execute(event_consumer.update().where(c.name == name).values(xid=at[0], id=at[1]))
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        await session.execute(insert(event_consumer).values(name=name, xid=at[0], id=at[1]))
+
+
+async def forget(session: AsyncSession, name: str) -> None:
+    await session.execute(delete(event_consumer).where(event_consumer.c.name == name))
+
+
+async def locate(session: AsyncSession, event_id: str) -> Position | None:
+    """An event's position, while the outbox holds it."""
+    t = outbox_event
+    found = (await session.execute(select(t.c.xid, t.c.id).where(t.c.event_id == event_id))).first()
+    return (found.xid, found.id) if found else None
+
+
+async def first_since(session: AsyncSession, when: datetime) -> Position | None:
+    """The position of the first readable event made at or after `when`."""
+    t = outbox_event
+    stmt = select(t.c.xid, t.c.id).where(t.c.time >= when, _visible(session)).order_by(t.c.xid, t.c.id)
+    found = (await session.execute(stmt.limit(1))).first()
+    return (found.xid, found.id) if found else None
 
 
 async def release(session: AsyncSession, name: str, holder: str) -> None:
@@ -132,8 +162,11 @@ async def release(session: AsyncSession, name: str, holder: str) -> None:
     await session.execute(event_consumer.update().where(c.name == name, c.holder == holder).values(lease_until=None))
 
 
-async def consumers(session: AsyncSession) -> list[Row[Any]]:
-    return list((await session.execute(select(event_consumer).order_by(event_consumer.c.name))).all())
+async def consumers(session: AsyncSession, names: Sequence[str] | None = None) -> list[Row[Any]]:
+    stmt = select(event_consumer).order_by(event_consumer.c.name)
+    if names is not None:
+        stmt = stmt.where(event_consumer.c.name.in_(names))
+    return list((await session.execute(stmt)).all())
 
 
 async def consumer(session: AsyncSession, name: str) -> Row[Any] | None:

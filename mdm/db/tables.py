@@ -161,6 +161,47 @@ outbox_horizon = Table(
     Column("pruned_at", UTCDateTime(), nullable=False),
 )
 
+webhook_subscription = Table(
+    "webhook_subscription",
+    metadata,
+    # a receiver of signed webhooks: the events it wants (domains, types; null: all), the
+    # contract version and roles they are shaped for, its secrets ({secret, expires_at}; a
+    # rotated-out one signs beside the new one until it expires); its feed position is its
+    # event_consumer row `webhook:<id>`
+    Column("id", String(40), primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("version", String(4), nullable=False),
+    Column("domains", JSONType),
+    Column("types", JSONType),
+    Column("roles", JSONType, nullable=False),
+    Column("secrets", JSONType, nullable=False),
+    Column("description", String(500)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    # an event a subscription's receiver has not taken: the body as first sent, its attempts,
+    # when the next is due; dead (dead_at, no next attempt) after the retry window
+    Column("subscription_id", String(40), primary_key=True),
+    Column("event_id", String(40), primary_key=True),
+    Column("xid", BigInteger, nullable=False),
+    Column("id", BigInteger, nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("subject", String(250)),
+    Column("body", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_attempt_at", UTCDateTime()),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("dead_at", UTCDateTime()),
+    Index("ix_webhook_delivery_due", "subscription_id", "next_attempt_at"),
+)
+
 idempotency_key = Table(
     "idempotency_key",
     metadata,

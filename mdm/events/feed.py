@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db import events as sql
+from mdm.db import webhooks as webhooks_sql
 from mdm.domains import BY_NAME, Domain
 from mdm.errors import Gone, Invalid, MdmError
 from mdm.events import SOURCE, SPEC_VERSION
@@ -114,12 +115,15 @@ async def read(session: AsyncSession, reader: Reader, after: str | None, limit: 
     return Page(items, sequence((rows[-1].xid, rows[-1].id)) if rows else after)
 
 
-async def lags(session: AsyncSession, now: datetime) -> list[Record]:
-    """Every consumer's position and how far behind the feed it is: events and seconds."""
+async def lags(session: AsyncSession, now: datetime, names: Sequence[str] | None = None) -> list[Record]:
+    """Every consumer's (or these ones') position and how far behind the feed it is: events
+    and seconds; for a webhook subscription, its events waiting for a retry and its dead letters."""
     out = []
-    for c in await sql.consumers(session):
+    waiting = await webhooks_sql.counts(session)
+    for c in await sql.consumers(session, names):
         at = (c.xid, c.id)
         oldest = await sql.oldest_after(session, at)
+        retrying, dead = waiting.get(c.name.removeprefix(webhooks_sql.PREFIX), (0, 0))
         out.append({
             "name": c.name,
             "delivered": sequence(at) if at != sql.START else None,
@@ -128,5 +132,7 @@ async def lags(session: AsyncSession, now: datetime) -> list[Record]:
             "behind_seconds": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
             "holder": c.holder if c.lease_until and c.lease_until >= now else None,
             "lease_until": c.lease_until,
+            "retrying": retrying if c.name.startswith(webhooks_sql.PREFIX) else 0,
+            "dead_letters": dead if c.name.startswith(webhooks_sql.PREFIX) else 0,
         })  # fmt: skip
     return out

@@ -33,6 +33,11 @@ SEMANTIC: list[tuple[str, str, str]] = [
     (r"field", r"^not a field of [a-z_]+$", "explain: a field of another domain"),
     (r"line [0-9]+", r".+", "a policy text's line that is not a rule (casbin lines naming known words)"),
     (
+        r"(domains|types)\[[0-9]+\]",
+        r"^not (a domain|an event type) of this hub",
+        "a subscription's domain or event type: the hub's own (a plugin adds domains), not the document's",
+    ),
+    (
         r"identifiers\[[0-9]+\]\.value",
         r"^(not a valid [a-z_.]+ number: .+|a DUNS number is nine digits|must not be empty)$",
         "an identifier that fails its scheme's check digits or format (python-stdnum)",
