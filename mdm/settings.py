@@ -54,7 +54,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # (off: run `mdm events deliver` instead), one process per subscription at a time (a lease).
     # A receiver has `webhook_timeout_seconds` to answer; an event it did not take is tried
     # again after `webhook_retry_seconds`, doubling up to `webhook_retry_max_seconds`, with
-    # jitter, for `webhook_retry_hours`; then it is a dead letter. A rotated-out secret signs
+    # jitter, for `webhook_retry_hours`; then it is a dead letter. Rotated-out secrets sign
     # beside the new one for `webhook_rotation_hours`.
     webhooks: bool = True
     webhook_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 15.0
@@ -62,6 +62,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     webhook_retry_max_seconds: Annotated[float, msgspec.Meta(gt=0)] = 21_600.0
     webhook_retry_hours: Annotated[float, msgspec.Meta(gt=0)] = 72.0
     webhook_rotation_hours: Annotated[float, msgspec.Meta(ge=0)] = 24.0
+    # receivers at private addresses (loopback, RFC 1918, link-local such as cloud metadata):
+    # refused unless set, so a subscription cannot reach into the hub's own network
+    webhook_private_addresses: bool = False
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

@@ -347,10 +347,10 @@ class ConsumerLag(Struct, kw_only=True):
     behind the feed."""
 
     name: str
-    delivered: str | None  # the sequence of the last event delivered (none yet: None)
+    delivered: str | None  # the last event passed on (a webhook's: delivered, or waiting for a retry)
     delivered_at: datetime | None  # when it was delivered
     behind_events: int  # readable events after it
-    behind_seconds: float  # how long the oldest of them has waited (0: none waiting)
+    behind_seconds: float  # how long the oldest of them (or of a webhook's retries) has waited (0: none)
     holder: str | None  # the process delivering for it (host:pid:id), while its lease holds
     lease_until: datetime | None
     retrying: int = 0  # a webhook subscription's events waiting for another attempt

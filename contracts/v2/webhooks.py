@@ -11,10 +11,12 @@ from msgspec import Meta, Struct
 
 from contracts.v1.common import NO_NUL, ConsumerLag
 
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_LABEL = r"[A-Za-z0-9]{1,63}(?:-[A-Za-z0-9]{1,62}){0,20}"  # no "--": no IDNA (xn--) labels
+_LAST = r"[A-Za-z][A-Za-z0-9]{0,62}(?:-[A-Za-z0-9]{1,62}){0,20}"  # a top-level label starts with a letter
 _PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
-# http(s), a host name or IPv4 address, a port, a path of printable ASCII; no user or password
-URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*(?::{_PORT})?(?:/[!-~]*)?$"
+# http(s), a host name or an IPv4 address, a port, a path of printable ASCII; no user or password
+URL_PATTERN = rf"^https?://(?:{_OCTET}(?:\.{_OCTET}){{3}}|(?:{_LABEL}\.)*{_LAST})(?::{_PORT})?(?:/[!-~]*)?$"
 ReceiverUrl = Annotated[
     str,
     Meta(max_length=2000, pattern=URL_PATTERN, description="where events are POSTed",

@@ -1,9 +1,12 @@
 """Webhook subscriptions over HTTP (/v2/subscriptions, admins): make, list, read, delete,
 rotate a secret, see dead letters, replay (mdm.events.webhooks does the work)."""
 
+import ipaddress
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import httpx
 from litestar import Request, Router, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, PathParameter, QueryParameter
@@ -29,6 +32,7 @@ from mdm.events import webhooks as service
 from mdm.events.feed import CURSOR_PATTERN, lags, sequence
 
 Session = NamedDependency[AsyncSession]
+INSTANT = re.compile(INSTANT_PATTERN)
 SubscriptionId = Annotated[str, PathParameter(pattern=r"^sub_[0-9A-HJKMNP-TV-Z]{26}$", description="a subscription")]
 # where a replay starts: an event's id, its `sequence`, or an RFC 3339 time (the first event at or after it)
 START_PATTERN = (
@@ -45,9 +49,13 @@ def _admin(request: Request) -> None:
         raise Forbidden("webhook subscriptions are for admins")
 
 
-def _checked(data: SubscriptionCreate) -> dict[str, Any]:
-    """The subscription's stored values, its domains and types known to this hub."""
+def _checked(data: SubscriptionCreate, allow_private: bool) -> dict[str, Any]:
+    """The subscription's stored values, its domains and types known to this hub, its URL
+    not at a private address unless allowed (a host name is checked at each attempt)."""
     problems_: list[tuple[str, str]] = []
+    host = httpx.URL(data.url).host
+    if not allow_private and (host == "localhost" or (_is_address(host) and service.private(host))):
+        problems_.append(("url", f"a private address ({host}): allowed only with MDM_WEBHOOK_PRIVATE_ADDRESSES=true"))
     known_types = {POLICY_CHANGED, *(event_type(d, what) for d in BY_NAME for what in TYPES)}
     for i, name in enumerate(data.domains or []):
         if name not in BY_NAME:
@@ -59,6 +67,14 @@ def _checked(data: SubscriptionCreate) -> dict[str, Any]:
         raise Invalid("the subscription names what this hub does not have", problems_)
     return {"url": data.url, "version": data.version, "domains": _once(data.domains), "types": _once(data.types),
             "roles": sorted(set(data.roles)), "description": data.description}  # fmt: skip
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _once(names: list[str] | None) -> list[str] | None:
@@ -87,7 +103,8 @@ async def create_subscription(
 ) -> SubscriptionCreated:
     _admin(request)
     now = datetime.now(UTC)
-    row, secret = await service.subscribe(db_session, _checked(data), request.scope["state"]["principal"], now)
+    values = _checked(data, request.app.state.settings.webhook_private_addresses)
+    row, secret = await service.subscribe(db_session, values, request.scope["state"]["principal"], now)
     return SubscriptionCreated(**_shown(row, await _lag(db_session, row["id"], now), now), secret=secret)
 
 
@@ -164,7 +181,7 @@ async def replay_subscription(
 ) -> ReplayStarted:
     _admin(request)
     when: str | datetime = start
-    if not start.startswith("evt_") and "-" in start and ":" in start:  # a time, not an event or a sequence
+    if INSTANT.match(start):  # else an event's id or sequence
         instant = decode_instant(datetime, start)
         when = instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # no offset: UTC
     return ReplayStarted(**await service.replay(db_session, subscription_id, when))

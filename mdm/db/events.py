@@ -74,11 +74,14 @@ async def horizon(session: AsyncSession) -> Position | None:
     return (found.xid, found.id) if found else None
 
 
-async def prune(session: AsyncSession, before: datetime, now: datetime) -> int:
+async def prune(session: AsyncSession, before: datetime, now: datetime, keep_after: Position | None = None) -> int:
     """Delete the events older than `before` that are readable (never one a reader has not
-    been able to see yet) and move the horizon to the newest of them. Answers how many."""
+    been able to see yet), none after `keep_after`, and move the horizon to the newest of
+    them. Answers how many."""
     t = outbox_event
     old = select(t.c.xid, t.c.id).where(t.c.time < before, _visible(session)).order_by(t.c.xid.desc(), t.c.id.desc())
+    if keep_after is not None:
+        old = old.where(tuple_(t.c.xid, t.c.id) <= tuple_(*keep_after))
     newest = (await session.execute(old.limit(1))).first()
     if newest is None:
         return 0
@@ -167,6 +170,14 @@ async def consumers(session: AsyncSession, names: Sequence[str] | None = None) -
     if names is not None:
         stmt = stmt.where(event_consumer.c.name.in_(names))
     return list((await session.execute(stmt)).all())
+
+
+async def oldest_position(session: AsyncSession, prefix: str) -> Position | None:
+    """The position of the furthest behind of the consumers named `<prefix>...`."""
+    c = event_consumer.c
+    stmt = select(c.xid, c.id).where(c.name.startswith(prefix, autoescape=True)).order_by(c.xid, c.id).limit(1)
+    found = (await session.execute(stmt)).first()
+    return (found.xid, found.id) if found else None
 
 
 async def consumer(session: AsyncSession, name: str) -> Row[Any] | None:

@@ -136,6 +136,9 @@ outbox_event = Table(
     Column("data", JSONType, nullable=False),
     Index("ix_outbox_event_position", "xid", "id"),
     Index("ix_outbox_event_time", "time"),
+    # SQLite would reuse the ids of deleted newest rows: after retention pruned them, a new
+    # event would land behind every cursor; AUTOINCREMENT never reuses one
+    sqlite_autoincrement=True,
 )
 
 event_consumer = Table(
@@ -200,6 +203,7 @@ webhook_delivery = Table(
     Column("last_error", String(500)),
     Column("dead_at", UTCDateTime()),
     Index("ix_webhook_delivery_due", "subscription_id", "next_attempt_at"),
+    Index("ix_webhook_delivery_subject", "subscription_id", "subject"),
 )
 
 idempotency_key = Table(

@@ -3,9 +3,10 @@
 (mdm.db.events, named by `consumer_name`)."""
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Row, and_, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,9 +30,11 @@ async def subscriptions(session: AsyncSession) -> list[Row[Any]]:
     return list((await session.execute(select(t).order_by(t.c.created_at, t.c.id))).all())
 
 
-async def subscription(session: AsyncSession, subscription_id: str) -> Row[Any] | None:
+async def subscription(session: AsyncSession, subscription_id: str, lock: bool = False) -> Row[Any] | None:
+    """A subscription; `lock`: held until the transaction ends (two rotations do not cross)."""
     t = webhook_subscription
-    return (await session.execute(select(t).where(t.c.id == subscription_id))).first()
+    stmt = select(t).where(t.c.id == subscription_id)
+    return (await session.execute(stmt.with_for_update() if lock else stmt)).first()
 
 
 async def set_secrets(session: AsyncSession, subscription_id: str, secrets: list[dict[str, Any]]) -> None:
@@ -55,11 +58,20 @@ async def fail(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     await session.execute(stmt, list(rows))
 
 
-async def waiting(session: AsyncSession, subscription_id: str, limit: int) -> list[Row[Any]]:
-    """Deliveries waiting for their next attempt (not dead), oldest event first."""
-    d = webhook_delivery.c
-    stmt = select(webhook_delivery).where(d.subscription_id == subscription_id, d.dead_at.is_(None))
-    return list((await session.execute(stmt.order_by(d.xid, d.id).limit(limit))).all())
+async def due(session: AsyncSession, subscription_id: str, now: datetime, limit: int) -> list[Row[Any]]:
+    """Each record's first waiting delivery (not dead), where its next attempt is due, oldest
+    event first: a record's later events wait behind its first."""
+    d, e = webhook_delivery.c, webhook_delivery.alias("earlier").c
+    same_record = and_(e.subscription_id == d.subscription_id, e.subject.is_not_distinct_from(d.subject))
+    before = tuple_(e.xid, e.id) < tuple_(d.xid, d.id)
+    earlier = select(e.event_id).where(same_record, e.dead_at.is_(None), before).exists()
+    stmt = (
+        select(webhook_delivery)
+        .where(d.subscription_id == subscription_id, d.dead_at.is_(None), d.next_attempt_at <= now, ~earlier)
+        .order_by(d.xid, d.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).all())
 
 
 async def blocked(session: AsyncSession, subscription_id: str, subjects: Sequence[str | None]) -> set[str | None]:
@@ -92,12 +104,28 @@ async def dead_letters(session: AsyncSession, subscription_id: str, limit: int) 
     return list((await session.execute(stmt.order_by(d.xid, d.id).limit(limit))).all())
 
 
-async def counts(session: AsyncSession) -> dict[str, tuple[int, int]]:
-    """Per subscription: deliveries waiting for a retry, and dead letters."""
+Counts = dict[str, tuple[int, int, datetime | None]]
+
+
+async def counts(session: AsyncSession, ids: Sequence[str] | None = None) -> Counts:
+    """Per subscription (all, or these): deliveries waiting for a retry, dead letters, and
+    when the oldest waiting one was first due."""
     d = webhook_delivery.c
     dead = func.count(d.dead_at)
-    stmt = select(d.subscription_id, func.count() - dead, dead).group_by(d.subscription_id)
-    return {r[0]: (int(r[1]), int(r[2])) for r in (await session.execute(stmt)).all()}
+    oldest = func.min(case((d.dead_at.is_(None), d.first_attempt_at)))
+    stmt = select(d.subscription_id, func.count() - dead, dead, oldest).group_by(d.subscription_id)
+    if ids is not None:
+        stmt = stmt.where(d.subscription_id.in_(ids))
+    rows = (await session.execute(stmt)).all()
+    return {r[0]: (int(r[1]), int(r[2]), _aware(r[3])) for r in rows}
+
+
+def _aware(value: Any) -> datetime | None:
+    """An aggregate's timestamp (SQLite answers text, without the column's type)."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    found = datetime.fromisoformat(str(value))
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 async def clear_from(session: AsyncSession, subscription_id: str, at: Position) -> int:

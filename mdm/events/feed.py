@@ -117,13 +117,16 @@ async def read(session: AsyncSession, reader: Reader, after: str | None, limit: 
 
 async def lags(session: AsyncSession, now: datetime, names: Sequence[str] | None = None) -> list[Record]:
     """Every consumer's (or these ones') position and how far behind the feed it is: events
-    and seconds; for a webhook subscription, its events waiting for a retry and its dead letters."""
+    and seconds; for a webhook subscription, also its events waiting for a retry (the oldest
+    of them counts in the seconds behind) and its dead letters."""
     out = []
-    waiting = await webhooks_sql.counts(session)
-    for c in await sql.consumers(session, names):
+    consumers = await sql.consumers(session, names)
+    hooks = [c.name.removeprefix(webhooks_sql.PREFIX) for c in consumers if c.name.startswith(webhooks_sql.PREFIX)]
+    waiting = await webhooks_sql.counts(session, hooks) if hooks else {}
+    for c in consumers:
         at = (c.xid, c.id)
-        oldest = await sql.oldest_after(session, at)
-        retrying, dead = waiting.get(c.name.removeprefix(webhooks_sql.PREFIX), (0, 0))
+        retrying, dead, oldest_waiting = waiting.get(c.name.removeprefix(webhooks_sql.PREFIX), (0, 0, None))
+        oldest = min(filter(None, (await sql.oldest_after(session, at), oldest_waiting)), default=None)
         out.append({
             "name": c.name,
             "delivered": sequence(at) if at != sql.START else None,
@@ -132,7 +135,7 @@ async def lags(session: AsyncSession, now: datetime, names: Sequence[str] | None
             "behind_seconds": max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
             "holder": c.holder if c.lease_until and c.lease_until >= now else None,
             "lease_until": c.lease_until,
-            "retrying": retrying if c.name.startswith(webhooks_sql.PREFIX) else 0,
-            "dead_letters": dead if c.name.startswith(webhooks_sql.PREFIX) else 0,
+            "retrying": retrying,
+            "dead_letters": dead,
         })  # fmt: skip
     return out

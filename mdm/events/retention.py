@@ -1,5 +1,6 @@
 """Retention: the outbox keeps events for `events_retention_days`; older ones are pruned (a
-cursor before them is answered 410 by the feed). Every worker prunes now and then: a prune
+cursor before them is answered 410 by the feed), except those a webhook subscription has not
+passed yet. Every worker prunes now and then: a prune
 deletes only what is past retention, so two that overlap do the same work once."""
 
 import asyncio
@@ -8,6 +9,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from mdm.db import events as sql
+from mdm.db import webhooks as webhooks_sql
 from mdm.db.engine import Database
 
 log = logging.getLogger("mdm.events.retention")
@@ -15,10 +17,12 @@ EVERY = 600.0  # seconds between prunes
 
 
 async def prune_once(db: Database, days: float) -> int:
-    """Prune the events older than `days`; answers how many went."""
+    """Prune the events older than `days`, but none a webhook subscription has not passed
+    yet (it would never get them; its lag shows it is behind). Answers how many went."""
     now = datetime.now(UTC)
     async with db.transaction() as session:
-        return await sql.prune(session, now - timedelta(days=days), now)
+        keep_after = await sql.oldest_position(session, webhooks_sql.PREFIX)
+        return await sql.prune(session, now - timedelta(days=days), now, keep_after)
 
 
 async def prune_events(db: Database, days: float, stop: asyncio.Event) -> None:

@@ -24,11 +24,13 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import random
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +57,7 @@ CONCURRENCY = 16  # attempts in flight per subscription; failures in a row that 
 LEASE = 15.0  # seconds a deliverer holds a subscription without renewing
 IDLE = 0.5  # seconds between rounds that found nothing to send
 REFRESH = 2.0  # seconds between looks at the subscription list
+RESOLVED = 30.0  # seconds a receiver's host name is taken to resolve as it did
 KEPT = 1024  # bytes of a failed answer kept as its error
 Record = dict[str, Any]
 
@@ -109,24 +112,61 @@ class Outcome:
     error: str | None = None
 
 
-async def post(client: httpx.AsyncClient, url: str, body: bytes, sent_headers: dict[str, str]) -> Outcome:
-    """One attempt: a 2xx within the client's timeout is taken; anything else is not (a
-    redirect too: a receiver's URL is where it takes events). At most KEPT bytes are read."""
+def private(address: str) -> bool:
+    """Whether an address is not on the public internet (loopback, private, link-local
+    such as cloud metadata at 169.254.169.254, shared, reserved)."""
+    return not ipaddress.ip_address(address.split("%")[0]).is_global
+
+
+class Guard:
+    """Refuses receivers at private addresses unless allowed (MDM_WEBHOOK_PRIVATE_ADDRESSES):
+    a subscription must not turn the hub into a way into the network it runs in. A host name
+    is resolved before each attempt (cached for RESOLVED seconds); a name that resolves to a
+    public address at the check and a private one when httpx connects (DNS rebinding) is not
+    caught: put the hub behind an egress proxy where that matters."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self._resolved: dict[tuple[str, int], tuple[float, str | None]] = {}
+
+    async def refusal(self, url: str) -> str | None:
+        """Why a receiver's URL may not be called now, or None."""
+        if self.allow_private:
+            return None
+        parsed = httpx.URL(url)
+        key = (parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        found = self._resolved.get(key)
+        if found is None or found[0] < time.monotonic():
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(*key, type=socket.SOCK_STREAM)
+                bad = next((i[4][0] for i in infos if private(str(i[4][0]))), None)
+                reason = f"{parsed.host} is at the private address {bad}" if bad else None
+            except OSError as exc:
+                reason = f"{parsed.host} does not resolve: {exc}"
+            found = (time.monotonic() + RESOLVED, reason)
+            self._resolved[key] = found
+        return found[1] and f"{found[1]} (allowed only with MDM_WEBHOOK_PRIVATE_ADDRESSES=true)"
+
+
+async def post(client: httpx.AsyncClient, url: str, body: bytes, sent: dict[str, str], seconds: float) -> Outcome:
+    """One attempt: a 2xx within `seconds`, all told, is taken; anything else is not
+    (a redirect too: a receiver's URL is where it takes events). At most KEPT bytes of the
+    answer are read."""
     try:
-        async with client.stream("POST", url, content=body, headers=sent_headers) as answer:
-            if 200 <= answer.status_code < 300:
-                return Outcome(True, answer.status_code)
+        async with asyncio.timeout(seconds), client.stream("POST", url, content=body, headers=sent) as answer:
             kept = b""
             async for chunk in answer.aiter_raw():
                 kept += chunk
                 if len(kept) >= KEPT:
                     break
+            if 200 <= answer.status_code < 300:
+                return Outcome(True, answer.status_code)
             text = kept[:KEPT].decode("utf-8", "replace").strip()
             error = f"HTTP {answer.status_code}" + (f": {text}" if text else "")
             return Outcome(False, answer.status_code, error[:500])
-    except httpx.TimeoutException:
-        return Outcome(False, None, "no answer within the timeout")
-    except httpx.HTTPError as exc:
+    except (TimeoutError, httpx.TimeoutException):
+        return Outcome(False, None, f"no answer within {seconds:g} s")
+    except Exception as exc:  # the network, the URL, the receiver's TLS: a failed attempt, never a stop
         return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500])
 
 
@@ -142,12 +182,11 @@ class Item:
     body: bytes
     attempts: int = 0
     first_attempt_at: datetime | None = None  # a waiting one's: when it was first due
-    next_attempt_at: datetime | None = None
 
 
 def waiting_item(row: Any) -> Item:
     return Item(row.event_id, row.xid, row.id, row.type, row.subject, row.body.encode(), row.attempts,
-                row.first_attempt_at, row.next_attempt_at)  # fmt: skip
+                row.first_attempt_at)  # fmt: skip
 
 
 def wants(sub: Any, row: Any) -> bool:
@@ -171,43 +210,48 @@ class LostLease(Exception):  # a state, not a failure
 
 
 class Deliverer:
-    """One subscription's deliveries (see the module's docstring)."""
+    """One subscription's deliveries (see the module's docstring). Its own connections (at
+    most CONCURRENCY): a slow receiver cannot take another subscription's."""
 
-    def __init__(self, db: Database, client: httpx.AsyncClient, policy: Callable[[], Awaitable[Policy]],
-                 subscription_id: str, retry: Retry, holder: str, lease: float = LEASE) -> None:  # fmt: skip
-        self.db, self.client, self._policy, self.retry = db, client, policy, retry
+    def __init__(self, db: Database, policy: Callable[[], Awaitable[Policy]], subscription_id: str, retry: Retry,
+                 holder: str, *, timeout: float = 15.0, lease: float = LEASE,
+                 guard: Guard | None = None) -> None:  # fmt: skip
+        self.db, self._policy, self.retry, self.timeout = db, policy, retry, timeout
         self.id, self.name, self.holder, self.lease = subscription_id, sql.consumer_name(subscription_id), holder, lease
+        self.guard = guard or Guard(allow_private=False)
         self.failures = 0  # attempts failed in a row: CONCURRENCY or more, the receiver is down
         self.sent = 0  # events its receiver took, in this process
         self._lease_until: datetime | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.5
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
         try:
-            while not stop.is_set():
-                try:
-                    if not await self._hold():
-                        await _wait(stop, self.lease / 3)
-                        continue
-                    busy = await self.round()
-                    backoff = 0.5
-                    if not busy:
-                        await _wait(stop, IDLE)
-                except LostLease:
-                    self._lease_until = None
-                except Gone:
-                    return  # the subscription was deleted
-                except Exception as exc:  # the database, a bug: retry, never stop delivering
-                    log.warning("webhook %s: %s; retrying in %.1f s", self.id, exc, backoff)
-                    await _wait(stop, backoff)
-                    backoff = min(backoff * 2, 30.0)
+            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, limits=limits) as client:
+                while not stop.is_set():
+                    try:
+                        if not await self._hold():
+                            await _wait(stop, self.lease / 3)
+                            continue
+                        busy = await self._renewing(self.round(client))
+                        backoff = 0.5
+                        if not busy:
+                            await _wait(stop, IDLE)
+                    except LostLease:
+                        self._lease_until = None
+                    except Gone:
+                        return  # the subscription was deleted
+                    except Exception as exc:  # the database, a bug: retry, never stop delivering
+                        log.warning("webhook %s: %s; retrying in %.1f s", self.id, exc, backoff)
+                        await _wait(stop, backoff)
+                        backoff = min(backoff * 2, 30.0)
         finally:
             with contextlib.suppress(Exception):  # the database went away: the lease lapses on its own
                 async with self.db.transaction() as session:
                     await events_sql.release(session, self.name, self.holder)
 
     async def _hold(self) -> bool:
-        """Take or renew the lease when a third of it is left."""
+        """Take the lease, or renew it when a third of it is left."""
         now = datetime.now(UTC)
         if self._lease_until is not None and now < self._lease_until - timedelta(seconds=self.lease / 3):
             return True
@@ -219,13 +263,28 @@ class Deliverer:
             raise Gone("subscription deleted")
         return held
 
+    async def _renewing(self, work: Awaitable[int]) -> int:
+        """Run a round, renewing the lease while it lasts (slow receivers make long rounds)."""
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.lease / 3)
+                if done:
+                    return task.result()
+                with contextlib.suppress(Gone):
+                    await self._hold()
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
     async def _gone(self) -> bool:
         async with self.db.sessionmaker(write=False)() as session:
             return await sql.subscription(session, self.id) is None
 
-    async def round(self) -> int:
-        """Send what is due: waiting retries, then the feed's next page. Answers how many
-        events it dealt with (0: nothing to do)."""
+    async def round(self, client: httpx.AsyncClient) -> int:
+        """Send what is due: each record's first waiting event whose retry is due, then the
+        feed's next page. Answers how many events it dealt with (0: nothing to do now)."""
         now = datetime.now(UTC)
         async with self.db.sessionmaker(write=False)() as session, session.begin():
             state = await events_sql.consumer(session, self.name)
@@ -234,7 +293,7 @@ class Deliverer:
                 raise Gone("subscription deleted")
             if state is None or state.holder != self.holder:
                 raise LostLease
-            waiting = await sql.waiting(session, self.id, PAGE)
+            due = [waiting_item(w) for w in await sql.due(session, self.id, now, PAGE)]
             rows = await events_sql.page(session, (state.xid, state.id), PAGE, None, None)
             subjects = subjects_of(f"mdm:webhook:{self.id}", frozenset(sub.roles))
             reader = Reader(await self._policy(), subjects, sub.version)
@@ -245,16 +304,19 @@ class Deliverer:
             ]
             held = await sql.blocked(session, self.id, list({i.subject for i in fresh})) if fresh else set()
         signing = live_secrets(sub.secrets, now)
-        await self._retry(sub.url, signing, waiting, now)
+        if due:
+            await self._retry(client, sub.url, signing, due)
         if rows:
-            await self._page(sub.url, signing, fresh, held, (state.xid, state.id), (rows[-1].xid, rows[-1].id))
-        return len(rows) + len(waiting)
+            await self._page(client, sub.url, signing, fresh, held, (state.xid, state.id), (rows[-1].xid, rows[-1].id))
+        return len(rows) + len(due)
 
-    async def _send(self, url: str, signing: list[str], groups: list[list[Item]]) -> dict[str, Outcome]:
+    async def _send(self, client: httpx.AsyncClient, url: str, signing: list[str],
+                    groups: list[list[Item]]) -> dict[str, Outcome]:  # fmt: skip
         """Attempt each record's items in order, records side by side; a record stops at its
         first failure. Items not attempted have no outcome."""
         gate = asyncio.Semaphore(CONCURRENCY)
         probed = False
+        refused = await self.guard.refusal(url)
 
         async def one(chain: list[Item]) -> None:
             nonlocal probed
@@ -264,8 +326,11 @@ class Deliverer:
                         if probed:
                             return
                         probed = True
-                    now = datetime.now(UTC)
-                    outcome = await post(self.client, url, item.body, headers(signing, item.event_id, item.body, now))
+                    if refused:
+                        outcome = Outcome(False, None, refused)
+                    else:
+                        sent = headers(signing, item.event_id, item.body, datetime.now(UTC))
+                        outcome = await post(client, url, item.body, sent, self.timeout)
                 self.failures = 0 if outcome.ok else self.failures + 1
                 outcomes[item.event_id] = outcome
                 if not outcome.ok:
@@ -276,11 +341,11 @@ class Deliverer:
         self.sent += sum(o.ok for o in outcomes.values())
         return outcomes
 
-    async def _page(self, url: str, signing: list[str], items: list[Item], held: set[str | None],
-                    since: events_sql.Position, to: events_sql.Position) -> None:  # fmt: skip
+    async def _page(self, client: httpx.AsyncClient, url: str, signing: list[str], items: list[Item],
+                    held: set[str | None], since: events_sql.Position, to: events_sql.Position) -> None:  # fmt: skip
         """Send a page's events (a record with events waiting: queued behind them), record the
         ones not taken, and move the position past the page, unless a replay moved it meanwhile."""
-        outcomes = await self._send(url, signing, [c for c in chains(items) if c[0].subject not in held])
+        outcomes = await self._send(client, url, signing, [c for c in chains(items) if c[0].subject not in held])
         now = datetime.now(UTC)
         failed = []
         for item in items:
@@ -293,35 +358,35 @@ class Deliverer:
                 "type": item.type, "subject": item.subject, "body": item.body.decode(),
                 "attempts": int(tried), "first_attempt_at": now, "last_attempt_at": now if tried else None,
                 "next_attempt_at": now + self.retry.delay(1), "last_status": outcome.status if outcome else None,
-                "last_error": outcome.error if outcome else "not tried: waits behind its record's "
-                "earlier event, or the receiver is down", "dead_at": None,
+                "last_error": outcome.error if outcome else "not tried: waits behind its record's earlier event, "
+                "or the receiver is down", "dead_at": None,
             })  # fmt: skip
+        renewed = now + timedelta(seconds=self.lease)
         async with self.db.transaction() as session:
-            if await events_sql.advance(session, self.name, self.holder, to, now, since=since):
+            # hold the lease (renewed: the round may have outlasted it) and the position read
+            if await events_sql.take_lease(session, self.name, self.holder, now, renewed, create=False) and (
+                await events_sql.advance(session, self.name, self.holder, to, now, since=since)
+            ):
                 await sql.fail(session, failed)
-                renewed = now + timedelta(seconds=self.lease)
-                if await events_sql.take_lease(session, self.name, self.holder, now, renewed, create=False):
-                    self._lease_until = renewed
+                self._lease_until = renewed
                 return
         async with self.db.sessionmaker(write=False)() as session:
             state = await events_sql.consumer(session, self.name)
         if state is None or state.holder != self.holder:
-            raise LostLease  # else a replay moved the position: the next round reads from there
+            raise LostLease  # else a replay moved the position back: the next round sends from there
 
-    async def _retry(self, url: str, signing: list[str], waiting: list[Any], now: datetime) -> None:
-        """Try again the records whose first waiting event is due, each in order."""
-        due = [c for c in chains([waiting_item(w) for w in waiting]) if (c[0].next_attempt_at or now) <= now]
-        if not due:
-            return
-        outcomes = await self._send(url, signing, due)
+    async def _retry(self, client: httpx.AsyncClient, url: str, signing: list[str], due: list[Item]) -> None:
+        """Try again each record's first waiting event (`due` holds one per record)."""
+        outcomes = await self._send(client, url, signing, [[item] for item in due])
         after = datetime.now(UTC)
         async with self.db.transaction() as session:
+            state = await events_sql.consumer(session, self.name)
+            if state is None or state.holder != self.holder:
+                raise LostLease  # the new holder tries them again: at least once
             await sql.delivered(session, self.id, [e for e, o in outcomes.items() if o.ok])
-            for chain in due:
-                for item in chain:
-                    outcome = outcomes.get(item.event_id)
-                    if outcome is None or outcome.ok:
-                        continue
+            for item in due:
+                outcome = outcomes.get(item.event_id)
+                if outcome is not None and not outcome.ok:
                     await sql.attempted(session, self.id, item.event_id, self._after_failure(item, outcome, after))
 
     def _after_failure(self, item: Item, outcome: Outcome, now: datetime) -> Record:
@@ -336,35 +401,37 @@ class Dispatcher:
     """Every subscription's Deliverer, started and stopped as subscriptions come and go."""
 
     def __init__(self, db: Database, policy: Callable[[], Awaitable[Policy]], *, retry: Retry = Retry(),
-                 timeout: float = 15.0, lease: float = LEASE) -> None:  # fmt: skip
+                 timeout: float = 15.0, lease: float = LEASE, allow_private: bool = False) -> None:  # fmt: skip
         self.db, self.policy, self.retry, self.timeout, self.lease = db, policy, retry, timeout, lease
+        self.guard = Guard(allow_private)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{ULID()}"
         self.deliverers: dict[str, tuple[Deliverer, asyncio.Event, asyncio.Task[None]]] = {}
+        self.ended = 0  # events sent by deliverers of subscriptions since deleted
 
     async def run(self, stop: asyncio.Event) -> None:
-        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, limits=limits) as client:
-            try:
-                while not stop.is_set():
-                    try:
-                        async with self.db.sessionmaker(write=False)() as session:
-                            ids = {s.id for s in await sql.subscriptions(session)}
-                        self._follow(client, ids)
-                    except Exception as exc:  # the database is away: look again later
-                        log.warning("webhooks: %s", exc)
-                    await _wait(stop, REFRESH)
-            finally:
-                await self._stop_all()
+        try:
+            while not stop.is_set():
+                try:
+                    async with self.db.sessionmaker(write=False)() as session:
+                        ids = {s.id for s in await sql.subscriptions(session)}
+                    self._follow(ids)
+                except Exception as exc:  # the database is away: look again later
+                    log.warning("webhooks: %s", exc)
+                await _wait(stop, REFRESH)
+        finally:
+            await self._stop_all()
 
-    def _follow(self, client: httpx.AsyncClient, ids: set[str]) -> None:
+    def _follow(self, ids: set[str]) -> None:
         for gone in set(self.deliverers) - ids:
-            self.deliverers.pop(gone)[1].set()
+            self.deliverers[gone][1].set()
         for new in ids - set(self.deliverers):
-            deliverer = Deliverer(self.db, client, self.policy, new, self.retry, self.holder, self.lease)
+            deliverer = Deliverer(self.db, self.policy, new, self.retry, self.holder, timeout=self.timeout,
+                                  lease=self.lease, guard=self.guard)  # fmt: skip
             stop = asyncio.Event()
             self.deliverers[new] = (deliverer, stop, asyncio.create_task(deliverer.run(stop)))
-        for sid, (_, _, task) in list(self.deliverers.items()):
-            if task.done():  # it found its subscription deleted
+        for sid, (deliverer, _, task) in list(self.deliverers.items()):
+            if task.done():  # stopped, or it found its subscription deleted
+                self.ended += deliverer.sent
                 del self.deliverers[sid]
 
     async def _stop_all(self) -> None:
@@ -381,7 +448,7 @@ class Dispatcher:
 
     @property
     def sent(self) -> int:
-        return sum(d.sent for d, _, _ in self.deliverers.values())
+        return self.ended + sum(d.sent for d, _, _ in self.deliverers.values())
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
@@ -392,7 +459,8 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 def from_settings(db: Database, settings: Settings, policy: Callable[[], Awaitable[Policy]]) -> Dispatcher:
     retry = Retry(settings.webhook_retry_seconds, settings.webhook_retry_max_seconds,
                   timedelta(hours=settings.webhook_retry_hours))  # fmt: skip
-    return Dispatcher(db, policy, retry=retry, timeout=settings.webhook_timeout_seconds)
+    return Dispatcher(db, policy, retry=retry, timeout=settings.webhook_timeout_seconds,
+                      allow_private=settings.webhook_private_addresses)  # fmt: skip
 
 
 # -- the subscriptions' service (the API's handlers call these in the request's transaction)
@@ -415,8 +483,8 @@ async def subscribe(session: AsyncSession, values: Record, principal: str, now: 
     return row, secret
 
 
-async def found(session: AsyncSession, subscription_id: str) -> Any:
-    sub = await sql.subscription(session, subscription_id)
+async def found(session: AsyncSession, subscription_id: str, lock: bool = False) -> Any:
+    sub = await sql.subscription(session, subscription_id, lock)
     if sub is None:
         raise NotFound(f"no subscription {subscription_id}")
     return sub
@@ -431,7 +499,7 @@ async def unsubscribe(session: AsyncSession, subscription_id: str) -> None:
 async def rotate(session: AsyncSession, subscription_id: str, now: datetime, keep: timedelta) -> tuple[str, datetime]:
     """A new secret; the ones that signed until now sign beside it for `keep`, then stop.
     Answers the new secret and when the old ones stop."""
-    sub = await found(session, subscription_id)
+    sub = await found(session, subscription_id, lock=True)
     until = now + keep
     kept = [
         {"secret": s["secret"], "expires_at": min(until, _expiry(s) or until).isoformat()}
@@ -464,8 +532,10 @@ async def replay(session: AsyncSession, subscription_id: str, start: str | datet
     pruned = await events_sql.horizon(session)
     if pruned is not None and at <= pruned:
         raise Gone(f"the feed no longer holds the events from {start}", [(name, "retention pruned them")])
-    before = (at[0], at[1] - 1)
-    cleared = await sql.clear_from(session, subscription_id, at)
+    state = await events_sql.consumer(session, sql.consumer_name(subscription_id))
+    # never forward: a replay sends again, it skips nothing not yet sent
+    before = min((at[0], at[1] - 1), (state.xid, state.id) if state else events_sql.START)
+    cleared = await sql.clear_from(session, subscription_id, (before[0], before[1] + 1))
     await events_sql.place(session, sql.consumer_name(subscription_id), before)
     return {"subscription_id": subscription_id, "after": sequence(before), "cleared": cleared,
             "behind_events": await events_sql.count_after(session, before)}  # fmt: skip

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("data", JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_event")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_event_id")),
+        sqlite_autoincrement=True,  # never reuse an id: a pruned newest event's would land behind cursors
     )
     op.create_index("ix_outbox_event_position", "outbox_event", ["xid", "id"])
     op.create_index("ix_outbox_event_time", "outbox_event", ["time"])

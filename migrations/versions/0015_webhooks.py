@@ -58,9 +58,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subscription_id", "event_id", name=op.f("pk_webhook_delivery")),
     )
     op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["subscription_id", "next_attempt_at"])
+    op.create_index("ix_webhook_delivery_subject", "webhook_delivery", ["subscription_id", "subject"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_delivery_subject", table_name="webhook_delivery")
     op.drop_index("ix_webhook_delivery_due", table_name="webhook_delivery")
     op.drop_table("webhook_delivery")
     op.drop_table("webhook_subscription")

@@ -37,6 +37,7 @@ SEMANTIC: list[tuple[str, str, str]] = [
         r"^not (a domain|an event type) of this hub",
         "a subscription's domain or event type: the hub's own (a plugin adds domains), not the document's",
     ),
+    (r"url", r"^a private address \(", "a receiver at a private address, refused by a deployment setting"),
     (
         r"identifiers\[[0-9]+\]\.value",
         r"^(not a valid [a-z_.]+ number: .+|a DUNS number is nine digits|must not be empty)$",

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from standardwebhooks import Webhook
 from tests.auth import bearer
 from tests.conftest import serving
 from tests.factory import unique, word
+from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 WINDOW = 3.0  # seconds an event is retried before it is a dead letter (MDM_WEBHOOK_RETRY_HOURS)
@@ -31,45 +31,8 @@ SETTINGS = {
     "MDM_WEBHOOK_RETRY_HOURS": str(WINDOW / 3600),
     "MDM_WEBHOOK_TIMEOUT_SECONDS": "2",
     "MDM_WEBHOOK_ROTATION_HOURS": "1",
+    "MDM_WEBHOOK_PRIVATE_ADDRESSES": "true",  # the receivers are on loopback
 }
-
-
-class Receiver:
-    """An HTTP server on loopback that records every request and answers as `answer` says
-    (a status code; it may sleep first)."""
-
-    def __init__(self, answer: Callable[["Receiver", dict[str, str], bytes], int] | None = None):
-        self.answer = answer or (lambda r, h, b: 204)
-        self.requests: list[tuple[dict[str, str], bytes, int]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status = receiver.answer(receiver, headers, body)
-                with receiver.lock:
-                    receiver.requests.append((headers, body, status))
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def taken(self) -> list[tuple[dict[str, str], bytes]]:
-        with self.lock:
-            return [(h, b) for h, b, status in self.requests if 200 <= status < 300]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
