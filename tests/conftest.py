@@ -78,16 +78,30 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iter
         yield url
 
 
-@pytest.fixture(scope="session")
-def api_keys(database_url: str) -> dict[str, str]:
+def _keys(url: str) -> dict[str, str]:
     """principal -> key for every test principal, made through the real key store."""
 
     async def make() -> dict[str, str]:
-        async with Database.opened(database_url) as db:
+        async with Database.opened(url) as db:
             return {p: (await create_key(db, p, roles))[1] for p, roles in PRINCIPALS.items()}
 
-    AUTH.keys.update(asyncio.run(make()))
+    return asyncio.run(make())
+
+
+@pytest.fixture(scope="session")
+def api_keys(database_url: str) -> dict[str, str]:
+    AUTH.keys.update(_keys(database_url))
     return AUTH.keys
+
+
+@pytest.fixture(scope="module")
+def own_database(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A migrated database of the module's own and its keys per principal, for tests whose
+    server acts on every row of a table (webhook deliveries go to every subscription: those
+    other tests left, schemathesis's among them, must not be called)."""
+    with fresh_database(backend, tmp_path_factory.mktemp("own")) as url:
+        upgrade(url)
+        yield url, _keys(url)
 
 
 @pytest.fixture(scope="session")

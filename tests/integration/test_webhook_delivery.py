@@ -1,7 +1,8 @@
 """The webhook dispatcher in process, on the test database, with settings no server test
 uses: a lease shorter than a round, a retry an hour away, a replay ahead of the position, a
 receiver at a private address. Events are written straight to the outbox (one record's
-updates), so each test knows exactly what must arrive."""
+updates), so each test knows exactly what must arrive; on a database of the module's own
+(retention acts on every subscription's position)."""
 
 import asyncio
 import json
@@ -59,13 +60,13 @@ def _versions(receiver: Receiver) -> list[int]:
     return [json.loads(body)["data"]["version"] for _, body in receiver.taken()]
 
 
-def test_rounds_longer_than_the_lease_still_move_on_and_send_each_event_once(database_url):
+def test_rounds_longer_than_the_lease_still_move_on_and_send_each_event_once(own_database):
     """A receiver taking 0.3 s an event, one record's eight events in a page: a round of
     2.4 s against a lease of 1 s. The lease is renewed while the round lasts."""
     receiver = Receiver(lambda r, h, b: time.sleep(0.3) or 200)
 
     async def run() -> None:
-        async with Database.opened(database_url) as db, subscription(db, receiver):
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver):
             dispatcher = webhooks.Dispatcher(db, PolicyCache(db).for_read, lease=1.0, allow_private=True)
             stop = asyncio.Event()
             task = asyncio.create_task(dispatcher.run(stop))
@@ -79,11 +80,11 @@ def test_rounds_longer_than_the_lease_still_move_on_and_send_each_event_once(dat
     assert _versions(receiver) == list(range(1, 9))
 
 
-def test_an_event_waiting_for_a_later_retry_leaves_the_deliverer_idle(database_url):
+def test_an_event_waiting_for_a_later_retry_leaves_the_deliverer_idle(own_database):
     receiver = Receiver(lambda r, h, b: 500)
 
     async def run() -> tuple[int, int]:
-        async with Database.opened(database_url) as db, subscription(db, receiver) as sid:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
             retry = webhooks.Retry(first=3600.0)
             deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, retry, "test:holder",
                                            guard=webhooks.Guard(allow_private=True))  # fmt: skip
@@ -100,11 +101,11 @@ def test_an_event_waiting_for_a_later_retry_leaves_the_deliverer_idle(database_u
     assert len(receiver.requests) == 1
 
 
-def test_a_replay_from_ahead_of_the_position_skips_nothing(database_url):
+def test_a_replay_from_ahead_of_the_position_skips_nothing(own_database):
     receiver = Receiver()
 
     async def run() -> None:
-        async with Database.opened(database_url) as db, subscription(db, receiver) as sid:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
             rows = _rows(f"cus_{unique('R')}", 4)
             await _write(db, rows)
             async with db.transaction() as session:
@@ -122,11 +123,11 @@ def test_a_replay_from_ahead_of_the_position_skips_nothing(database_url):
     assert _versions(receiver) == [1, 2, 3, 4]
 
 
-def test_a_receiver_at_a_private_address_is_not_called_unless_allowed(database_url):
+def test_a_receiver_at_a_private_address_is_not_called_unless_allowed(own_database):
     receiver = Receiver()
 
     async def run() -> list[Any]:
-        async with Database.opened(database_url) as db, subscription(db, receiver) as sid:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
             deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder")
             assert await deliverer._hold()
             await _write(db, _rows(f"cus_{unique('R')}", 1))
@@ -142,11 +143,11 @@ def test_a_receiver_at_a_private_address_is_not_called_unless_allowed(database_u
     ]
 
 
-def test_retention_keeps_the_events_a_subscription_has_not_passed(database_url):
+def test_retention_keeps_the_events_a_subscription_has_not_passed(own_database):
     receiver = Receiver()
 
     async def run() -> tuple[int, int]:
-        async with Database.opened(database_url) as db, subscription(db, receiver) as sid:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
             old = datetime.now(UTC) - timedelta(days=30)
             rows = [events.row("mdm.customer.updated", "customer", f"cus_{unique('R')}", {"version": 1}, None, old, 1)
                     for _ in range(3)]  # fmt: skip
@@ -161,12 +162,12 @@ def test_retention_keeps_the_events_a_subscription_has_not_passed(database_url):
     assert after >= 3
 
 
-def test_an_event_after_retention_pruned_the_newest_ones_comes_after_every_cursor(database_url):
+def test_an_event_after_retention_pruned_the_newest_ones_comes_after_every_cursor(own_database):
     """SQLite reuses the rowids of deleted newest rows unless told not to: an event written
     after retention pruned the newest events must still sort after them."""
 
     async def run() -> tuple[Any, Any]:
-        async with Database.opened(database_url) as db:
+        async with Database.opened(own_database[0]) as db:
             old = datetime.now(UTC) - timedelta(days=30)
             await _write(db, [events.row("mdm.customer.updated", "customer", f"cus_{unique('R')}", {}, None, old)])
             assert await retention.prune_once(db, days=7) >= 1

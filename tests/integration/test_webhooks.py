@@ -17,9 +17,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.auth import bearer
 from tests.conftest import serving
-from tests.factory import unique, word
+from tests.factory import unique, vat_de, word
 from tests.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,9 +35,12 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def hub(database_url: str, api_keys: dict[str, str]) -> Iterator[httpx.Client]:
-    """The server delivering webhooks, called as the admin."""
-    with serving(database_url, env=SETTINGS) as base, httpx.Client(base_url=base, headers=bearer("user:admin")) as c:
+def hub(own_database: tuple[str, dict[str, str]]) -> Iterator[httpx.Client]:
+    """The server delivering webhooks, on a database of its own, called as the admin."""
+    url, keys = own_database
+    admin = {"Authorization": f"Bearer {keys['user:admin']}"}
+    with serving(url, env=SETTINGS) as base, httpx.Client(base_url=base, headers=admin) as c:
+        c.keys = keys  # type: ignore[attr-defined]
         yield c
 
 
@@ -85,14 +87,15 @@ def test_a_delivery_verifies_with_the_standardwebhooks_library_in_the_subscripti
     v2, v1 = Receiver(), Receiver()
     customers = ["customer"]
     with subscribed(hub, v2, domains=customers) as sub2, subscribed(hub, v1, domains=customers, version="v1") as sub1:
-        made = customer(hub, identifiers=[{"scheme": "vat", "value": "DE811907980"}])
+        vat = vat_de()
+        made = customer(hub, identifiers=[{"scheme": "vat", "value": vat}])
         until(lambda: v2.taken() and v1.taken())
         headers, body = v2.taken()[0]
         event = Webhook(sub2["secret"]).verify(body, headers)
         assert (event["type"], event["subject"], headers["webhook-id"]) == ("mdm.customer.created", made, event["id"])
-        assert event["data"]["record"]["identifiers"] == [{"scheme": "vat", "value": "DE811907980", "country": "DE"}]
+        assert event["data"]["record"]["identifiers"] == [{"scheme": "vat", "value": vat, "country": "DE"}]
         headers, body = v1.taken()[0]
-        assert Webhook(sub1["secret"]).verify(body, headers)["data"]["record"]["tax_id"] == "DE811907980"
+        assert Webhook(sub1["secret"]).verify(body, headers)["data"]["record"]["tax_id"] == vat
         with pytest.raises(Exception, match="signature"):
             Webhook(sub2["secret"]).verify(body, headers)  # each subscription has its own secret
         tampered = body.replace(made.encode(), b"cus_01M80JHKNPXXGD152RZD5KESWS")
@@ -206,7 +209,7 @@ def test_a_hanging_receiver_holds_back_no_write_nor_another_subscription(hub):
 
 
 def test_only_an_admin_manages_subscriptions_and_what_a_hub_lacks_is_refused(hub):
-    steward = {"Authorization": bearer("user:steward")["Authorization"]}
+    steward = {"Authorization": f"Bearer {hub.keys['user:steward']}"}
     assert hub.post("/v2/subscriptions", json={"url": "https://x.example/h"}, headers=steward).status_code == 403
     assert hub.get("/v2/subscriptions", headers=steward).status_code == 403
     r = hub.post("/v2/subscriptions", json={"url": "https://x.example/h", "domains": ["vendor"],
@@ -225,15 +228,15 @@ def test_only_an_admin_manages_subscriptions_and_what_a_hub_lacks_is_refused(hub
     assert f"webhook:{made['id']}" not in consumers
 
 
-def test_several_workers_and_servers_deliver_each_event_once_between_them(hub, database_url):
+def test_several_workers_and_servers_deliver_each_event_once_between_them(hub, own_database):
     """Three processes run deliveries (this module's server, and two workers of another):
     one at a time delivers for a subscription (the lease), so no event comes twice."""
     receiver = Receiver()
     with (
-        serving(database_url, "--workers", "2", env=SETTINGS) as base,
+        serving(own_database[0], "--workers", "2", env=SETTINGS) as base,
         subscribed(hub, receiver, types=["mdm.customer.created"]),
     ):
-        with httpx.Client(base_url=base, headers=bearer("user:steward")) as other:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {hub.keys['user:steward']}"}) as other:
             made = [customer(hub if i % 2 else other) for i in range(30)]
         until(lambda: len(receiver.taken()) >= 30)
         time.sleep(1.5)  # a second copy would have come by now

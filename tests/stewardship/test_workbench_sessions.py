@@ -189,7 +189,7 @@ def own_app(database_url):
     from mdm.app import create_app
     from mdm.settings import Settings
 
-    with TestClient(create_app(Settings(database_url=database_url, pool_size=2)),
+    with TestClient(create_app(Settings(database_url=database_url, pool_size=2, webhooks=False)),
                     base_url="http://testserver.local") as client:  # fmt: skip
         yield client
 
