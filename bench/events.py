@@ -1,12 +1,12 @@
 """Change events: what the outbox costs ingestion, and the JetStream publisher's throughput and latency.
 
     ./run python bench/events.py --db sqlite|postgresql|both [--records 15000] [--events 50000]
-                                 [--rounds 2] [--overhead-only]
+                                 [--rounds 4] [--overhead-only]
 
 Per database, on fresh ones:
 - ingestion with the outbox against the same code writing no events (bench/no_outbox), in
   process (batches of 500, matching on) and through HTTP bulk upsert (1,000 a call, one
-  `mdm serve` worker), `--rounds` (2) alternating rounds each, best of each: the added cost.
+  `mdm serve` worker), `--rounds` (4) alternating rounds each, best of each: the added cost.
   Target <= 15%;
 - `--events` events in the outbox, published to NATS JetStream (MDM_BENCH_NATS, default the
   local 127.0.0.1:4222; a stream of the run's own) by one publisher: events/s;
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--records", type=int, default=15_000, help="customers ingested per run of the overhead A/B")
     p.add_argument("--events", type=int, default=50_000, help="the backlog published to JetStream")
     p.add_argument("--seed", type=int, default=20261206)
-    p.add_argument("--rounds", type=int, default=2, help="rounds of the overhead A/B (each: with and without)")
+    p.add_argument("--rounds", type=int, default=4, help="rounds of the overhead A/B (each: with and without)")
     p.add_argument("--overhead-only", action="store_true", help="skip JetStream publishing and latency")
     args = p.parse_args(argv)
     tune_gc(Settings.from_env())
