@@ -14,7 +14,7 @@ from mdm.domains import Domain
 from mdm.errors import Invalid
 from mdm.policy.rules import Policy
 from mdm.policy.visibility import shown
-from mdm.records.service import as_utc, lineage_of, list_filters, view_of_row
+from mdm.records.service import as_utc, lineage_of, list_filters, view_of, view_of_row
 
 Record = dict[str, Any]
 MAX_MERGE_HOPS = 20  # a merge chain longer than this is broken data, not a chain to follow
@@ -28,16 +28,16 @@ async def views(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> di
     for _ in range(MAX_MERGE_HOPS):
         if not pending:
             break
-        rows = {r.id: r for r in await sql.goldens_by_id(session, domain, list(set(pending.values())))}
+        rows = {r["id"]: r for r in await sql.golden_views(session, domain, list(set(pending.values())))}
         following: dict[str, str] = {}
         for asked, current in pending.items():
             row = rows.get(current)
             if row is None:
                 continue
-            if row.merged_into:
-                following[asked] = row.merged_into
+            if row["merged_into"]:
+                following[asked] = row["merged_into"]
             else:
-                found[asked] = view_of_row(domain, row)
+                found[asked] = view_of(domain, row)
         pending = following
     return found
 
@@ -45,8 +45,8 @@ async def views(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> di
 async def crosswalks(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, list[Record]]:
     """The live source keys of each golden record."""
     out: dict[str, list[Record]] = {i: [] for i in ids}
-    for r in await sql.live_crosswalks(session, ids):
-        out.setdefault(r.golden_id, []).append({"system": r.system, "source_id": r.source_id})
+    for golden_id, system, source_id in await sql.live_crosswalks(session, ids):
+        out.setdefault(golden_id, []).append({"system": system, "source_id": source_id})
     return out
 
 

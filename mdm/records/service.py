@@ -2,7 +2,7 @@
 the request (or the CLI batch) is the one place that commits.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -703,10 +703,14 @@ async def detach(session: AsyncSession, domain: Domain, system: str, source_id: 
 def view_of_row(domain: Domain, row: Any) -> Record:
     """A stored golden row as the API shows it: GoldenState.read_view's answer, made
     without the lineage (a read of many records need not select nor decode it)."""
-    m = row._mapping
+    return view_of(domain, row._mapping)
+
+
+def view_of(domain: Domain, m: Mapping[str, Any]) -> Record:
+    """`view_of_row` of a row's columns by name (a SQLAlchemy row's mapping, a raw driver's record)."""
     view: Record = {"id": m["id"], "version": m["version"], "created_at": m["created_at"].isoformat(),
                     "updated_at": m["updated_at"].isoformat()}  # fmt: skip
-    view.update(values_of(domain, row))
+    view.update(values_of(domain, m))
     view["overrides"] = sorted(m["overrides"] or {})
     return view
 
