@@ -1,8 +1,9 @@
-"""Idempotency-Key replays and X-Correlation-ID on responses, history and audit rows."""
+"""Idempotency-Key replays; X-Correlation-ID on responses, history and audit rows; Server-Timing."""
 
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -64,6 +65,23 @@ def test_correlation_id_is_echoed_or_made(client, factory):
     r = client.get("/v1/customers/cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS", headers={"X-Correlation-ID": "err-1"})
     assert r.status_code == 404
     assert r.headers["x-correlation-id"] == "err-1"
+
+
+def test_every_answer_says_how_long_the_server_took(client, factory):
+    """`Server-Timing: app;dur=<ms>` on answers, refusals and problems alike, no longer than
+    the caller waited."""
+    statuses = []
+    for method, path, body in [("POST", "/v1/customers", factory.payload("customer")),
+                               ("GET", "/v1/customers/cus_01JD3Z6V9QK8Y2W5X7M4N0P1RS", None),
+                               ("POST", "/v1/customers", {"name": ""})]:  # fmt: skip
+        t0 = time.perf_counter()
+        r = client.request(method, path, json=body)
+        waited = (time.perf_counter() - t0) * 1000
+        name, _, took = r.headers["server-timing"].partition(";dur=")
+        assert name == "app", r.headers["server-timing"]
+        assert 0 <= float(took) <= waited, (r.status_code, took, waited)
+        statuses.append(r.status_code)
+    assert statuses == [201, 404, 422]
 
 
 def test_correlation_id_is_stored_on_history_and_audit(client, factory, database_url):
