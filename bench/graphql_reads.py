@@ -7,8 +7,10 @@ centers, employees, rate cards and ~1,000 projects with their references and cro
 its source systems send them) plus `--customers` more salesforce customers (bench/core.py's),
 about 100,000 records in all. Then `mdm serve` (granian, one worker) and:
 - the 100-project query (projects with customer, legal entity, cost center, manager and
-  crosswalks), `--requests` times on one connection: median and p95 of its time at the client
-  (localhost; the server's time plus well under a millisecond). Target: p95 <= 25 ms on PostgreSQL;
+  crosswalks), `--requests` times on one connection: median and p95 of the server's time (its
+  `Server-Timing` header: to the answer's start), the issue's figure, and of the time at the
+  client (localhost: plus the client's own work on the same two cores). Target: p95 <= 25 ms
+  of server time on PostgreSQL;
 - its SQL statement count at 10 and at 100 projects (in process, counted at the engine);
 - where its time goes, in process under cProfile: the database (driver and SQLAlchemy),
   GraphQL execution (graphql-core and strawberry), mdm's resolvers and views, and the rest;
@@ -94,8 +96,9 @@ async def _steward(url: str) -> str:
         return (await create_key(db, "user:steward", ["steward"]))[1]
 
 
-def timed_queries(port: int, key: str, n: int, requests: int) -> list[float]:
-    """Milliseconds of each POST /graphql of the project query, one connection."""
+def timed_queries(port: int, key: str, n: int, requests: int, server: list[float] | None = None) -> list[float]:
+    """Milliseconds of each POST /graphql of the project query at the client, one connection;
+    `server` gets the server's own time of each (its Server-Timing header)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     body = msgspec.json.encode({"query": QUERY, "variables": {"n": n}})
@@ -109,6 +112,8 @@ def timed_queries(port: int, key: str, n: int, requests: int) -> list[float]:
             raise RuntimeError(f"the project query failed: {answer.status} {str(data)[:300]}")
         if i >= 20:  # the first 20 warm the caches and the plans
             took.append((time.perf_counter() - t0) * 1000)
+            if server is not None:
+                server.append(float(answer.getheader("server-timing", "").partition(";dur=")[2]))
     return took
 
 
@@ -183,11 +188,14 @@ def run(kind: str, args: argparse.Namespace) -> Report:
         key = asyncio.run(_steward(url))
         server = Server(url, 1, Path(tmp))
         try:
-            took = timed_queries(server.port, key, 100, args.requests)
-            p50, p95 = statistics.median(took), statistics.quantiles(took, n=20)[18]
+            inside: list[float] = []
+            took = timed_queries(server.port, key, 100, args.requests, inside)
+            p50, p95 = statistics.median(inside), statistics.quantiles(inside, n=20)[18]
             met = p95 <= TARGET_P95_MS if kind == "postgresql" else None
-            report.add("100-project query at the client (ms, median / p95)", f"{p50:.1f} / {p95:.1f}",
+            report.add("100-project query, server time (ms, median / p95)", f"{p50:.1f} / {p95:.1f}",
                        f"p95 <= {TARGET_P95_MS:.0f} on PostgreSQL", met)  # fmt: skip
+            p50, p95 = statistics.median(took), statistics.quantiles(took, n=20)[18]
+            report.add("the same at the client (ms, median / p95)", f"{p50:.1f} / {p95:.1f}")
             ten = timed_queries(server.port, key, 10, args.requests // 3)
             report.add("10-project query (ms, median)", f"{statistics.median(ten):.1f}")
             rest = wrk(server.port, key, LUA, "/v2/customers/resolve", args.customers, args.duration)
