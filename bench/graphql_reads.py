@@ -57,6 +57,7 @@ from bench.core import (  # noqa: E402
 from bench.writes import Server  # noqa: E402
 from mdm.app import create_app  # noqa: E402
 from mdm.auth.keys import create_key  # noqa: E402
+from mdm.db import graph as graph_sql  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.demo import load_demo  # noqa: E402
 from mdm.domains.customer import CUSTOMER  # noqa: E402
@@ -131,6 +132,14 @@ def in_process(url: str, key: str) -> tuple[dict[int, int], list[tuple[str, floa
             def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
                 seen.append(statement)
 
+            fetch = graph_sql.driver_fetch
+
+            async def driver_fetch(session: Any, sql: str, *args: Any) -> list[Any]:
+                seen.append(sql)  # what the layer reads as the driver's own SQL (PostgreSQL)
+                return await fetch(session, sql, *args)
+
+            graph_sql.driver_fetch = driver_fetch
+
             async def query(n: int) -> None:
                 r = await client.post("/graphql", json={"query": QUERY, "variables": {"n": n}}, headers=headers)
                 if r.status_code != 200 or r.json().get("errors"):
@@ -145,6 +154,7 @@ def in_process(url: str, key: str) -> tuple[dict[int, int], list[tuple[str, floa
                 await query(n)
                 counts[n] = len([s for s in seen if s.strip() != "BEGIN" and "policy_version" not in s
                                  and "FROM api_key" not in s])  # fmt: skip
+            graph_sql.driver_fetch = fetch
             profile = cProfile.Profile()
             t0 = time.perf_counter()
             profile.enable()

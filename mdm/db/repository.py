@@ -471,6 +471,15 @@ async def _driver(session: AsyncSession) -> Any:
     return (await (await session.connection()).get_raw_connection()).driver_connection
 
 
+async def driver_fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
+    """Rows of the driver's own SQL on the session's asyncpg connection (records, read by
+    name or position), taking turns with SQLAlchemy's statements on it: the lock is its
+    asyncpg adapter's own, since a GraphQL request's loaders read side by side."""
+    raw = await (await session.connection()).get_raw_connection()
+    async with raw.dbapi_connection._execute_mutex:  # type: ignore[union-attr]
+        return list(await raw.driver_connection.fetch(sql, *args))  # type: ignore[union-attr]
+
+
 async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], cap: int) -> dict[str, list[str]]:
     """Golden ids under each blocking key, the first `cap` per key in id order.
 

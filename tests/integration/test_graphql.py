@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from mdm.db import graph as graph_sql
 from tests.auth import bearer
 from tests.factory import unique
 
@@ -460,19 +461,26 @@ def test_limits_refuse_deep_wide_and_costly_queries_before_they_run(client):
 
 @contextmanager
 def statements(client) -> Iterator[list[str]]:
-    """The SQL statements the app sends while the block runs (both engines)."""
+    """The SQL statements the app sends while the block runs (both engines, and what the
+    GraphQL layer reads as the driver's own SQL on PostgreSQL)."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(statement)
 
+    async def driver_fetch(session: Any, sql: str, *args: Any) -> list[Any]:
+        seen.append(sql)
+        return await fetch(session, sql, *args)
+
     db = client.app.state.db
     engines = {id(e): e for e in (db.write, db.read)}.values()
     for engine in engines:
         event.listen(engine.sync_engine, "before_cursor_execute", record)
+    fetch, graph_sql.driver_fetch = graph_sql.driver_fetch, driver_fetch
     try:
         yield seen
     finally:
+        graph_sql.driver_fetch = fetch
         for engine in engines:
             event.remove(engine.sync_engine, "before_cursor_execute", record)
 
