@@ -7,7 +7,7 @@ limiters' rules), tokens, page size (`first` at most MAX_PAGE) and cost (a field
 list multiplies its children's cost by its page size): see `prepared` and `check_limits`."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from inspect import isawaitable
 from typing import Any, cast
@@ -131,6 +131,17 @@ def _fields(selection: SelectionSetNode | None, fragments: dict[str, FragmentDef
                 yield from _fields(fragment.selection_set, fragments, seen | {node.name.value})
 
 
+def _sized_by_variables(selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode],
+                        seen: frozenset[str] = frozenset()) -> bool:  # fmt: skip
+    """Whether a page size in this selection is a variable's: its cost is then the request's."""
+    for node in _fields(selection, fragments, seen):
+        if any(a.name.value == "first" and isinstance(a.value, VariableNode) for a in node.arguments or ()):
+            return True
+        if _sized_by_variables(node.selection_set, fragments, seen):
+            return True
+    return False
+
+
 def _int(value: ValueNode, variables: dict[str, Any]) -> int | None:
     found = variables.get(value.name.value) if isinstance(value, VariableNode) else value_from_ast_untyped(value)
     return found if isinstance(found, int) and not isinstance(found, bool) else None
@@ -147,6 +158,7 @@ class Prepared:
     fragments: dict[str, FragmentDefinitionNode]
     operations: list[OperationDefinitionNode]
     plans: dict[Any, Any] | None = None  # the executor's, across requests: see Executor._plan
+    costs: dict[int, int] = field(default_factory=dict)  # by operation (id): those no variable sizes
 
 
 def prepared(schema: GraphQLSchema, query: str) -> Prepared:
@@ -169,8 +181,10 @@ def _prepare(schema: GraphQLSchema, query: str) -> Prepared:
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     errors = validate(schema, document, (*specified_rules, *LIMIT_RULES))
+    fixed = {} if errors else {id(o): cost(o.selection_set, fragments, {}) for o in operations
+                               if not _sized_by_variables(o.selection_set, fragments)}  # fmt: skip
     # a directive ('@', here or in a string) may make the fields a request selects depend on its variables
-    return Prepared(document, errors, fragments, operations, None if "@" in query else {})
+    return Prepared(document, errors, fragments, operations, None if "@" in query else {}, fixed)
 
 
 def check_limits(ready: Prepared, operation_name: str | None, variables: dict[str, Any]) -> None:
@@ -179,7 +193,9 @@ def check_limits(ready: Prepared, operation_name: str | None, variables: dict[st
         _storable_variables(value, f"${name}")
     chosen = [o for o in ready.operations if o.name and o.name.value == operation_name] or ready.operations[:1]
     for operation in chosen:
-        found = cost(operation.selection_set, ready.fragments, variables)
+        found = ready.costs.get(id(operation))
+        if found is None:
+            found = cost(operation.selection_set, ready.fragments, variables)
         if found > MAX_COST:
             raise GraphQLError(
                 f"query cost {found} is over the limit of {MAX_COST}: ask for smaller pages (first) "
