@@ -228,6 +228,15 @@ def test_resolve_follows_a_merge_says_which_ids_it_passed_and_names_held_records
     unknown = gql(client, query, s=f"{tag}-nobody")["errors"][0]
     assert unknown["extensions"]["status"] == 404
     assert f"{tag}-nobody" in unknown["message"]
+    # every argument a variable, the domain too (an integration's one query text for every domain)
+    general = """query($d: DomainName!, $sys: String!, $s: String!) {
+        resolve(domain: $d, system: $sys, sourceId: $s) { id record { __typename } } }"""
+    assert data(client, general, d="CUSTOMER", sys="salesforce", s=f"{tag}-B")["resolve"] == {
+        "id": b,
+        "record": {"__typename": "Customer"},
+    }
+    wrong = gql(client, general, d="PROJECT", sys="salesforce", s=f"{tag}-B")["errors"][0]
+    assert wrong["extensions"]["status"] == 404  # a customer's key is no project's
 
 
 def test_lineage_and_history_of_many_records_in_a_few_statements(client, factory_v2):

@@ -648,7 +648,21 @@ def _domain_of(value: Any) -> Domain:
 
 
 async def _resolve(info: Info, domain: DomainName, system: str, source_id: str) -> Resolution:
-    context, d = _context(info), _domain_of(domain)
+    return await _resolution(info, _domain_of(domain), system, source_id)
+
+
+async def _resolve_plain(_root: Any, info: Info, domain: Any, system: str, sourceId: str) -> Resolution:
+    """`_resolve` as graphql-core calls it (plain_resolvers): the arguments by their GraphQL names,
+    the domain as strawberry's enum type parses it (its member, or its value). The call every
+    integration makes before it posts: strawberry's wrapper and conversion cost more than the look-up."""
+    return await _resolution(info, BY_NAME[getattr(domain, "value", domain)], system, sourceId)
+
+
+_resolve.plain = _resolve_plain  # type: ignore[attr-defined]
+
+
+async def _resolution(info: Info, d: Domain, system: str, source_id: str) -> Resolution:
+    context = _context(info)
     context.readable(d)
     found = await context.mdm_request.app.state.fast.resolve(d, system, source_id)
     if found is None:
