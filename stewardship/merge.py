@@ -276,7 +276,12 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
             if g.merged_into is None and (changed := ws.recompute(g)):
                 await validate(ws, g, changed)
                 ws.commit_version(g, "unmerge")
-    await srepo.restore_statuses(session, [(cid, before, after) for cid, before, after in undo["candidates"]])
+    restored = await srepo.restore_statuses(
+        session, [(cid, before, after) for cid, before, after in undo["candidates"]]
+    )
+    ws.events += [events.candidate_queued(domain, pair, actor, now) if status == srepo.OPEN  # queued again
+                  else events.candidate_decided(domain, pair.id, pair.left_id, pair.right_id, status, actor, now)
+                  for pair, status in restored]  # fmt: skip
     await srepo.mark_undone(session, merge_id, now, actor.principal)
     ws.record_audit("unmerge", domain, survivor.id, [], "unmerged", f"{merge_id}: {', '.join(merged_ids)}")
     await ws.flush()

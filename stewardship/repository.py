@@ -71,16 +71,23 @@ async def set_statuses(session: AsyncSession, changes: list[dict[str, Any]]) -> 
         await session.execute(stmt, params)
 
 
-async def restore_statuses(session: AsyncSession, changes: list[tuple[int, str, str]]) -> None:
-    """Put (id, before, after) entries back to `before` where they still hold `after`."""
-    if changes:
-        c = match_candidate.c
+async def restore_statuses(session: AsyncSession, changes: list[tuple[int, str, str]]) -> list[tuple[Any, str]]:
+    """Put (id, before, after) entries back to `before` where they still hold `after`; answers
+    those put back (the pair: id, left_id, right_id, score) with the status they hold again."""
+    if not changes:
+        return []
+    c = match_candidate.c
+    wanted = {i: (before, after) for i, before, after in changes}
+    pairs = select(c.id, c.left_id, c.right_id, c.score, c.status).where(c.id.in_(list(wanted))).with_for_update()
+    back = [r for r in (await session.execute(pairs)).all() if r.status == wanted[r.id][1]]
+    if back:
         stmt = (
             update(match_candidate)
             .where(c.id == bindparam("b_id"), c.status == bindparam("b_after"))
             .values(status=bindparam("b_before"), decided_by=None, decided_at=None)
         )
-        await session.execute(stmt, [{"b_id": i, "b_before": b, "b_after": a} for i, b, a in changes])
+        await session.execute(stmt, [{"b_id": r.id, "b_before": wanted[r.id][0], "b_after": r.status} for r in back])
+    return [(r, wanted[r.id][0]) for r in sorted(back, key=lambda r: r.id)]
 
 
 async def candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> Row[Any] | None:

@@ -68,7 +68,8 @@ def golden_event(domain: Domain, action: str, before: Record | None, before_merg
 
 
 def candidate_queued(domain: Domain, queued: Any, actor: Actor | None, now: datetime) -> Record:
-    """A pair newly queued for stewards (`queued`: its id, left_id, right_id and score)."""
+    """A pair queued for stewards, newly or again (an unmerge reopens what its merge closed);
+    `queued`: its id, left_id, right_id and score."""
     data = {"candidate_id": queued.id, "left_id": queued.left_id, "right_id": queued.right_id,
             "score": queued.score}  # fmt: skip
     return row(event_type(domain, "candidate_queued"), domain.name, queued.left_id, data, actor, now)

@@ -98,7 +98,18 @@ def test_not_a_match_is_for_good(client):
     assert _entry(client, a, b)["status"] == "rejected"
 
 
+def _candidate_events(client, after: str | None, candidate_id: int) -> list[tuple[str, str | None]]:
+    """(type, decision) of the feed's events about one candidate after a cursor."""
+    kinds = "mdm.customer.candidate_queued,mdm.customer.candidate_decided"
+    params = {"limit": "1000", "type": kinds, **({"after": after} if after else {})}
+    r = client.get("/v2/events", params=params)
+    assert r.status_code == 200, r.text
+    return [(e["type"], e["data"].get("decision")) for e in r.json()["items"]
+            if e["data"]["candidate_id"] == candidate_id]  # fmt: skip
+
+
 def test_a_merge_closes_the_folded_records_pairs_and_an_unmerge_reopens_them(client):
+    start = client.get("/v2/events/head").json()["sequence"]
     a, b = _queued_pair(client)
     entry = _entry(client, a, b)
     done = client.post("/v1/customers/merge", json={"survivor_id": a, "merged_ids": [b]}).json()
@@ -108,6 +119,11 @@ def test_a_merge_closes_the_folded_records_pairs_and_an_unmerge_reopens_them(cli
     assert client.post(f"/v1/stewardship/candidates/{entry['id']}/reject").status_code == 409
     assert client.post(f"/v1/customers/{a}/unmerge", json={"merge_id": done["merge_id"]}).status_code == 200
     assert _entry(client, a, b)["status"] == "open"
+    assert _candidate_events(client, start, entry["id"]) == [  # the feed says each turn of the pair
+        ("mdm.customer.candidate_queued", None),
+        ("mdm.customer.candidate_decided", "merged"),
+        ("mdm.customer.candidate_queued", None),  # the unmerge queued it again
+    ]
 
 
 def test_bulk_decisions_each_stand_on_their_own(client):
