@@ -11,7 +11,8 @@ about 100,000 records in all. Then `mdm serve` (granian, one worker) and:
   `Server-Timing` header: to the answer's start), the issue's figure, and of the time at the
   client (localhost: plus the client's own work on the same two cores). Target: p95 <= 25 ms
   of server time on PostgreSQL;
-- its SQL statement count at 10 and at 100 projects (in process, counted at the engine);
+- its SQL statement count at 10 and at 100 projects (in process, counted at the engine and at
+  the GraphQL layer's own driver reads);
 - where its time goes, in process under cProfile: the database (driver and SQLAlchemy),
   GraphQL execution (graphql-core and strawberry), mdm's resolvers and views, and the rest;
 - `resolve` of a random salesforce customer over GraphQL against REST's

@@ -279,9 +279,8 @@ async def unmerge(session: AsyncSession, domain: Domain, golden_id: str, merge_i
     restored = await srepo.restore_statuses(
         session, [(cid, before, after) for cid, before, after in undo["candidates"]]
     )
-    ws.events += [events.candidate_queued(domain, pair, actor, now) if status == srepo.OPEN  # queued again
-                  else events.candidate_decided(domain, pair.id, pair.left_id, pair.right_id, status, actor, now)
-                  for pair, status in restored]  # fmt: skip
+    # a merge closes only open pairs (`_closing`), so each one put back is queued again
+    ws.events += [events.candidate_queued(domain, pair, actor, now) for pair in restored]
     await srepo.mark_undone(session, merge_id, now, actor.principal)
     ws.record_audit("unmerge", domain, survivor.id, [], "unmerged", f"{merge_id}: {', '.join(merged_ids)}")
     await ws.flush()

@@ -71,9 +71,9 @@ async def set_statuses(session: AsyncSession, changes: list[dict[str, Any]]) -> 
         await session.execute(stmt, params)
 
 
-async def restore_statuses(session: AsyncSession, changes: list[tuple[int, str, str]]) -> list[tuple[Any, str]]:
+async def restore_statuses(session: AsyncSession, changes: list[tuple[int, str, str]]) -> list[Any]:
     """Put (id, before, after) entries back to `before` where they still hold `after`; answers
-    those put back (the pair: id, left_id, right_id, score) with the status they hold again."""
+    the pairs put back (id, left_id, right_id, score), by id."""
     if not changes:
         return []
     c = match_candidate.c
@@ -87,7 +87,7 @@ async def restore_statuses(session: AsyncSession, changes: list[tuple[int, str, 
             .values(status=bindparam("b_before"), decided_by=None, decided_at=None)
         )
         await session.execute(stmt, [{"b_id": r.id, "b_before": wanted[r.id][0], "b_after": r.status} for r in back])
-    return [(r, wanted[r.id][0]) for r in sorted(back, key=lambda r: r.id)]
+    return sorted(back, key=lambda r: r.id)
 
 
 async def candidate(session: AsyncSession, cid: int, *, lock: bool = False) -> Row[Any] | None:
