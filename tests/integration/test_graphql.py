@@ -546,14 +546,49 @@ def test_the_fast_loop_answers_exactly_what_graphql_cores_own_execution_does(cli
             (("p", made["projects"][0]),),
         ),
     ]
+    # resolve: an operation of one root field runs without an executor once planned (Direct)
+    factory_v2.upsert("customer", "salesforce", f"{tag}-C")
+    employee = factory_v2.upsert("employee", "workday", f"{tag}-E")
+    resolve = ("query($d: DomainName!, $sys: String!, $s: String!) { resolve(domain: $d, system: $sys, "
+               "sourceId: $s) { id passed record { __typename id ... on Customer { name } "
+               "... on Employee { costRate } } } }")  # fmt: skip
+    queries += [
+        (resolve, (("d", "CUSTOMER"), ("sys", "salesforce"), ("s", f"{tag}-C"))),
+        (resolve, (("d", "EMPLOYEE"), ("sys", "workday"), ("s", f"{tag}-E"))),  # costRate: the reader's error
+        (resolve, (("d", "CUSTOMER"), ("sys", "salesforce"), ("s", f"{tag}-nobody"))),  # the resolver's error
+        (resolve, (("d", "NOPE"), ("sys", "salesforce"), ("s", f"{tag}-X"))),  # a variable refused
+    ]
+    import mdm.api.graphql as route
+
+    executed: list[str] = []
+    real = route._execute
+
+    async def counted(schema, ready, asked, context):
+        executed.append(asked.variables.get("s", "") if asked.variables else "")
+        return await real(schema, ready, asked, context)
+
     for principal in ("user:reader", "user:steward"):
-        fast = [gql(client, q, principal, **dict(v)) for q, v in queries]
+        for q, v in queries:  # the first request of each plans it
+            gql(client, q, principal, **dict(v))
+        executed.clear()
+        with monkeypatch.context() as m:
+            m.setattr(route, "_execute", counted)
+            fast = [gql(client, q, principal, **dict(v)) for q, v in queries]
+        direct = {s for _q, v in queries if (s := dict(v).get("s")) and s not in executed}
+        # an executor ran only where the answer needs the standard path: the reader's refused costRate, the bad domain
+        assert direct == {f"{tag}-nobody"} | ({f"{tag}-C"} if principal == "user:reader" else {f"{tag}-C", f"{tag}-E"})
         with monkeypatch.context() as m:
             m.setattr(execution.Executor, "_plan", lambda *_args: None)
             standard = [gql(client, q, principal, **dict(v)) for q, v in queries]
         assert json.dumps(fast) == json.dumps(standard)  # the fields' order too
         assert len(fast[0]["data"]["projects"]["nodes"]) == 4, fast[0]
         assert any(e["path"][-1] == "costRate" for e in fast[1].get("errors", ())) is (principal == "user:reader")
+        assert fast[4]["data"]["resolve"]["record"]["name"]
+        assert fast[5]["data"]["resolve"]["id"] == employee["id"]
+        assert fast[6]["data"] is None
+        assert fast[6]["errors"][0]["extensions"]["status"] == 404
+        assert fast[7]["data"] is None
+        assert "NOPE" in fast[7]["errors"][0]["message"]
 
 
 def test_a_directive_decides_fields_by_each_requests_variables(client, factory_v2):

@@ -43,7 +43,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from mdm.api.graphql.context import request_context
-from mdm.api.graphql.execution import Executor
+from mdm.api.graphql.execution import DIRECT, Executor, run_direct
 from mdm.api.graphql.ide import page
 from mdm.api.graphql.schema import DEFAULT_PAGE, LISTS, build_query, plain_resolvers
 from mdm.api.problems import unreachable
@@ -235,7 +235,8 @@ def make_schema() -> Schema:
 async def run(schema: Schema, asked: "GraphQLRequest", context: Any) -> ExecutionResult:
     """A request through graphql-core: prepared (cached), its limits, then executed by our
     Executor (strawberry's `Schema.execute` ran extension hooks and wrappers a request that
-    cost more than a `resolve` itself; the schema, its types and resolvers stay strawberry's)."""
+    cost more than a `resolve` itself; the schema, its types and resolvers stay strawberry's),
+    or without one where an earlier request planned the operation's Direct (execution.py)."""
     ready = prepared(schema._schema, asked.query)
     if ready.document is None or ready.errors:
         return ExecutionResult(None, ready.errors)
@@ -243,14 +244,30 @@ async def run(schema: Schema, asked: "GraphQLRequest", context: Any) -> Executio
         check_limits(ready, asked.operation_name, asked.variables or {})
     except GraphQLError as exc:
         return ExecutionResult(None, [exc])
+    direct = ready.plans.get((DIRECT, id(_operation(ready, asked.operation_name)))) if ready.plans else None
+    result = await run_direct(direct, schema._schema, context, asked.variables) if direct is not None else None
+    if result is None:
+        result = await _execute(schema, ready, asked, context)
+    if result.errors:
+        schema.process_errors(result.errors)
+    return result
+
+
+def _operation(ready: Prepared, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs, as graphql-core chooses it, or None where it would refuse."""
+    if name is None:
+        return ready.operations[0] if len(ready.operations) == 1 else None
+    return next((o for o in ready.operations if o.name and o.name.value == name), None)
+
+
+async def _execute(schema: Schema, ready: Prepared, asked: "GraphQLRequest", context: Any) -> ExecutionResult:
+    assert ready.document is not None
     result = execute(schema._schema, ready.document, context_value=context, variable_values=asked.variables,
                      operation_name=asked.operation_name, executor_class=Executor,
                      is_awaitable=cast(Any, optimized_is_awaitable), plans=ready.plans)  # fmt: skip
     if isawaitable(result):
         result = await result
     assert isinstance(result, ExecutionResult)
-    if result.errors:
-        schema.process_errors(result.errors)
     return result
 
 

@@ -12,24 +12,42 @@ Anything the loop cannot answer exactly as graphql-core would (a reader that rai
 field the caller may not read; a null where the type says non-null; a value a scalar refuses; a
 reference not read ahead) raises `Slow`, and the object is executed again on the standard path,
 which answers it with the error on its path. The readers are pure reads, so running one twice
-changes nothing."""
+changes nothing.
+
+An operation of one root field whose resolver reads nothing of its info but the context (an
+integration's `resolve`), and whose answer the fast loop completes, goes further (`Direct`):
+once a request has planned it, the next ones coerce their variables and arguments with
+graphql-core's own functions, call the resolver and complete its value without building an
+executor at all, which cost more than the look-up itself."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     Undefined,
+    VariableDefinitionNode,
+    get_argument_values,
+    get_variable_values,
     is_abstract_type,
     is_leaf_type,
+    located_error,
 )
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 NO_INFO: Any = None  # what `is_type_of` gets: ours and strawberry's read only the value
 FAST = "mdm-fast"  # a GraphQL field's extension: its reader, taking the parent value only
+CONTEXT_ONLY = "mdm-context-only"  # a root field's extension: its resolver reads only `info.context`
+DIRECT = "direct"  # the key of an operation's Direct in the query text's plans: (DIRECT, id(operation))
 Complete = Callable[[Any], Any]
 Plan = tuple[tuple[str, Callable[[Any], Any] | None, Complete], ...]
 
@@ -41,13 +59,17 @@ class Slow(Exception):  # a signal, not an error a caller sees
 class Executor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, with `execute_fields` trying the fast loop first."""
 
-    def __init__(self, *args: Any, plans: dict[Any, Plan | None] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plans: dict[Any, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[int, tuple[Any, Plan | None]] = {}
-        self._shared = plans  # the query text's plans, kept across its requests (see `_plan`)
+        self._shared = plans  # the query text's plans and Directs, kept across its requests (see `_plan`)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Any,
                        grouped_field_set: Any, position_context: Any) -> Any:  # fmt: skip
+        if path is None and self._shared is not None:  # the root: plan the next requests' Direct
+            key = (DIRECT, id(self.operation))
+            if key not in self._shared:
+                self._shared[key] = self._direct(parent_type, grouped_field_set)
         plan = self._plan(parent_type, grouped_field_set)
         if plan is not None:
             try:
@@ -75,6 +97,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     plan = self._shared[shape] = self._make_plan(parent_type, grouped_field_set)
             found = self._plans[key] = (grouped_field_set, plan)
         return found[1]
+
+    def _direct(self, root: GraphQLObjectType, grouped_field_set: Any) -> "Direct | None":
+        if len(grouped_field_set) != 1:
+            return None
+        ((name, details),) = grouped_field_set.items()
+        nodes = tuple(_nodes(details))
+        field = root.fields.get(nodes[0].name.value)
+        if field is None or not (field.extensions or {}).get(CONTEXT_ONLY) or any(n.directives for n in nodes):
+            return None
+        complete = self._completer(field.type, details)
+        if complete is None:
+            return None
+        return Direct(name, field, nodes, complete, tuple(self.operation.variable_definitions or ()))
 
     def _make_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         steps = []
@@ -150,6 +185,49 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return inner(value)
 
         return complete
+
+
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """How to answer an operation of one root field without an executor (see the module's doc)."""
+
+    name: str  # its response name
+    field: GraphQLField
+    nodes: tuple[FieldNode, ...]
+    complete: Complete
+    variables: tuple[VariableDefinitionNode, ...]
+
+
+class _ContextOnly:
+    """The info a CONTEXT_ONLY resolver gets: the context alone."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+async def run_direct(direct: Direct, schema: GraphQLSchema, context: Any,
+                     variables: dict[str, Any] | None) -> ExecutionResult | None:  # fmt: skip
+    """The operation's answer as graphql-core's execution would give it, the resolver's error
+    on its path included; or None when the standard path must answer (variables it refuses,
+    a value the fast loop cannot complete: the resolver is a read, so calling it again is safe)."""
+    coerced = get_variable_values(schema, direct.variables, variables or {}, max_errors=50)
+    if isinstance(coerced, list):
+        return None
+    node = direct.nodes[0]
+    try:
+        args = get_argument_values(direct.field, node, coerced) if direct.field.args or node.arguments else {}
+        value = direct.field.resolve(None, _ContextOnly(context), **args)  # type: ignore[misc]
+        if isawaitable(value):
+            value = await value
+    except Exception as exc:  # as graphql-core's handle_field_error: null (or no data) and the error
+        error = located_error(exc, list(direct.nodes), [direct.name])  # a list: GraphQLError wraps any other sequence
+        return ExecutionResult(None if isinstance(direct.field.type, GraphQLNonNull) else {direct.name: None}, [error])
+    try:
+        return ExecutionResult({direct.name: direct.complete(value)}, None)
+    except Exception:  # Slow, or a reader's error
+        return None
 
 
 def _nodes(details: Any) -> Any:

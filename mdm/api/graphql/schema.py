@@ -33,7 +33,7 @@ from strawberry.types.nodes import FragmentSpread
 
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.graphql.context import Golden, GraphContext, problem
-from mdm.api.graphql.execution import FAST, Slow
+from mdm.api.graphql.execution import CONTEXT_ONLY, FAST, Slow
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.domains.descriptor import Field
 from mdm.errors import MdmError, NotFound
@@ -659,6 +659,7 @@ async def _resolve_plain(_root: Any, info: Info, domain: Any, system: str, sourc
 
 
 _resolve.plain = _resolve_plain  # type: ignore[attr-defined]
+_resolve_plain.context_only = True  # type: ignore[attr-defined]  # of its info, it reads the context only (Direct)
 
 
 async def _resolution(info: Info, d: Domain, system: str, source_id: str) -> Resolution:
@@ -812,6 +813,8 @@ def plain_resolvers(schema: Any) -> int:
             if plain is not None:
                 field.resolve = plain
                 installed += 1
+                if getattr(plain, "context_only", False):
+                    field.extensions = {**(field.extensions or {}), CONTEXT_ONLY: True}
             fast = getattr(wrapped, "fast", None) if resolver is not None else _attribute(definition)
             if fast is not None:
                 field.extensions = {**(field.extensions or {}), FAST: fast}
