@@ -21,6 +21,7 @@ from mdm.api.events import event_consumers, events_head, list_events
 from mdm.api.graphql import graphql_routes
 from mdm.api.graphql.ide import serve_graphiql_asset
 from mdm.api.instants import TYPE_DECODERS, InstantSchemaPlugin
+from mdm.api.metrics import metrics, metrics_middleware, watch, worker_exited
 from mdm.api.middleware import (
     JsonRequest,
     allow_middleware,
@@ -47,6 +48,7 @@ from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.events.publisher import from_settings as publisher_from_settings
 from mdm.events.retention import prune_events
 from mdm.events.webhooks import from_settings as webhooks_from_settings
+from mdm.logs import configure as configure_logs
 from mdm.policy.store import PolicyCache
 from mdm.settings import Settings, tune_gc
 
@@ -60,12 +62,14 @@ def plugins() -> list[Any]:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     tune_gc(settings)
+    configure_logs(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings
         timeouts = Timeouts(settings.db_connect_timeout, settings.db_statement_timeout)
         app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts)
+        watch(app.state.db)
         app.state.fast = FastReads(settings.database_url, settings.pool_size, timeouts)
         app.state.api_keys = KeyCache(app.state.db)
         app.state.policies = PolicyCache(app.state.db)
@@ -87,11 +91,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.fast.close()
             await app.state.db.dispose()
+            worker_exited()
 
     app = Litestar(
         route_handlers=[
             live,
             ready,
+            metrics,
             migration_guide,
             *under_every_version(
                 list_systems, bulk_resolve, list_audit, list_events, events_head, event_consumers, policy_router
@@ -102,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             serve_graphiql_asset,
         ],
         middleware=[
+            metrics_middleware,
             deprecation_middleware({"/v1/": deprecation_headers(settings.v1_deprecation, settings.v1_sunset)}),
             correlation_middleware,
             allow_middleware,
@@ -129,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=settings.max_body_bytes,
         request_class=JsonRequest,
+        logging_config=None,  # mdm.logs configured the process's logging: JSON lines, Litestar's too
         debug=False,
     )
     mount_version_pages(app)

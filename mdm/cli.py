@@ -115,6 +115,7 @@ def serve(
 
     settings = Settings.from_env(host=host, port=port)
     tune_gc(settings)
+    _metrics_dir(settings)
     upgrade(settings.database_url)
     if with_demo:
         asyncio.run(_demo(settings, 1.0, only_if_empty=True))
@@ -131,6 +132,18 @@ def serve(
         websockets=False,
         log_access=False,
     ).serve()
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """One empty directory the workers share their metrics through (mdm.api.metrics), named
+    before any of them imports prometheus-client."""
+    import tempfile
+
+    where = Path(settings.metrics_dir or tempfile.mkdtemp(prefix="mdm-metrics-"))
+    where.mkdir(parents=True, exist_ok=True)
+    for stale in where.glob("*.db"):  # a previous run's workers: their counts are not this run's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)
 
 
 def _import_summary(report: Any, rejects: Path) -> None:

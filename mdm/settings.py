@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # receivers at private addresses (loopback, RFC 1918, link-local such as cloud metadata):
     # refused unless set, so a subscription cannot reach into the hub's own network
     webhook_private_addresses: bool = False
+    # where `mdm serve`'s workers keep their metrics for /metrics to add up (prometheus-client's
+    # multiprocess mode; emptied at start): unset, a new temporary directory each start
+    metrics_dir: str | None = None
     # contract v1 is deprecated since, and will be switched off at (RFC 9745 Deprecation and
     # RFC 8594 Sunset headers on every /v1 answer; README "Versions and deprecation")
     v1_deprecation: datetime = datetime(2026, 12, 7, tzinfo=UTC)

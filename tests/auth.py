@@ -15,6 +15,7 @@ PRINCIPALS = {
     "user:steward": ["steward"],
     "user:admin": ["admin", "steward", "finance"],
     "user:reader": ["reader"],
+    "user:operator": ["operator"],
 }
 
 

@@ -16,6 +16,7 @@ from litestar import Request
 from sqlalchemy.exc import DBAPIError
 
 from contracts import v1
+from mdm.api.metrics import count_ingested
 from mdm.api.problems import problem_of, problem_of_error, unreachable
 from mdm.api.versions import ContractVersion
 from mdm.auth.actor import Actor
@@ -69,6 +70,9 @@ async def upsert_batch(request: Request[Any, Any, Any], v: ContractVersion, syst
                 raise  # a defect, not the database: a 500 (chunks before it stay committed, as retries find)
             log.warning("batch chunk of %s/%s rolled back: %r", v.domain.name, system, exc)
             failure = _failed(exc)
+        count_ingested(v.domain.name, [(system, r) for r in chunk if isinstance(r, MdmError)])  # refused as sent
+        if failure is None:
+            count_ingested(v.domain.name, [(system, r) for r in results])
         done = iter(results)
         for item, sent in zip(chunk, batch.items[start : start + CHUNK], strict=True):
             if isinstance(item, MdmError):

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from mdm.api.metrics import count_ingested
 from mdm.api.problems import unreachable
 from mdm.auth.actor import Actor
 from mdm.db.engine import Database
@@ -112,6 +113,7 @@ class UpsertWriter:
                 if not w.answer.done():
                     w.answer.set_exception(exc)
             return
+        count_ingested(domain.name, ((w.item.system, r) for w, r in zip(group, results, strict=True)))
         for w, result in zip(group, results, strict=True):
             if not w.answer.done():
                 w.answer.set_result(result)

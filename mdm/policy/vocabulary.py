@@ -6,7 +6,7 @@ import re
 ACTIONS = ("create", "write", "read", "merge", "fill")
 RECORD_ACTIONS = frozenset({"create", "merge"})  # about whole records: their field is `*`
 EFFECTS = ("allow", "deny")
-ROLES = ("steward", "admin", "reader", "finance")
+ROLES = ("steward", "admin", "reader", "finance", "operator")  # operator: /metrics, nothing else
 SUBJECT = re.compile(r"^((system|user):[a-z0-9][a-z0-9._-]{0,60}|role:(" + "|".join(ROLES) + "))$")
 
 
