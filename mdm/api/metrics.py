@@ -1,5 +1,5 @@
-"""Prometheus metrics at GET /metrics, and the request log line (prometheus-client), for a key with the operator or
-admin role.
+"""Prometheus metrics at GET /metrics (prometheus-client), for a key with the operator or admin
+role; and each request's log line (mdm.logs).
 
 A worker counts what it serves: requests by route template (never the raw path), method and
 status, as OpenTelemetry's `http.server.request.duration`; source records ingested by domain,
