@@ -35,6 +35,7 @@ from mdm.api.openapi import ContractSchemaPlugin
 from mdm.api.ops import list_systems, live, migration_guide, ready
 from mdm.api.policy import policy_router
 from mdm.api.problems import HANDLERS
+from mdm.api.quality import quality_router
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             *(records_router(d, version) for version in CONTRACT_VERSIONS for d in DOMAINS),
             subscriptions_router,
+            quality_router,
             *graphql_routes(),
             serve_graphiql_asset,
         ],

@@ -19,6 +19,8 @@ import schemathesis
 # (field, message) of each refusal a schema cannot state; both are regular expressions
 SEMANTIC: list[tuple[str, str, str]] = [
     (r"cursor", r"^not a cursor (this API gave out|of this list)$", "an opaque token only a page hands out"),
+    (r"after", r"^not a cursor this API gave out$", "a quality figure's page cursor, only a page hands out"),
+    (r"figure", r"^is not a figure code of this domain's report$", "a figure names the domain's fields and systems"),
     (r".+", r"^'.*' is not an? [a-z_]+ id$", "a reference to a record of another domain"),
     (r".+", r"^[a-z_]+ '.*' (does not exist|was merged into .+; use the survivor)$", "a reference to no record"),
     (r".+", r"^must not point at the record itself$", "a reference to itself"),
