@@ -22,9 +22,14 @@ StaleDays = Annotated[
 ]
 
 
-def _readable(request: Request) -> None:
-    if not request.scope["state"].get("roles", frozenset()) & READERS:
+def readable(roles: frozenset[str]) -> None:
+    """The report is for those who read the hub (REST and GraphQL)."""
+    if not roles & READERS:
         raise Forbidden("the quality report is for those who read the hub (reader, finance, steward, admin)")
+
+
+def _readable(request: Request) -> None:
+    readable(request.scope["state"].get("roles", frozenset()))
 
 
 @get("/quality", operation_id="v2QualityReport", tags=["Quality"], responses=problems(403, 422),

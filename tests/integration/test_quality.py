@@ -12,6 +12,7 @@ from mdm.db.engine import Database
 from mdm.db.tables import source_record
 from tests.auth import bearer
 from tests.factory import unique
+from tests.integration.test_graphql import data, gql
 
 
 def report(client, domain: str) -> dict[str, Any]:
@@ -132,3 +133,22 @@ def test_the_report_refuses_what_it_cannot_answer(client):
     r = client.get("/v2/quality/nope/records", params={"figure": "missing:x"})
     assert r.status_code in (400, 422)
     assert r.json()["errors"][0]["field"] == "domain"
+
+
+def test_graphql_answers_the_same_report(client):
+    query = """query($d: DomainName) { quality(domain: $d, staleDays: 30) { staleDays domains { domain records
+        merged byStatus score fields { field filled completeness missingFigure }
+        sources { system records stale rejected validity fields { field sent disagree consistency } }
+        references { field target missing broken outOfDate outOfDateFigure }
+        uniqueness { scheme sharedValues } openCandidates { total byAge } held { total byAge } } } }"""
+    graph = data(client, query, d="PROJECT")["quality"]
+    rest = client.get("/v2/quality", params={"domain": "project", "stale_days": 30}).json()
+    assert graph["staleDays"] == rest["stale_days"] == 30
+    (g,), (r,) = graph["domains"], rest["domains"]
+    assert (g["domain"], g["records"], g["merged"], g["byStatus"]) == (r["domain"], r["records"], r["merged"],
+                                                                       r["by_status"])  # fmt: skip
+    assert [(x["field"], x["missing"], x["outOfDate"]) for x in g["references"]] == [
+        (x["field"], x["missing"], x["out_of_date"]) for x in r["references"]]  # fmt: skip
+    assert [f["field"] for f in g["fields"]] == [f["field"] for f in r["fields"]]
+    refused = gql(client, "{ quality { staleDays } }", "user:operator")["errors"][0]
+    assert refused["extensions"]["status"] == 403

@@ -31,13 +31,16 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread
 
+from contracts.v2.quality import QualityReport
 from mdm.api.cursors import decode_cursor, encode_cursor
 from mdm.api.graphql.context import Golden, GraphContext, problem
 from mdm.api.graphql.execution import CONTEXT_ONLY, FAST, Slow
+from mdm.api.graphql.structs import graph_type, to_graph
+from mdm.api.quality import readable
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.domains.descriptor import Field
 from mdm.errors import MdmError, NotFound
-from mdm.records import graph, service
+from mdm.records import graph, quality, service
 from mdm.records import rates as rates_service
 
 MAX_PAGE = 100  # first: at most this many records a list or a referrer list answers
@@ -643,6 +646,19 @@ class ResolvedKey:
 MAX_KEYS = 1_000  # resolveMany: keys a call may ask for
 
 
+async def _quality(info: Info, domain: DomainName | None = None, stale_days: int = 90) -> Any:
+    """The data-quality report (REST: GET /v2/quality), as its contract says."""
+    context = _context(info)
+    try:
+        readable(context.mdm_request.scope["state"].get("roles", frozenset()))
+    except MdmError as exc:
+        raise problem(exc) from None
+    if not 1 <= stale_days <= 3650:
+        raise bad_argument("staleDays", "must be between 1 and 3650")
+    domains = [_domain_of(domain)] if domain is not None else None
+    return to_graph(await quality.report(context.session, domains, stale_days))
+
+
 def _domain_of(value: Any) -> Domain:
     return BY_NAME[value.value]
 
@@ -778,6 +794,11 @@ def build_query() -> type:
         ),
         "translate": strawberry.field(resolver=_translate, description="A record's ids in another system"),
         "node": strawberry.field(resolver=_node, description="Any record by its id"),
+        "quality": strawberry.field(
+            resolver=_quality,
+            graphql_type=graph_type(QualityReport),
+            description="Data quality per domain (REST: GET /v2/quality); the records behind a figure: REST",
+        ),
     }
     for domain in DOMAINS:
         connection = builder.connection(domain)
