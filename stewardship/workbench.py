@@ -35,11 +35,13 @@ from mdm.auth.actor import Actor
 from mdm.auth.keys import Caller, hash_key
 from mdm.db import held as held_sql
 from mdm.db import repository as repo
+from mdm.db.backlog import AGES
 from mdm.domains import BY_NAME, DOMAINS, Domain, domain_of_id
 from mdm.errors import Forbidden, MdmError
+from mdm.events import feed
 from mdm.policy.visibility import shown
-from mdm.records import service
-from stewardship import queue
+from mdm.records import quality, service
+from stewardship import charts, queue
 from stewardship import repository as srepo
 from stewardship.display import display, key_fields, record_name, waited
 from stewardship.merge import merge, unmerge
@@ -254,6 +256,41 @@ async def dashboard(request: Request, db_session: Session, steward: Steward) -> 
     summary = [{"domain": d, "open": open_by_domain.get(d, (0, None))[0], "held": held.get(d, 0),
                 "oldest": waited(open_by_domain.get(d, (0, None))[1])} for d in domains]  # fmt: skip
     return page(request, "dashboard.html", steward=steward.principal, summary=summary)
+
+
+@get("/quality")
+async def quality_page(
+    request: Request,
+    db_session: Session,
+    steward: Steward,
+    domain: Annotated[str | None, QueryParameter(pattern=r"^[a-z_]*$", max_length=32)] = None,
+) -> Template:
+    """The data-quality report as charts, each with its numbers as a table: completeness by
+    field of one domain, the queue's and held records' age, the auto-link rate by day, the
+    consumers' lag."""
+    names = _domains(steward)
+    chosen = domain if domain in names else (names[0] if names else None)
+    report = await quality.report(db_session, [BY_NAME[n] for n in names])
+    by_name = {d.domain: d for d in report.domains}
+    ages = [name for name, _ in AGES]
+    mine = by_name.get(chosen) if chosen else None
+    days = await quality.autolink_by_day(db_session)
+    lags = await feed.lags(db_session, datetime.now(UTC))
+    figures = {
+        "completeness": charts.bars("completeness", f"Completeness of {chosen} fields",
+                                    [(f.field, f.completeness) for f in mine.fields] if mine else []),
+        "backlog": charts.stacked("backlog", "Open candidates and held records by age",
+                                  [(f"{d.domain} {what}", [getattr(d, what).by_age[a] for a in ages])
+                                   for d in report.domains for what in ("open_candidates", "held")],
+                                  [f"up to {a}" if a != "older" else "older" for a in ages]),
+        "autolink": charts.columns("autolink", "Auto-link rate by day (linked by score / scored)",
+                                   [(day[5:], rate) for day, _, _, rate in days]),
+        "lag": charts.bars("lag", "Events each consumer has not delivered",
+                           [(lag["name"], lag["behind_events"]) for lag in lags],
+                           maximum=max((lag["behind_events"] for lag in lags), default=0) or 1, percent=False),
+    }  # fmt: skip
+    return page(request, "quality.html", steward=steward.principal, report=report, chosen=chosen, names=names,
+                mine=mine, ages=ages, days=days, lags=lags, charts=figures)  # fmt: skip
 
 
 @get("/queue")
@@ -543,6 +580,7 @@ workbench_router = Router(
         sign_in,
         sign_out,
         dashboard,
+        quality_page,
         queue_page,
         held_page,
         decide_held,

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, String, Table, and_, case, cast, func, lit
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from mdm.db.tables import GOLDEN, audit_log, golden_identifier, source_record
+from mdm.db.tables import GOLDEN, audit_log, golden_identifier, match_decision, source_record
 from mdm.domains import BY_NAME, Domain, Field
 
 JSON_KINDS = frozenset({"address", "rate_lines", "identifiers", "phones", "addresses", "person_name"})
@@ -220,3 +220,12 @@ async def writes(session: AsyncSession, d: Domain, since: datetime) -> dict[str,
             .where(a.domain == d.name, a.at >= since, a.principal.startswith("system:"),
                    a.action.in_(("upsert", "create"))).group_by(a.principal))  # fmt: skip
     return {p.removeprefix("system:"): (int(n), int(r)) for p, n, r in (await session.execute(stmt)).all()}
+
+
+async def decisions_by_day(session: AsyncSession, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per day (ISO date) since then: source records matching linked by score, and queued."""
+    m = match_decision.c
+    day = func.substr(cast(m.at, String), 1, 10)
+    stmt = (select(day, _count(m.outcome == "linked"), _count(m.outcome == "pending_review"))
+            .where(m.at >= since).group_by(day))  # fmt: skip
+    return {str(d): (int(linked), int(queued)) for d, linked, queued in (await session.execute(stmt)).all()}

@@ -128,3 +128,16 @@ async def records_behind(session: AsyncSession, d: Domain, code: str, after: str
     rows = await sql.page(session, stmt, _after(after), limit + 1)
     items: list[Any] = [q.QualityRecord(id=r[0], system=r[1], source_id=r[2]) for r in rows[:limit]]
     return q.QualityRecords(figure=code, items=items, next=_cursor(rows[limit - 1]) if len(rows) > limit else None)
+
+
+async def autolink_by_day(session: AsyncSession, days: int = 14) -> list[tuple[str, int, int, float | None]]:
+    """The last `days` days, oldest first: (date, linked by score, queued for review, the
+    auto-link rate: linked / both; None on a day nothing was scored)."""
+    today = datetime.now(UTC).date()
+    found = await sql.decisions_by_day(session, datetime.now(UTC) - timedelta(days=days))
+    out = []
+    for back in range(days - 1, -1, -1):
+        day = (today - timedelta(days=back)).isoformat()
+        linked, queued = found.get(day, (0, 0))
+        out.append((day, linked, queued, round(linked / (linked + queued), 4) if linked + queued else None))
+    return out

@@ -9,6 +9,7 @@ import random
 import re
 import string
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,38 @@ def test_a_steward_works_the_queue_in_the_browser(browser, client, live_server):
     page.goto(f"{live_server}/stewardship/queue")  # the session is over on the server, too
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     context.close()
+
+
+def test_the_quality_page_draws_each_chart_with_its_numbers(browser, client, factory_v2, live_server):
+    """The quality report as charts a screen reader can read: each SVG is an image named by its
+    title and described by a table of its numbers; a planted project on an expired rate card
+    shows in the project table."""
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    card = factory_v2.create("rate_card", effective_from="2020-01-01", effective_to=yesterday)
+    factory_v2.create("project", code=unique("qb"), status="active", rate_card_id=card)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _sign_in(page, live_server, AUTH.keys["user:steward"])
+    page.get_by_role("link", name="Quality").click()
+    expect(page.get_by_role("heading", name="Data quality", level=1)).to_be_visible()
+    names = (
+        "Completeness of customer fields",
+        "Open candidates and held records by age",
+        "Auto-link rate by day (linked by score / scored)",
+        "Events each consumer has not delivered",
+    )
+    for name in names:
+        chart = page.get_by_role("img", name=name)
+        expect(chart).to_be_visible()
+        table = page.locator(f"#{chart.get_attribute('aria-describedby')}")
+        expect(table).to_be_visible()
+    assert page.locator("#completeness-table tbody tr").count() > 5  # a row a customer field
+    assert page.locator("#autolink-table tbody tr").count() == 14  # a row a day
+    _shot(page, "quality-customer")
+    page.get_by_label("Domain").select_option("project")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("img", name="Completeness of project fields")).to_be_visible()
+    references = page.locator("#references-table")
+    row = references.get_by_role("row").filter(has=page.get_by_role("cell", name="rate_card_id", exact=True))
+    assert int(row.get_by_role("cell").nth(3).inner_text()) >= 1  # out of date: the planted project
+    _shot(page, "quality-project")
+    page.close()
