@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import subprocess
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
@@ -45,6 +46,41 @@ def db_upgrade(revision: str = "heads") -> None:
     console.print(f"schema at {revision} on {settings.database_url.split('@')[-1]}")
     if rebuilt:
         console.print(f"blocking keys rebuilt for {', '.join(rebuilt)}")
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(dir_okay=False, help="where the backup goes")]) -> None:
+    """Back up MDM_DATABASE_URL to FILE while the service runs (SQLite's online backup, or pg_dump)."""
+    from mdm.db.backup import backup
+
+    settings = _settings()
+    try:
+        backup(settings.database_url, file)
+    except subprocess.CalledProcessError as exc:
+        console.print(f"[red]backup failed:[/] {exc.stderr.strip()}")
+        raise typer.Exit(1) from None
+    console.print(f"backed up to {file} ({file.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a backup made by mdm db backup")],
+    replace: Annotated[bool, typer.Option(help="replace the hub the database holds")] = False,
+) -> None:
+    """Restore FILE into MDM_DATABASE_URL (an empty database, unless --replace); then run
+    `mdm db upgrade` if the backup is of an older release."""
+    from mdm.db.backup import RestoreRefused, restore
+
+    settings = _settings()
+    try:
+        restore(settings.database_url, file, replace=replace)
+    except RestoreRefused as exc:
+        console.print(f"[red]refused:[/] {exc}")
+        raise typer.Exit(1) from None
+    except subprocess.CalledProcessError as exc:
+        console.print(f"[red]restore failed:[/] {exc.stderr.strip()}")
+        raise typer.Exit(1) from None
+    console.print(f"restored {file} into {settings.database_url.split('@')[-1]}")
 
 
 @db_app.command("revision")
