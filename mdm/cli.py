@@ -166,7 +166,9 @@ def serve(
         workers=workers,
         factory=True,
         websockets=False,
-        log_access=False,
+        log_access=False,  # mdm.api.metrics logs each request, as JSON
+        respawn_failed_workers=True,  # a worker that died (killed, out of memory) is replaced
+        workers_kill_timeout=settings.shutdown_timeout,  # SIGTERM: in-flight requests finish first
     ).serve()
 
 

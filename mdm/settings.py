@@ -65,6 +65,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # receivers at private addresses (loopback, RFC 1918, link-local such as cloud metadata):
     # refused unless set, so a subscription cannot reach into the hub's own network
     webhook_private_addresses: bool = False
+    # on SIGTERM a worker stops taking requests and finishes those it holds; one that has not
+    # finished after this many seconds (or was still starting) is killed
+    shutdown_timeout: Annotated[int, msgspec.Meta(ge=1, le=600)] = 35
     # where `mdm serve`'s workers keep their metrics for /metrics to add up (prometheus-client's
     # multiprocess mode; emptied at start): unset, a new temporary directory each start
     metrics_dir: str | None = None

@@ -146,7 +146,7 @@ def serving(
     Webhook deliveries are off unless `env` turns them on (test_webhooks.py)."""
     port = _free_port()
     env = {**os.environ, "MDM_DATABASE_URL": database_url, "MDM_POOL_SIZE": "20", "MDM_WEBHOOKS": "false",
-           **(env or {})}  # fmt: skip
+           "MDM_SHUTDOWN_TIMEOUT": "5", **(env or {})}  # fmt: skip
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mdm-live-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
