@@ -149,6 +149,9 @@ _GONE = (
     asyncpg.QueryCanceledError,  # PostgreSQL cancelled a statement past its statement_timeout
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # a pooled connection left mid-operation by the database going away ("cannot switch to
+    # state 12; another operation is in progress": seen once by bench/load.py while it was down)
+    asyncpg.exceptions.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.InvalidCatalogNameError,
     asyncpg.TooManyConnectionsError,
