@@ -39,6 +39,7 @@ from mdm.api.quality import quality_router
 from mdm.api.records import records_router
 from mdm.api.rejections import audit_rejected_write
 from mdm.api.resolve import bulk_resolve
+from mdm.api.tracing import tracing_middleware
 from mdm.api.versions import under_every_version
 from mdm.api.webhooks import subscriptions_router
 from mdm.api.writer import UpsertWriter
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             serve_graphiql_asset,
         ],
         middleware=[
+            *tracing_middleware(),
             metrics_middleware,
             deprecation_middleware({"/v1/": deprecation_headers(settings.v1_deprecation, settings.v1_sunset)}),
             correlation_middleware,
