@@ -27,7 +27,6 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.core import build_items, console, free_port, ingest_all  # noqa: E402
+from bench.core import build_items, console, free_port, ingest_all, percentile  # noqa: E402
 from bench.writes import Server  # noqa: E402
 from mdm.auth.keys import create_key  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
@@ -248,10 +247,6 @@ async def prepare(url: str, customers: int, keys: dict[str, str]) -> tuple[list[
     return [it.source_id for it in items], refs
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else (values[0] if values else 0.0)
-
-
 def verify(base: str, keys: dict[str, str], tally: Tally, receiver: Receiver, since: str | None) -> dict[str, str]:
     """`since`: the feed's head when the webhook subscription was made (it delivers what comes after)."""
     steward = {"Authorization": f"Bearer {keys['steward']}"}
@@ -385,8 +380,8 @@ def run_load(args: argparse.Namespace, base: str, keys: dict[str, str], known: l
         lat = tally.latency[kind]
         if lat:
             summary[f"{kind}: req/s, p50 / p95 / p99 ms"] = (
-                f"{len(lat) / seconds:,.1f}, {percentile(lat, 50):.1f} / {percentile(lat, 95):.1f} / "
-                f"{percentile(lat, 99):.1f}; statuses {dict(tally.statuses[kind])}"
+                f"{len(lat) / seconds:,.1f}, {percentile(lat, 0.50):.1f} / {percentile(lat, 0.95):.1f} / "
+                f"{percentile(lat, 0.99):.1f}; statuses {dict(tally.statuses[kind])}"
             )
     summary["5xx or dropped connections outside the outage"] = f"{len(tally.errors)} {tally.errors[:3]}"
     summary["answers while the database was down"] = dict(tally.outage_answers)

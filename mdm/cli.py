@@ -4,7 +4,8 @@ import asyncio
 import json
 import os
 import subprocess
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,17 +49,24 @@ def db_upgrade(revision: str = "heads") -> None:
         console.print(f"blocking keys rebuilt for {', '.join(rebuilt)}")
 
 
+@contextmanager
+def _client_program(what: str) -> Iterator[None]:
+    """pg_dump's or pg_restore's failure as one line and exit 1, not a traceback."""
+    try:
+        yield
+    except subprocess.CalledProcessError as exc:
+        console.print(f"[red]{what} failed:[/] {exc.stderr.strip()}")
+        raise typer.Exit(1) from None
+
+
 @db_app.command("backup")
 def db_backup(file: Annotated[Path, typer.Argument(dir_okay=False, help="where the backup goes")]) -> None:
     """Back up MDM_DATABASE_URL to FILE while the service runs (SQLite's online backup, or pg_dump)."""
     from mdm.db.backup import backup
 
     settings = _settings()
-    try:
+    with _client_program("backup"):
         backup(settings.database_url, file)
-    except subprocess.CalledProcessError as exc:
-        console.print(f"[red]backup failed:[/] {exc.stderr.strip()}")
-        raise typer.Exit(1) from None
     console.print(f"backed up to {file} ({file.stat().st_size:,} bytes)")
 
 
@@ -73,12 +81,10 @@ def db_restore(
 
     settings = _settings()
     try:
-        restore(settings.database_url, file, replace=replace)
+        with _client_program("restore"):
+            restore(settings.database_url, file, replace=replace)
     except RestoreRefused as exc:
         console.print(f"[red]refused:[/] {exc}")
-        raise typer.Exit(1) from None
-    except subprocess.CalledProcessError as exc:
-        console.print(f"[red]restore failed:[/] {exc.stderr.strip()}")
         raise typer.Exit(1) from None
     console.print(f"restored {file} into {settings.database_url.split('@')[-1]}")
 

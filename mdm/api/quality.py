@@ -18,7 +18,12 @@ from mdm.records import quality
 READERS = frozenset({"reader", "finance", "steward", "admin"})
 _DOMAIN = "|".join(d.name for d in DOMAINS)
 StaleDays = Annotated[
-    int, QueryParameter(ge=1, le=3650, description="a source record not refreshed in this many days is stale")
+    int,
+    QueryParameter(
+        ge=quality.STALE_DAYS[0],
+        le=quality.STALE_DAYS[1],
+        description="a source record not refreshed in this many days is stale",
+    ),
 ]
 
 

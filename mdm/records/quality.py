@@ -22,6 +22,7 @@ from mdm.domains import DOMAINS, Domain
 from mdm.errors import Invalid
 
 Figure = sql.Figure
+STALE_DAYS = (1, 3650)  # the stale_days a report takes (REST and GraphQL)
 
 
 def _ratio(part: int, whole: int) -> float:

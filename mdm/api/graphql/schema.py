@@ -653,8 +653,9 @@ async def _quality(info: Info, domain: DomainName | None = None, stale_days: int
         readable(context.mdm_request.scope["state"].get("roles", frozenset()))
     except MdmError as exc:
         raise problem(exc) from None
-    if not 1 <= stale_days <= 3650:
-        raise bad_argument("staleDays", "must be between 1 and 3650")
+    low, high = quality.STALE_DAYS
+    if not low <= stale_days <= high:
+        raise bad_argument("staleDays", f"must be between {low} and {high}")
     domains = [_domain_of(domain)] if domain is not None else None
     return to_graph(await quality.report(context.session, domains, stale_days))
 
