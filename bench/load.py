@@ -19,13 +19,10 @@ bench/README.md.
 
 import argparse
 import asyncio
-import contextlib
-import glob
 import http.server
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,7 +40,8 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.core import build_items, console, free_port, ingest_all, percentile  # noqa: E402
+from bench.cluster import Cluster  # noqa: E402
+from bench.core import build_items, console, ingest_all, percentile  # noqa: E402
 from bench.writes import Server  # noqa: E402
 from mdm.auth.keys import create_key  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
@@ -56,45 +54,6 @@ SYSTEMS = ("salesforce", "workday", "certinia", "netsuite")
 HOOKED = ("employee", "project")  # the webhook's domains: single upserts only, a volume a receiver keeps up with
 GRAPHQL = ("query($n: Int!) { projects(first: $n) { nodes { id code customer { name } costCenter { code } "
            "manager { name { family } } crosswalks { system sourceId } } } }")  # fmt: skip
-
-
-class Cluster:
-    """A PostgreSQL cluster of this script's own: initdb, start, stop, start again, remove."""
-
-    def __init__(self, workdir: Path):
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-        if not found:
-            raise SystemExit("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
-        self.bin = Path(found[-1]).parent
-        self.dir = workdir / "pgdata"
-        self.socket = workdir / "pgsock"
-        self.port = free_port()
-        self.log = workdir / "pg.log"
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self.socket.mkdir()
-        if self.as_postgres:
-            shutil.chown(workdir, "postgres")
-            shutil.chown(self.socket, "postgres")
-        self._run("initdb", "-D", str(self.dir), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
-        self.start()
-
-    def _run(self, program: str, *args: str) -> None:
-        subprocess.run([*self.as_postgres, str(self.bin / program), *args], check=True, capture_output=True)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.socket} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.dir), "-o", options, "-l", str(self.log), "-w", "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.dir), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self._run("pg_ctl", "-D", str(self.dir), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def url(self, name: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{name}"
 
 
 class Receiver:
@@ -307,8 +266,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(tmp)
         cluster = Cluster(workdir)
         try:
-            subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres", "-c",
-                            "CREATE DATABASE mdm"], check=True, capture_output=True)  # fmt: skip
+            cluster.psql("CREATE DATABASE mdm")
             url = cluster.url("mdm")
             keys: dict[str, str] = {}
             t0 = time.perf_counter()
