@@ -45,7 +45,7 @@ from mdm.api.webhooks import subscriptions_router
 from mdm.api.writer import UpsertWriter
 from mdm.auth.keys import KeyCache
 from mdm.db.engine import Database, Timeouts
-from mdm.db.fastpath import FastReads
+from mdm.db.fastpath import fast_reads
 from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.events.publisher import from_settings as publisher_from_settings
 from mdm.events.retention import prune_events
@@ -71,8 +71,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.settings = settings
         timeouts = Timeouts(settings.db_connect_timeout, settings.db_statement_timeout)
         app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts)
-        watch(app.state.db)
-        app.state.fast = FastReads(settings.database_url, settings.pool_size, timeouts)
+        # reads that may lag (GraphQL, the quality report): the replica when there is one
+        app.state.read_db = app.state.db
+        if settings.read_database_url:
+            app.state.read_db = Database.connect(settings.read_database_url, settings.pool_size, timeouts)
+        watch(app.state.db, app.state.read_db)
+        app.state.fast = fast_reads(settings.database_url, settings.read_database_url, settings.pool_size, timeouts)
         app.state.api_keys = KeyCache(app.state.db)
         app.state.policies = PolicyCache(app.state.db)
         app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest,
@@ -93,6 +97,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.fast.close()
             await app.state.db.dispose()
+            if app.state.read_db is not app.state.db:
+                await app.state.read_db.dispose()
             worker_exited()
 
     app = Litestar(

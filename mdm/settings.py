@@ -10,6 +10,12 @@ import msgspec
 
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     database_url: str = "sqlite+aiosqlite:///./mdm.db"
+    # a PostgreSQL read replica (streaming) for the reads that may lag the primary by its
+    # replay delay: resolve, bulk resolve, GraphQL and the quality report. A key the replica
+    # does not know yet is asked of the primary, so a key just written resolves at once;
+    # everything else (writes, REST record reads and their ETags, the feed, the workbench,
+    # keys, leases) stays on the primary. Unset: every read on the primary
+    read_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     pool_size: int = 10
@@ -79,6 +85,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     def __post_init__(self) -> None:
         if self.v1_sunset <= self.v1_deprecation:
             raise ValueError("MDM_V1_SUNSET must be after MDM_V1_DEPRECATION")
+        if self.read_database_url and not (
+            self.database_url.startswith("postgresql") and self.read_database_url.startswith("postgresql")
+        ):
+            raise ValueError("MDM_READ_DATABASE_URL is a PostgreSQL replica of a PostgreSQL MDM_DATABASE_URL")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

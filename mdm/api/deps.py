@@ -11,6 +11,7 @@ from mdm.db.engine import Database
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READS_ONLY = "reads_only"  # a route's opt: a POST that changes nothing (e.g. a dry run) reads
+ON_REPLICA = "on_replica"  # a route's opt: a read whose answer may lag by the replica's replay delay
 _AFTER_COMMIT = "mdm.after_commit"
 
 
@@ -24,9 +25,11 @@ async def provide_session(request: Request) -> AsyncGenerator[AsyncSession, None
     """The request's session, the one every handler uses. It commits after the handler
     and before the response is sent, so a failed COMMIT becomes a problem response, never
     a 2xx; any error rolls back. Writes use the write engine (on SQLite: the write lock
-    up front), reads and routes marked `reads_only` the read engine."""
-    db: Database = request.app.state.db
-    writes = request.method not in READ_METHODS and not request.route_handler.opt.get(READS_ONLY)
+    up front), reads and routes marked `reads_only` the read engine; reads marked
+    `on_replica` the read replica (MDM_READ_DATABASE_URL) when there is one."""
+    opt = request.route_handler.opt
+    writes = request.method not in READ_METHODS and not opt.get(READS_ONLY)
+    db: Database = request.app.state.read_db if opt.get(ON_REPLICA) and not writes else request.app.state.db
     session = db.sessionmaker(write=writes)()
     try:
         async with session.begin():

@@ -139,9 +139,9 @@ def count_ingested(domain: str, results: Iterable[tuple[str, Any]]) -> None:
             MATCH_SCORE.labels(domain).observe(float(match["score"]))
 
 
-def watch(db: Database) -> None:
+def watch(*dbs: Database) -> None:
     """Time the statements of this worker's engines; keep its pool gauge current."""
-    engines = {id(e): e for e in (db.write, db.read)}.values()
+    engines = {id(e): e for db in dbs for e in (db.write, db.read)}.values()
 
     def before(conn: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any) -> None:
         context._mdm_started = time.perf_counter()

@@ -20,14 +20,19 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/health/ready", operation_id="ready", tags=["Health"], summary="The database answers",
+@get("/health/ready", operation_id="ready", tags=["Health"], summary="The database (and read replica) answer",
      responses=problems(503))  # fmt: skip
 async def ready(request: Request) -> dict[str, str]:
-    try:
-        await request.app.state.db.ping()
-    except Exception as exc:  # readiness reports (a 503 problem), whatever the driver raised
-        detail = f"the database does not answer ({type(exc).__name__})"
-        raise ServiceUnavailableException(detail, headers={"Retry-After": "5"}) from exc
+    state = request.app.state
+    databases = [("database", state.db)]
+    if state.read_db is not state.db:
+        databases.append(("read replica", state.read_db))
+    for name, db in databases:
+        try:
+            await db.ping()
+        except Exception as exc:  # readiness reports (a 503 problem), whatever the driver raised
+            detail = f"the {name} does not answer ({type(exc).__name__})"
+            raise ServiceUnavailableException(detail, headers={"Retry-After": "5"}) from exc
     return {"status": "ok"}
 
 

@@ -9,7 +9,7 @@ from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.v2.quality import QualityRecords, QualityReport
-from mdm.api.deps import provide_session
+from mdm.api.deps import ON_REPLICA, provide_session
 from mdm.api.records import problems
 from mdm.domains import BY_NAME, DOMAINS
 from mdm.errors import Forbidden
@@ -38,7 +38,7 @@ def _readable(request: Request) -> None:
 
 
 @get("/quality", operation_id="v2QualityReport", tags=["Quality"], responses=problems(403, 422),
-     dependencies={"db_session": Provide(provide_session)},
+     dependencies={"db_session": Provide(provide_session)}, opt={ON_REPLICA: True},
      summary="Data quality per domain: completeness, validity, uniqueness, consistency, references")  # fmt: skip
 async def quality_report(
     request: Request,
@@ -51,7 +51,7 @@ async def quality_report(
 
 
 @get("/quality/{domain:str}/records", operation_id="v2QualityRecords", tags=["Quality"],
-     responses=problems(403, 422), dependencies={"db_session": Provide(provide_session)},
+     responses=problems(403, 422), dependencies={"db_session": Provide(provide_session)}, opt={ON_REPLICA: True},
      summary="The records behind one figure of the quality report, a page at a time")  # fmt: skip
 async def quality_records(
     request: Request,

@@ -206,6 +206,41 @@ class FastReads:
         return result
 
 
+class ReplicaFirst:
+    """Resolve on a read replica; what it does not know yet (a key written since its last
+    replay) is asked of the primary, so a write is resolvable as soon as it is answered.
+    A record the replica has answers as the replica has it, up to its replay delay old."""
+
+    def __init__(self, replica: FastReads, primary: FastReads):
+        self.replica, self.primary = replica, primary
+
+    async def start(self) -> None:
+        await self.replica.start()
+        await self.primary.start()
+
+    async def close(self) -> None:
+        await self.replica.close()
+        await self.primary.close()
+
+    async def resolve(self, domain: Domain, system: str, source_id: str) -> tuple[dict[str, Any], list[str]] | None:
+        found = await self.replica.resolve(domain, system, source_id)
+        return found if found is not None else await self.primary.resolve(domain, system, source_id)
+
+    async def bulk_resolve(self, keys: Sequence[Key]) -> list[tuple[str | None, list[str]]]:
+        out = await self.replica.bulk_resolve(keys)
+        missing = [i for i, (gid, _) in enumerate(out) if gid is None]
+        if missing:
+            for i, found in zip(missing, await self.primary.bulk_resolve([keys[i] for i in missing]), strict=True):
+                out[i] = found
+        return out
+
+
+def fast_reads(url: str, read_url: str | None, pool_size: int, timeouts: Timeouts) -> FastReads | ReplicaFirst:
+    """The raw-driver reads of one worker: on the database, or replica first."""
+    primary = FastReads(url, pool_size, timeouts)
+    return primary if not read_url else ReplicaFirst(FastReads(read_url, pool_size, timeouts), primary)
+
+
 def _survivor(merged: dict[tuple[str, str], str], domain: str, golden_id: str) -> str | None:
     return merged.get((domain, golden_id))
 

@@ -31,3 +31,12 @@ def test_a_threshold_that_would_collect_more_often_than_python_does_is_refused(m
     monkeypatch.setenv("MDM_GC_THRESHOLD", "0")  # 0 would switch the collector off
     with pytest.raises(msgspec.ValidationError, match="gc_threshold"):
         Settings.from_env()
+
+
+def test_a_read_replica_is_a_postgresql_replica_of_a_postgresql_hub(monkeypatch):
+    pg = "postgresql+asyncpg://postgres@replica:5432/mdm"
+    monkeypatch.setenv("MDM_READ_DATABASE_URL", pg)
+    with pytest.raises(ValueError, match="MDM_READ_DATABASE_URL"):
+        Settings.from_env()  # the embedded SQLite default has no replica
+    monkeypatch.setenv("MDM_DATABASE_URL", "postgresql+asyncpg://postgres@primary:5432/mdm")
+    assert Settings.from_env().read_database_url == pg

@@ -167,9 +167,10 @@ class GraphContext:
 @asynccontextmanager
 async def request_context(request: Request[Any, Any, Any]) -> AsyncIterator[dict[str, GraphContext]]:
     """The caller, as the authentication middleware found it, and the policy in force
-    (strawberry's context: `mdm`); the read transaction is closed when the answer is made."""
+    (strawberry's context: `mdm`); the read transaction (on the read replica, when there is
+    one) is closed when the answer is made."""
     policy = await request.app.state.policies.for_read()
-    context = GraphContext(request.app.state.db, policy, request.scope["state"]["subjects"], request)
+    context = GraphContext(request.app.state.read_db, policy, request.scope["state"]["subjects"], request)
     try:
         yield {"mdm": context}
     finally:

@@ -1,0 +1,150 @@
+"""A read replica (MDM_READ_DATABASE_URL): a PostgreSQL primary and a streaming standby of
+the test's own (initdb and pg_basebackup -R on free ports; never the shared cluster).
+
+With the standby's replay paused, what each read answers shows where it read: resolve,
+bulk resolve, GraphQL and the quality report answer as the replica has it, REST record
+reads and every write as the primary has it, and a key written since the pause still
+resolves (asked of the primary). A stopped replica makes readiness and the replica's reads
+503s while writes go on; started again, it serves again without a restart."""
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from bench.cluster import Cluster
+from mdm.app import create_app
+from mdm.db.migrate import upgrade
+from mdm.settings import Settings
+from tests.auth import KeyAuth
+from tests.conftest import _keys
+from tests.factory import unique
+
+QUERY = "query($id: ID!) { customer(id: $id) { name } }"
+RESOLVE = "query($s: String!, $k: String!) { resolve(domain: CUSTOMER, system: $s, sourceId: $k) { id } }"
+
+
+@dataclass
+class Pair:
+    primary: Cluster
+    replica: Cluster
+
+    def caught_up(self, within: float = 15.0) -> None:
+        """Wait until the replica has replayed everything the primary has written so far."""
+        lsn = self.primary.psql("SELECT pg_current_wal_lsn()")
+        deadline = time.monotonic() + within
+        while self.replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") != "t":
+            assert time.monotonic() < deadline, "the replica did not catch up"
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    work = Path(tempfile.mkdtemp(prefix="mdm-replica-"))  # not pytest's 0700 tree: postgres works in it
+    work.chmod(0o755)
+    made: list[Cluster] = []
+    try:
+        made.append(Cluster(work / "primary"))
+        made[0].psql("CREATE DATABASE mdm")
+        upgrade(made[0].url("mdm"))
+        made.append(Cluster(work / "replica", primary=made[0]))
+        yield Pair(*made)
+    finally:
+        for cluster in made:
+            cluster.remove()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def hub(pair: Pair) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    auth = KeyAuth()
+    auth.keys.update(_keys(pair.primary.url("mdm")))
+    settings = Settings(database_url=pair.primary.url("mdm"), read_database_url=pair.replica.url("mdm"),
+                        pool_size=3, webhooks=False, db_connect_timeout=2)  # fmt: skip
+    with TestClient(create_app(settings), base_url="http://testserver.local") as c:
+        c.auth = auth
+        yield c
+
+
+def _resolve(hub: TestClient, sid: str):  # type: ignore[type-arg]
+    return hub.get("/v2/customers/resolve", params={"system": "salesforce", "source_id": sid})
+
+
+def _graphql(hub: TestClient, query: str, **variables: str):  # type: ignore[type-arg]
+    r = hub.post("/graphql", json={"query": query, "variables": variables})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _golden_count(hub: TestClient) -> int:  # type: ignore[type-arg]
+    r = hub.get("/v2/quality", params={"domain": "customer"})
+    assert r.status_code == 200, r.text
+    return int(r.json()["domains"][0]["records"])
+
+
+def test_lagging_reads_come_from_the_replica_and_writes_and_record_reads_from_the_primary(hub, pair):
+    sid, later = unique("rp"), unique("rp")
+    first = hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} Before GmbH"})
+    assert first.status_code in (200, 201), first.text
+    gid = first.json()["id"]
+    pair.caught_up()
+    before = _golden_count(hub)
+    pair.replica.psql("SELECT pg_wal_replay_pause()")
+    try:
+        changed = hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} After GmbH"})
+        assert changed.status_code == 200, changed.text  # writes go to the primary while the replica stands still
+        created = hub.put(f"/v2/customers/sources/salesforce/{later}", json={"name": f"{later} Neu GmbH"})
+        assert created.status_code in (200, 201), created.text
+
+        assert _resolve(hub, sid).json()["record"]["name"] == f"{sid} Before GmbH"  # the replica's
+        assert hub.get(f"/v2/customers/{gid}").json()["name"] == f"{sid} After GmbH"  # the primary's
+        assert _graphql(hub, QUERY, id=gid)["data"]["customer"]["name"] == f"{sid} Before GmbH"
+        assert _golden_count(hub) == before  # the report too reads the replica
+
+        # a key written since the pause resolves all the same: the replica lacks it, the primary has it
+        fresh = _resolve(hub, later)
+        assert fresh.status_code == 200, fresh.text
+        assert fresh.json()["id"] == created.json()["id"]
+        assert _graphql(hub, RESOLVE, s="salesforce", k=later)["data"]["resolve"]["id"] == created.json()["id"]
+        keys = [{"domain": "customer", "system": "salesforce", "source_id": k} for k in (sid, later)]
+        bulk = hub.post("/v2/resolve", json={"keys": keys})
+        assert bulk.status_code == 200, bulk.text
+        assert [r["id"] for r in bulk.json()["items"]] == [gid, created.json()["id"]]
+    finally:
+        pair.replica.psql("SELECT pg_wal_replay_resume()")
+    pair.caught_up()
+    assert _resolve(hub, sid).json()["record"]["name"] == f"{sid} After GmbH"
+    assert _graphql(hub, QUERY, id=gid)["data"]["customer"]["name"] == f"{sid} After GmbH"
+    assert _golden_count(hub) == before + 1
+
+
+def test_a_stopped_replica_is_unready_and_its_reads_503_while_writes_go_on(hub, pair):
+    sid = unique("rp")
+    assert hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} GmbH"}).status_code in (200, 201)
+    pair.caught_up()
+    assert hub.get("/health/ready", auth=None).status_code == 200
+    pair.replica.stop()
+    try:
+        ready = hub.get("/health/ready", auth=None)
+        assert ready.status_code == 503
+        assert ready.headers["content-type"] == "application/problem+json"
+        assert "read replica" in ready.json()["detail"]
+        resolved = _resolve(hub, sid)
+        assert resolved.status_code == 503, resolved.text
+        assert resolved.headers["retry-after"]
+        written = hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} Noch GmbH"})
+        assert written.status_code == 200, written.text
+        assert hub.get(f"/v2/customers/{written.json()['id']}").status_code == 200
+    finally:
+        pair.replica.start()
+    deadline = time.monotonic() + 15
+    while hub.get("/health/ready", auth=None).status_code != 200:
+        assert time.monotonic() < deadline, "ready again once the replica is back"
+        time.sleep(0.2)
+    pair.caught_up()
+    assert _resolve(hub, sid).json()["record"]["name"] == f"{sid} Noch GmbH"
