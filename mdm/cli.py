@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -157,37 +158,43 @@ def serve(
 
     settings = Settings.from_env(host=host, port=port)
     tune_gc(settings)
-    _metrics_dir(settings)
+    made = _metrics_dir(settings)
     upgrade(settings.database_url)
     if with_demo:
         asyncio.run(_demo(settings, 1.0, only_if_empty=True))
         _demo_keys(settings)
     os.environ["MDM_DATABASE_URL"] = settings.database_url
     console.print(f"mdm serving on http://{settings.host}:{settings.port}  (OpenAPI: /schema)")
-    Granian(
-        "mdm.app:create_app",
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        factory=True,
-        websockets=False,
-        log_access=False,  # mdm.api.metrics logs each request, as JSON
-        respawn_failed_workers=True,  # a worker that died (killed, out of memory) is replaced
-        workers_kill_timeout=settings.shutdown_timeout,  # SIGTERM: in-flight requests finish first
-    ).serve()
+    try:
+        Granian(
+            "mdm.app:create_app",
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            factory=True,
+            websockets=False,
+            log_access=False,  # mdm.api.metrics logs each request, as JSON
+            respawn_failed_workers=True,  # a worker that died (killed, out of memory) is replaced
+            workers_kill_timeout=settings.shutdown_timeout,  # SIGTERM: in-flight requests finish first
+        ).serve()
+    finally:
+        if made is not None:  # a directory of this run's own: gone with it
+            shutil.rmtree(made, ignore_errors=True)
 
 
-def _metrics_dir(settings: Settings) -> None:
+def _metrics_dir(settings: Settings) -> Path | None:
     """One empty directory the workers share their metrics through (mdm.api.metrics), named
-    before any of them imports prometheus-client."""
+    before any of them imports prometheus-client; the temporary one it made, if it did."""
     import tempfile
 
-    where = Path(settings.metrics_dir or tempfile.mkdtemp(prefix="mdm-metrics-"))
+    made = None if settings.metrics_dir else Path(tempfile.mkdtemp(prefix="mdm-metrics-"))
+    where = made or Path(str(settings.metrics_dir))
     where.mkdir(parents=True, exist_ok=True)
     for stale in where.glob("*.db"):  # a previous run's workers: their counts are not this run's
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)
+    return made
 
 
 def _import_summary(report: Any, rejects: Path) -> None:

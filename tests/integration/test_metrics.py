@@ -116,3 +116,12 @@ def test_two_workers_scrapes_add_up_both(database_url, api_keys, tmp_path: Path)
         workers = {p.stem.rsplit("_", 1)[-1] for p in metrics_dir.glob("histogram_*.db")}
     assert len(workers) == 2, workers  # both workers served some of them
     assert seen == {sent}  # and every scrape, whichever worker answered it, counts them all
+
+
+def test_the_temporary_metrics_directory_goes_with_the_server(database_url, tmp_path: Path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with serving(database_url, env={"TMPDIR": str(tmp)}) as base:
+        assert httpx.get(f"{base}/health/live", timeout=10).status_code == 200
+        assert [p.name.startswith("mdm-metrics-") for p in tmp.iterdir()] == [True]  # made at start
+    assert list(tmp.iterdir()) == []  # and removed when it stopped
