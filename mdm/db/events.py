@@ -43,9 +43,10 @@ def _visible(session: AsyncSession) -> Any:
 
 
 async def page(session: AsyncSession, after: Position, limit: int, domains: Sequence[str] | None,
-               types: Sequence[str] | None) -> list[Row[Any]]:  # fmt: skip
-    """Up to `limit` events after a position, in feed order; `domains`/`types`: only these.
-    A golden record's event comes with its version's record (`record`, from the history)."""
+               types: Sequence[str] | None, upto: Position | None = None) -> list[Row[Any]]:  # fmt: skip
+    """Up to `limit` events after a position (and none after `upto`), in feed order;
+    `domains`/`types`: only these. A golden record's event comes with its version's record
+    (`record`, from the history)."""
     t, h = outbox_event, golden_history
     made = and_(h.c.golden_id == t.c.subject, h.c.version == t.c.version)
     stmt = (
@@ -53,6 +54,8 @@ async def page(session: AsyncSession, after: Position, limit: int, domains: Sequ
         .select_from(t.outerjoin(h, made))
         .where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
     )
+    if upto is not None:
+        stmt = stmt.where(tuple_(t.c.xid, t.c.id) <= tuple_(*upto))
     if domains is not None:
         stmt = stmt.where(t.c.domain.in_(domains))
     if types is not None:

@@ -179,3 +179,30 @@ def test_an_event_after_retention_pruned_the_newest_ones_comes_after_every_curso
 
     pruned, newest = asyncio.run(run())
     assert newest > pruned
+
+
+def test_events_it_did_not_ask_for_are_passed_over_in_one_round(own_database):
+    receiver = Receiver()
+
+    async def run() -> tuple[int, tuple[int, int], tuple[int, int] | None]:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
+            deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
+                                           guard=webhooks.Guard(allow_private=True))  # fmt: skip
+            assert await deliverer._hold()
+            now = datetime.now(UTC)
+            others = [events.row("mdm.employee.updated", "employee", f"emp_{unique('R')}", {"version": 1}, None, now, 1)
+                      for _ in range(3 * webhooks.PAGE)]  # fmt: skip
+            await _write(db, others)  # a bulk load of another domain: three pages of events
+            await _write(db, _rows(f"cus_{unique('R')}", 1))
+            async with httpx.AsyncClient() as client:
+                dealt = await deliverer.round(client)
+            async with db.sessionmaker(write=False)() as session:
+                state = await events_sql.consumer(session, deliverer.name)
+                head, _ = await events_sql.head(session)
+            assert state is not None
+            return dealt, (state.xid, state.id), head
+
+    dealt, position, head = asyncio.run(run())
+    assert len(receiver.taken()) == 1  # the customer event, not kept behind the employees'
+    assert dealt == 1
+    assert position == head  # and the position is past everything it was not asked for
