@@ -10,11 +10,13 @@ and whichever answers a scrape adds them all up: prometheus-client's multiproces
 estate's own figures (review candidates and held records by domain and age, consumers' lag
 and dead letters) are read from the database at the scrape: they are no worker's."""
 
+import contextlib
 import logging
 import os
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
@@ -166,6 +168,21 @@ def _checked_out(engine: AsyncEngine) -> int:
     return int(checked_out()) if checked_out is not None else 0
 
 
+def forget_dead_workers(where: Path) -> None:
+    """Drop the live gauges of workers that died without saying so (SIGKILL, out of memory:
+    granian started another), so the pool gauge counts only the living. Their counters stay:
+    a counter never goes back."""
+    for found in where.glob("gauge_live*_*.db"):
+        pid = int(found.stem.rsplit("_", 1)[1])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(FileNotFoundError):  # another worker's scrape was first
+                multiprocess.mark_process_dead(pid, str(where))  # type: ignore[no-untyped-call]
+        except PermissionError:  # alive, another user's
+            pass
+
+
 def worker_exited() -> None:
     """A worker that stops takes its live gauges with it (multiprocess mode)."""
     if os.environ.get(MULTIPROC):
@@ -211,7 +228,8 @@ async def estate_families(db: Database) -> list[GaugeMetricFamily]:
 async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     if not request.scope["state"].get("roles", frozenset()) & ROLES:
         raise Forbidden("metrics are for a key with the operator or admin role")
-    if os.environ.get(MULTIPROC):
+    if where := os.environ.get(MULTIPROC):
+        forget_dead_workers(Path(where))
         workers = CollectorRegistry()
         multiprocess.MultiProcessCollector(workers)  # type: ignore[no-untyped-call]
     else:

@@ -2,6 +2,9 @@
 template and status, never the raw path; ingestion outcomes; the estate's backlogs; and, with
 `mdm serve --workers 2`, every scrape adds up both workers' counts."""
 
+import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +128,26 @@ def test_the_temporary_metrics_directory_goes_with_the_server(database_url, tmp_
         assert httpx.get(f"{base}/health/live", timeout=10).status_code == 200
         assert [p.name.startswith("mdm-metrics-") for p in tmp.iterdir()] == [True]  # made at start
     assert list(tmp.iterdir()) == []  # and removed when it stopped
+
+
+def test_a_killed_workers_live_gauges_are_dropped_and_its_counts_kept(database_url, api_keys, tmp_path: Path):
+    operator = {"Authorization": f"Bearer {api_keys['user:operator']}"}
+    reader = {"Authorization": f"Bearer {api_keys['user:reader']}"}
+    metrics_dir = tmp_path / "metrics"
+    route = {"http_request_method": "GET", "http_route": "/v2/customers", "http_response_status_code": "200"}
+    with serving(database_url, "--workers", "2", env={"MDM_METRICS_DIR": str(metrics_dir)}) as base:
+        sent = 60
+        for _ in range(sent):  # each takes a pooled connection: the worker's pool gauge is written
+            assert httpx.get(f"{base}/v2/customers", params={"limit": 1}, headers=reader, timeout=10).status_code == 200
+        pools = {int(p.stem.rsplit("_", 1)[1]) for p in metrics_dir.glob("gauge_livesum_*.db")}
+        assert len(pools) == 2, pools
+        victim = min(pools)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while True:  # whichever worker answers the scrape (the survivor, or the one granian started)
+            r = httpx.get(f"{base}/metrics", headers=operator, timeout=10)
+            if r.status_code == 200 and not (metrics_dir / f"gauge_livesum_{victim}.db").exists():
+                break
+            assert time.monotonic() < deadline, "the dead worker's gauge is still counted"
+            time.sleep(0.2)
+        assert value(parse(r.text), "http_server_request_duration_seconds_count", **route) == sent  # none lost
