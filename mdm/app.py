@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.read_db = Database.connect(settings.read_database_url, settings.pool_size, timeouts)
         watch(app.state.db, app.state.read_db)
         app.state.fast = fast_reads(settings.database_url, settings.read_database_url, settings.pool_size, timeouts)
-        app.state.api_keys = KeyCache(app.state.db)
+        app.state.api_keys = KeyCache(app.state.db, app.state.read_db)
         app.state.policies = PolicyCache(app.state.db)
         app.state.writer = UpsertWriter(app.state.db, app.state.policies, fuzzy=settings.match_on_ingest,
                                         lanes=settings.write_lanes)  # fmt: skip

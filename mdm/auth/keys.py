@@ -64,10 +64,14 @@ async def create_key(db: Database, principal: str, roles: list[str]) -> tuple[st
 
 
 class KeyCache:
-    """Lookups by key hash, kept CACHE_SECONDS so authentication costs no query per request."""
+    """Lookups by key hash, kept CACHE_SECONDS so authentication costs no query per request.
+    With a read replica (`replica`), a key is looked up there first and on the primary when
+    the replica does not know it (yet): reads on the replica go on while the primary is down,
+    and a key revoked is refused within CACHE_SECONDS and the replica's replay delay."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, replica: Database | None = None):
         self.db = db
+        self.replica = replica if replica is not db else None
         self.entries: dict[str, tuple[float, Caller | None]] = {}
         self.headers: dict[bytes, tuple[float, Caller | None]] = {}
 
@@ -93,8 +97,13 @@ class KeyCache:
         hit = self.entries.get(digest)
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
-        async with self.db.sessionmaker(write=False)() as session:
-            row = await store.by_hash(session, digest)
+        row = None
+        if self.replica is not None:
+            async with self.replica.sessionmaker(write=False)() as session:
+                row = await store.by_hash(session, digest)
+        if row is None:
+            async with self.db.sessionmaker(write=False)() as session:
+                row = await store.by_hash(session, digest)
         caller = None
         if row is not None and row.revoked_at is None:
             caller = Caller(principal=row.principal, roles=frozenset(row.roles), key_id=row.id)

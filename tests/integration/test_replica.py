@@ -5,7 +5,8 @@ With the standby's replay paused, what each read answers shows where it read: re
 bulk resolve, GraphQL and the quality report answer as the replica has it, REST record
 reads and every write as the primary has it, and a key written since the pause still
 resolves (asked of the primary). A stopped replica makes readiness and the replica's reads
-503s while writes go on; started again, it serves again without a restart."""
+503s while writes go on; a stopped primary, the writes, while resolve and GraphQL answer from
+the replica; each started again serves again without a restart."""
 
 import shutil
 import tempfile
@@ -148,3 +149,34 @@ def test_a_stopped_replica_is_unready_and_its_reads_503_while_writes_go_on(hub, 
         time.sleep(0.2)
     pair.caught_up()
     assert _resolve(hub, sid).json()["record"]["name"] == f"{sid} Noch GmbH"
+
+
+def test_with_the_primary_stopped_the_replica_still_answers_resolve_and_graphql(hub, pair):
+    sid = unique("rp")
+    created = hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} Lesbar GmbH"})
+    assert created.status_code in (200, 201), created.text
+    pair.caught_up()
+    pair.primary.stop()
+    try:
+        keys = hub.app.state.api_keys
+        keys.entries.clear()  # as if the keys' cache had expired: each is looked up again
+        keys.headers.clear()
+        resolved = _resolve(hub, sid)
+        assert resolved.status_code == 200, resolved.text  # the key and the record, both from the replica
+        assert resolved.json()["record"]["name"] == f"{sid} Lesbar GmbH"
+        gid = created.json()["id"]
+        assert _graphql(hub, QUERY, id=gid)["data"]["customer"]["name"] == f"{sid} Lesbar GmbH"
+        refused = hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} Nein GmbH"})
+        assert refused.status_code == 503, refused.text  # writes need the primary
+        assert refused.headers["retry-after"]
+        ready = hub.get("/health/ready", auth=None)
+        assert ready.status_code == 503
+        assert "the database does not answer" in ready.json()["detail"]
+    finally:
+        pair.primary.start()
+    deadline = time.monotonic() + 15
+    while (
+        r := hub.put(f"/v2/customers/sources/salesforce/{sid}", json={"name": f"{sid} Wieder GmbH"})
+    ).status_code != 200:
+        assert time.monotonic() < deadline, r.text  # writes again once the primary is back, without a restart
+        time.sleep(0.2)
