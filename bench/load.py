@@ -131,6 +131,8 @@ def worker(n: int, base: str, keys: dict[str, str], known: list[str], refs: dict
             tag = f"{n}x{i}"
             headers, sent = steward, None
             t0 = time.perf_counter()
+            with tally.lock:  # sent while the database was down, or before it answered again
+                sent_in_outage = db_down.is_set() or (tally.down is not None and tally.first_ok_after_start is None)
             try:
                 if kind == "resolve":
                     params = {"system": "salesforce", "source_id": rng.choice(known)}
@@ -178,8 +180,9 @@ def worker(n: int, base: str, keys: dict[str, str], known: list[str], refs: dict
             with tally.lock:
                 tally.latency[kind].append(took)
                 tally.statuses[kind][r.status_code] += 1
-                # the outage, and its requests answered just after the database came back
-                outage = db_down.is_set() or (tally.down is not None and tally.first_ok_after_start is None)
+                # the outage: requests sent in it, or answered in it or just after the database came back
+                outage = sent_in_outage or db_down.is_set() or (
+                    tally.down is not None and tally.first_ok_after_start is None)  # fmt: skip
                 if outage and r.status_code >= 500:
                     ok = r.status_code == 503 and r.headers.get("retry-after") and \
                         r.headers.get("content-type", "").startswith("application/problem+json")  # fmt: skip
