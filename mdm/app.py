@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.settings = settings
         timeouts = Timeouts(settings.db_connect_timeout, settings.db_statement_timeout)
         app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts)
-        # reads that may lag (GraphQL, the quality report): the replica when there is one
+        # reads that may lag (resolve, GraphQL, the quality report; API keys while the primary
+        # does not answer): the replica when there is one
         app.state.read_db = app.state.db
         if settings.read_database_url:
             app.state.read_db = Database.connect(settings.read_database_url, settings.pool_size, timeouts)

@@ -11,10 +11,11 @@ import msgspec
 class Settings(msgspec.Struct, kw_only=True, frozen=True):
     database_url: str = "sqlite+aiosqlite:///./mdm.db"
     # a PostgreSQL read replica (streaming) for the reads that may lag the primary by its
-    # replay delay: resolve, bulk resolve, GraphQL and the quality report. A key the replica
-    # does not know yet is asked of the primary, so a key just written resolves at once;
-    # everything else (writes, REST record reads and their ETags, the feed, the workbench,
-    # keys, leases) stays on the primary. Unset: every read on the primary
+    # replay delay: resolve, bulk resolve, GraphQL and the quality report. A source key the
+    # replica does not know yet is asked of the primary by REST resolve, so a new source
+    # record resolves at once; everything else (writes, REST record reads and their ETags, the
+    # feed, the workbench, leases) stays on the primary, and API keys are read there unless it
+    # does not answer (docs/operations.md). Unset: every read on the primary
     read_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 from ulid import ULID
 
@@ -64,10 +65,11 @@ async def create_key(db: Database, principal: str, roles: list[str]) -> tuple[st
 
 
 class KeyCache:
-    """Lookups by key hash, kept CACHE_SECONDS so authentication costs no query per request.
-    With a read replica (`replica`), a key is looked up there first and on the primary when
-    the replica does not know it (yet): reads on the replica go on while the primary is down,
-    and a key revoked is refused within CACHE_SECONDS and the replica's replay delay."""
+    """Lookups by key hash, kept CACHE_SECONDS so authentication costs no query per request:
+    a key revoked is refused on every worker within CACHE_SECONDS. On the primary; on the
+    read replica (`replica`) only when the primary does not answer, so that reads served
+    there go on while the primary is down (a key revoked just before it went down may then
+    be taken for the replica's replay delay)."""
 
     def __init__(self, db: Database, replica: Database | None = None):
         self.db = db
@@ -97,13 +99,12 @@ class KeyCache:
         hit = self.entries.get(digest)
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
-        row = None
-        if self.replica is not None:
-            async with self.replica.sessionmaker(write=False)() as session:
-                row = await store.by_hash(session, digest)
-        if row is None:
-            async with self.db.sessionmaker(write=False)() as session:
-                row = await store.by_hash(session, digest)
+        try:
+            row = await _lookup(self.db, digest)
+        except Exception:  # the primary does not answer (whatever the driver raised): the replica
+            if self.replica is None:
+                raise
+            row = await _lookup(self.replica, digest)
         caller = None
         if row is not None and row.revoked_at is None:
             caller = Caller(principal=row.principal, roles=frozenset(row.roles), key_id=row.id)
@@ -111,3 +112,8 @@ class KeyCache:
             self.entries.clear()
         self.entries[digest] = (now, caller)
         return caller
+
+
+async def _lookup(db: Database, digest: str) -> Any:
+    async with db.sessionmaker(write=False)() as session:
+        return await store.by_hash(session, digest)

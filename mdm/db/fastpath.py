@@ -104,6 +104,11 @@ class FastReads:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    @property
+    def on_read_db(self) -> "FastReads":
+        """These reads on the read database alone (see ReplicaFirst): here, the one database."""
+        return self
+
     async def start(self) -> None:
         if self.is_sqlite:
             self.sqlite = sqlite3.connect(_sqlite_path(self.url), check_same_thread=False, isolation_level=None)
@@ -207,12 +212,18 @@ class FastReads:
 
 
 class ReplicaFirst:
-    """Resolve on a read replica; what it does not know yet (a key written since its last
-    replay) is asked of the primary, so a write is resolvable as soon as it is answered.
-    A record the replica has answers as the replica has it, up to its replay delay old."""
+    """Resolve on a read replica; a key it does not know yet (written since its last replay)
+    is asked of the primary, so a new source record resolves as soon as its write is
+    answered. Anything else answers as the replica has it, up to its replay delay old (an
+    update, a merge, a key moved to another record)."""
 
     def __init__(self, replica: FastReads, primary: FastReads):
         self.replica, self.primary = replica, primary
+
+    @property
+    def on_read_db(self) -> FastReads:
+        """The replica alone: for GraphQL, whose every other read of an answer is there too."""
+        return self.replica
 
     async def start(self) -> None:
         await self.replica.start()

@@ -97,8 +97,8 @@ def test_patch_without_if_match_is_still_a_428(client, factory):
 )
 def test_a_database_that_does_not_answer_is_a_503_problem(client, url):
     state = client.app.state
-    kept = state.db, state.api_keys
-    state.db = Database.connect(url)
+    kept = state.db, state.read_db, state.api_keys
+    state.db = state.read_db = Database.connect(url)
     state.api_keys = KeyCache(state.db)  # a key not cached yet: the lookup needs the database
     try:
         r = client.get("/v1/customers", headers=bearer("user:steward"))
@@ -109,7 +109,7 @@ def test_a_database_that_does_not_answer_is_a_503_problem(client, url):
         assert ready.status_code == 503
         assert ready.headers["content-type"] == "application/problem+json"
     finally:
-        state.db, state.api_keys = kept
+        state.db, state.read_db, state.api_keys = kept
 
 
 def _validator(doc, schema):

@@ -682,7 +682,7 @@ _resolve_plain.context_only = True  # type: ignore[attr-defined]  # of its info,
 async def _resolution(info: Info, d: Domain, system: str, source_id: str) -> Resolution:
     context = _context(info)
     context.readable(d)
-    found = await context.mdm_request.app.state.fast.resolve(d, system, source_id)
+    found = await context.mdm_request.app.state.fast.on_read_db.resolve(d, system, source_id)
     if found is None:
         held = await service.held_problem(context.session, d, system, source_id)
         raise problem(held or NotFound(f"no {d.name} is known to {system} as {source_id}"))
@@ -697,7 +697,7 @@ async def _resolve_many(info: Info, keys: list[SourceKeyInput]) -> list[Resolved
     domains = [_domain_of(k.domain) for k in keys]
     for d in set(domains):
         context.readable(d)
-    found = await context.mdm_request.app.state.fast.bulk_resolve(
+    found = await context.mdm_request.app.state.fast.on_read_db.bulk_resolve(
         [(d.name, k.system, k.source_id) for d, k in zip(domains, keys, strict=True)]
     )
     held: dict[tuple[str, str, str], str] = {}
