@@ -63,6 +63,21 @@ async def page(session: AsyncSession, after: Position, limit: int, domains: Sequ
     return list((await session.execute(stmt.order_by(t.c.xid, t.c.id).limit(limit))).all())
 
 
+async def nth_after(session: AsyncSession, after: Position, n: int) -> Position | None:
+    """The position of the n-th readable event after a position (None: there are fewer), read
+    from the position index alone: a bound that keeps a filtered page's scan to n events."""
+    t = outbox_event
+    stmt = (
+        select(t.c.xid, t.c.id)
+        .where(tuple_(t.c.xid, t.c.id) > tuple_(*after), _visible(session))
+        .order_by(t.c.xid, t.c.id)
+        .offset(n - 1)
+        .limit(1)
+    )
+    found = (await session.execute(stmt)).first()
+    return (found.xid, found.id) if found else None
+
+
 async def head(session: AsyncSession) -> tuple[Position | None, datetime | None]:
     """The newest readable event's position and time (None when the feed is empty)."""
     t = outbox_event

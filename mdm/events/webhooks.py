@@ -53,6 +53,7 @@ log = logging.getLogger("mdm.events.webhooks")
 
 SECRET_PREFIX = "whsec_"
 PAGE = 100  # events read from the feed per round
+SCAN = 10_000  # events of the feed a round looks through at most for those a subscription asked for
 CONCURRENCY = 16  # attempts in flight per subscription; failures in a row that mean "down"
 LEASE = 15.0  # seconds a deliverer holds a subscription without renewing
 IDLE = 0.5  # seconds between rounds that found nothing to send
@@ -295,14 +296,16 @@ class Deliverer:
                 raise LostLease
             due = [waiting_item(w) for w in await sql.due(session, self.id, now, PAGE)]
             start = (state.xid, state.id)
-            # only the events it asked for are read, up to the head as it was read first: a page
-            # short of PAGE has seen all there is, so the position moves past the events skipped
-            # (none can appear behind the head later: see mdm.db.events)
+            # only the events it asked for are read, up to the head as it was read first (none
+            # can appear behind it later: see mdm.db.events) and at most SCAN events on: a page
+            # short of PAGE has seen all there is up to there, so the position moves past the
+            # events it passed over
             head, _ = await events_sql.head(session)
-            rows = []
+            rows, upto = [], head
             if head is not None and head > start:
-                rows = await events_sql.page(session, start, PAGE, sub.domains, sub.types, upto=head)
-            to = (rows[-1].xid, rows[-1].id) if len(rows) == PAGE else head
+                upto = min(head, await events_sql.nth_after(session, start, SCAN) or head)
+                rows = await events_sql.page(session, start, PAGE, sub.domains, sub.types, upto=upto)
+            to = (rows[-1].xid, rows[-1].id) if len(rows) == PAGE else upto
             subjects = subjects_of(f"mdm:webhook:{self.id}", frozenset(sub.roles))
             reader = Reader(await self._policy(), subjects, sub.version)
             fresh = [
@@ -314,10 +317,10 @@ class Deliverer:
         signing = live_secrets(sub.secrets, now)
         if due:
             await self._retry(client, sub.url, signing, due)
-        if to is None or to <= start:
+        if to is None or head is None or to <= start:
             return len(due)
         await self._page(client, sub.url, signing, fresh, held, start, to)
-        return len(rows) + len(due) or 1  # it moved past events not asked for: look again at once
+        return len(rows) + len(due) or int(to < head)  # short of the head: more to pass over, at once
 
     async def _send(self, client: httpx.AsyncClient, url: str, signing: list[str],
                     groups: list[list[Item]]) -> dict[str, Outcome]:  # fmt: skip

@@ -206,3 +206,31 @@ def test_events_it_did_not_ask_for_are_passed_over_in_one_round(own_database):
     assert len(receiver.taken()) == 1  # the customer event, not kept behind the employees'
     assert dealt == 1
     assert position == head  # and the position is past everything it was not asked for
+
+
+def test_a_round_looks_through_at_most_scan_events_and_the_next_goes_on_at_once(own_database, monkeypatch):
+    monkeypatch.setattr(webhooks, "SCAN", 50)  # a backlog far larger than one round may look through
+    receiver = Receiver()
+
+    async def run() -> list[int]:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
+            deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
+                                           guard=webhooks.Guard(allow_private=True))  # fmt: skip
+            assert await deliverer._hold()
+            now = datetime.now(UTC)
+            others = [events.row("mdm.employee.updated", "employee", f"emp_{unique('R')}", {"version": 1}, None, now, 1)
+                      for _ in range(220)]  # fmt: skip
+            await _write(db, others)
+            await _write(db, _rows(f"cus_{unique('R')}", 1))
+            dealt = []
+            async with httpx.AsyncClient() as client:
+                while not receiver.taken():
+                    dealt.append(await deliverer.round(client))
+                    assert len(dealt) < 20, dealt
+                dealt.append(await deliverer.round(client))
+            return dealt
+
+    dealt = asyncio.run(run())
+    # 221 events, 50 a round: four rounds pass over employees' and say there is more, the fifth
+    # delivers the customer's, the sixth finds nothing (the loop may rest)
+    assert dealt == [1, 1, 1, 1, 1, 0]
