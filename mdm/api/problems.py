@@ -172,6 +172,22 @@ def unreachable(exc: BaseException) -> bool:
     return isinstance(exc.__cause__, BaseException) and unreachable(exc.__cause__)
 
 
+def replica_conflict(exc: BaseException | None) -> bool:
+    """Whether a read replica cancelled this read to apply the primary's changes (PostgreSQL's
+    "conflict with recovery"): the read may be tried again, a 503 rather than a 500."""
+    while exc is not None:
+        if "conflict with recovery" in str(exc):
+            return True
+        exc = exc.__cause__
+    return False
+
+
+def on_replica_conflict(request: Request, exc: Exception) -> Response[bytes]:
+    log.warning("read cancelled by the replica on %s %s: %s", request.method, request.url.path, exc)
+    return problem(503, "the read replica cancelled the read to apply the primary's changes; retry it",
+                   headers={"Retry-After": "1"})  # fmt: skip
+
+
 def on_unreachable(request: Request, exc: Exception) -> Response[bytes]:
     log.warning("database unreachable on %s %s: %r", request.method, request.url.path, exc)
     return problem(503, "the database does not answer; retry later", headers={"Retry-After": "5"})
@@ -189,6 +205,8 @@ def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
     if "database is locked" in text:  # SQLite's write lock stayed taken past MDM_DB_STATEMENT_TIMEOUT
         log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
         return problem(503, "the database is busy with another writer; retry later", headers={"Retry-After": "1"})
+    if replica_conflict(exc):
+        return on_replica_conflict(request, exc)
     if "deadlock" in text or "could not serialize" in text:
         return problem(409, "the write lost a race with a concurrent change; retry it")
     log.exception("database error on %s %s", request.method, request.url.path)
@@ -198,6 +216,8 @@ def on_db_error(request: Request, exc: DBAPIError) -> Response[bytes]:
 def on_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     if unreachable(exc):
         return on_unreachable(request, exc)
+    if replica_conflict(exc):  # the raw driver's (resolve)
+        return on_replica_conflict(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "an unexpected error occurred; it has been logged")
 
