@@ -159,13 +159,13 @@ def serve(
     settings = Settings.from_env(host=host, port=port)
     tune_gc(settings)
     made = _metrics_dir(settings)
-    upgrade(settings.database_url)
-    if with_demo:
-        asyncio.run(_demo(settings, 1.0, only_if_empty=True))
-        _demo_keys(settings)
-    os.environ["MDM_DATABASE_URL"] = settings.database_url
-    console.print(f"mdm serving on http://{settings.host}:{settings.port}  (OpenAPI: /schema)")
     try:
+        upgrade(settings.database_url)
+        if with_demo:
+            asyncio.run(_demo(settings, 1.0, only_if_empty=True))
+            _demo_keys(settings)
+        os.environ["MDM_DATABASE_URL"] = settings.database_url
+        console.print(f"mdm serving on http://{settings.host}:{settings.port}  (OpenAPI: /schema)")
         Granian(
             "mdm.app:create_app",
             address=settings.host,

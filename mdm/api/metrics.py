@@ -171,9 +171,13 @@ def _checked_out(engine: AsyncEngine) -> int:
 def forget_dead_workers(where: Path) -> None:
     """Drop the live gauges of workers that died without saying so (SIGKILL, out of memory:
     granian started another), so the pool gauge counts only the living. Their counters stay:
-    a counter never goes back."""
+    a counter never goes back. The directory is one server's (MDM_METRICS_DIR), its workers
+    processes of this host: a pid that is not alive here is a dead worker."""
     for found in where.glob("gauge_live*_*.db"):
-        pid = int(found.stem.rsplit("_", 1)[1])
+        pid_text = found.stem.rsplit("_", 1)[1]
+        if not pid_text.isdigit():  # not a worker's file
+            continue
+        pid = int(pid_text)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
