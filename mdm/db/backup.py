@@ -2,13 +2,31 @@
 
 SQLite: the library's online backup, a consistent copy while the service runs. PostgreSQL:
 pg_dump's custom format and pg_restore (the client programs of the server's major version
-or newer must be on PATH). A restore goes into an empty database unless told to replace."""
+or newer must be on PATH). A restore goes into an empty database unless told to replace; on
+PostgreSQL it then moves the change feed's clock past the restored positions."""
 
 import sqlite3
 import subprocess
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+# after a PostgreSQL restore: the feed's clock moved past every restored position, with room
+# for those the old cluster made after the backup (2^32 transactions), so events written here
+# come after every cursor and consumer position (mdm.db.events; migration 0016 does the same)
+RAISE_FEED_CLOCK = """
+DO $$ BEGIN
+IF to_regclass('feed_clock') IS NOT NULL THEN
+UPDATE feed_clock SET xid_offset = GREATEST(xid_offset, (
+    SELECT COALESCE(MAX(x), 0) FROM (
+        SELECT MAX(xid) AS x FROM outbox_event
+        UNION ALL SELECT MAX(xid) FROM event_consumer
+        UNION ALL SELECT MAX(xid) FROM outbox_horizon
+    ) AS positions
+) + 4294967296 - pg_current_xact_id()::text::bigint) WHERE id = 1;
+END IF;
+END $$
+"""
 
 
 class RestoreRefused(Exception):
@@ -58,3 +76,5 @@ def restore(url: str, source: Path, *, replace: bool = False) -> None:
     subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                     *(["--clean", "--if-exists"] if replace else []), "--dbname", _libpq(url), str(source)],
                    check=True, capture_output=True, text=True)  # fmt: skip
+    subprocess.run(["psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", "--dbname", _libpq(url),
+                    "--command", RAISE_FEED_CLOCK], check=True, capture_output=True, text=True)  # fmt: skip

@@ -8,6 +8,8 @@ transaction below it has ended, so no row can commit later behind a cursor. Poll
 `id > last` alone skips the rows of a transaction that took its ids early and committed late.
 The price: a transaction that stays open holds back the rows of every transaction after it
 (on the whole cluster: xids are the cluster's) until it ends; it delays, it loses nothing.
+Stored xids carry the feed clock's offset (table feed_clock; raised by a restore into
+another cluster, mdm.db.backup), and so does the bound they are compared with.
 SQLite serializes writers, so id order is commit order: there `xid` is 0."""
 
 from collections.abc import Sequence
@@ -35,11 +37,15 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# the oldest running transaction's id, on the feed's clock (xids there carry its offset)
+_XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint + (SELECT xid_offset FROM feed_clock WHERE id = 1)"
+
+
 def _visible(session: AsyncSession) -> Any:
     """Rows of transactions that have all ended (see the module's docstring); on SQLite, all."""
     if not _postgres(session):
         return literal_column("1") == 1
-    return outbox_event.c.xid < literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    return outbox_event.c.xid < literal_column(f"({_XMIN})")
 
 
 async def page(session: AsyncSession, after: Position, limit: int, domains: Sequence[str] | None,
