@@ -15,15 +15,20 @@ from sqlalchemy.engine import make_url
 # for those the old cluster made after the backup (2^32 transactions), so events written here
 # come after every cursor and consumer position (mdm.db.events; migration 0016 does the same)
 RAISE_FEED_CLOCK = """
-DO $$ BEGIN
+DO $$
+DECLARE wanted bigint;
+BEGIN
 IF to_regclass('feed_clock') IS NOT NULL THEN
-UPDATE feed_clock SET xid_offset = GREATEST(xid_offset, (
-    SELECT COALESCE(MAX(x), 0) FROM (
-        SELECT MAX(xid) AS x FROM outbox_event
-        UNION ALL SELECT MAX(xid) FROM event_consumer
-        UNION ALL SELECT MAX(xid) FROM outbox_horizon
-    ) AS positions
-) + 4294967296 - pg_current_xact_id()::text::bigint) WHERE id = 1;
+    SELECT GREATEST(xid_offset, (
+        SELECT COALESCE(MAX(x), 0) FROM (
+            SELECT MAX(xid) AS x FROM outbox_event
+            UNION ALL SELECT MAX(xid) FROM event_consumer
+            UNION ALL SELECT MAX(xid) FROM outbox_horizon
+        ) AS positions
+    ) + 4294967296 - pg_current_xact_id()::text::bigint) INTO wanted FROM feed_clock WHERE id = 1;
+    UPDATE feed_clock SET xid_offset = wanted WHERE id = 1;
+    EXECUTE 'ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint + '
+        || wanted || ')';
 END IF;
 END $$
 """

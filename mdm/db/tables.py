@@ -120,8 +120,8 @@ outbox_event = Table(
     metadata,
     # every change as a CloudEvent, written in the transaction that made it (mdm.events);
     # xid: that transaction's id on PostgreSQL plus the feed clock's offset (the column's
-    # default, set by the migrations: mdm_feed_xid()), 0 on SQLite; the feed reads in (xid,
-    # id) order (mdm.db.events)
+    # default, set by the migrations and a restore), 0 on SQLite; the feed reads in (xid, id)
+    # order (mdm.db.events)
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
     Column("xid", BigInteger, nullable=False),
     Column("event_id", String(40), nullable=False, unique=True),
@@ -168,10 +168,10 @@ outbox_horizon = Table(
 feed_clock = Table(
     "feed_clock",
     metadata,
-    # PostgreSQL: what the feed adds to a transaction's id (one row; the column default of
-    # outbox_event.xid is mdm_feed_xid(), set by the migration): raised by a restore into a
-    # cluster whose transaction ids are behind the restored positions (mdm.db.backup), so new
-    # events still come after them. 0 until then; always on SQLite
+    # PostgreSQL: what the feed adds to a transaction's id (one row; outbox_event.xid's column
+    # default adds the same, as a constant): raised by a restore into a cluster whose
+    # transaction ids are behind the restored positions (mdm.db.backup), so new events still
+    # come after them. Always 0 on SQLite
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("xid_offset", BigInteger, nullable=False),
 )

@@ -6,7 +6,8 @@ far behind them: its events would sort before every cursor and position read bef
 consumer would see them. `mdm db restore` (and this revision, for a backup restored before it)
 raises the offset so that new events come after every position there is, with room for
 positions of events the old cluster made after the backup (2^32 transactions). The column's
-default becomes mdm_feed_xid(): the transaction's id plus the offset. SQLite: 0, unused.
+default becomes the transaction's id plus the offset, as a constant (as cheap as before); the
+feed's bound reads the offset from the table. SQLite: 0, unused.
 
 Revision ID: 0016
 Revises: 0015
@@ -25,13 +26,20 @@ depends_on: str | Sequence[str] | None = None
 
 # kept beside mdm.db.backup.RAISE_FEED_CLOCK (a migration never imports today's code)
 RAISE = """
-UPDATE feed_clock SET xid_offset = GREATEST(xid_offset, (
-    SELECT COALESCE(MAX(x), 0) FROM (
-        SELECT MAX(xid) AS x FROM outbox_event
-        UNION ALL SELECT MAX(xid) FROM event_consumer
-        UNION ALL SELECT MAX(xid) FROM outbox_horizon
-    ) AS positions
-) + 4294967296 - pg_current_xact_id()::text::bigint) WHERE id = 1
+DO $$
+DECLARE wanted bigint;
+BEGIN
+    SELECT GREATEST(xid_offset, (
+        SELECT COALESCE(MAX(x), 0) FROM (
+            SELECT MAX(xid) AS x FROM outbox_event
+            UNION ALL SELECT MAX(xid) FROM event_consumer
+            UNION ALL SELECT MAX(xid) FROM outbox_horizon
+        ) AS positions
+    ) + 4294967296 - pg_current_xact_id()::text::bigint) INTO wanted FROM feed_clock WHERE id = 1;
+    UPDATE feed_clock SET xid_offset = wanted WHERE id = 1;
+    EXECUTE 'ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint + '
+        || wanted || ')';
+END $$
 """
 
 
@@ -44,16 +52,10 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO feed_clock (id, xid_offset) VALUES (1, 0)")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION mdm_feed_xid() RETURNS bigint LANGUAGE sql AS "
-            "$$ SELECT pg_current_xact_id()::text::bigint + (SELECT xid_offset FROM feed_clock WHERE id = 1) $$"
-        )
-        op.execute("ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT mdm_feed_xid()")
         op.execute(RAISE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint)")
-        op.execute("DROP FUNCTION mdm_feed_xid()")
     op.drop_table("feed_clock")
