@@ -186,14 +186,7 @@ def test_events_it_did_not_ask_for_are_passed_over_in_one_round(own_database):
 
     async def run() -> tuple[int, tuple[int, int], tuple[int, int] | None]:
         async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
-            deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
-                                           guard=webhooks.Guard(allow_private=True))  # fmt: skip
-            assert await deliverer._hold()
-            now = datetime.now(UTC)
-            others = [events.row("mdm.employee.updated", "employee", f"emp_{unique('R')}", {"version": 1}, None, now, 1)
-                      for _ in range(3 * webhooks.PAGE)]  # fmt: skip
-            await _write(db, others)  # a bulk load of another domain: three pages of events
-            await _write(db, _rows(f"cus_{unique('R')}", 1))
+            deliverer = await _behind_others(db, sid, 3 * webhooks.PAGE)  # a bulk load's three pages
             async with httpx.AsyncClient() as client:
                 dealt = await deliverer.round(client)
             async with db.sessionmaker(write=False)() as session:
@@ -214,14 +207,7 @@ def test_a_round_looks_through_at_most_scan_events_and_the_next_goes_on_at_once(
 
     async def run() -> list[int]:
         async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
-            deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
-                                           guard=webhooks.Guard(allow_private=True))  # fmt: skip
-            assert await deliverer._hold()
-            now = datetime.now(UTC)
-            others = [events.row("mdm.employee.updated", "employee", f"emp_{unique('R')}", {"version": 1}, None, now, 1)
-                      for _ in range(220)]  # fmt: skip
-            await _write(db, others)
-            await _write(db, _rows(f"cus_{unique('R')}", 1))
+            deliverer = await _behind_others(db, sid, 220)
             dealt = []
             async with httpx.AsyncClient() as client:
                 while not receiver.taken():
@@ -234,3 +220,16 @@ def test_a_round_looks_through_at_most_scan_events_and_the_next_goes_on_at_once(
     # 221 events, 50 a round: four rounds pass over employees' and say there is more, the fifth
     # delivers the customer's, the sixth finds nothing (the loop may rest)
     assert dealt == [1, 1, 1, 1, 1, 0]
+
+
+async def _behind_others(db: Database, sid: str, others: int) -> webhooks.Deliverer:
+    """A deliverer of the customer subscription holding its lease, and in the feed `others`
+    employee events before one customer event."""
+    deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
+                                   guard=webhooks.Guard(allow_private=True))  # fmt: skip
+    assert await deliverer._hold()
+    now = datetime.now(UTC)
+    await _write(db, [events.row("mdm.employee.updated", "employee", f"emp_{unique('R')}", {"version": 1}, None, now, 1)
+                      for _ in range(others)])  # fmt: skip
+    await _write(db, _rows(f"cus_{unique('R')}", 1))
+    return deliverer
