@@ -5,33 +5,16 @@ pg_dump's custom format and pg_restore (the client programs of the server's majo
 or newer must be on PATH). A restore goes into an empty database unless told to replace; on
 PostgreSQL it then moves the change feed's clock past the restored positions."""
 
+import asyncio
 import sqlite3
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import pool
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-# after a PostgreSQL restore: the feed's clock moved past every restored position, with room
-# for those the old cluster made after the backup (2^32 transactions), so events written here
-# come after every cursor and consumer position (mdm.db.events; migration 0016 does the same)
-RAISE_FEED_CLOCK = """
-DO $$
-DECLARE wanted bigint;
-BEGIN
-IF to_regclass('feed_clock') IS NOT NULL THEN
-    SELECT GREATEST(xid_offset, (
-        SELECT COALESCE(MAX(x), 0) FROM (
-            SELECT MAX(xid) AS x FROM outbox_event
-            UNION ALL SELECT MAX(xid) FROM event_consumer
-            UNION ALL SELECT MAX(xid) FROM outbox_horizon
-        ) AS positions
-    ) + 4294967296 - pg_current_xact_id()::text::bigint) INTO wanted FROM feed_clock WHERE id = 1;
-    UPDATE feed_clock SET xid_offset = wanted WHERE id = 1;
-    EXECUTE 'ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint + '
-        || wanted || ')';
-END IF;
-END $$
-"""
+from mdm.db.events import catch_up_clock
 
 
 class RestoreRefused(Exception):
@@ -81,5 +64,15 @@ def restore(url: str, source: Path, *, replace: bool = False) -> None:
     subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
                     *(["--clean", "--if-exists"] if replace else []), "--dbname", _libpq(url), str(source)],
                    check=True, capture_output=True, text=True)  # fmt: skip
-    subprocess.run(["psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", "--dbname", _libpq(url),
-                    "--command", RAISE_FEED_CLOCK], check=True, capture_output=True, text=True)  # fmt: skip
+    asyncio.run(_after_restore(url))
+
+
+async def _after_restore(url: str) -> None:
+    """The change feed's clock past every restored position: the restored events are readable
+    and new ones come after every cursor, whatever the new cluster's transaction ids."""
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await catch_up_clock(connection, restored=True)
+    finally:
+        await engine.dispose()

@@ -9,7 +9,7 @@ transaction below it has ended, so no row can commit later behind a cursor. Poll
 The price: a transaction that stays open holds back the rows of every transaction after it
 (on the whole cluster: xids are the cluster's) until it ends; it delays, it loses nothing.
 Stored xids carry the feed clock's offset (table feed_clock; raised by a restore into
-another cluster, mdm.db.backup), and so does the bound they are compared with.
+another cluster: `catch_up_clock`), and so does the bound they are compared with.
 SQLite serializes writers, so id order is commit order: there `xid` is 0."""
 
 from collections.abc import Sequence
@@ -19,13 +19,46 @@ from typing import Any
 from sqlalchemy import Row, and_, delete, func, insert, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from mdm.db.tables import event_consumer, golden_history, outbox_event, outbox_horizon
 
 Position = tuple[int, int]  # (xid, id)
 START: Position = (-1, 0)  # before every event
 HORIZON = "feed"
+
+
+# the feed's clock moved past every stored position, with room for 2^32 transactions another
+# cluster may have made after a backup (migration 0016 holds its own copy). Always after a
+# restore; otherwise only when a position is ahead of the clock: a restore made by hand
+_CLOCK = """
+DO $$
+DECLARE newest bigint; offset_now bigint; xid_now bigint; wanted bigint;
+BEGIN
+IF to_regclass('feed_clock') IS NOT NULL THEN
+    SELECT COALESCE(MAX(x), 0) INTO newest FROM (
+        SELECT MAX(xid) AS x FROM outbox_event
+        UNION ALL SELECT MAX(xid) FROM event_consumer
+        UNION ALL SELECT MAX(xid) FROM outbox_horizon
+    ) AS positions;
+    SELECT xid_offset INTO offset_now FROM feed_clock WHERE id = 1;
+    xid_now := pg_current_xact_id()::text::bigint;
+    IF {always} OR xid_now + offset_now <= newest THEN
+        wanted := GREATEST(offset_now, newest + 4294967296 - xid_now);
+        UPDATE feed_clock SET xid_offset = wanted WHERE id = 1;
+        EXECUTE 'ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint + '
+            || wanted || ')';
+    END IF;
+END IF;
+END $$
+"""
+
+
+async def catch_up_clock(connection: AsyncConnection, *, restored: bool) -> None:
+    """Move the feed's clock past the stored positions (PostgreSQL; see _CLOCK): `restored`,
+    always; else only if one is ahead of it, as after a restore into another cluster by hand."""
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(_CLOCK.replace("{always}", "true" if restored else "false"))
 
 
 async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:

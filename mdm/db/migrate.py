@@ -1,5 +1,6 @@
 """Apply Alembic revisions programmatically (the only way the schema changes), then bring
-derived data (the blocking index) up to date with today's descriptors."""
+derived data (the blocking index) up to date with today's descriptors, and the change feed's
+clock past its positions should a restore by hand have left it behind them."""
 
 import asyncio
 import os
@@ -11,6 +12,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from mdm.db import match_keys
+from mdm.db.events import catch_up_clock
 from mdm.domains import DOMAINS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +41,7 @@ async def _refresh(url: str) -> list[str]:
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.begin() as connection:
+            await catch_up_clock(connection, restored=False)  # a restore into another cluster, by hand
             if not await connection.run_sync(lambda c: c.dialect.has_table(c, "match_key_version")):
                 return []  # migrated to a revision before 0009: nothing to record versions in
             return await connection.run_sync(match_keys.refresh, DOMAINS)

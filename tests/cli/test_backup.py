@@ -10,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from litestar.testing import TestClient
 
 from bench.cluster import Cluster
@@ -55,10 +56,12 @@ def test_a_backup_restored_into_an_empty_database_serves_the_same_records(client
         assert "already holds a hub" in again.stderr
 
 
-def test_events_written_after_a_restore_into_another_cluster_come_after_every_cursor(tmp_path):
+@pytest.mark.parametrize("how", ["mdm db restore", "pg_restore by hand, then mdm db upgrade"])
+def test_events_written_after_a_restore_into_another_cluster_come_after_every_cursor(tmp_path, how):
     """The backup of a database on one cluster (the machine's), restored into a new cluster whose
-    transaction ids are far behind: an event written there is still after the cursor read
-    before it, for the pull feed and for every consumer."""
+    transaction ids are far behind: the restored events are readable there, and an event
+    written there comes after the cursor read before it, for the pull feed and for every
+    consumer."""
     work = Path(tempfile.mkdtemp(prefix="mdm-restore-"))  # not pytest's 0700 tree: postgres works in it
     work.chmod(0o755)
     target = Cluster(work / "target")
@@ -74,7 +77,12 @@ def test_events_written_after_a_restore_into_another_cluster_come_after_every_cu
                 there.put("/v2/customers/sources/salesforce/before", json={"name": "Before GmbH"}, headers=headers)
             file = tmp_path / "hub.backup"
             assert _mdm(source, "backup", str(file)).returncode == 0
-        restored = _mdm(target.url("mdm"), "restore", str(file))
+        if how == "mdm db restore":
+            restored = _mdm(target.url("mdm"), "restore", str(file))
+        else:
+            dsn = target.url("mdm").replace("postgresql+asyncpg://", "postgresql://")
+            subprocess.run(["pg_restore", "--no-owner", "--dbname", dsn, str(file)], check=True, capture_output=True)
+            restored = _mdm(target.url("mdm"), "upgrade")
         assert restored.returncode == 0, restored.stderr + restored.stdout
         with TestClient(create_app(Settings(database_url=target.url("mdm"), pool_size=2, webhooks=False))) as there:
             reader = {"Authorization": f"Bearer {keys['user:steward']}"}
