@@ -30,21 +30,26 @@ HORIZON = "feed"
 
 # the feed's clock moved past every stored position, with room for 2^32 transactions another
 # cluster may have made after a backup (migration 0016 holds its own copy). Always after a
-# restore; otherwise only when a position is ahead of the clock: a restore made by hand
+# restore; otherwise only when a position is ahead of the clock: a restore made by hand. Only
+# on a schema that has the clock (a backup of an older release restored over a newer hub
+# leaves the newer's feed_clock behind: not its clock), one process at a time (the advisory
+# lock, taken before any table), and the check takes no transaction id (pg_snapshot_xmax)
 _CLOCK = """
 DO $$
-DECLARE newest bigint; offset_now bigint; xid_now bigint; wanted bigint;
+DECLARE newest bigint; offset_now bigint; wanted bigint;
 BEGIN
-IF to_regclass('feed_clock') IS NOT NULL THEN
+IF to_regclass('feed_clock') IS NOT NULL AND EXISTS (
+    SELECT 1 FROM alembic_version WHERE version_num ~ '^[0-9]{4}$' AND version_num >= '0016'
+) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('mdm.feed_clock'));
+    SELECT xid_offset INTO offset_now FROM feed_clock WHERE id = 1;
     SELECT COALESCE(MAX(x), 0) INTO newest FROM (
         SELECT MAX(xid) AS x FROM outbox_event
         UNION ALL SELECT MAX(xid) FROM event_consumer
         UNION ALL SELECT MAX(xid) FROM outbox_horizon
     ) AS positions;
-    SELECT xid_offset INTO offset_now FROM feed_clock WHERE id = 1;
-    xid_now := pg_current_xact_id()::text::bigint;
-    IF {always} OR xid_now + offset_now <= newest THEN
-        wanted := GREATEST(offset_now, newest + 4294967296 - xid_now);
+    IF {always} OR pg_snapshot_xmax(pg_current_snapshot())::text::bigint + offset_now <= newest THEN
+        wanted := GREATEST(offset_now, newest + 4294967296 - pg_current_xact_id()::text::bigint);
         UPDATE feed_clock SET xid_offset = wanted WHERE id = 1;
         EXECUTE 'ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint + '
             || wanted || ')';
@@ -56,7 +61,8 @@ END $$
 
 async def catch_up_clock(connection: AsyncConnection, *, restored: bool) -> None:
     """Move the feed's clock past the stored positions (PostgreSQL; see _CLOCK): `restored`,
-    always; else only if one is ahead of it, as after a restore into another cluster by hand."""
+    always; else only if one is ahead of it, as after a restore into another cluster by hand.
+    In a transaction of its own: when it moves the clock it locks outbox_event until commit."""
     if connection.dialect.name == "postgresql":
         await connection.exec_driver_sql(_CLOCK.replace("{always}", "true" if restored else "false"))
 

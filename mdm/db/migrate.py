@@ -42,6 +42,7 @@ async def _refresh(url: str) -> list[str]:
     try:
         async with engine.begin() as connection:
             await catch_up_clock(connection, restored=False)  # a restore into another cluster, by hand
+        async with engine.begin() as connection:
             if not await connection.run_sync(lambda c: c.dialect.has_table(c, "match_key_version")):
                 return []  # migrated to a revision before 0009: nothing to record versions in
             return await connection.run_sync(match_keys.refresh, DOMAINS)

@@ -24,7 +24,7 @@ down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# kept beside mdm.db.backup.RAISE_FEED_CLOCK (a migration never imports today's code)
+# kept beside mdm.db.events._CLOCK (a migration never imports today's code)
 RAISE = """
 DO $$
 DECLARE wanted bigint;
@@ -44,6 +44,8 @@ END $$
 
 
 def upgrade() -> None:
+    # a newer hub's, left by restoring an older release's backup over it with --replace
+    op.execute("DROP TABLE IF EXISTS feed_clock")
     op.create_table(
         "feed_clock",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -56,6 +58,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # stored positions back on the transaction ids alone (order kept), so 0015's feed reads
+    # them; a pull-feed cursor handed out since is ahead of them: read the head again
     if op.get_bind().dialect.name == "postgresql":
+        for table in ("outbox_event", "event_consumer", "outbox_horizon", "webhook_delivery"):
+            op.execute(f"UPDATE {table} SET xid = xid - (SELECT xid_offset FROM feed_clock WHERE id = 1)")
         op.execute("ALTER TABLE outbox_event ALTER COLUMN xid SET DEFAULT (pg_current_xact_id()::text::bigint)")
     op.drop_table("feed_clock")
