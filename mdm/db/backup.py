@@ -10,10 +10,9 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import pool
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from mdm.db.engine import Database
 from mdm.db.events import catch_up_clock
 
 
@@ -70,9 +69,5 @@ def restore(url: str, source: Path, *, replace: bool = False) -> None:
 async def _after_restore(url: str) -> None:
     """The change feed's clock past every restored position: the restored events are readable
     and new ones come after every cursor, whatever the new cluster's transaction ids."""
-    engine = create_async_engine(url, poolclass=pool.NullPool)
-    try:
-        async with engine.begin() as connection:
-            await catch_up_clock(connection, restored=True)
-    finally:
-        await engine.dispose()
+    async with Database.opened(url) as db, db.write.begin() as connection:
+        await catch_up_clock(connection, restored=True)
