@@ -116,3 +116,11 @@ def refusals_are_semantic(ctx, response, case) -> None:
             "the document allows what the server refuses (valid input rejected): "
             + json.dumps(shape or problem, ensure_ascii=False)[:500]
         )
+
+
+@schemathesis.hook
+def filter_path_parameters(ctx, path_parameters) -> bool:
+    """A path value holding U+FFFD breaks the document it was drawn from (every path pattern
+    leaves it out: mdm.api.records.PATH_TEXT), so it is no positive case; seen once in ~30,000
+    cases a run (GET /v2/cost-centers/{record_id}/lineage, which the server refuses with a 400)."""
+    return not any("\ufffd" in str(value) for value in (path_parameters or {}).values())
