@@ -235,10 +235,11 @@ def street_number(line: str | None) -> str | None:
 
 
 def phone(number: str | None) -> str | None:
-    """A phone number's digits, without an international "00": "+49 30 1234-567" -> "49301234567"
-    (the hub keeps phones in E.164, so two spellings of one number agree)."""
+    """A phone number's last nine digits, "+49 30 1234-567" -> "301234567": the area code and
+    the line, whatever came before (a country code, a trunk "0"), so a number kept as sent
+    ("030/1234567", on a record without a country) agrees with its E.164 form."""
     digits = "".join(c for c in number or "" if c.isdigit())
-    return digits.removeprefix("00") or None
+    return digits[-9:] or None
 
 
 def date(text: str | None) -> str | None:

@@ -52,8 +52,8 @@ SEMANTIC: list[tuple[str, str, str]] = [
     ),
     (
         r"phones\[[0-9]+\]\.number",
-        r"^not a (valid )?phone number",
-        "a number phonenumbers does not know in its country",
+        r"^not a phone number",
+        "a value with too few digits to be a phone number",
     ),
     (
         r"(identifiers|phones|addresses)\[[0-9]+\]",

@@ -75,8 +75,12 @@ def test_which_identifiers_link_and_with_what():
 def test_phones_become_e164_read_in_the_records_country():
     assert phone({"kind": "main", "number": "030 1234567"}, "DE")["number"] == "+49301234567"
     assert phone({"kind": "mobile", "number": "+1 (201) 555-0123"}, "DE")["number"] == "+12015550123"
-    for number, country in (("123", "DE"), ("030 1234567", None), ("not a phone", "DE")):
-        with pytest.raises(BadIdentifier):
+    # a number not valid in its country (a local one without its area code) is kept, not refused
+    assert phone({"kind": "main", "number": "535-1757"}, "US")["number"] == "+15351757"
+    # and one that cannot be read in a country (none given) is kept as sent
+    assert phone({"kind": "main", "number": " 030/1234567 "}, None)["number"] == "030/1234567"
+    for number, country in (("123", "DE"), ("12-34", None), ("not a phone", "DE")):
+        with pytest.raises(BadIdentifier, match="not a phone number"):
             phone({"kind": "main", "number": number}, country)
 
 

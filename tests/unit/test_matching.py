@@ -117,7 +117,7 @@ def test_new_normalizers():
     assert n.street_number("12 Main Street") == "12"
     assert n.street_number("Hauptstraße 5a") == "5"
     assert n.street_number("Main Street") is None
-    assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == "49301234567"
+    assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
     assert n.phone("") is None
     assert n.date("2011-03-12") == "20110312"
     assert n.date("") is None
