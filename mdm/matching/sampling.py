@@ -1,7 +1,9 @@
 """The pairs `mdm match train` learns from, read from the hub's own source records: the
 records as the systems sent them, before the hub linked them, so the duplicates are still
 there to learn from (golden records, once deduplicated, hold few). Pairs drawn at random
-(nearly all non-matches: what `u` measures); pairs of source records whose golden records
+(nearly all non-matches: what `u` measures; two records the hub already holds as one are
+drawn again, since in an estate of a few thousand the systems' copies of one customer are
+as common as a rare level and would pass for random agreement); pairs of source records whose golden records
 share a block, or the same golden record (where the matches are: what EM estimates `m`
 from); and the pairs stewards decided (merged: a match; "not a match": a non-match), read
 as matching reads a golden record: its values and every value its sources sent."""
@@ -44,7 +46,7 @@ async def _payloads(session: AsyncSession, domain: Domain, golden_ids: Sequence[
 async def sample(
     session: AsyncSession, domain: Domain, *, random_pairs: int, blocked_pairs: int, seed: int = 7
 ) -> Sample:
-    """Up to `random_pairs` pairs of live source records drawn at random, up to
+    """Up to `random_pairs` pairs of live source records of two golden records drawn at random, up to
     `blocked_pairs` pairs of live source records whose golden records share a blocking key
     (blocks drawn at random) or are one record, and every pair a steward decided."""
     rng = random.Random(seed)
@@ -55,6 +57,10 @@ async def sample(
     if len(keys) >= 2:
         for _ in range(random_pairs):
             a, b = rng.sample(keys, 2)
+            for _retry in range(10):  # one golden record's sources are a match, not a random pair
+                if a[2] != b[2]:
+                    break
+                a, b = rng.sample(keys, 2)
             found.random_pairs.append(((a[0], a[1]), (b[0], b[1])))
             picked.setdefault(a[2], set()).add((a[0], a[1]))
             picked.setdefault(b[2], set()).add((b[0], b[1]))

@@ -3,7 +3,8 @@ A caller with database access samples the pairs and hands their features here
 (`MatchRules.features` of each record); this module turns them into parameters.
 
 1. `u`, per comparison and level: how often two records drawn at random (`random_pairs`)
-   fall in each level (`estimate_u`), with a small pseudo-count so that no level has u = 0.
+   fall in each level (`estimate_u`); a level too rare to be seen among them keeps the
+   rules' u, so no level has u = 0 or near it by chance.
 2. `m` and the prior, by expectation-maximisation over the level vectors of the pairs the
    blocking keys bring together (`expectation_maximisation`), u held fixed: each pass
    weighs every pair by its match probability under the current m and prior, then counts m
@@ -94,15 +95,26 @@ def _counts(column: NDArray[np.int16], weights: NDArray[np.float64] | None, size
     return found
 
 
-def estimate_u(rules: MatchRules, vectors: Vectors, *, pseudo: float = 1.0) -> tuple[tuple[float, ...], ...]:
-    """u per comparison and level from the level vectors of random pairs: the share of the
-    pairs with a value on both sides that fall in each level, with `pseudo` pairs per level
-    spread as the rules' u (so no level is 0, and a comparison no pair could make keeps the
-    rules' u)."""
-    return tuple(
-        tuple(_smoothed(_counts(vectors[:, k], None, size), c.u, pseudo).tolist())
-        for k, (c, size) in enumerate(zip(rules.comparisons, _sizes(rules), strict=True))
-    )
+def estimate_u(rules: MatchRules, vectors: Vectors, *, seen: float = 3.0) -> tuple[tuple[float, ...], ...]:
+    """u per comparison and level from the level vectors of random pairs.
+
+    A level that c of n pairs (with a value on both sides) fell in has u somewhere from c/n
+    to (c + `seen`)/n (for c = 0, three is the 95% bound, the "rule of three"): the rules'
+    u is kept where it lies in that range and moved to its nearer end where it does not,
+    then the levels are scaled to sum to 1. So a common level takes what the pairs say,
+    and a level too rare to show up among them (a glued or initialled name, one pair in a
+    million) keeps the rules' u instead of becoming near 0 and near-proof; a comparison no
+    pair could make keeps the rules' u whole."""
+    found = []
+    for k, (c, size) in enumerate(zip(rules.comparisons, _sizes(rules), strict=True)):
+        counts = _counts(vectors[:, k], None, size)
+        n = counts.sum()
+        if not n:
+            found.append(tuple(c.u))
+            continue
+        u = np.clip(np.asarray(c.u, dtype=np.float64), counts / n, (counts + seen) / n)
+        found.append(tuple((u / u.sum()).tolist()))
+    return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)

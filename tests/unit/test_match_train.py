@@ -129,11 +129,27 @@ u = [0.001, 0.999]
 def test_u_comes_from_random_pairs_and_is_never_zero():
     vectors = np.array([[0, MISSING], [1, MISSING], [1, MISSING], [1, MISSING]], dtype=np.int16)
     rules = build(BY_NAME["customer"], table("customer", _TWO))
-    u = estimate_u(rules, vectors, pseudo=1.0)
-    # one pseudo-pair per level, spread as the rules' u: (count + 2 x 0.2) / (4 + 2)
-    assert u[0] == pytest.approx(((1 + 0.4) / 6, (3 + 1.6) / 6))
+    u = estimate_u(rules, vectors)
+    # the rules say 0.2 / 0.8; one of four pairs fell in "exact", so its u lies in 1/4 .. 4/4
+    assert u[0] == pytest.approx((0.25 / 1.05, 0.8 / 1.05))
     assert u[1] == pytest.approx((0.001, 0.999))  # never seen: the rules' u
     assert all(p > 0 for p in u[0] + u[1])
+
+
+def test_u_of_a_level_too_rare_to_be_seen_keeps_the_rules_value():
+    # 100,000 random pairs, none in "exact": anything below 3 in 100,000 fits, so the rules'
+    # 0.001 is too high and comes down to that bound, where a pseudo-count made it ~1e-8
+    vectors = np.array([[1, 1]] * 100_000, dtype=np.int16)
+    rules = build(BY_NAME["customer"], table("customer", _TWO))
+    u = estimate_u(rules, vectors)
+    assert u[1][0] == pytest.approx(3e-5, rel=1e-3)
+    assert u[0][0] == pytest.approx(3e-5, rel=1e-3)
+    # a rare level the rules put below the bound stays where the rules put it
+    rare = build(BY_NAME["customer"], table("customer", _TWO.replace("u = [0.001, 0.999]", "u = [2e-6, 0.999998]")))
+    assert estimate_u(rare, vectors)[1][0] == pytest.approx(2e-6, rel=1e-3)
+    # and a level seen often takes what the pairs say, whatever the rules said
+    half = np.array([[0, 0], [1, 1]] * 50_000, dtype=np.int16)
+    assert estimate_u(rare, half)[1][0] == pytest.approx(0.5, rel=1e-3)
 
 
 def test_level_vectors_of_generated_records_and_random_pairs():
