@@ -8,7 +8,7 @@ from mdm.matching.blocking import Blocking, customer_keys
 BLOCKING = Blocking(
     reads=("name", "legal_name", "country", "addresses", "identifiers", "website", "phones"),
     make=customer_keys,
-    version=5,
+    version=6,
 )
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them

@@ -14,6 +14,7 @@ from typing import Any
 
 import jellyfish
 import msgspec
+import phonenumbers
 
 from mdm.matching import normalize as n
 
@@ -42,6 +43,30 @@ def _phones(r: Record) -> set[str]:
     return {f"tel:{digits[-9:]}" for p in r.get("phones") or () if len(digits := n.phone(p.get("number")) or "") >= 6}
 
 
+def _country(r: Record) -> str:
+    """The record's country, or where its address, phone or website says it is: a CRM row
+    without a country still blocks with its own country's firms."""
+    if country := r.get("country") or next((a["country"] for a in r.get("addresses") or () if a.get("country")), None):
+        return str(country)
+    for p in r.get("phones") or ():
+        if str(p.get("number", "")).startswith("+") and (region := _phone_region(p["number"])):
+            return region
+    return _TLDS.get((n.website_domain(r.get("website")) or "").rsplit(".", 1)[-1], "")
+
+
+@lru_cache(maxsize=50_000)
+def _phone_region(number: str) -> str | None:
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region != "ZZ" else None
+
+
+# a country-code top-level domain and its country (uk is GB's); .com and the like say nothing
+_TLDS = {code.lower(): code for code in phonenumbers.SUPPORTED_REGIONS} | {"uk": "GB"}
+
+
 def _initials(tokens: list[str]) -> str:
     """A name's initials, its first two words' ("om" for "oscorp manufacturing"), or a short
     one-word name as the acronym it is ("om")."""
@@ -53,12 +78,17 @@ def _initials(tokens: list[str]) -> str:
 
 def customer_keys(r: Record) -> set[str]:
     keys = _phones(r)
-    country = r.get("country") or ""
+    country = _country(r)
     addresses = [(n.postcode(a.get("postal_code")), n.street_number(a.get("line1"))) for a in r.get("addresses") or ()]
     postals = {postal for postal, _ in addresses if postal}
     for postal, number in addresses:  # one address: whatever the name became
         if postal and number:
             keys.add(f"zn:{postal}:{number}")
+    streets = [(n.fold(a.get("city")), n.street_number(a.get("line1")), n.street_name(a.get("line1")))
+               for a in r.get("addresses") or ()]  # fmt: skip
+    for city, number, street in streets:  # one address without its postcode, or with a digit of it wrong
+        if city and number and street:
+            keys.add(f"sn:{city}:{number}:{street.split()[0]}")
     name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
     if name:
         tokens = name.split()
@@ -72,6 +102,8 @@ def customer_keys(r: Record) -> set[str]:
         for postal in postals:
             keys.add(f"zip:{postal}:{core[0][:4]}")
             keys.add(f"zi:{postal}:{_initials(tokens)}")  # acronyms: "OM" for "Oscorp Manufacturing"
+        for city in {city for city, _, _ in streets if city}:  # and in a city, where a postcode is missing
+            keys.add(f"ci:{city}:{_initials(tokens)}")
     for ident in r.get("identifiers") or ():  # every identifier: the same number is one firm
         if tax := n.tax_id(ident.get("value"), ident.get("country")):
             keys.add(f"tax:{tax}")

@@ -109,12 +109,25 @@ def fold(text: str | None) -> str | None:
     return folded or None
 
 
+# what CRM users write into an account's name to mark it rather than name it: a retired
+# duplicate ("ZZ Acme", "DO NOT USE - Acme", "Acme (old)"), or the department an import
+# took it from ("Acme Ltd - Accounts Payable", "Acme GmbH Zentrale")
+MARKERS = re.compile(
+    r"(?i)\b(?:do not use|dnu|z{2,}|x{2,}|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\b"
+    r"|\((?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)\)"
+)
+
+
 @lru_cache(maxsize=200_000)
 def company_name(name: str | None) -> str | None:
-    """A company name without its legal form, "&"/"and", a leading "the" or punctuation."""
+    """A company name without its legal form, "&"/"and", a leading "the", punctuation, or
+    the markers CRM users add to a name ("ZZ", "DO NOT USE", "- Accounts Payable")."""
     if not name:
         return None
-    core = basename(anyascii(name).replace("&", " and ")) or name
+    plain = anyascii(name)
+    unmarked = MARKERS.sub(" ", plain).strip(" -,;:")  # anyascii made dashes "-"
+    plain = unmarked if any(c.isalnum() for c in unmarked) else plain
+    core = basename(plain.replace("&", " and ")) or name
     words = (fold(core) or "").split()
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
@@ -226,11 +239,17 @@ def street_name(line: str | None) -> str | None:
     return " ".join(words) or None
 
 
+# a unit within a building, not the building's number: "Suite 60, 43 Queen Lane"
+_UNIT = re.compile(r"\b(?:suite|ste|floor|fl|level|unit|apt|apartment|room|rm|etage|stock|og|bldg|building)\s+\w+")
+
+
 @lru_cache(maxsize=200_000)
 def street_number(line: str | None) -> str | None:
-    """The house number of a street line (its first run of digits), or a number field's
-    digits: "12 Main Street" -> "12", "Hauptstraße 5a" -> "5", " 007 " -> "7"."""
-    found = _NUMBER.search(fold(line) or "")
+    """The house number of a street line (its first run of digits, a suite or floor left
+    out), or a number field's digits: "12 Main Street" -> "12", "Hauptstraße 5a" -> "5",
+    "Floor 3, 131 Albert Rd" -> "131", " 007 " -> "7"."""
+    folded = fold(line) or ""
+    found = _NUMBER.search(_UNIT.sub(" ", folded)) or _NUMBER.search(folded)
     return str(int(found.group())) if found else None
 
 

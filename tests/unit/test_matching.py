@@ -117,6 +117,14 @@ def test_new_normalizers():
     assert n.street_number("12 Main Street") == "12"
     assert n.street_number("Hauptstraße 5a") == "5"
     assert n.street_number("Main Street") is None
+    assert n.street_number("Floor 3, 131 Albert Rd.") == n.street_number("131 Albert Road, Suite 60") == "131"
+    assert n.street_number("Suite 12") == "12"  # nothing but the unit: its number is all there is
+    # what a CRM user adds to mark an account is not its name; a name made only of it stays
+    marked = ("ZZ Walker Design Ltd", "DO NOT USE - Walker Design (old)", "Walker Design GmbH Zentrale")
+    assert {n.company_name(name) for name in marked} == {"walker design"}
+    assert n.company_name("Lewis Retail Ltd - Accounts Payable") == "lewis retail"
+    assert n.company_name("Xxtreme Sports") == "xxtreme sports"
+    assert n.company_name("Zentrale") == "zentrale"
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
     assert n.phone("") is None
     assert n.date("2011-03-12") == "20110312"
@@ -315,6 +323,17 @@ def _address(postal_code, line1=None):
         (_customer(name="SUMMITCONSULTING", country="GB"), _customer(name="Sumit Consulting", country="GB")),  # glued
         (_customer(name="Atlas", identifiers=[{"scheme": "duns", "value": "003-501-980"}]),
          _customer(name="Other", identifiers=[{"scheme": "duns", "value": "003501980"}])),  # DUNS alone
+        (_customer(name="Apex Engineering", addresses=[{"kind": "billing", "line1": "Suite 60, 43 Queen Lane",
+                                                        "city": "London"}]),
+         _customer(name="Aprx Engine Ering", addresses=[{"kind": "billing", "line1": "43 Queen Ln, Suite 60",
+                                                         "postal_code": "SE1 2BJ", "city": "LONDON"}])),  # street, city
+        (_customer(name="First Telecom Inc", addresses=[{"kind": "billing", "postal_code": "02192", "city": "Boston"}]),
+         _customer(name="FT Inc", addresses=[{"kind": "billing", "city": "Boston"}])),  # initials in a city
+        (_customer(name="Thompson & Sons Ltd", country="IE"),  # a country told by the phone
+         _customer(name="Thompson and Sons", phones=[{"kind": "main", "number": "+353 1 326 5903"}])),
+        (_customer(name="Lewis Retail", country="GB"), _customer(name="Lewis Retail", website="lewis-retail.co.uk")),
+        (_customer(name="ZZ Walker Design Ltd", country="GB"),  # a CRM's markers are not the name
+         _customer(name="DO NOT USE - Walker Design (old)", country="GB")),
     ],
 )  # fmt: skip
 def test_customers_share_a_block_by_a_rule_other_than_the_name(left, right):
