@@ -215,7 +215,7 @@ def website_domain(url: str | None) -> str | None:
         return None
     host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
     host = re.split(r"[/?#:]", host, maxsplit=1)[0].removeprefix("www.").strip(".")
-    return host or None
+    return host if "." in host and " " not in host else None  # "No", "n/a", "none": not a site
 
 
 @lru_cache(maxsize=200_000)

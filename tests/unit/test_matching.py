@@ -110,6 +110,8 @@ def test_identifiers_emails_and_websites():
     assert n.website_domain("HTTPS://www.Acme.com:443/about?x=1") == "acme.com"
     assert n.website_domain("acme.com") == "acme.com"
     assert n.website_domain("") is None
+    assert n.website_domain("No") is None  # what a CRM export puts in an empty column is not a site
+    assert n.website_domain("n/a") is None
 
 
 def test_new_normalizers():
