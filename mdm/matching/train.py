@@ -9,8 +9,8 @@ A caller with database access samples the pairs and hands their features here
    blocking keys bring together (`expectation_maximisation`), u held fixed: each pass
    weighs every pair by its match probability under the current m and prior, then counts m
    again from those weights (identical level patterns aggregated with their counts, so a
-   pass costs the number of patterns, not of pairs), with a small Dirichlet pseudo-count
-   per level centred on the rules' values, until nothing moves by more than `tolerance` or
+   pass costs the number of patterns, not of pairs), a level the counts cannot tell kept at
+   the rules' value (`_bounded`), until nothing moves by more than `tolerance` or
    `max_iterations` is reached. It starts from the rules' m. The blocked non-matches are
    not random pairs (they share a name's sound, a postcode, a date), so EM estimates their
    levels too (`blocked_u`, by default) instead of taking u for them; u, for scoring, stays
@@ -78,13 +78,20 @@ def _sizes(rules: MatchRules) -> list[int]:
     return [len(c.levels) + 1 for c in rules.comparisons]
 
 
-def _smoothed(counts: NDArray[np.float64], toward: Sequence[float], pseudo: float) -> NDArray[np.float64]:
-    """Counts as probabilities, with `pseudo` pairs per level spread as `toward` (a Dirichlet
-    prior centred on what the rules say): no level at 0, and a comparison seldom or never
-    seen stays near the rules."""
-    prior = pseudo * len(counts) * np.asarray(toward, dtype=np.float64)
-    found: NDArray[np.float64] = (counts + prior) / (counts.sum() + prior.sum())
-    return found
+def _bounded(counts: NDArray[np.float64], toward: Sequence[float], seen: float) -> NDArray[np.float64]:
+    """Counts as probabilities, each level's kept where `toward` (the rules) puts it when the
+    counts allow it: a level c of n pairs fell in lies somewhere from c/n to (c + `seen`)/n
+    (for c = 0, three is the 95% bound, the "rule of three"), so the rules' value is moved
+    only to the nearer end of that range, and then the levels are scaled to sum to 1. A
+    common level takes what the counts say; a level too rare for them (a glued or
+    initialled name among a few thousand pairs) keeps the rules' value instead of going to
+    0, or near it, and being taken for proof; and training again on the same data, from
+    the rules it wrote, gives the same rules back."""
+    total = counts.sum()
+    if not total:
+        return np.asarray(toward, dtype=np.float64)
+    found: NDArray[np.float64] = np.clip(np.asarray(toward, dtype=np.float64), counts / total, (counts + seen) / total)
+    return found / found.sum()
 
 
 def _counts(column: NDArray[np.int16], weights: NDArray[np.float64] | None, size: int) -> NDArray[np.float64]:
@@ -96,25 +103,14 @@ def _counts(column: NDArray[np.int16], weights: NDArray[np.float64] | None, size
 
 
 def estimate_u(rules: MatchRules, vectors: Vectors, *, seen: float = 3.0) -> tuple[tuple[float, ...], ...]:
-    """u per comparison and level from the level vectors of random pairs.
-
-    A level that c of n pairs (with a value on both sides) fell in has u somewhere from c/n
-    to (c + `seen`)/n (for c = 0, three is the 95% bound, the "rule of three"): the rules'
-    u is kept where it lies in that range and moved to its nearer end where it does not,
-    then the levels are scaled to sum to 1. So a common level takes what the pairs say,
-    and a level too rare to show up among them (a glued or initialled name, one pair in a
-    million) keeps the rules' u instead of becoming near 0 and near-proof; a comparison no
-    pair could make keeps the rules' u whole."""
-    found = []
-    for k, (c, size) in enumerate(zip(rules.comparisons, _sizes(rules), strict=True)):
-        counts = _counts(vectors[:, k], None, size)
-        n = counts.sum()
-        if not n:
-            found.append(tuple(c.u))
-            continue
-        u = np.clip(np.asarray(c.u, dtype=np.float64), counts / n, (counts + seen) / n)
-        found.append(tuple((u / u.sum()).tolist()))
-    return tuple(found)
+    """u per comparison and level from the level vectors of random pairs (those with a value
+    on both sides), bounded as `_bounded` says: a level too rare to show up among them (a
+    glued or initialled name, one pair in a million) keeps the rules' u instead of becoming
+    near 0 and near-proof; a comparison no pair could make keeps the rules' u whole."""
+    return tuple(
+        tuple(_bounded(_counts(vectors[:, k], None, size), c.u, seen).tolist())
+        for k, (c, size) in enumerate(zip(rules.comparisons, _sizes(rules), strict=True))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +154,7 @@ def expectation_maximisation(
     blocked_u: Literal["estimated", "fixed"] = "estimated",
     max_iterations: int = 200,
     tolerance: float = 1e-6,
-    pseudo: float = 1.0,
+    seen: float = 3.0,
     random_count: int = 0,
 ) -> Trained:
     """m and the prior by EM over the level vectors of blocked pairs (see the module's
@@ -203,11 +199,11 @@ def expectation_maximisation(
         z = _sigmoid2(_weights_of(patterns, _logs(m)) - _weights_of(patterns, _logs(v)) + odds)
         matched = np.concatenate([counts * z, fixed_counts * fixed])
         unmatched = totals - matched
-        new_m = [_smoothed(_counts(everything[:, k], matched, size), c.m, pseudo)
+        new_m = [_bounded(_counts(everything[:, k], matched, size), c.m, seen)
                  for k, (c, size) in enumerate(zip(rules.comparisons, sizes, strict=True))]  # fmt: skip
         new_v = v
         if blocked_u == "estimated":
-            new_v = [_smoothed(_counts(everything[:, k], unmatched, size), u[k], pseudo)
+            new_v = [_bounded(_counts(everything[:, k], unmatched, size), u[k], seen)
                      for k, size in enumerate(sizes)]  # fmt: skip
         new_blocked = float(matched.sum() / totals.sum()) if totals.sum() else blocked
         new_blocked = min(max(new_blocked, 1e-9), 1 - 1e-9)
@@ -274,6 +270,10 @@ def trained_table(rules: MatchRules, trained: Trained, *, version: int | None = 
 
 
 def _rounded(value: float) -> float:
+    """Four significant digits, of the value's distance from 1 where that is the smaller
+    (0.999999 stays 0.999999, not 1, so an else level's u keeps what its exact level's leaves)."""
+    if value > 0.5:
+        return float(f"{1 - float(f'{1 - value:.4g}'):.10g}")
     return float(f"{value:.4g}")
 
 

@@ -41,6 +41,7 @@ def _pairs(rules, m_true, n, share, seed=2, missing=0.15, non_match=None):
     for k, c in enumerate(rules.comparisons):
         size = len(c.levels) + 1
         unlike = np.array(c.u) if non_match is None else non_match[k]
+        unlike = unlike / unlike.sum()  # the table's values are rounded
         levels = np.where(match, rng.choice(size, n, p=m_true[k]), rng.choice(size, n, p=unlike))
         levels[rng.random(n) < missing] = MISSING
         columns.append(levels)
