@@ -200,8 +200,11 @@ class _Builder:
     def emit(self, goldens: Sequence[_Golden], label: str | None = None) -> None:
         """The records each feed sends of these golden records, a step per wave."""
         for system, feed in t.FEEDS[goldens[0].domain].items():
+            drift = t.SETTINGS["drift"].get(goldens[0].domain, {}).get(system)
             batch = {
-                SourceRef(g.domain, system, g.ids[system]): self.payload(g, system) for g in goldens if system in g.ids
+                SourceRef(g.domain, system, g.ids[system]): self.drifted(g, self.payload(g, system), drift)
+                for g in goldens
+                if system in g.ids
             }
             waves = _waves(batch, self.loaded)
             for n, wave in enumerate(waves):
@@ -237,6 +240,22 @@ class _Builder:
             )
         self.add_step(spec["label"], records)
 
+    def drifted(self, golden: _Golden, sent: dict[str, Any], fields: dict[str, Any] | None) -> dict[str, Any]:
+        """What a system sends when it keeps a record its own way (estate.json `drift`): each
+        listed field or part written in stages as `plant` does, taken from what the system
+        sends or, for a field it does not own (sent whole, contributed), from the record."""
+        if not fields:
+            return sent
+        payload = dict(sent)
+        for field, stages in fields.items():
+            value = original = _part(sent, field) if _part(sent, field) is not None else _part(golden.fields, field)
+            if value is None:
+                continue
+            for weights in stages:
+                value = self.vary(golden, value, weights, original)
+            _set_part(golden.domain, payload, field, value)
+        return {k: v for k, v in payload.items() if v is not None}
+
     def vary(self, golden: _Golden, value: Any, weights: dict[str, float], original: Any) -> Any:
         """One of the ways (drawn by weight) a second record writes a value; a way that changes
         nothing or gives back the original is skipped, unless it is `same`."""
@@ -252,6 +271,13 @@ class _Builder:
             "nickname": lambda: t.NICKNAMES.get(value, value),
             "http": lambda: value.replace("https://www.", "http://"),
             "shorthand": lambda: self.shorthand(value),
+            "upper": lambda: value.upper(),
+            "initials": lambda: self.initials(golden, value),
+            "glued": lambda: value.replace(golden.facts["base"], golden.facts["base"].replace(" ", "").upper()),
+            "truncate": lambda: value[: max(8, len(value) * 2 // 3)].rstrip(" &,."),
+            "postcode_digit": lambda: self.postcode_digit(value),
+            "moved": lambda: self.moved(golden),
+            "renumbered": lambda: {"number": self.phone(golden.fields["country"])["number"]},
         }
         written = {way: way[1:] if way.startswith("=") else ways[way]() for way in weights}
         return written[
@@ -274,6 +300,27 @@ class _Builder:
         else:
             words[i] = word[:j] + word[j + 1 :]
         return " ".join(words)
+
+    @staticmethod
+    def initials(golden: _Golden, name: str) -> str:
+        """The company's name with its words as initials: "PF Corp." for "Pacific Freight Corp."."""
+        base = golden.facts["base"]
+        return name.replace(base, "".join(w[0] for w in base.split() if w[0].isalnum()).upper())
+
+    def moved(self, golden: _Golden) -> dict[str, str]:
+        """Another address in the company's country: it moved, or bills from its head office."""
+        address = self.address(t.COUNTRIES[golden.fields["country"]])
+        return {k: v for k, v in address.items() if k != "country"} | {"country": golden.fields["country"]}
+
+    def postcode_digit(self, address: dict[str, str]) -> dict[str, str]:
+        """The address with one digit of its postal code mistyped."""
+        code = address.get("postal_code", "")
+        digits = [i for i, c in enumerate(code) if c.isdigit()]
+        if not digits:
+            return address
+        i = self.rng.choice(digits)
+        wrong = self.rng.choice([d for d in string.digits if d != code[i]])
+        return {**address, "postal_code": code[:i] + wrong + code[i + 1 :]}
 
     def respell(self, name: str) -> str:
         """A legal form, word or "&" written another way (spellings.csv), either way round."""
