@@ -48,6 +48,15 @@ def vat_de() -> str:
     return f"DE{digits}{mod_11_10.calc_check_digit(digits)}"
 
 
+def near_addresses() -> tuple[dict[str, str], dict[str, str]]:
+    """Two Berlin addresses whose postcodes differ in one digit, at a postcode no other test
+    draws: with a name alike, enough to queue a pair (not to link it) and to pair with no
+    other test's records."""
+    here = f"{random.randint(10000, 99999)}"
+    near = here[:-1] + str((int(here[-1]) + 1) % 10)
+    return {"postal_code": here, "city": "Berlin"}, {"postal_code": near, "city": "Berlin"}
+
+
 def _value(f: Field, tag: str) -> Any:
     match f.kind:
         case "country":
@@ -61,7 +70,13 @@ def _value(f: Field, tag: str) -> Any:
         case "date":
             return "2025-01-01"
         case "address":
-            return {"line1": "1 Example Street", "city": "Berlin", "postal_code": "10115", "country": "DE"}
+            # a street number of its own: two records at one street address are a likely pair
+            return {
+                "line1": f"{random.randint(1, 9999)} Example Street",
+                "city": "Berlin",
+                "postal_code": "10115",
+                "country": "DE",
+            }
         case "rate_lines":
             return [{"role": "Consultant", "unit": "hour", "rate": "150.00"}]
         case "identifiers":  # a DUNS is nine digits with no check digit: random ones are valid and unique

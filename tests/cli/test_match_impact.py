@@ -9,7 +9,7 @@ import sys
 
 from mdm.domains import BY_NAME, RULES
 from mdm.matching.rules import text_of
-from tests.factory import unique
+from tests.factory import near_addresses, unique
 
 DEFAULT_TEXT = text_of(BY_NAME)
 
@@ -43,8 +43,9 @@ def _rules(tmp_path, auto_link, review):
 
 def test_lower_thresholds_show_the_pairs_that_would_newly_link_and_be_queued(client, database_url, tmp_path):
     brand = _brand()
-    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
-    second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
+    here, near = near_addresses()  # postcodes a digit apart
+    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "billing_address": here})
+    second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE", "billing_address": near})
     assert second["outcome"] == "pending_review"
     queued_at = second["match"]["score"]
     other = _put(client, {"name": f"{brand} Consultancy Partners Holding", "country": "DE"})

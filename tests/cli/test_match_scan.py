@@ -11,7 +11,7 @@ from mdm.db.engine import Database
 from mdm.domains import BY_NAME, RULES
 from mdm.matching import service as matching
 from mdm.matching.scan import in_shard, scan
-from tests.factory import unique
+from tests.factory import near_addresses, unique
 
 
 def _scan(url, shard=(0, 1)):
@@ -82,8 +82,9 @@ def test_the_cli_reports_what_it_did(database_url):
 
 def test_a_pair_marked_not_a_match_never_comes_back(client, database_url):
     brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
-    first = _customer(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
-    second = _customer(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
+    here, near = near_addresses()  # postcodes a digit apart
+    first = _customer(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "billing_address": here})
+    second = _customer(client, {"name": f"{brand} Consulting Partners", "country": "DE", "billing_address": near})
     pair = tuple(sorted((first, second)))
     assert {(p.left_id, p.right_id): p.status for p in _pending(database_url)}[pair] == "pending"  # ingestion queued it
 

@@ -14,7 +14,7 @@ from mdm.errors import Invalid, NotFound
 from mdm.matching import service as matching
 from mdm.policy.store import load as load_policy
 from mdm.records.service import SourceItem, ingest
-from tests.factory import unique
+from tests.factory import near_addresses, unique
 
 
 def _brand() -> str:
@@ -48,8 +48,9 @@ def test_a_close_variant_links_and_the_decision_is_kept(client):
 
 def test_a_possible_duplicate_makes_a_new_record_and_queues_the_pair(client, database_url):
     brand = _brand()
-    _, first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
-    _, second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
+    here, near = near_addresses()  # postcodes a digit apart
+    _, first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "billing_address": here})
+    _, second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE", "billing_address": near})
     assert second["outcome"] == "pending_review"
     assert second["id"] != first["id"]
     assert RULES["customer"].review <= second["match"]["score"] < RULES["customer"].auto_link

@@ -6,7 +6,7 @@ import string
 
 from mdm.domains import RULES
 from tests.auth import bearer
-from tests.factory import unique
+from tests.factory import near_addresses, unique
 
 
 def _brand() -> str:
@@ -23,8 +23,9 @@ def _put(client, body, system="salesforce"):
 def _queued_pair(client):
     """Two customers alike enough to queue, not to link: (first id, second id)."""
     brand = _brand()
-    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
-    second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE"})
+    here, near = near_addresses()  # postcodes a digit apart
+    first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "billing_address": here})
+    second = _put(client, {"name": f"{brand} Consulting Partners", "country": "DE", "billing_address": near})
     assert second["outcome"] == "pending_review", second
     return first["id"], second["id"]
 

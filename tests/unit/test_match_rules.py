@@ -63,23 +63,27 @@ def test_paths_read_every_value_of_every_field():
             "[customer].comparison[4] (website).normalize: unknown normalizer 'url'",
         ),
         (
-            'levels = ["exact", "digits<=1"]',
-            'levels = ["exact", "cosine>=0.5"]',
+            'levels = ["exact",  "digits<=1"]',
+            'levels = ["exact",  "cosine>=0.5"]',
             "[customer].comparison[7] (postal_code).levels[1]: unknown level 'cosine>=0.5'",
         ),
         (
-            'levels = ["exact", "digits<=1"]',
+            'levels = ["exact",  "digits<=1"]',
             'levels = ["exact"]',
             "[customer].comparison[7] (postal_code).m: 3 values for 1 levels and else (2 expected)",
         ),
-        ("m      = [0.85,    0.15]", "m      = [0.85,    0.5]", "[customer].comparison[4] (website).m: sums to 1.3500"),
-        ("u      = [0.0003,  0.9997]", "u      = [0,       1]", "(website).u[0]: 0.0 is not above 0 and at most 1"),
+        (
+            "m      = [0.96642,   0.03358]",
+            "m      = [0.96642,   0.5]",
+            "[customer].comparison[4] (website).m: sums to 1.4664",
+        ),
+        ("u      = [4.752e-05, 0.999952]", "u      = [0,       1]", "(website).u[0]: 0.0 is not above 0 and at most 1"),
         ("review = 0.2", "review = 0.995", "[customer].review: 0.995 is above auto_link 0.99"),
         ("auto_link = 0.99", "auto_link = 1.5", "[customer].auto_link: 1.5 is not between 0 and 1"),
         ("prior = 1e-05", "prior = 0", "[customer].prior: 0.0 is not between 0 and 1"),
         ('normalize = "website"', 'normalize = "website"\ntf = true\ntff = 1', "unknown field `tff`"),
         ('name = "website"', 'name = "name"', "[customer].comparison: two comparisons have one name"),
-        ("m      = [0.85,", 'm      = ["high",', "[customer]: Expected `float`, got `str`"),
+        ("m      = [0.96642,", 'm      = ["high",', "[customer]: Expected `float`, got `str`"),
         ("[customer]", "[customer", "not valid TOML"),
     ],
 )
@@ -92,7 +96,7 @@ def test_a_bad_rules_file_names_the_place_and_the_reason(old, new, message):
 
 def test_term_frequencies_need_an_exact_level():
     text = DEFAULT_TEXT.replace('normalize = "postcode"', 'normalize = "postcode"\ntf = true', 1)
-    text = text.replace('levels = ["exact", "digits<=1"]', 'levels = ["digits<=1", "levenshtein<=2"]', 1)
+    text = text.replace('levels = ["exact",  "digits<=1"]', 'levels = ["digits<=1", "levenshtein<=2"]', 1)
     with pytest.raises(RuleError) as caught:
         parse(text, BY_NAME)
     assert "(postal_code).tf: term frequencies weigh an exact match; add the level 'exact'" in str(caught.value)
@@ -115,7 +119,7 @@ def test_a_changed_m_changes_the_score():
     left = {"name": "Acme Consulting", "country": "DE", "website": "https://acme.de"}
     right = {"name": "Acme Consulting", "country": "FR", "website": "https://acme.fr"}
     before = score(RULES["customer"], left, right)[0]
-    looser = parse(DEFAULT_TEXT.replace("m      = [0.97,    0.03]\nu      = [0.15,    0.85]",
-                                        "m      = [0.7,     0.3]\nu      = [0.15,    0.85]", 1), BY_NAME)  # fmt: skip
+    looser = parse(DEFAULT_TEXT.replace("m      = [0.998074, 0.001926]\nu      = [0.1175,   0.8825]",
+                                        "m      = [0.7, 0.3]\nu      = [0.1175,   0.8825]", 1), BY_NAME)  # fmt: skip
     after = score(looser["customer"], left, right)[0]
     assert before < after  # another country weighs less against the pair

@@ -232,19 +232,29 @@ def test_a_hard_negative_same_name_other_country_scores_below_review():
     ],
 )
 def test_initials_glued_and_truncated_names_reach_review(short, level):
-    value, why = score(CUSTOMER, _customer(name=short, country="DE"), _customer(name="First Solutions GmbH",
-                                                                                 country="DE"))  # fmt: skip
+    """With a little else in common (a postcode a digit off), the name's level carries the
+    pair to review; the same without a name alike does not get there."""
+
+    def firm(name: str, postcode: str) -> dict:
+        return _customer(name=name, country="DE", addresses=[{"kind": "billing", "postal_code": postcode}])
+
+    value, why = score(CUSTOMER, firm(short, "10115"), firm("First Solutions GmbH", "10116"))
     assert _by_field(why)["name"]["level"] == level
+    assert _by_field(why)["name"]["weight"] > 0
     assert value >= CUSTOMER.review
+    assert score(CUSTOMER, firm("Other Name", "10115"), firm("First Solutions GmbH", "10116"))[0] < CUSTOMER.review
 
 
 def test_one_digit_off_in_a_postcode_still_counts_for_the_pair():
     address = {"kind": "billing", "line1": "12 Main Street", "postal_code": "10115"}
     left = _customer(name="Acme Consulting", country="DE", addresses=[address])
-    slip, why = score(CUSTOMER, left, left | {"addresses": [address | {"postal_code": "10116"}]})
-    assert _by_field(why)["postal_code"]["level"] == "digits<=1"
-    other, _ = score(CUSTOMER, left, left | {"addresses": [address | {"postal_code": "80331"}]})
-    assert other < slip < score(CUSTOMER, left, left)[0]
+
+    def weight(postcode: str) -> float:  # the total: the probability of so alike a pair rounds to 1
+        why = score(CUSTOMER, left, left | {"addresses": [address | {"postal_code": postcode}]})[1]
+        assert _by_field(why)["postal_code"]["level"] == {"10115": "exact", "10116": "digits<=1"}.get(postcode, "else")
+        return float(_by_field(why)["*"]["total_weight"])
+
+    assert weight("80331") < weight("10116") < weight("10115")
 
 
 def test_any_address_and_any_name_of_a_record_is_compared():
