@@ -29,7 +29,8 @@ class Identifier(Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults
 
 
 class Phone(Struct, kw_only=True, forbid_unknown_fields=True):
-    """A phone number, answered in E.164; read in the record's country unless it has a +prefix."""
+    """A phone number, answered in E.164 where it can be read (one that cannot, as sent: a phone
+    never refuses its record); read in the record's country unless it has a +prefix."""
 
     kind: Literal["main", "mobile", "fax", "other"] = "main"
     number: Annotated[str, Meta(min_length=3, max_length=40, pattern=NO_NUL, examples=["+49 30 1234567"])]
