@@ -334,10 +334,40 @@ async def ingest(
             ws.record_audit("upsert", domain, exc.record_id or _source_ref(item), _fields(exc, item), outcome,
                             f"{item.system}/{item.source_id}: {exc.detail}")  # fmt: skip
             results[i] = exc
+    if fuzzy and not releasing:
+        await _second_chance(ws, domain, items, results)
     await ws.flush()
     if fuzzy and not releasing and ws.reindexed.get(domain.name):
         await _release(session, domain, ws.reindexed[domain.name], {(it.system, it.source_id) for it in todo}, actor)
     return [r for r in results if r is not None]
+
+
+async def _second_chance(
+    ws: Workspace, domain: Domain, items: list[SourceItem], results: list[dict[str, Any] | MdmError | None]
+) -> None:
+    """An item this batch held is matched once more against what the rest of the batch made:
+    a nameless account that came before the named one it matches joins it, and is answered
+    so, instead of waiting for a write of its own (`_release` looks only at records held
+    before this batch)."""
+    for i, item in enumerate(items):
+        result = results[i]
+        key = (domain.name, item.system, item.source_id)
+        if not isinstance(result, dict) or result["outcome"] != "held" or key not in ws.holding:
+            continue
+        found = _find(ws, domain, item)
+        if found.target is None:
+            continue
+        ws.actor = item.actor or ws.actor
+        snap = ws.snapshot([found.target], [key])
+        held = ws.holding.pop(key)
+        try:
+            results[i] = await _apply(ws, domain, item, found=found)
+        except MdmError:
+            ws.restore(snap)
+            ws.holding[key] = held
+            continue
+        if key in ws.held:
+            ws.unheld.add(key)
 
 
 RELEASE_MAX = 100  # held records looked at again after one write (the oldest first)

@@ -2,6 +2,8 @@
 record is kept whole (202 `held`), said so by resolve, shown to stewards, and joined later:
 by a steward, or by itself when a later write makes it match. Nothing a source sends is lost."""
 
+import random
+
 from tests.auth import bearer
 from tests.factory import duns, unique
 
@@ -127,3 +129,36 @@ def test_a_batch_answers_held_items_with_202_and_counts_them(client):
     assert (item["status"], item["outcome"], item["held"]["reason"]) == (202, "held", "no_create_right")
     assert r.json()["counts"] == {"held": 1}
     assert len(_held(client, "netsuite", ns_id)) == 1
+
+
+def test_a_record_held_early_in_a_batch_joins_what_the_batch_makes_after_it(client):
+    """A CRM export lists a nameless account before the named one it duplicates: within the
+    one batch the first is held, then matched again once the second is made, and answered
+    as linked; one without anything to join stays held."""
+    website, phone = f"https://{unique('early').lower()}.example", f"+49 30 {random.randint(1000000, 9999999)}"
+    address = {"kind": "billing", "line1": "Torstrasse 12", "postal_code": "10119", "city": "Berlin", "country": "DE"}
+    sparse = {
+        "website": website,
+        "country": "DE",
+        "phones": [{"kind": "main", "number": phone}],
+        "addresses": [address],
+    }
+    number = [{"scheme": "duns", "value": duns()}]
+    first, keyed, named, other = (unique(p) for p in ("sf-a", "sf-b", "sf-c", "sf-d"))
+    items = [
+        {"source_id": first, "record": sparse},  # joins by score what is made after it
+        {"source_id": keyed, "record": {"country": "DE", "identifiers": number}},  # ... and by a DUNS
+        {"source_id": named, "record": {"name": unique("Early Bird GmbH "), **sparse, "identifiers": number}},
+        {"source_id": other, "record": {"website": f"https://{unique('alone').lower()}.example", "country": "FR"}},
+    ]
+    r = client.post("/v2/customers/sources/salesforce/batch", json={"items": items})
+    assert r.status_code == 200, r.text
+    out = r.json()["items"]
+    made = out[2]["id"]
+    assert (out[2]["outcome"], out[0]["outcome"], out[1]["outcome"]) == ("created", "linked", "linked"), out
+    assert out[0]["id"] == out[1]["id"] == made
+    assert (out[3]["status"], out[3]["outcome"]) == (202, "held")
+    for sid in (first, keyed):
+        assert _resolve(client, "salesforce", sid).json()["id"] == made
+        assert _held(client, "salesforce", sid) == []
+    assert len(_held(client, "salesforce", other)) == 1
