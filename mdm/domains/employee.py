@@ -5,7 +5,7 @@ from mdm.domains.descriptor import Contract, Domain, Field, Key, enum, ref, text
 from mdm.domains.views import PartAs, View
 from mdm.matching.blocking import Blocking, employee_keys
 
-BLOCKING = Blocking(reads=("email", "name", "country", "start_date", "phones"), make=employee_keys, version=5)
+BLOCKING = Blocking(reads=("email", "name", "country", "start_date", "phones"), make=employee_keys, version=6)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """

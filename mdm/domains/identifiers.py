@@ -136,19 +136,20 @@ def phone(element: dict[str, Any], default_country: str | None) -> dict[str, Any
     """A phone number in E.164, read with the record's country as the default region.
 
     A number phonenumbers reads but does not take as valid (a local number without its area
-    code, a new or fictional range) is kept in that form too, and one it cannot read (a
-    national number on a record without a country) is kept as sent, rather than refusing
-    the record it came with: connectors send the numbers their users typed, and the digits
-    still tell two records of one firm apart from the rest. Only what holds too few digits
-    to be a number at all is a problem."""
+    code, a new or fictional range) is kept in E.164 form too when it has a possible
+    length, and as sent otherwise, as is one it cannot read (a national number on a record
+    without a country), rather than refusing the record it came with: connectors send the
+    numbers their users typed, and the digits still tell two records of one firm apart from
+    the rest. Only what holds too few digits to be a number at all is a problem."""
     number = str(element.get("number", "")).strip()
-    if sum(c.isdigit() for c in number) < PHONE_DIGITS:
+    spelt = phonenumbers.convert_alpha_characters_in_number(number)  # "1-800-FLOWERS" has eleven digits
+    if sum(c.isdigit() for c in number) < 3 or sum(c.isdigit() for c in spelt) < PHONE_DIGITS:
         raise BadIdentifier("number", f"not a phone number: fewer than {PHONE_DIGITS} digits")
     try:
         parsed = phonenumbers.parse(number, default_country)
     except phonenumbers.NumberParseException:
         return {**element, "number": number}
-    if len(phonenumbers.national_significant_number(parsed)) < PHONE_DIGITS:
+    if not phonenumbers.is_possible_number(parsed):
         return {**element, "number": number}
     return {**element, "number": phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)}
 

@@ -39,19 +39,23 @@ def _phonetic(word: str) -> str:
 
 
 def _phones(r: Record) -> set[str]:
-    """A number's last nine digits: with or without its country code, one number."""
-    return {f"tel:{digits[-9:]}" for p in r.get("phones") or () if len(digits := n.phone(p.get("number")) or "") >= 6}
+    """A number's national digits (`normalize.phone`): with or without its country code, one
+    number; a placeholder ("000-000-0000") makes no key."""
+    return {f"tel:{digits}" for p in r.get("phones") or () if len(digits := n.phone(p.get("number")) or "") >= 6}
 
 
-def _country(r: Record) -> str:
-    """The record's country, or where its address, phone or website says it is: a CRM row
-    without a country still blocks with its own country's firms."""
-    if country := r.get("country") or next((a["country"] for a in r.get("addresses") or () if a.get("country")), None):
-        return str(country)
+def _countries(r: Record) -> set[str]:
+    """The record's country; without one, where its address, phone or website says it is,
+    and no country too ("" , as before): a CRM row without a country still blocks with its
+    own country's firms and with the other rows that have none."""
+    if country := r.get("country"):
+        return {str(country)}
+    if country := next((a["country"] for a in r.get("addresses") or () if a.get("country")), None):
+        return {str(country), ""}
     for p in r.get("phones") or ():
         if str(p.get("number", "")).startswith("+") and (region := _phone_region(p["number"])):
-            return region
-    return _TLDS.get((n.website_domain(r.get("website")) or "").rsplit(".", 1)[-1], "")
+            return {region, ""}
+    return {_TLDS.get((n.website_domain(r.get("website")) or "").rsplit(".", 1)[-1], ""), ""}
 
 
 @lru_cache(maxsize=50_000)
@@ -60,11 +64,13 @@ def _phone_region(number: str) -> str | None:
         region = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
     except phonenumbers.NumberParseException:
         return None
-    return region if region and region != "ZZ" else None
+    return region if region and region.isalpha() and region != "ZZ" else None  # "001": a non-geographic number
 
 
-# a country-code top-level domain and its country (uk is GB's); .com and the like say nothing
-_TLDS = {code.lower(): code for code in phonenumbers.SUPPORTED_REGIONS} | {"uk": "GB"}
+# a country-code top-level domain and its country (uk is GB's); .com and the like say
+# nothing, nor do the country codes sold as brands (.io, .co, .ai, .me, .tv ...)
+_VANITY = frozenset(["io", "co", "ai", "me", "tv", "ly", "fm", "gg", "to", "cc", "ws", "la", "am", "is", "it", "so"])
+_TLDS = {code.lower(): code for code in phonenumbers.SUPPORTED_REGIONS if code.lower() not in _VANITY} | {"uk": "GB"}
 
 
 def _initials(tokens: list[str]) -> str:
@@ -78,7 +84,7 @@ def _initials(tokens: list[str]) -> str:
 
 def customer_keys(r: Record) -> set[str]:
     keys = _phones(r)
-    country = _country(r)
+    countries = _countries(r)
     addresses = [(n.postcode(a.get("postal_code")), n.street_number(a.get("line1"))) for a in r.get("addresses") or ()]
     postals = {postal for postal, _ in addresses if postal}
     for postal, number in addresses:  # one address: whatever the name became
@@ -94,11 +100,12 @@ def customer_keys(r: Record) -> set[str]:
         tokens = name.split()
         keys.add(f"name:{n.sorted_tokens(name)}")
         core = [t for t in tokens if t not in STOP_TOKENS and len(t) > 1] or tokens
-        for token in core[:3]:  # each word's sound: a typo or a reordering spares the others
-            keys.add(f"ph:{_phonetic(token)}:{country}")
-        keys.add(f"ana:{''.join(sorted(core[0]))}:{country}")  # swapped letters: "Tsark", "Zpehyr"
         glued = "".join(tokens)  # words run together or split: "SUMMITCONSULTING", "Summit Consulting"
-        keys.add(f"glu:{jellyfish.metaphone(glued)[:5]}:{country}")
+        for country in countries:
+            for token in core[:3]:  # each word's sound: a typo or a reordering spares the others
+                keys.add(f"ph:{_phonetic(token)}:{country}")
+            keys.add(f"ana:{''.join(sorted(core[0]))}:{country}")  # swapped letters: "Tsark", "Zpehyr"
+            keys.add(f"glu:{jellyfish.metaphone(glued)[:5]}:{country}")
         for postal in postals:
             keys.add(f"zip:{postal}:{core[0][:4]}")
             keys.add(f"zi:{postal}:{_initials(tokens)}")  # acronyms: "OM" for "Oscorp Manufacturing"

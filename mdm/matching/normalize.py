@@ -11,6 +11,7 @@ turn; `basename` here gives its answers, trying only the forms that end in the n
 import re
 from functools import lru_cache
 
+import phonenumbers
 from anyascii import anyascii
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail  # type: ignore[import-untyped]
 from nicknames import NickNamer
@@ -111,9 +112,11 @@ def fold(text: str | None) -> str | None:
 
 # what CRM users write into an account's name to mark it rather than name it: a retired
 # duplicate ("ZZ Acme", "DO NOT USE - Acme", "Acme (old)"), or the department an import
-# took it from ("Acme Ltd - Accounts Payable", "Acme GmbH Zentrale")
+# took it from ("Acme Ltd - Accounts Payable", "Acme GmbH Zentrale"): a prefix, a suffix or
+# a word in brackets, never a word inside the name ("Head Office Supplies", "Triple XX")
 MARKERS = re.compile(
-    r"(?i)\b(?:do not use|dnu|z{2,}|x{2,}|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\b"
+    r"(?i)^\s*(?:do not use|dnu|z{2,}|x{2,})\b[\s:;,-]*"
+    r"|[\s:;,/(-]+(?:do not use|dnu|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\)?\s*$"
     r"|\((?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)\)"
 )
 
@@ -231,34 +234,55 @@ def tax_id(value: str | None, country: str | None = None) -> str | None:
 _NUMBER = re.compile(r"\d+")
 
 
+# a unit within a building, not the building's number: "Suite 60, 43 Queen Lane", "3rd
+# Floor, 131 Albert Rd", "Schillerstrasse 127, 3. Stock" (on folded text: no dots)
+_UNIT = re.compile(
+    r"\b\d+(?:st|nd|rd|th)?\s+(?:floor|fl|etage|stock|og|level)\b"
+    r"|\b(?:suite|ste|floor|fl|level|unit|apt|apartment|room|rm|etage|stock|og|bldg|building)\s+(?:no\s+)?\w+"
+)
+
+
 @lru_cache(maxsize=200_000)
 def street_name(line: str | None) -> str | None:
-    """A street line's words without its numbers: "12 Main Street" -> "main st" (the house
-    number is compared on its own, `street_number`)."""
-    words = [w for w in (street(line) or "").split() if not any(c.isdigit() for c in w)]
+    """A street line's words without its numbers or a unit within the building: "12 Main
+    Street" -> "main st", "Suite 60, 43 Queen Lane" -> "queen ln" (the house number is
+    compared on its own, `street_number`)."""
+    words = [w for w in _UNIT.sub(" ", street(line) or "").split() if not any(c.isdigit() for c in w)]
     return " ".join(words) or None
-
-
-# a unit within a building, not the building's number: "Suite 60, 43 Queen Lane"
-_UNIT = re.compile(r"\b(?:suite|ste|floor|fl|level|unit|apt|apartment|room|rm|etage|stock|og|bldg|building)\s+\w+")
 
 
 @lru_cache(maxsize=200_000)
 def street_number(line: str | None) -> str | None:
     """The house number of a street line (its first run of digits, a suite or floor left
     out), or a number field's digits: "12 Main Street" -> "12", "Hauptstraße 5a" -> "5",
-    "Floor 3, 131 Albert Rd" -> "131", " 007 " -> "7"."""
+    "Floor 3, 131 Albert Rd" -> "131", "3rd Floor, 131 Albert Rd" -> "131", " 007 " -> "7"."""
     folded = fold(line) or ""
     found = _NUMBER.search(_UNIT.sub(" ", folded)) or _NUMBER.search(folded)
     return str(int(found.group())) if found else None
 
 
+_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$")
+
+
+@lru_cache(maxsize=200_000)
 def phone(number: str | None) -> str | None:
-    """A phone number's last nine digits, "+49 30 1234-567" -> "301234567": the area code and
-    the line, whatever came before (a country code, a trunk "0"), so a number kept as sent
-    ("030/1234567", on a record without a country) agrees with its E.164 form."""
-    digits = "".join(c for c in number or "" if c.isdigit())
-    return digits[-9:] or None
+    """A phone number's national digits, without country code, trunk "0" or extension:
+    "+49 30 1234-567" and "030/1234567" (kept as sent, on a record without a country) are
+    both "301234567", "+1 212 555 0134" is "2125550134". None for a placeholder
+    ("000-000-0000", "555-555-5555", "123-456-7890"), which two firms' records share."""
+    if not number:
+        return None
+    text = _EXTENSION.sub("", number).strip()
+    if text.startswith(("+", "00")):
+        try:
+            digits = phonenumbers.national_significant_number(phonenumbers.parse("+" + text.lstrip("+0"), None))
+        except phonenumbers.NumberParseException:
+            digits = "".join(c for c in text if c.isdigit()).lstrip("0")
+    else:
+        digits = "".join(c for c in text if c.isdigit()).lstrip("0")
+    if len(set(digits)) <= 2 or digits in "01234567890" or digits in "09876543210":
+        return None  # one or two digits repeated, or a run: a form's filler, not a line
+    return digits
 
 
 def date(text: str | None) -> str | None:

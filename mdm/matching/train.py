@@ -80,7 +80,7 @@ def _sizes(rules: MatchRules) -> list[int]:
 
 def _bounded(counts: NDArray[np.float64], toward: Sequence[float], seen: float) -> NDArray[np.float64]:
     """Counts as probabilities, each level's kept where `toward` (the rules) puts it when the
-    counts allow it: a level c of n pairs fell in lies somewhere from c/n to (c + `seen`)/n
+    counts allow it: a level c of n pairs fell in is taken to lie from c/n to (c + `seen`)/n
     (for c = 0, three is the 95% bound, the "rule of three"), so the rules' value is moved
     only to the nearer end of that range, and then the levels are scaled to sum to 1. A
     common level takes what the counts say; a level too rare for them (a glued or
@@ -88,7 +88,7 @@ def _bounded(counts: NDArray[np.float64], toward: Sequence[float], seen: float) 
     0, or near it, and being taken for proof; and training again on the same data, from
     the rules it wrote, gives the same rules back."""
     total = counts.sum()
-    if not total:
+    if not total or not np.isfinite(total):
         return np.asarray(toward, dtype=np.float64)
     found: NDArray[np.float64] = np.clip(np.asarray(toward, dtype=np.float64), counts / total, (counts + seen) / total)
     return found / found.sum()

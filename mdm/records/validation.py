@@ -113,9 +113,13 @@ def normalized(domain: Domain, record: Record) -> tuple[Record, list[tuple[str, 
     its field: identifiers compact and checked per scheme, phones in E.164."""
     out = dict(record)
     problems = []
+    addresses = record.get("addresses")
+    # a phone is read in the record's country, else its first address's
+    countries = [a["country"] for a in addresses or () if isinstance(a, dict) and isinstance(a.get("country"), str)]
+    located = record.get("country") or next(iter(countries), None)
     for f in domain.list_fields:
         if isinstance(value := record.get(f.name), list):
-            out[f.name], found = _elements(f, value, record.get("country"))
+            out[f.name], found = _elements(f, value, located if f.kind == "phones" else record.get("country"))
             problems += found
     return out, problems + check_fields(domain, record)
 

@@ -79,6 +79,9 @@ def test_phones_become_e164_read_in_the_records_country():
     assert phone({"kind": "main", "number": "535-1757"}, "US")["number"] == "+15351757"
     # and one that cannot be read in a country (none given) is kept as sent
     assert phone({"kind": "main", "number": " 030/1234567 "}, None)["number"] == "030/1234567"
+    # a vanity number is read; one too long to be possible is kept as sent, not made E.164
+    assert phone({"kind": "main", "number": "1-800-FLOWERS"}, "US")["number"] == "+18003569377"
+    assert phone({"kind": "main", "number": "1234567890123456"}, "DE")["number"] == "1234567890123456"
     for number, country in (("123", "DE"), ("12-34", None), ("not a phone", "DE")):
         with pytest.raises(BadIdentifier, match="not a phone number"):
             phone({"kind": "main", "number": number}, country)
