@@ -71,6 +71,9 @@ class IdentifierAs:
                 identifier(element, country)
             except BadIdentifier:  # v1 took any text: kept, marked as not checked
                 element["scheme"] = self.fallback
+            # v1 has one tax number: the one it writes replaces whatever holds that slot too
+            # (a record without a country may hold a VAT and an unchecked one; v1 shows the VAT)
+            elements = [e for e in elements if slot("identifiers", e) != slot("identifiers", element)]
             elements.append(element)
         return elements or None
 

@@ -68,6 +68,24 @@ def test_a_v1_tax_id_that_fails_its_check_is_kept_as_written_and_still_links(cli
     assert v2["identifiers"] == [{"scheme": "other:tax_id", "value": tax, "country": "FR"}]
 
 
+def test_a_v1_tax_id_replaces_the_one_v1_shows_and_an_unchecked_one_beside_it(client):
+    """A record without a country may hold a VAT number (v2) and an unchecked tax ID (v1): a v1
+    write of the tax ID replaces both, never refuses the record for holding two."""
+    vat, tax = vat_de(), unique("T")
+    body = {"name": word(), "identifiers": [{"scheme": "vat", "value": vat, "country": "DE"},
+                                            {"scheme": "other:tax_id", "value": tax}]}  # fmt: skip
+    made = client.post("/v2/customers", json=body)
+    assert made.status_code == 201, made.text
+    assert _get(client, "v1", "customers", made.json()["id"])["tax_id"] == vat
+    new = unique("T")
+    r = client.patch(f"/v1/customers/{made.json()['id']}", json={"tax_id": new}, headers={"If-Match": "*"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tax_id"] == new
+    assert _get(client, "v2", "customers", made.json()["id"])["identifiers"] == [
+        {"scheme": "other:tax_id", "value": new}
+    ]
+
+
 def test_a_v1_tax_id_of_only_spaces_holds_no_identifier(client):
     """v1 took any text: a tax ID of blanks (a form's empty field) is accepted and keeps none."""
     r = client.post("/v1/legal-entities", json={"name": word(), "country": "EE", "registration_number": "HRB 123456",
