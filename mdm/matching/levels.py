@@ -23,6 +23,12 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   initial             a single letter and a name it begins ("j" ~ "jonathan")
   date_swap           dates (yyyymmdd digits) with the day and the month transposed
   same_domain         e-mail addresses at one domain (two addresses of one firm)
+  phone_typo          phone numbers with an area code (8 digits or more) that differ in one digit
+  switchboard         phone numbers with an area code that differ only in their last two digits
+                      (two lines of one switchboard); a local number (7 digits, as many firms
+                      of one town share its first five) is neither
+  same_site           website domains of one name under two endings ("acme.co.uk" ~
+                      "acme.com" ~ "shop.acme.de": one firm's sites in several countries)
 
 Each level can also say, for every pair of a list of values at once (the scan's matrices),
 where it holds (`mask`), or where it may hold (a superset, `exact_mask` False); a level
@@ -41,7 +47,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Hamming, Levenshtein
 
 from mdm.matching.compare import MEASURES, PARALLEL
-from mdm.matching.normalize import given_name_forms
+from mdm.matching.normalize import AREA_DIGITS, given_name_forms, site_name
 
 Mask = NDArray[np.bool_]
 Cache = dict[str, Any]  # per list of values: measures and codes computed once for all levels
@@ -126,6 +132,10 @@ def prefix(a: str, b: str) -> bool:
     return len(short) >= 4 and long.startswith(short)
 
 
+def _one_digit(a: str, b: str) -> bool:
+    return digits(1)(a, b) and a != b
+
+
 def digits(k: int) -> Callable[[str, str], bool]:
     def holds(a: str, b: str) -> bool:
         if len(a) != len(b):
@@ -159,6 +169,18 @@ def _domain(address: str) -> str | None:
 
 def same_domain(a: str, b: str) -> bool:
     return _domain(a) is not None and _domain(a) == _domain(b)
+
+
+def phone_typo(a: str, b: str) -> bool:
+    return len(a) >= AREA_DIGITS and _one_digit(a, b)
+
+
+def switchboard(a: str, b: str) -> bool:
+    return len(a) >= AREA_DIGITS and len(a) == len(b) and a[:-2] == b[:-2] and a != b
+
+
+def same_site(a: str, b: str) -> bool:
+    return site_name(a) is not None and site_name(a) == site_name(b)
 
 
 # ---- every pair of a list at once ----------------------------------------------------------------
@@ -260,6 +282,21 @@ def _same_domain_mask(values: Sequence[str], cache: Cache) -> Mask:
     return _equal([_domain(v) for v in values])
 
 
+def _phone_typo_mask(values: Sequence[str], cache: Cache) -> Mask:  # a superset, as `digits`'
+    long = np.array([len(v) >= AREA_DIGITS for v in values])
+    found: Mask = _digits_mask(1)(values, cache) & long[:, None] & ~_exact_mask(values, cache)
+    return found
+
+
+def _switchboard_mask(values: Sequence[str], cache: Cache) -> Mask:
+    found: Mask = _equal([v[:-2] if len(v) >= AREA_DIGITS else None for v in values])
+    return found & ~_exact_mask(values, cache)
+
+
+def _same_site_mask(values: Sequence[str], cache: Cache) -> Mask:
+    return _equal([site_name(v) for v in values])
+
+
 # ---- names -----------------------------------------------------------------------------------------
 
 _PLAIN: dict[str, Level] = {
@@ -271,6 +308,9 @@ _PLAIN: dict[str, Level] = {
     "initial": Level("initial", initial, _initial_mask, cost=0.3),
     "date_swap": Level("date_swap", date_swap, _date_swap_mask, cost=0.5),
     "same_domain": Level("same_domain", same_domain, _same_domain_mask, cost=0.5),
+    "same_site": Level("same_site", same_site, _same_site_mask, cost=0.5),
+    "phone_typo": Level("phone_typo", phone_typo, _phone_typo_mask, exact_mask=False, cost=0.5),
+    "switchboard": Level("switchboard", switchboard, _switchboard_mask, cost=0.3),
 }
 _PARAMETER = re.compile(r"^(?P<name>[a-z_]+)(?P<op><=|>=)(?P<value>\d+(\.\d+)?)$")
 # measures with a threshold: (measure, comparison), integers for the counts

@@ -195,9 +195,21 @@ def street(line: str | None) -> str | None:
     return " ".join(STREET_WORDS.get(w, w) for w in folded.split())
 
 
+def city(name: str | None) -> str | None:
+    """A town's name folded, without a postcode written into it: "04160 Leipzig" -> "leipzig"."""
+    words = [w for w in (fold(name) or "").split() if not any(c.isdigit() for c in w)]
+    return " ".join(words) or None
+
+
+_ZIP4 = re.compile(r"\s*(\d{5})[-\s]\d{4}\s*")
+
+
 @lru_cache(maxsize=200_000)
 def postcode(code: str | None) -> str | None:
-    """Upper case without spaces or dashes: "sw1a 1aa" -> "SW1A1AA"."""
+    """Upper case without spaces or dashes: "sw1a 1aa" -> "SW1A1AA"; a US ZIP+4 is its ZIP
+    ("02140-7847" -> "02140"), as most systems write it."""
+    if code and (zip4 := _ZIP4.fullmatch(code)):
+        return zip4[1]
     cleaned = re.sub(r"[^A-Za-z0-9]", "", code or "").upper()
     return cleaned or None
 
@@ -219,6 +231,22 @@ def website_domain(url: str | None) -> str | None:
     host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
     host = re.split(r"[/?#:]", host, maxsplit=1)[0].removeprefix("www.").strip(".")
     return host if "." in host and " " not in host else None  # "No", "n/a", "none": not a site
+
+
+# second-level labels under a country's ending: "acme.co.uk", "acme.com.au"
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ltd", "plc", "or", "ne", "gv"})
+
+
+def site_name(domain: str | None) -> str | None:
+    """A website domain's own name, without its ending or subdomain: "acme.co.uk",
+    "acme.com" and "shop.acme.de" are all "acme" (one firm's sites in several countries)."""
+    labels = (domain or "").split(".")
+    if len(labels) < 2:
+        return None
+    labels.pop()  # the ending: com, de, uk
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+        labels.pop()
+    return labels[-1] or None
 
 
 @lru_cache(maxsize=200_000)
@@ -262,6 +290,9 @@ def street_number(line: str | None) -> str | None:
 
 
 _EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|x|#)\s*\d+\s*$")
+
+
+AREA_DIGITS = 8  # a national number this long holds an area code and a line (Dublin's: 1 and seven digits)
 
 
 @lru_cache(maxsize=200_000)

@@ -54,11 +54,12 @@ HEADER = """\
 #               "addresses.billing.line1" each billing address's line and
 #               "addresses.*.postal_code" every address's postcode
 #   normalize   fold, text, company_name, website, street, street_name, street_number,
-#               postcode, email, family_name, given_name, phone, date, identifier,
+#               postcode, city, email, family_name, given_name, phone, date, identifier,
 #               tax_id (strips the record's country prefix)
 #   levels      in order, strongest first: exact, levenshtein<=K, jaro_winkler>=T,
 #               token_set>=T, initials, glued, prefix, digits<=K, nickname, initial,
-#               date_swap, same_domain (mdm/matching/levels.py says what each means)
+#               date_swap, same_domain, same_site, phone_typo, switchboard
+#               (mdm/matching/levels.py says what each means)
 #   m, u        one per level and one more for "else"; each list sums to 1
 #   tf          true: an exact match on a value weighs by how common the value is (a match on
 #               a common name is weaker evidence than one on a rare name), when the hub was
@@ -89,6 +90,7 @@ NORMALIZERS: dict[str, Callable[[Any, Record], str | None]] = {
     "street_name": _plain(n.street_name),
     "street_number": _plain(n.street_number),
     "postcode": _plain(n.postcode),
+    "city": _plain(n.city),
     "email": _plain(n.email),
     "family_name": _plain(n.family_name),
     "given_name": _plain(n.given_name),
