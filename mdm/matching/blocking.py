@@ -95,6 +95,12 @@ def customer_keys(r: Record) -> set[str]:
     for city, number, street in streets:  # one address without its postcode, or with a digit of it wrong
         if city and number and street:
             keys.add(f"sn:{city}:{number}:{street.split()[0]}")
+        if number and street:  # ... and without its city, or with the city mistyped or named otherwise
+            for country in countries:
+                keys.add(f"st:{country}:{number}:{street.split()[0][:4]}")
+    for p in r.get("phones") or ():  # one switchboard: the number but its last two digits
+        if len(digits := n.phone(p.get("number")) or "") >= n.AREA_DIGITS:
+            keys.add(f"tp:{digits[:-2]}")
     name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
     if name:
         tokens = name.split()
@@ -116,6 +122,8 @@ def customer_keys(r: Record) -> set[str]:
             keys.add(f"tax:{tax}")
     if site := n.website_domain(r.get("website")):
         keys.add(f"web:{site}")
+        if len(own := n.site_name(site) or "") >= 4:  # the same name under another ending: acme.co.uk, acme.com
+            keys.add(f"wn:{own}")
     return keys
 
 
