@@ -278,6 +278,9 @@ class _Builder:
             "postcode_digit": lambda: self.postcode_digit(value),
             "moved": lambda: self.moved(golden),
             "renumbered": lambda: {"number": self.phone(golden.fields["country"])["number"]},
+            "other_ending": lambda: value and self.other_ending(value),
+            "line": lambda: value and {**value, "number": value["number"][:-2] + f"{self.rng.randint(0, 99):02d}"},
+            "phone_digit": lambda: value and {**value, "number": self.digit_off(value["number"])},
         }
         written = {way: way[1:] if way.startswith("=") else ways[way]() for way in weights}
         return written[
@@ -314,13 +317,23 @@ class _Builder:
 
     def postcode_digit(self, address: dict[str, str]) -> dict[str, str]:
         """The address with one digit of its postal code mistyped."""
-        code = address.get("postal_code", "")
-        digits = [i for i, c in enumerate(code) if c.isdigit()]
+        return {**address, "postal_code": self.digit_off(address.get("postal_code", ""))}
+
+    def digit_off(self, code: str) -> str:
+        """The code with one of its digits (not the first: a country code stays) mistyped."""
+        digits = [i for i, c in enumerate(code) if c.isdigit()][1:]
         if not digits:
-            return address
+            return code
         i = self.rng.choice(digits)
         wrong = self.rng.choice([d for d in string.digits if d != code[i]])
-        return {**address, "postal_code": code[:i] + wrong + code[i + 1 :]}
+        return code[:i] + wrong + code[i + 1 :]
+
+    @staticmethod
+    def other_ending(url: str) -> str:
+        """The firm's site under another ending: its country's for a ".com", else ".com"."""
+        host = url.split("://", 1)[-1].split("/", 1)[0]
+        name, _, ending = host.partition(".") if not host.startswith("www.") else host[4:].partition(".")
+        return url.replace(f"{name}.{ending}", f"{name}.{'com' if ending != 'com' else 'net'}")
 
     def respell(self, name: str) -> str:
         """A legal form, word or "&" written another way (spellings.csv), either way round."""
@@ -346,13 +359,17 @@ class _Builder:
         raise ValueError(f"no valid {scheme} of {country} fits the pattern {pattern!r} (countries.csv)")
 
     def phone(self, country: str) -> dict[str, str]:
-        """A main line that phonenumbers takes as valid in the country, in E.164."""
+        """A main line that phonenumbers takes as valid in the country, in E.164: the example
+        number's first digits (its area), the rest drawn, so two firms' lines share an area
+        code at most, as a country's do, not all but the last four digits."""
         example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
         if example is None:
             raise ValueError(f"phonenumbers has no example number of {country}")
         digits = phonenumbers.national_significant_number(example)
-        for _ in range(1_000):
-            number = phonenumbers.parse(f"+{example.country_code}{digits[:-4]}{self.rng.randint(0, 9999):04d}")
+        for attempt in range(1_000):
+            kept = 2 if attempt < 500 else len(digits) - 4  # a valid number near the example, else its last four
+            drawn = "".join(str(self.rng.randint(0, 9)) for _ in range(len(digits) - kept))
+            number = phonenumbers.parse(f"+{example.country_code}{digits[:kept]}{drawn}")
             if phonenumbers.is_valid_number(number):
                 return {"kind": "main", "number": phonenumbers.format_number(number, E164)}
         raise ValueError(f"no valid phone number near {digits} in {country}")
