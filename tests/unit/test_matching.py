@@ -345,6 +345,18 @@ def _address(postal_code, line1=None):
          _customer(name="FT Inc", addresses=[{"kind": "billing", "city": "Boston"}])),  # initials in a city
         (_customer(name="ZZ Walker Design Ltd", country="GB"),  # a CRM's markers are not the name
          _customer(name="DO NOT USE - Walker Design (old)", country="GB")),
+        (_customer(name="Hall Advisory", website="https://www.hall-advisory.co.uk"),
+         _customer(name="HA Ltd", website="hall-advisory.com")),  # one site's name under two endings
+        (_customer(name="Clearview Assoc.", country="IE", addresses=[{"kind": "billing", "line1": "21 Bridge Road",
+                                                                      "city": "Dublin"}]),
+         _customer(name="CVA", country="IE", addresses=[{"kind": "billing", "line1": "21 Bridge Rd",
+                                                         "city": "Dubln"}])),  # street and number, city mistyped
+        (_customer(name="Redwood Retail", phones=[{"kind": "main", "number": "+353 1 421 1426"}]),
+         _customer(name="RR", phones=[{"kind": "main", "number": "+353 1 421 1439"}])),  # one switchboard
+        (_customer(name="Ironbridge Partners", addresses=[{"kind": "billing", "line1": "228 Market St",
+                                                           "postal_code": "10043"}]),
+         _customer(name="IBP", addresses=[{"kind": "billing", "line1": "228 MARKET STREET",
+                                           "postal_code": "10043-7009"}])),  # a ZIP and its ZIP+4
     ],
 )  # fmt: skip
 def test_customers_share_a_block_by_a_rule_other_than_the_name(left, right):
@@ -370,6 +382,44 @@ def test_an_address_blocks_by_street_and_number_in_its_city_whatever_the_unit_an
         found = blocking_keys(keys, _customer(name="Apex", addresses=[{"kind": "billing", "line1": line,
                                                                        "city": "London"}]))  # fmt: skip
         assert "sn:london:43:queen" in found, line
+
+
+def test_a_mistyped_phone_a_sites_other_ending_and_a_zip_plus_4_count_for_the_pair():
+    def firm(name: str, **fields) -> dict:
+        return _customer(name=name, country="US", **fields)
+
+    left = firm(
+        "Harbour Retail Corp",
+        phones=[{"kind": "main", "number": "+1 206 008 9441"}],
+        website="https://www.harbour-retail.com",
+        addresses=[{"kind": "billing", "postal_code": "98176"}],
+    )
+    right = firm(
+        "Harbour Retaol Corp",
+        phones=[{"kind": "main", "number": "+1 206 208 9441"}],
+        website="harbour-retail.co.uk",
+        addresses=[{"kind": "billing", "postal_code": "98176-5738"}],
+    )
+    why = _by_field(score(CUSTOMER, left, right)[1])
+    assert (why["phone"]["level"], why["website"]["level"], why["postal_code"]["level"]) == (
+        "phone_typo", "same_site", "exact")  # fmt: skip
+    assert why["phone"]["weight"] > 0
+    assert why["website"]["weight"] > 0
+    other = firm("Harbour Retaol Corp", phones=[{"kind": "main", "number": "+1 312 555 0199"}], website="harbour.com")
+    assert score(CUSTOMER, left, other)[0] < score(CUSTOMER, left, right)[0]
+    assert n.postcode("02140-7847") == n.postcode("02140 7847") == "02140"
+    assert n.postcode("SW1A 1AA") == "SW1A1AA"
+
+
+def test_another_town_weighs_against_a_pair_and_a_postcode_in_the_town_field_is_no_town():
+    def firm(city: str) -> dict:
+        return _customer(name="Kingsway Health", country="US", addresses=[{"kind": "billing", "city": city}])
+
+    why = _by_field(score(CUSTOMER, firm("04160 Leipzig"), firm("LEIPZIG"))[1])
+    assert (why["city"]["level"], why["city"]["left"]) == ("exact", "leipzig")
+    assert why["city"]["weight"] > 0
+    assert score(CUSTOMER, firm("Boston"), firm("Seattle"))[0] < score(CUSTOMER, firm("Boston"), firm("Boston"))[0]
+    assert _by_field(score(CUSTOMER, firm("Boston"), firm("Seattle"))[1])["city"]["weight"] < 0
 
 
 def test_a_placeholder_phone_is_no_evidence_and_makes_no_block():
