@@ -4,7 +4,7 @@ from contracts import v1
 from mdm.domains.descriptor import Domain, Field, Key, enum, ref, text
 from mdm.matching.blocking import Blocking, named_keys
 
-BLOCKING = Blocking(reads=("name", "legal_entity_id"), make=named_keys("legal_entity_id"), version=4)
+BLOCKING = Blocking(reads=("name", "legal_entity_id"), make=named_keys("legal_entity_id"), version=5)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """

@@ -5,7 +5,7 @@ from mdm.domains.descriptor import Contract, Domain, Field, enum, ref, text
 from mdm.domains.views import IdentifierAs, View
 from mdm.matching.blocking import Blocking, named_keys
 
-BLOCKING = Blocking(reads=("name", "country"), make=named_keys("country"), version=4)
+BLOCKING = Blocking(reads=("name", "country"), make=named_keys("country"), version=5)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """

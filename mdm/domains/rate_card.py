@@ -6,7 +6,7 @@ from mdm.matching.blocking import Blocking, named_keys
 
 SCOPE = ("name", "customer_id", "legal_entity_id", "currency")
 
-BLOCKING = Blocking(reads=("name", "currency"), make=named_keys("currency"), version=4)
+BLOCKING = Blocking(reads=("name", "currency"), make=named_keys("currency"), version=5)
 
 # the default match rules (a rules table, see mdm/matching/rules.py); MDM_MATCH_RULES may override them
 MATCH = """

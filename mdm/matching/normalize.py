@@ -15,6 +15,7 @@ import phonenumbers
 from anyascii import anyascii
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail  # type: ignore[import-untyped]
 from nicknames import NickNamer
+from rapidfuzz.distance import Levenshtein
 
 
 def _by_last_word() -> dict[str, list[tuple[int, int, list[str]]]]:
@@ -118,7 +119,19 @@ MARKERS = re.compile(
     r"(?i)^\s*(?:do not use|dnu|z{2,}|x{2,})\b[\s:;,-]*"
     r"|[\s:;,/(-]+(?:do not use|dnu|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\)?\s*$"
     r"|\((?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)\)"
+    r"|\s+(?:c/o|attn\b:?|attention:)\s.*$"  # "Acme Ltd c/o Finance Dept": who to write to, not who
 )
+# the long legal forms, which a CRM's users mistype ("Linited") or cut at a field's length
+# ("Lim", "Incorp"): a last word one edit from one, or its first three letters or more, is it
+# (not "partners" or "com": words of a name, whatever forms they begin)
+LONG_FORMS = ("limited", "incorporated", "corporation", "gesellschaft")
+
+
+def _long_form(word: str) -> bool:
+    return len(word) >= 3 and any(
+        form.startswith(word) or (len(word) >= 6 and Levenshtein.distance(word, form, score_cutoff=1) <= 1)
+        for form in LONG_FORMS
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -136,7 +149,8 @@ def company_name(name: str | None) -> str | None:
         words = words[1:]
     words = [w for w in words if w != "and"]
     # cleanco takes one form off the end: "GmbH & Co. KG" holds three
-    while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in (["e", "k"], ["e", "v"])):
+    while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in (["e", "k"], ["e", "v"]) or
+                              _long_form(words[-1])):  # fmt: skip
         words = words[:-2] if words[-1] in ("k", "v") and words[-2] == "e" else words[:-1]
     return " ".join(words) or fold(name)
 

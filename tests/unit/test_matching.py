@@ -129,6 +129,17 @@ def test_new_normalizers():
     assert n.company_name("Zentrale") == "zentrale"
     for name in ("Head Office Supplies Ltd", "Accounts Payable Solutions Inc", "Triple XX Brewing"):  # a real name
         assert n.company_name(name) == name.lower().removesuffix(" ltd").removesuffix(" inc"), name
+    # who to write to is not who; a long legal form mistyped or cut short is still one
+    assert n.company_name("Edwards Insurance LLC c/o Finance Dept") == "edwards insurance"
+    for written in (
+        "Redwood Capital LINITED",
+        "Redwood Capital Lim",
+        "Redwood Capital Limitd",
+        "Redwood Capital Corpor.",
+    ):
+        assert n.company_name(written) == "redwood capital", written
+    for name in ("Lewis & Partners", "Acme Com", "Lim"):  # a name's own words, whatever forms they begin
+        assert n.company_name(name) == n.fold(name.replace("& ", "")), name
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
     assert n.phone("") is None
     assert n.date("2011-03-12") == "20110312"
