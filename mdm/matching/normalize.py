@@ -15,7 +15,7 @@ import phonenumbers
 from anyascii import anyascii
 from cleanco.clean import normalized, prepare_default_terms, strip_punct, strip_tail  # type: ignore[import-untyped]
 from nicknames import NickNamer
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 
 def _by_last_word() -> dict[str, list[tuple[int, int, list[str]]]]:
@@ -127,11 +127,18 @@ MARKERS = re.compile(
 LONG_FORMS = ("limited", "incorporated", "corporation", "gesellschaft")
 
 
+# and the short ones, mistyped: a last word without a vowel one edit or swap from one ("TLD",
+# "Lts", "GNBH"); a word with a vowel may be the name's own ("Acme Inn")
+SHORT_FORMS = ("ltd", "llc", "llp", "plc", "gmbh", "corp", "inc")
+_VOWELS = frozenset("aeiouy")
+
+
 def _long_form(word: str) -> bool:
-    return len(word) >= 3 and any(
-        form.startswith(word) or (len(word) >= 6 and Levenshtein.distance(word, form, score_cutoff=1) <= 1)
-        for form in LONG_FORMS
-    )
+    return len(word) >= 3 and (
+        any(form.startswith(word) or (len(word) >= 6 and Levenshtein.distance(word, form, score_cutoff=1) <= 1)
+            for form in LONG_FORMS)
+        or (not _VOWELS & set(word) and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in SHORT_FORMS))
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)

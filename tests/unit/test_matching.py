@@ -138,7 +138,9 @@ def test_new_normalizers():
         "Redwood Capital Corpor.",
     ):
         assert n.company_name(written) == "redwood capital", written
-    for name in ("Lewis & Partners", "Acme Com", "Lim"):  # a name's own words, whatever forms they begin
+    for written in ("Thistle Marketing TLD", "Thistle Marketing Lts", "THISTLE MARKETING GNBH"):
+        assert n.company_name(written) == "thistle marketing", written
+    for name in ("Lewis & Partners", "Acme Com", "Lim", "Acme Inn"):  # a name's own words, whatever forms they begin
         assert n.company_name(name) == n.fold(name.replace("& ", "")), name
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
     assert n.phone("") is None
