@@ -2,7 +2,8 @@
 
 A pair is two source records (system, source id). At auto-link the hub says two records are
 one thing when they ended in one golden record; at review, also when their golden records
-are a queued candidate pair (a steward would merge them). Precision, recall and F1 count
+are a queued candidate pair (a steward would merge them), or one is a held record shown with
+the other's golden record as its candidate (a steward would link it). Precision, recall and F1 count
 those pairs against the true ones; nothing here scores a pair.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from mdm.db.engine import Database
-from mdm.db.tables import crosswalk, match_candidate
+from mdm.db.tables import crosswalk, held_source, match_candidate
 from mdm.domains import Domain
 
 Key = tuple[str, str]  # (system, source id): one source record
@@ -64,10 +65,12 @@ def scores(predicted: set[Pair], truth: set[Pair]) -> Scores:
 
 @dataclass
 class EndState:
-    """What the hub left: each live source record's golden record, and the pending candidate pairs."""
+    """What the hub left: each live source record's golden record, the pending candidate pairs,
+    and the held records shown with a candidate."""
 
     golden_of: dict[Key, str] = field(default_factory=dict)
     candidates: list[tuple[str, str, str, float]] = field(default_factory=list)  # (left, right, source, score)
+    held: list[tuple[Key, str]] = field(default_factory=list)  # a held record and the golden record it is shown with
 
     def members(self) -> dict[str, list[Key]]:
         found: dict[str, list[Key]] = defaultdict(list)
@@ -82,6 +85,8 @@ class EndState:
         review = set(auto)
         for left, right, _, _ in self.candidates:
             review |= {pair(a, b) for a in members.get(left, ()) for b in members.get(right, ())}
+        for key, golden in self.held:  # a steward sees a held record beside its candidate, as a queued pair
+            review |= {pair(key, b) for b in members.get(golden, ())}
         return auto, review
 
 
@@ -98,4 +103,8 @@ async def end_state(db: Database, domain: Domain) -> EndState:
         rows = await session.execute(
             sa.select(c.left_id, c.right_id, c.source, c.score).where(c.domain == domain.name, c.status == "pending")
         )
-        return EndState(golden_of, [(r.left_id, r.right_id, r.source, r.score) for r in rows])
+        candidates = [(r.left_id, r.right_id, r.source, r.score) for r in rows]
+        h = held_source.c
+        rows = await session.execute(sa.select(h.system, h.source_id, h.candidates).where(h.domain == domain.name))
+        held = [((r.system, r.source_id), c["id"]) for r in rows for c in r.candidates or ()]
+        return EndState(golden_of, candidates, held)

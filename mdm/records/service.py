@@ -519,7 +519,8 @@ def _hold_reason(ws: Workspace, domain: Domain, item: SourceItem, found: Found) 
 
 def _hold(ws: Workspace, domain: Domain, item: SourceItem, found: Found, reason: str, detail: str) -> dict[str, Any]:
     """Keep a source record that can neither join nor become a golden record, whole, with
-    why and its best candidate: stewards see it, resolve says so, a later write may release it."""
+    why and its best candidate: stewards see it, resolve says so, a later write may release it
+    or, where it now scores in the review band, show it with that candidate."""
     key = (domain.name, item.system, item.source_id)
     payload = _payload(ws, domain, item)
     digest = payload_hash(payload)
@@ -528,6 +529,12 @@ def _hold(ws: Workspace, domain: Domain, item: SourceItem, found: Found, reason:
               "system": item.system, "source_id": item.source_id,
               "held": {"reason": reason, "detail": detail, "candidates": candidates}}  # fmt: skip
     before = ws.held.get(key)
+    if ws.releasing and before is not None and list(before.candidates or ()) != candidates:
+        # looked at again, it has a candidate it had not: shown with it, held as it was
+        row = {k: v for k, v in before._asdict().items() if k != "domain"}
+        row |= {"detail": detail, "candidates": candidates}
+        ws.reshown[key] = (row, blocking_keys_of(domain.blocking, [payload]))
+        return answer
     if ws.releasing or (before is not None and (before.payload_hash, before.reason) == (digest, reason)):
         return answer  # held as it was: nothing new to keep or audit
     row = {"system": item.system, "source_id": item.source_id, "payload": payload, "payload_hash": digest,

@@ -134,6 +134,7 @@ class Workspace:
         # golden records written, whose held neighbours are looked at again after a flush
         self.held: dict[tuple[str, str, str], Any] = {}
         self.holding: dict[tuple[str, str, str], tuple[dict[str, Any], frozenset[str]]] = {}
+        self.reshown: dict[tuple[str, str, str], tuple[dict[str, Any], frozenset[str]]] = {}  # held, a new candidate
         self.unheld: set[tuple[str, str, str]] = set()
         self.reindexed: dict[str, set[str]] = {}  # domain -> keys
         self.releasing = False  # a release pass: what stays held is left as it was
@@ -499,20 +500,21 @@ class Workspace:
         await repo.insert_decisions(self.session, self.decisions)
         for queued in await repo.queue_candidates(self.session, self.candidates):
             self.events.append(events.candidate_queued(BY_NAME[queued.domain], queued, self.actor, self.now))
+        self.holding = {**self.reshown, **self.holding}  # a candidate found on a second look: no event of its own
         for name in {k[0] for k in [*self.holding, *self.unheld]}:
             domain = BY_NAME[name]
             for _, system, source_id in sorted(k for k in self.unheld if k[0] == name):
                 self.emit(events.event_type(domain, "released"), domain, None,
                           {"system": system, "source_id": source_id})  # fmt: skip
             for (held_in, system, source_id), (held, _keys) in self.holding.items():
-                if held_in == name:
+                if held_in == name and (held_in, system, source_id) not in self.reshown:
                     self.emit(events.event_type(domain, "held"), domain, None,
                               {"system": system, "source_id": source_id, "reason": held["reason"]})  # fmt: skip
             await held_sql.drop_held(self.session, domain, [(k[1], k[2]) for k in self.unheld if k[0] == name])
             mine = {(k[1], k[2]): v for k, v in self.holding.items() if k[0] == name}
             await held_sql.put_held(self.session, domain, [row for row, _ in mine.values()],
                                 {k: keys for k, (_, keys) in mine.items()})  # fmt: skip
-        self.holding, self.unheld = {}, set()
+        self.holding, self.reshown, self.unheld = {}, {}, set()
         await events_sql.insert_events(self.session, self.events)
         for g in self.goldens.values():
             g.new = g.dirty = False

@@ -6,6 +6,7 @@ import random
 
 from tests.auth import bearer
 from tests.factory import duns, unique
+from tests.integration.test_events import events_after, head
 
 
 def _put(client, system, source_id, body, version="v2"):
@@ -162,3 +163,20 @@ def test_a_record_held_early_in_a_batch_joins_what_the_batch_makes_after_it(clie
         assert _resolve(client, "salesforce", sid).json()["id"] == made
         assert _held(client, "salesforce", sid) == []
     assert len(_held(client, "salesforce", other)) == 1
+
+
+def test_a_held_record_is_shown_with_the_candidate_a_later_write_makes(client):
+    """A nameless account matches nothing when it arrives; the named one made later scores in
+    the review band against it (one website, no name to compare): the held record stays held,
+    now shown to stewards with that candidate, without another `held` event."""
+    website, sf_id = f"https://{unique('shown').lower()}.example", unique("sf")
+    r = _put(client, "salesforce", sf_id, {"website": website, "country": "DE"})
+    assert (r.status_code, r.json()["held"]["candidates"]) == (202, [])
+    after = head(client)
+    named = _put(client, "salesforce", unique("sf"), {"name": unique("Shown Later GmbH "), "website": website,
+                                                       "country": "DE"})  # fmt: skip
+    assert (named.status_code, named.json()["outcome"]) == (200, "created"), named.text
+    [listed] = _held(client, "salesforce", sf_id)
+    assert [c["id"] for c in listed["held"]["candidates"]] == [named.json()["id"]]
+    assert listed["held"]["reason"] == "incomplete"
+    assert events_after(client, after, type="mdm.customer.held") == []
