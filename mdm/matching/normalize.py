@@ -118,13 +118,17 @@ def fold(text: str | None) -> str | None:
 MARKERS = re.compile(
     r"(?i)^\s*(?:do not use|dnu|z{2,}|x{2,})\b[\s:;,-]*"
     r"|[\s:;,/(-]+(?:do not use|dnu|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\)?\s*$"
-    r"|\((?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)\)"
+    r"|[(\[](?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)[)\]]"
     r"|\s+(?:c/o|attn\b:?|attention:)\s.*$"  # "Acme Ltd c/o Finance Dept": who to write to, not who
 )
+# after a legal form, " - " and what follows is a place or a department: "Acme Inc - Seattle"
+_AFTER_FORM = re.compile(r"(?i)^(.*\b(?:ltd|inc|llc|llp|plc|gmbh|corp|pty|limited|ag|kg|bv)\.?)\s+-\s.*$")
 # the long legal forms, which a CRM's users mistype ("Linited") or cut at a field's length
 # ("Lim", "Incorp"): a last word one edit from one, or its first three letters or more, is it
-# (not "partners" or "com": words of a name, whatever forms they begin)
-LONG_FORMS = ("limited", "incorporated", "corporation", "gesellschaft")
+# (not "partners" or "com": words of a name, whatever forms they begin); "Limited Liability
+# Company" is three
+LONG_FORMS = ("limited", "incorporated", "corporation")
+TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "partnership")
 
 
 # and the short ones, mistyped: a last word without a vowel one edit or swap from one ("TLD",
@@ -135,8 +139,8 @@ _VOWELS = frozenset("aeiouy")
 
 def _long_form(word: str) -> bool:
     return len(word) >= 3 and (
-        any(form.startswith(word) or (len(word) >= 6 and Levenshtein.distance(word, form, score_cutoff=1) <= 1)
-            for form in LONG_FORMS)
+        any(form.startswith(word) for form in LONG_FORMS)
+        or (len(word) >= 6 and any(Levenshtein.distance(word, form, score_cutoff=1) <= 1 for form in TYPO_FORMS))
         or (not _VOWELS & set(word) and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in SHORT_FORMS))
     )  # fmt: skip
 
@@ -148,7 +152,7 @@ def company_name(name: str | None) -> str | None:
     if not name:
         return None
     plain = anyascii(name)
-    unmarked = MARKERS.sub(" ", plain).strip(" -,;:")  # anyascii made dashes "-"
+    unmarked = MARKERS.sub(" ", _AFTER_FORM.sub(r"\1", plain)).strip(" -,;:")  # anyascii made dashes "-"
     plain = unmarked if any(c.isalnum() for c in unmarked) else plain
     core = basename(plain.replace("&", " and ")) or name
     words = (fold(core) or "").split()

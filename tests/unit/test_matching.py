@@ -41,7 +41,7 @@ def test_fold_transliterates_and_cleans(raw, expected):
     [
         ("ACME Consulting GmbH", "acme consulting"),
         ("Acme Consulting, Inc.", "acme consulting"),
-        ("The Acme Consulting Company LLC", "acme consulting company"),
+        ("The Acme Consulting Company LLC", "acme consulting"),  # "Company" written out is a form too
         ("Smith & Jones Ltd", "smith jones"),
         ("Smith and Jones Limited", "smith jones"),
         ("Telefónica S.A.", "telefonica"),
@@ -140,6 +140,14 @@ def test_new_normalizers():
         assert n.company_name(written) == "redwood capital", written
     for written in ("Thistle Marketing TLD", "Thistle Marketing Lts", "THISTLE MARKETING GNBH"):
         assert n.company_name(written) == "thistle marketing", written
+    for written in (
+        "[inactive] Castlegate Capital",
+        "Castlegate Capital Limited Liability Conpany",
+        "Castlegate Capital LLC - SEATTLE",
+        "Castlegate Capital Inc. - Accounts Payable",
+    ):
+        assert n.company_name(written) == "castlegate capital", written
+    assert n.company_name("Acme - Consulting") == "acme consulting"  # a dash inside a name is the name's
     for name in ("Lewis & Partners", "Acme Com", "Lim", "Acme Inn"):  # a name's own words, whatever forms they begin
         assert n.company_name(name) == n.fold(name.replace("& ", "")), name
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
@@ -242,7 +250,7 @@ def test_a_hard_negative_same_name_other_country_scores_below_review():
         ("FS GmbH", "initials"),  # an acronym
         ("First S. GmbH", "initials"),  # a word cut to its initial
         ("FIRSTSOLUTIONS", "glued"),
-        ("First Soluti", "prefix"),  # cut at an old system's field length
+        ("First Soluti", "abbreviated"),  # cut at an old system's field length: its last word cut short
         ("First Solutins", "token_set>=0.90"),
     ],
 )
