@@ -273,6 +273,7 @@ class _Builder:
             "shorthand": lambda: self.shorthand(value),
             "upper": lambda: value.upper(),
             "initials": lambda: self.initials(golden, value),
+            "abbreviate": lambda: self.abbreviate(value),
             "glued": lambda: value.replace(golden.facts["base"], golden.facts["base"].replace(" ", "").upper()),
             "truncate": lambda: value[: max(8, len(value) * 2 // 3)].rstrip(" &,."),
             "postcode_digit": lambda: self.postcode_digit(value),
@@ -309,6 +310,16 @@ class _Builder:
         """The company's name with its words as initials: "PF Corp." for "Pacific Freight Corp."."""
         base = golden.facts["base"]
         return name.replace(base, "".join(w[0] for w in base.split() if w[0].isalnum()).upper())
+
+    def abbreviate(self, name: str) -> str:
+        """A long word of the name cut to its first letters and a dot: "Cornerstone" -> "Corn."."""
+        words = name.split(" ")
+        long = [i for i, w in enumerate(words) if len(w) >= 6 and w.isalpha()]
+        if not long:
+            return name
+        i = self.rng.choice(long)
+        words[i] = f"{words[i][: self.rng.randint(3, 5)]}."
+        return " ".join(words)
 
     def moved(self, golden: _Golden) -> dict[str, str]:
         """Another address in the company's country: it moved, or bills from its head office."""

@@ -25,9 +25,9 @@ name = "name"
 fields = ["name", "legal_name"]
 normalize = "company_name"
 tf = true
-levels = ["exact", "glued", "token_set>=0.90", "initials", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
-m      = [0.7805,  0.02091, 0.1381,            0.0179,     0.02449,  0.008206,             0.00435,              0.001831,          0.003769]
-u      = [2e-05,   2e-06,   9.495e-05,         3e-05,      5e-06,    5.5e-05,              0.004605,             0.00812,           0.98707]
+levels = ["exact", "glued", "token_set>=0.90", "initials", "abbreviated", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
+m      = [0.7832,  0.0207,  0.1309,            0.02174,    0.02415,       0.003202, 0.007751,             0.003192,             0.001813,          0.003423]
+u      = [2e-05,   2e-06,   0.000115,          3e-05,      9.999e-06,     5e-06,    6.5e-05,              0.004895,             0.00812,           0.98674]
 
 [[comparison]]
 # a country's tax number, whatever its scheme: the same number is one firm; two numbers of
@@ -64,7 +64,7 @@ name = "website"
 fields = ["website"]
 normalize = "website"
 levels = ["exact",   "same_site"]  # then else
-m      = [0.8497,    0.1383,      0.01196]
+m      = [0.8559,    0.1326,      0.01147]
 u      = [4.752e-05, 0.001,       0.998953]
 
 [[comparison]]
@@ -74,16 +74,16 @@ name = "phone"
 fields = ["phones.*.number"]
 normalize = "phone"
 levels = ["exact",   "phone_typo", "switchboard"]  # then else
-m      = [0.6884,    0.02507,      0.07129,       0.2152]
-u      = [1.794e-05, 5e-06,        5e-05,         0.999927]
+m      = [0.6859,    0.02869,      0.07103,       0.2144]
+u      = [1.794e-05, 1.752e-05,    5e-05,         0.999915]
 
 [[comparison]]
 name = "country"
 fields = ["country"]
 normalize = "fold"
 levels = ["exact"]  # then else
-m      = [0.998094, 0.001906]
-u      = [0.1176,   0.8824]
+m      = [0.998097, 0.001903]
+u      = [0.1177,   0.8823]
 
 [[comparison]]
 # any address's postcode against any of the other's; one digit mistyped
@@ -91,8 +91,8 @@ name = "postal_code"
 fields = ["addresses.*.postal_code"]
 normalize = "postcode"
 levels = ["exact",   "digits<=1"]  # then else
-m      = [0.7794,    0.08884,     0.1318]
-u      = [0.0001267, 0.002578,    0.997295]
+m      = [0.7845,    0.08464,     0.1309]
+u      = [0.0001267, 0.002448,    0.997426]
 
 [[comparison]]
 # any address's town against any of the other's: another town says the firm moved or is
@@ -102,7 +102,7 @@ name = "city"
 fields = ["addresses.*.city"]
 normalize = "city"
 levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.88"]  # then else
-m      = [0.897,   0.002721,          0.002721,             0.09755]
+m      = [0.90024, 0.002699,          0.002699,             0.09436]
 u      = [0.5,     2.072e-05,         0.0004007,            0.4996]
 
 [[comparison]]
@@ -112,7 +112,7 @@ name = "street"
 fields = ["addresses.*.line1"]
 normalize = "street"
 levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
-m      = [0.8745,  0.007215,          0.01084,              0.1075]
+m      = [0.8756,  0.007166,          0.01077,              0.1065]
 u      = [0.001,   0.004,             0.03,                 0.965]
 """
 

@@ -12,6 +12,9 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   initials            one side's letters are the other's word initials ("fs" ~ "first
                       solutions", "ibm" ~ "international business machines"), or word for
                       word equal but for words cut to their initial ("f solutions")
+  abbreviated         word for word alike but for words cut short, each to two letters or
+                      more ("corn technologies" ~ "cornerstone technologies", "edw sons" ~
+                      "edwards sons"; cut to one letter is `initials`)
   glued               equal once spaces are removed ("summitconsulting" ~ "summit
                       consulting"), or one side's words glued or split differently inside
                       the other's ("northwind" in "north wind consulting")
@@ -98,6 +101,17 @@ def _initials_of(short: str, long: str) -> bool:
 
 
 @lru_cache(maxsize=100_000)
+def abbreviated(a: str, b: str) -> bool:
+    left, right = a.split(), b.split()
+    if len(left) != len(right) or a == b:
+        return False
+    for x, y in zip(left, right, strict=True):
+        short, long = (x, y) if len(x) <= len(y) else (y, x)
+        if len(short) < 2 or not long.startswith(short):
+            return False
+    return True
+
+
 def _glued(text: str) -> tuple[str, frozenset[int]]:
     """The text without spaces, and where its words start and end in that text."""
     cuts, at = {0}, 0
@@ -302,6 +316,7 @@ def _same_site_mask(values: Sequence[str], cache: Cache) -> Mask:
 _PLAIN: dict[str, Level] = {
     "exact": Level("exact", exact, _exact_mask, cost=0.2),
     "initials": Level("initials", initials, _first_mask, exact_mask=False, cost=2.0),
+    "abbreviated": Level("abbreviated", abbreviated, _first_mask, exact_mask=False, cost=1.0),
     "glued": Level("glued", glued, _glued_mask, exact_mask=False, cost=2.0),
     "prefix": Level("prefix", prefix, _prefix_mask, exact_mask=False, cost=0.5),
     "nickname": Level("nickname", nickname, _nickname_mask, cost=0.5),

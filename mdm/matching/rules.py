@@ -57,7 +57,7 @@ HEADER = """\
 #               postcode, city, email, family_name, given_name, phone, date, identifier,
 #               tax_id (strips the record's country prefix)
 #   levels      in order, strongest first: exact, levenshtein<=K, jaro_winkler>=T,
-#               token_set>=T, initials, glued, prefix, digits<=K, nickname, initial,
+#               token_set>=T, initials, abbreviated, glued, prefix, digits<=K, nickname, initial,
 #               date_swap, same_domain, same_site, phone_typo, switchboard
 #               (mdm/matching/levels.py says what each means)
 #   m, u        one per level and one more for "else"; each list sums to 1

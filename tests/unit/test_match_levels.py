@@ -24,6 +24,10 @@ CASES = [
                   ("f solutions", "first solutions"), ("cv", "cooper ventures")],
      [("fs", "first"), ("fs", "fast data solutions"), ("first solutions", "first solutions"), ("f", "first"),
       ("g solutions", "first solutions"), ("fs", "solutions first")]),
+    ("abbreviated", [("corn technologies", "cornerstone technologies"), ("edw sons", "edwards sons"),
+                     ("rive an", "riverside analytics")],
+     [("c technologies", "cornerstone technologies"), ("corn technologies", "corn technologies"),
+      ("corn tech", "cornerstone solutions"), ("corn", "cornerstone technologies")]),
     ("glued", [("summitconsulting", "summit consulting"), ("northwind", "north wind"),
                ("summitconsulting", "summit consulting group"), ("northwind consulting", "north wind")],
      [("acme consulting", "acme consulting group"), ("first soluti", "first solutions"), ("acme", "acmeco"),
@@ -135,7 +139,7 @@ _value = st.one_of(st.lists(_word, min_size=1, max_size=3).map(" ".join), st.tex
     lambda t: n.fold(t) or "x"))  # fmt: skip
 _names = ["exact", "levenshtein<=1", "levenshtein<=2", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.90",
           "token_set>=0.60", "initials", "glued", "prefix", "digits<=1", "nickname", "initial", "date_swap",
-          "same_domain", "same_site", "phone_typo", "switchboard"]  # fmt: skip
+          "same_domain", "same_site", "phone_typo", "switchboard", "abbreviated"]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
