@@ -98,7 +98,9 @@ STREET_WORDS = {
 # "Huber e.K.", "Beispiel UG (haftungsbeschränkt)", "Volvo AB (publ)"), folded
 LEGAL_TAIL = frozenset(["gmbh", "ag", "kg", "ug", "co", "mbb", "partg", "haftungsbeschrankt", "aktiengesellschaft",
                         "publ", "kgaa", "ohg", "gbr", "ltd", "inc", "llc", "corp", "plc", "ab", "oy", "bv", "nv", "sa",
-                        "sarl", "sas", "spa", "srl", "pty", "llp", "lp"])  # fmt: skip
+                        "sarl", "sas", "spa", "srl", "pty", "llp", "lp", "mbh", "u", "bgb"])  # fmt: skip
+# forms of two letters: e.K., e.V., i.L. (in Liquidation)
+PAIRED_FORMS = (["e", "k"], ["e", "v"], ["i", "l"])
 _STRASSE = re.compile(r"(?<=[a-z])(strasse|str)\b")  # Hauptstrasse -> haupt st
 
 
@@ -116,10 +118,10 @@ def fold(text: str | None) -> str | None:
 # took it from ("Acme Ltd - Accounts Payable", "Acme GmbH Zentrale"): a prefix, a suffix or
 # a word in brackets, never a word inside the name ("Head Office Supplies", "Triple XX")
 MARKERS = re.compile(
-    r"(?i)^\s*(?:do not use|dnu|z{2,}|x{2,})\b[\s:;,-]*"
-    r"|[\s:;,/(-]+(?:do not use|dnu|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\)?\s*$"
+    r"(?i)^\s*(?:do not use|nicht verwenden|dnu|z{2,}|x{2,})\b[\s:;,-]*"
+    r"|[\s:;,/(-]+(?:do not use|nicht verwenden|dnu|accounts payable|head office|hauptsitz|zentrale|buchhaltung)\)?\s*$"
     r"|[(\[](?:old|alt|inactive|inaktiv|closed|dup|duplicate|dublette)[)\]]"
-    r"|\s+(?:c/o|attn\b:?|attention:)\s.*$"  # "Acme Ltd c/o Finance Dept": who to write to, not who
+    r"|\s+(?:c/o|attn\b:?|attention:|z\.\s?hd\.?|zhd\.?)\s.*$"  # "Acme Ltd c/o Finance Dept", "z.Hd.": who to write to
 )
 # after a legal form, " - " and what follows is a place or a department: "Acme Inc - Seattle"
 _AFTER_FORM = re.compile(r"(?i)^(.*\b(?:ltd|inc|llc|llp|plc|gmbh|corp|pty|limited|ag|kg|bv)\.?)\s+-\s.*$")
@@ -128,7 +130,10 @@ _AFTER_FORM = re.compile(r"(?i)^(.*\b(?:ltd|inc|llc|llp|plc|gmbh|corp|pty|limite
 # (not "partners" or "com": words of a name, whatever forms they begin); "Limited Liability
 # Company" is three
 LONG_FORMS = ("limited", "incorporated", "corporation")
-TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "partnership")
+TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "partnership", "kommanditgesellschaft",
+              "aktiengesellschaft", "handelsgesellschaft")  # fmt: skip
+# a German form written out: "Gesellschaft mit beschränkter Haftung", "Offene Handelsgesellschaft"
+_WRITTEN_OUT = re.compile(r"\s(?:gesellschaft mit beschrankter haftung|offene handelsgesellschaft)$")
 
 
 # and the short ones, mistyped: a last word without a vowel one edit or swap from one ("TLD",
@@ -155,14 +160,13 @@ def company_name(name: str | None) -> str | None:
     unmarked = MARKERS.sub(" ", _AFTER_FORM.sub(r"\1", plain)).strip(" -,;:")  # anyascii made dashes "-"
     plain = unmarked if any(c.isalnum() for c in unmarked) else plain
     core = basename(plain.replace("&", " and ")) or name
-    words = (fold(core) or "").split()
+    words = _WRITTEN_OUT.sub("", fold(core) or "").split()
     if words[:1] == ["the"] and len(words) > 1:
         words = words[1:]
     words = [w for w in words if w != "and"]
     # cleanco takes one form off the end: "GmbH & Co. KG" holds three
-    while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in (["e", "k"], ["e", "v"]) or
-                              _long_form(words[-1])):  # fmt: skip
-        words = words[:-2] if words[-1] in ("k", "v") and words[-2] == "e" else words[:-1]
+    while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in PAIRED_FORMS or _long_form(words[-1])):
+        words = words[:-2] if words[-2:] in PAIRED_FORMS else words[:-1]
     return " ".join(words) or fold(name)
 
 

@@ -148,6 +148,15 @@ def test_new_normalizers():
     ):
         assert n.company_name(written) == "castlegate capital", written
     assert n.company_name("Acme - Consulting") == "acme consulting"  # a dash inside a name is the name's
+    for written in (
+        "Elbtal Design mbH u. Co. KG",
+        "Nicht verwenden - Elbtal Design GmbH",
+        "Elbtal Design Gesellschaft mit beschränkter Haftung",
+        "Elbtal Design Kommanditgesellschaft",
+        "Elbtal Design GmbH z.Hd. Buchhaltung",
+        "Elbtal Design GmbH i.L.",
+    ):  # German ways of the same
+        assert n.company_name(written) == "elbtal design", written
     for name in ("Lewis & Partners", "Acme Com", "Lim", "Acme Inn"):  # a name's own words, whatever forms they begin
         assert n.company_name(name) == n.fold(name.replace("& ", "")), name
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
