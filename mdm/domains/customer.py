@@ -26,7 +26,7 @@ fields = ["name", "legal_name"]
 normalize = "company_name"
 tf = true
 levels = ["exact", "glued", "token_set>=0.90", "initials", "abbreviated", "prefix", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.60"]  # then else
-m      = [0.7832,  0.0207,  0.1309,            0.02174,    0.02415,       0.003202, 0.007751,             0.003192,             0.001813,          0.003423]
+m      = [0.784,   0.02052, 0.131,             0.02177,    0.02418,       0.003174, 0.007043,             0.003164,             0.001797,          0.003393]
 u      = [2e-05,   2e-06,   0.000115,          3e-05,      9.999e-06,     5e-06,    6.5e-05,              0.004895,             0.00812,           0.98674]
 
 [[comparison]]
@@ -64,7 +64,7 @@ name = "website"
 fields = ["website"]
 normalize = "website"
 levels = ["exact",   "same_site"]  # then else
-m      = [0.8559,    0.1326,      0.01147]
+m      = [0.8611,    0.1279,      0.01106]
 u      = [4.752e-05, 0.001,       0.998953]
 
 [[comparison]]
@@ -74,7 +74,7 @@ name = "phone"
 fields = ["phones.*.number"]
 normalize = "phone"
 levels = ["exact",   "phone_typo", "switchboard"]  # then else
-m      = [0.6859,    0.02869,      0.07103,       0.2144]
+m      = [0.6865,    0.02873,      0.07086,       0.2139]
 u      = [1.794e-05, 1.752e-05,    5e-05,         0.999915]
 
 [[comparison]]
@@ -82,8 +82,8 @@ name = "country"
 fields = ["country"]
 normalize = "fold"
 levels = ["exact"]  # then else
-m      = [0.998097, 0.001903]
-u      = [0.1177,   0.8823]
+m      = [0.9981,  0.0019]
+u      = [0.1177,  0.8823]
 
 [[comparison]]
 # any address's postcode against any of the other's; one digit mistyped
@@ -91,7 +91,7 @@ name = "postal_code"
 fields = ["addresses.*.postal_code"]
 normalize = "postcode"
 levels = ["exact",   "digits<=1"]  # then else
-m      = [0.7845,    0.08464,     0.1309]
+m      = [0.7855,    0.08423,     0.1303]
 u      = [0.0001267, 0.002448,    0.997426]
 
 [[comparison]]
@@ -102,7 +102,7 @@ name = "city"
 fields = ["addresses.*.city"]
 normalize = "city"
 levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.88"]  # then else
-m      = [0.90024, 0.002699,          0.002699,             0.09436]
+m      = [0.90098, 0.002679,          0.002679,             0.09367]
 u      = [0.5,     2.072e-05,         0.0004007,            0.4996]
 
 [[comparison]]
@@ -112,7 +112,7 @@ name = "street"
 fields = ["addresses.*.line1"]
 normalize = "street"
 levels = ["exact", "token_set>=0.90", "jaro_winkler>=0.80"]  # then else
-m      = [0.8756,  0.007166,          0.01077,              0.1065]
+m      = [0.8763,  0.007123,          0.01071,              0.1059]
 u      = [0.001,   0.004,             0.03,                 0.965]
 """
 

@@ -13,12 +13,15 @@ implicit last level, "else". A name is what the rules file says, parameters incl
                       solutions", "ibm" ~ "international business machines"), or word for
                       word equal but for words cut to their initial ("f solutions")
   abbreviated         word for word alike but for words cut short, each to two letters or
-                      more ("corn technologies" ~ "cornerstone technologies", "edw sons" ~
-                      "edwards sons"; cut to one letter is `initials`)
+                      more, in order or with the words sorted ("corn technologies" ~
+                      "cornerstone technologies", "rhei treuhand" ~ "treuhand rheintal";
+                      cut to one letter is `initials`)
   glued               equal once spaces are removed ("summitconsulting" ~ "summit
                       consulting"), or one side's words glued or split differently inside
                       the other's ("northwind" in "north wind consulting")
-  prefix              a truncation: the shorter, at least 4 characters, begins the longer
+  prefix              a truncation: the shorter, at least 4 characters, begins the longer,
+                      as written or glued (6 letters or more: "kristallkomm" ~ "kristall
+                      kommunikation")
   digits<=K           codes of one length that differ in at most K places, each a digit
                       for a digit (a postcode or a house number mistyped)
   nickname            given names whose forms meet (normalize.given_name_forms: jon ~
@@ -103,8 +106,12 @@ def _initials_of(short: str, long: str) -> bool:
 @lru_cache(maxsize=100_000)
 def abbreviated(a: str, b: str) -> bool:
     left, right = a.split(), b.split()
-    if len(left) != len(right) or a == b:
-        return False
+    return a != b and len(left) == len(right) and (_cut_short(left, right) or _cut_short(sorted(left), sorted(right)))
+
+
+def _cut_short(left: list[str], right: list[str]) -> bool:
+    """Word for word, each equal or one the other cut to two letters or more (in the order
+    given, or in both sorted: "rhei treuhand" ~ "treuhand rheintal")."""
     for x, y in zip(left, right, strict=True):
         short, long = (x, y) if len(x) <= len(y) else (y, x)
         if len(short) < 2 or not long.startswith(short):
@@ -141,9 +148,13 @@ def glued(a: str, b: str) -> bool:
 
 
 def prefix(a: str, b: str) -> bool:
-    """A value cut short: the shorter (at least 4 characters) begins the longer."""
+    """A value cut short: the shorter (at least 4 characters) begins the longer; or, glued,
+    a glued name cut short ("kristallkomm" ~ "kristall kommunikation", at least 6 letters)."""
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and long.startswith(short)
+    if len(short) >= 4 and long.startswith(short):
+        return True
+    short, long = short.replace(" ", ""), long.replace(" ", "")
+    return len(short) >= 6 and long.startswith(short)
 
 
 def _one_digit(a: str, b: str) -> bool:
@@ -258,8 +269,18 @@ def _first_mask(values: Sequence[str], cache: Cache) -> Mask:
 
 
 def _prefix_mask(values: Sequence[str], cache: Cache) -> Mask:
-    """Where `prefix` may hold: the first four characters agree."""
-    return _equal([v[:4] if len(v) >= 4 else None for v in values])
+    """Where `prefix` may hold: the first four characters agree, as written or glued."""
+    glued = [v.replace(" ", "") for v in values]
+    found: Mask = _equal([v[:4] if len(v) >= 4 else None for v in values]) | _equal(
+        [g[:4] if len(g) >= 6 else None for g in glued]
+    )
+    return found
+
+
+def _abbreviated_mask(values: Sequence[str], cache: Cache) -> Mask:
+    """Where `abbreviated` may hold: the first letters agree, as written or with the words sorted."""
+    found: Mask = _first_mask(values, cache) | _equal([min(v.split())[0] for v in values])
+    return found
 
 
 def _glued_mask(values: Sequence[str], cache: Cache) -> Mask:
@@ -316,7 +337,7 @@ def _same_site_mask(values: Sequence[str], cache: Cache) -> Mask:
 _PLAIN: dict[str, Level] = {
     "exact": Level("exact", exact, _exact_mask, cost=0.2),
     "initials": Level("initials", initials, _first_mask, exact_mask=False, cost=2.0),
-    "abbreviated": Level("abbreviated", abbreviated, _first_mask, exact_mask=False, cost=1.0),
+    "abbreviated": Level("abbreviated", abbreviated, _abbreviated_mask, exact_mask=False, cost=1.0),
     "glued": Level("glued", glued, _glued_mask, exact_mask=False, cost=2.0),
     "prefix": Level("prefix", prefix, _prefix_mask, exact_mask=False, cost=0.5),
     "nickname": Level("nickname", nickname, _nickname_mask, cost=0.5),
