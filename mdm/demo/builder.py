@@ -119,6 +119,9 @@ def _waves(batch: dict[SourceRef, dict[str, Any]], loaded: set[SourceRef]) -> li
     return waves
 
 
+STREET_KINDS = frozenset({"Street", "St", "Avenue", "Ave", "Road", "Rd", "Drive", "Dr", "Lane", "Ln", "Boulevard"})
+
+
 @dataclass(eq=False, slots=True)
 class _Golden:
     """A golden record to be: its canonical fields, its id in each system that sends it, and
@@ -277,6 +280,7 @@ class _Builder:
             "glued": lambda: value.replace(golden.facts["base"], golden.facts["base"].replace(" ", "").upper()),
             "truncate": lambda: value[: max(8, len(value) * 2 // 3)].rstrip(" &,."),
             "postcode_digit": lambda: self.postcode_digit(value),
+            "unkind": lambda: self.unkind(value),
             "moved": lambda: self.moved(golden),
             "renumbered": lambda: {"number": self.phone(golden.fields["country"])["number"]},
             "other_ending": lambda: value and self.other_ending(value),
@@ -325,6 +329,13 @@ class _Builder:
         """Another address in the company's country: it moved, or bills from its head office."""
         address = self.address(t.COUNTRIES[golden.fields["country"]])
         return {k: v for k, v in address.items() if k != "country"} | {"country": golden.fields["country"]}
+
+    @staticmethod
+    def unkind(address: dict[str, str]) -> dict[str, str]:
+        """The address with its street's kind left out, as many write it: "12 Queen Street" -> "12 Queen"."""
+        words = address["line1"].split(" ")
+        kept = [w for w in words if w.rstrip(".,") not in STREET_KINDS]
+        return {**address, "line1": " ".join(kept)} if 2 <= len(kept) < len(words) else address
 
     def postcode_digit(self, address: dict[str, str]) -> dict[str, str]:
         """The address with one digit of its postal code mistyped."""

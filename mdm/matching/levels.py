@@ -29,6 +29,8 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   initial             a single letter and a name it begins ("j" ~ "jonathan")
   date_swap           dates (yyyymmdd digits) with the day and the month transposed
   same_domain         e-mail addresses at one domain (two addresses of one firm)
+  same_street         street lines of one house number on one street, its kind or a unit
+                      written or not ("3250 w adams" ~ "3250 w adams st"; not "3250 w adams ave")
   phone_typo          phone numbers with an area code (8 digits or more) that differ in one digit
   switchboard         phone numbers with an area code that differ only in their last two digits
                       (two lines of one switchboard); a local number (7 digits, as many firms
@@ -53,7 +55,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Hamming, Levenshtein
 
 from mdm.matching.compare import MEASURES, PARALLEL
-from mdm.matching.normalize import AREA_DIGITS, given_name_forms, site_name
+from mdm.matching.normalize import AREA_DIGITS, given_name_forms, site_name, street_core
 
 Mask = NDArray[np.bool_]
 Cache = dict[str, Any]  # per list of values: measures and codes computed once for all levels
@@ -204,6 +206,13 @@ def switchboard(a: str, b: str) -> bool:
     return len(a) >= AREA_DIGITS and len(a) == len(b) and a[:-2] == b[:-2] and a != b
 
 
+def same_street(a: str, b: str) -> bool:
+    left, right = street_core(a), street_core(b)
+    if a == b or left is None or right is None or left[0] != right[0]:
+        return False
+    return not left[1] or not right[1] or left[1] == right[1]  # "Adams" is "Adams St", not "Adams Ave"
+
+
 def same_site(a: str, b: str) -> bool:
     return site_name(a) is not None and site_name(a) == site_name(b)
 
@@ -328,6 +337,11 @@ def _switchboard_mask(values: Sequence[str], cache: Cache) -> Mask:
     return found & ~_exact_mask(values, cache)
 
 
+def _same_street_mask(values: Sequence[str], cache: Cache) -> Mask:  # a superset: the kinds unread
+    found: Mask = _equal([core[0] if (core := street_core(v)) else None for v in values])
+    return found & ~_exact_mask(values, cache)
+
+
 def _same_site_mask(values: Sequence[str], cache: Cache) -> Mask:
     return _equal([site_name(v) for v in values])
 
@@ -345,6 +359,7 @@ _PLAIN: dict[str, Level] = {
     "date_swap": Level("date_swap", date_swap, _date_swap_mask, cost=0.5),
     "same_domain": Level("same_domain", same_domain, _same_domain_mask, cost=0.5),
     "same_site": Level("same_site", same_site, _same_site_mask, cost=0.5),
+    "same_street": Level("same_street", same_street, _same_street_mask, exact_mask=False, cost=0.5),
     "phone_typo": Level("phone_typo", phone_typo, _phone_typo_mask, exact_mask=False, cost=0.5),
     "switchboard": Level("switchboard", switchboard, _switchboard_mask, cost=0.3),
 }

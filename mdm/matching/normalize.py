@@ -308,6 +308,22 @@ def street_name(line: str | None) -> str | None:
     return " ".join(words) or None
 
 
+# a street's kind, which one system writes and another leaves out: "3250 W Adams St" / "3250 W. Adams"
+STREET_KINDS = frozenset({"st", "ave", "rd", "blvd", "dr", "ln", "pl", "sq", "ct", "hwy", "pkwy", "wg", "way",
+                          "ter", "tce", "cres", "gasse", "allee", "ring", "damm"})  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
+def street_core(line: str | None) -> tuple[str, frozenset[str]] | None:
+    """A street line's house number and street name without a unit, and apart the street's
+    kinds: "3250 W. Adams" is ("3250 w adams", {}), "Suite 6, 3250 W Adams Street" ("3250 w
+    adams", {"st"})."""
+    number, name = street_number(line), street_name(line)
+    words = (name or "").split()
+    named = [w for w in words if w not in STREET_KINDS]
+    return (f"{number} {' '.join(named)}", frozenset(words) & STREET_KINDS) if number and named else None
+
+
 @lru_cache(maxsize=200_000)
 def street_number(line: str | None) -> str | None:
     """The house number of a street line (its first run of digits, a suite or floor left

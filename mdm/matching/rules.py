@@ -58,7 +58,7 @@ HEADER = """\
 #               tax_id (strips the record's country prefix)
 #   levels      in order, strongest first: exact, levenshtein<=K, jaro_winkler>=T,
 #               token_set>=T, initials, abbreviated, glued, prefix, digits<=K, nickname, initial,
-#               date_swap, same_domain, same_site, phone_typo, switchboard
+#               date_swap, same_domain, same_site, same_street, phone_typo, switchboard
 #               (mdm/matching/levels.py says what each means)
 #   m, u        one per level and one more for "else"; each list sums to 1
 #   tf          true: an exact match on a value weighs by how common the value is (a match on
