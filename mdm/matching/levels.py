@@ -105,7 +105,6 @@ def _initials_of(short: str, long: str) -> bool:
     return cut
 
 
-@lru_cache(maxsize=100_000)
 def abbreviated(a: str, b: str) -> bool:
     left, right = a.split(), b.split()
     return a != b and len(left) == len(right) and (_cut_short(left, right) or _cut_short(sorted(left), sorted(right)))
@@ -121,6 +120,7 @@ def _cut_short(left: list[str], right: list[str]) -> bool:
     return True
 
 
+@lru_cache(maxsize=100_000)
 def _glued(text: str) -> tuple[str, frozenset[int]]:
     """The text without spaces, and where its words start and end in that text."""
     cuts, at = {0}, 0
@@ -159,10 +159,6 @@ def prefix(a: str, b: str) -> bool:
     return len(short) >= 6 and long.startswith(short)
 
 
-def _one_digit(a: str, b: str) -> bool:
-    return digits(1)(a, b) and a != b
-
-
 def digits(k: int) -> Callable[[str, str], bool]:
     def holds(a: str, b: str) -> bool:
         if len(a) != len(b):
@@ -171,6 +167,9 @@ def digits(k: int) -> Callable[[str, str], bool]:
         return len(wrong) <= k and all(x.isdigit() and y.isdigit() for x, y in wrong)
 
     return holds
+
+
+_one_digit_apart = digits(1)
 
 
 def nickname(a: str, b: str) -> bool:
@@ -199,7 +198,7 @@ def same_domain(a: str, b: str) -> bool:
 
 
 def phone_typo(a: str, b: str) -> bool:
-    return len(a) >= AREA_DIGITS and _one_digit(a, b)
+    return len(a) >= AREA_DIGITS and a != b and _one_digit_apart(a, b)
 
 
 def switchboard(a: str, b: str) -> bool:
