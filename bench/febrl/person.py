@@ -121,7 +121,7 @@ BLOCKING = Blocking(
 # u, how often two people drawn at random do. Hand-set from the fields' meaning, before any
 # run, not fitted to the data's labels.
 MATCH = """
-version = 2  # 2: a Fellegi-Sunter model, hand-set from what each field is, not trained
+version = 3  # 2: a Fellegi-Sunter model, hand-set from what each field is, not trained; 3: names swapped
 prior = 1e-04  # two people drawn at random from a register of some thousands: rarely one person
 auto_link = 0.99
 review = 0.2
@@ -144,6 +144,16 @@ tf = true
 levels = ["exact", "jaro_winkler>=0.92", "jaro_winkler>=0.80"]  # then else
 m      = [0.85,    0.07,                 0.04,                 0.04]
 u      = [0.001,   0.002,                0.015,                0.982]
+
+[[comparison]]
+# given name and surname written the other way round ("bloomfield jaiden"): one person; any
+# other order says nothing more than the two names' own comparisons
+name = "name_order"
+fields = ["given_name+surname"]
+normalize = "fold"
+levels = ["swapped"]  # then else
+m      = [0.01,    0.99]
+u      = [1e-06,   0.999999]
 
 [[comparison]]
 # one day in about 20,000 for two people at random; a typed date slips a digit or swaps day and month

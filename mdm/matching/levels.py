@@ -35,6 +35,8 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   switchboard         phone numbers with an area code that differ only in their last two digits
                       (two lines of one switchboard); a local number (7 digits, as many firms
                       of one town share its first five) is neither
+  swapped             joined values ("given_name+surname") whose parts are the other's in
+                      the other order ("jaiden|bloomfield" ~ "bloomfield|jaiden")
   same_site           website domains of one name under two endings ("acme.co.uk" ~
                       "acme.com" ~ "shop.acme.de": one firm's sites in several countries)
 
@@ -212,6 +214,14 @@ def same_street(a: str, b: str) -> bool:
     return not left[1] or not right[1] or left[1] == right[1]  # "Adams" is "Adams St", not "Adams Ave"
 
 
+def _reversed(value: str) -> str:
+    return "|".join(reversed(value.split("|")))
+
+
+def swapped(a: str, b: str) -> bool:
+    return a != b and "|" in a and _reversed(a) == b
+
+
 def same_site(a: str, b: str) -> bool:
     return site_name(a) is not None and site_name(a) == site_name(b)
 
@@ -341,6 +351,13 @@ def _same_street_mask(values: Sequence[str], cache: Cache) -> Mask:  # a superse
     return found & ~_exact_mask(values, cache)
 
 
+def _swapped_mask(values: Sequence[str], cache: Cache) -> Mask:
+    codes = _codes([*values, *(_reversed(v) if "|" in v else None for v in values)])
+    plain, turned = codes[: len(values)], codes[len(values) :]
+    found: Mask = (turned[:, None] == plain[None, :]) & (turned[:, None] >= 0) & ~_exact_mask(values, cache)
+    return found
+
+
 def _same_site_mask(values: Sequence[str], cache: Cache) -> Mask:
     return _equal([site_name(v) for v in values])
 
@@ -358,6 +375,7 @@ _PLAIN: dict[str, Level] = {
     "date_swap": Level("date_swap", date_swap, _date_swap_mask, cost=0.5),
     "same_domain": Level("same_domain", same_domain, _same_domain_mask, cost=0.5),
     "same_site": Level("same_site", same_site, _same_site_mask, cost=0.5),
+    "swapped": Level("swapped", swapped, _swapped_mask, cost=0.3),
     "same_street": Level("same_street", same_street, _same_street_mask, exact_mask=False, cost=0.5),
     "phone_typo": Level("phone_typo", phone_typo, _phone_typo_mask, exact_mask=False, cost=0.5),
     "switchboard": Level("switchboard", switchboard, _switchboard_mask, cost=0.3),

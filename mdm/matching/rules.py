@@ -52,13 +52,15 @@ HEADER = """\
 #               value of the other record, the best level counts. "name.family" reads a part;
 #               in a list, "identifiers.duns" reads the value of each duns identifier,
 #               "addresses.billing.line1" each billing address's line and
-#               "addresses.*.postal_code" every address's postcode
+#               "addresses.*.postal_code" every address's postcode; "given_name+surname"
+#               one value of both, joined by "|" in that order (for the level `swapped`)
 #   normalize   fold, text, company_name, website, street, street_name, street_number,
 #               postcode, city, email, family_name, given_name, phone, date, identifier,
 #               tax_id (strips the record's country prefix)
 #   levels      in order, strongest first: exact, levenshtein<=K, jaro_winkler>=T,
 #               token_set>=T, initials, abbreviated, glued, prefix, digits<=K, nickname, initial,
-#               date_swap, same_domain, same_site, same_street, phone_typo, switchboard
+#               date_swap, same_domain, same_site, same_street, phone_typo, switchboard,
+#               swapped
 #               (mdm/matching/levels.py says what each means)
 #   m, u        one per level and one more for "else"; each list sums to 1
 #   tf          true: an exact match on a value weighs by how common the value is (a match on
@@ -148,13 +150,37 @@ def _collect(value: Any, steps: tuple[str, ...]) -> list[Any]:
     return out
 
 
+JOINED = "|"  # between the parts of a joined path's value: "given_name+surname" -> "jaiden|bloomfield"
+
+
+def _turned(value: str) -> str:
+    """A joined value's parts the other way round."""
+    return JOINED.join(reversed(value.split(JOINED)))
+
+
+def _steps(path: str) -> tuple[str, tuple[str, ...]]:
+    top, _, part = path.partition(".")
+    return top, tuple(part.split(".")) if part else ()
+
+
 def _reader(paths: tuple[str, ...], normalizer: Callable[[Any, Record], str | None]) -> Extract:
-    """Every value of `paths`, normalized, each once ("name.family" reads a part)."""
-    steps = tuple((top, tuple(part.split(".")) if part else ()) for top, _, part in (p.partition(".") for p in paths))
+    """Every value of `paths`, normalized, each once ("name.family" reads a part); a path of
+    parts joined by "+" is one value, their first values joined by "|", when each has one
+    ("given_name+surname": the name in its order, for a level that reads the order)."""
+    steps = tuple(tuple(_steps(part) for part in path.split("+")) for path in paths)
+
+    def first(record: Record, top: str, part: tuple[str, ...]) -> str | None:
+        return next((v for raw in _collect(record.get(top), part) if (v := normalizer(raw, record)) is not None), None)
 
     def extract(record: Record) -> Values:
         found: dict[str, None] = {}
-        for top, part in steps:
+        for joined in steps:
+            if len(joined) > 1:
+                parts = [v for top, part in joined if (v := first(record, top, part))]
+                if len(parts) == len(joined):
+                    found[JOINED.join(parts)] = None
+                continue
+            top, part = joined[0]
             for raw in _collect(record.get(top), part):
                 if (value := normalizer(raw, record)) is not None:
                     found[value] = None
@@ -176,6 +202,7 @@ class Comparison:
     tf: bool = False  # an exact match weighs by the value's frequency, when the rules have a table
     tf_min: float = TF_MIN
     fields: tuple[str, ...] = ()  # the record fields it reads (for read rights)
+    joined: bool = False  # its values are a joined path's ("given_name+surname")
     weights: tuple[float, ...] = field(init=False)  # log2(m / u) per level
     exact: int | None = field(init=False)  # the index of the "exact" level, if there is one
     labels: tuple[str, ...] = field(init=False)  # the levels' names, then "else"
@@ -247,9 +274,15 @@ class MatchRules:
 
     def features_of(self, records: Iterable[Record]) -> Features:
         """The features of a record read through several (a golden record's values and each
-        of its sources' payloads): every value any of them holds, per comparison."""
+        of its sources' payloads): every value any of them holds, per comparison; of a
+        joined path's values, those it holds in both orders say nothing of the order (a
+        person sent once as "jaiden|bloomfield", once the other way round) and are left out."""
         each = [self.features(r) for r in records]
-        return tuple(tuple(dict.fromkeys(v for f in each for v in f[k])) for k in range(len(self.comparisons)))
+        out = [tuple(dict.fromkeys(v for f in each for v in f[k])) for k in range(len(self.comparisons))]
+        for k, values in enumerate(out):
+            if self.comparisons[k].joined and len(values) > 1:
+                out[k] = tuple(v for v in values if _turned(v) not in values)
+        return tuple(out)
 
     def tf_u(self, k: int, value: str) -> float | None:
         """The u of an exact match on `value` in comparison k, by the value's frequency (a
@@ -282,10 +315,11 @@ def _check_fields(where: str, descriptor: Domain, paths: list[str], normalize: s
         raise RuleError(f"{where}.fields: name at least one field")
     tops = []
     for path in paths:
-        top = path.partition(".")[0]
-        if not descriptor.has_field(top):
-            raise RuleError(f"{where}.fields: {descriptor.name} has no field '{top}'")
-        tops.append(top)
+        for part in path.split("+"):
+            top = part.partition(".")[0]
+            if not descriptor.has_field(top):
+                raise RuleError(f"{where}.fields: {descriptor.name} has no field '{top}'")
+            tops.append(top)
     if normalize == "tax_id" and descriptor.has_field("country"):
         tops.append("country")  # the normalizer strips the record's own country prefix
     return tuple(dict.fromkeys(tops))
@@ -332,7 +366,8 @@ def _comparison(where: str, descriptor: Domain, c: ComparisonSpec) -> Comparison
         raise RuleError(f"{where}.tf_min: {c.tf_min} is not between 0 and 1")
     fields = _check_fields(where, descriptor, c.fields, c.normalize)
     extract = _reader(tuple(c.fields), _check_normalizer(where, c.normalize))
-    return Comparison(c.name, extract, tuple(levels), m, u, c.tf, c.tf_min, fields)
+    joined = any("+" in path for path in c.fields)
+    return Comparison(c.name, extract, tuple(levels), m, u, c.tf, c.tf_min, fields, joined)
 
 
 def build(descriptor: Domain, spec: DomainSpec) -> MatchRules:

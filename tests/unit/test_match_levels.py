@@ -48,6 +48,8 @@ CASES = [
      [("2060089441", "2060089441"), ("5551234", "5551235"), ("2060089441", "20600894411")]),
     ("switchboard", [("14211426", "14211439"), ("2125550134", "2125550199")],
      [("2125550134", "2125550134"), ("5551234", "5551299"), ("2125550134", "2125551134")]),
+    ("swapped", [("jaiden|bloomfield", "bloomfield|jaiden")],
+     [("jaiden|bloomfield", "jaiden|bloomfield"), ("jaiden", "jaiden"), ("ann|lee", "lee|bob")]),
     ("same_street", [("3250 w adams", "3250 w adams st"), ("ste 6 3250 w adams st", "3250 w adams st")],
      [("3250 w adams st", "3250 w adams st"), ("3250 w adams", "3252 w adams"), ("adams st", "adams"),
       ("3250 w adams st", "3250 w adams ave")]),
@@ -142,7 +144,7 @@ _value = st.one_of(st.lists(_word, min_size=1, max_size=3).map(" ".join), st.tex
     lambda t: n.fold(t) or "x"))  # fmt: skip
 _names = ["exact", "levenshtein<=1", "levenshtein<=2", "jaro_winkler>=0.92", "jaro_winkler>=0.80", "token_set>=0.90",
           "token_set>=0.60", "initials", "glued", "prefix", "digits<=1", "nickname", "initial", "date_swap",
-          "same_domain", "same_site", "phone_typo", "switchboard", "abbreviated", "same_street"]  # fmt: skip
+          "same_domain", "same_site", "phone_typo", "switchboard", "abbreviated", "same_street", "swapped"]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from mdm.domains import BY_NAME, RULES
-from mdm.matching.rules import RuleError, parse, render, table, text_of
+from mdm.matching.rules import RuleError, build, parse, render, table, text_of
 from mdm.matching.score import score
 
 DEFAULT_TEXT = text_of(BY_NAME)
@@ -128,3 +128,30 @@ def test_a_changed_m_changes_the_score():
     looser = parse(DEFAULT_TEXT.replace(_line("country", "m"), "m = [0.7, 0.3]", 1), BY_NAME)
     after = score(looser["customer"], left, right)[0]
     assert before < after  # another country weighs less against the pair
+
+
+def test_a_joined_path_reads_a_name_in_its_order_and_a_record_seen_both_ways_has_none():
+    spec = table("employee", """
+version = 1
+prior = 1e-05
+auto_link = 0.99
+review = 0.2
+[[comparison]]
+name = "name_order"
+fields = ["name.given+name.family"]
+normalize = "fold"
+levels = ["swapped"]
+m = [0.01, 0.99]
+u = [1e-06, 0.999999]
+""")  # fmt: skip
+    rules = build(BY_NAME["employee"], spec)
+    [order] = rules.comparisons
+    assert order.reads == ("name",)
+    straight, turned = {"name": {"given": "Jaiden", "family": "Bloomfield"}}, {"name": {"given": "Bloomfield",
+                                                                                       "family": "Jaiden"}}  # fmt: skip
+    assert order.extract(straight) == ("jaiden|bloomfield",)
+    assert order.extract({"name": {"given": "Jaiden"}}) == ()  # one part missing: no value
+    assert score(rules, straight, turned)[1][0]["level"] == "swapped"
+    assert rules.features_of([straight, turned]) == ((),)  # both orders: no order to compare
+    with pytest.raises(RuleError, match="employee has no field 'nmae'"):
+        build(BY_NAME["employee"], table("employee", render(spec).replace("name.given+name.family", "name.given+nmae")))
