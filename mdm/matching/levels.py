@@ -12,8 +12,8 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   initials            one side's letters are the other's word initials ("fs" ~ "first
                       solutions", "ibm" ~ "international business machines"), or word for
                       word equal but for words cut to their initial ("f solutions")
-  abbreviated         word for word alike but for words cut short, each to two letters or
-                      more, in order or with the words sorted ("corn technologies" ~
+  abbreviated         names of two words or more, word for word alike but for words cut
+                      short, each to two letters or more, in order or with the words sorted ("corn technologies" ~
                       "cornerstone technologies", "rhei treuhand" ~ "treuhand rheintal";
                       cut to one letter is `initials`)
   glued               equal once spaces are removed ("summitconsulting" ~ "summit
@@ -30,7 +30,8 @@ implicit last level, "else". A name is what the rules file says, parameters incl
   date_swap           dates (yyyymmdd digits) with the day and the month transposed
   same_domain         e-mail addresses at one domain (two addresses of one firm)
   same_street         street lines of one house number on one street, its kind or a unit
-                      written or not ("3250 w adams" ~ "3250 w adams st"; not "3250 w adams ave")
+                      written or not ("3250 w adams" ~ "3250 w adams st"; not "3250 w adams
+                      ave", not another suite of one building)
   phone_typo          phone numbers with an area code (8 digits or more) that differ in one digit
   switchboard         phone numbers with an area code that differ only in their last two digits
                       (two lines of one switchboard); a local number (7 digits, as many firms
@@ -108,8 +109,9 @@ def _initials_of(short: str, long: str) -> bool:
 
 
 def abbreviated(a: str, b: str) -> bool:
-    left, right = a.split(), b.split()
-    return a != b and len(left) == len(right) and (_cut_short(left, right) or _cut_short(sorted(left), sorted(right)))
+    left, right = a.split(), b.split()  # one word cut short is `prefix`'s
+    return (a != b and len(left) == len(right) >= 2
+            and (_cut_short(left, right) or _cut_short(sorted(left), sorted(right))))  # fmt: skip
 
 
 def _cut_short(left: list[str], right: list[str]) -> bool:
@@ -117,7 +119,7 @@ def _cut_short(left: list[str], right: list[str]) -> bool:
     given, or in both sorted: "rhei treuhand" ~ "treuhand rheintal")."""
     for x, y in zip(left, right, strict=True):
         short, long = (x, y) if len(x) <= len(y) else (y, x)
-        if len(short) < 2 or not long.startswith(short):
+        if x != y and (len(short) < 2 or not long.startswith(short)):
             return False
     return True
 
@@ -211,7 +213,8 @@ def same_street(a: str, b: str) -> bool:
     left, right = street_core(a), street_core(b)
     if a == b or left is None or right is None or left[0] != right[0]:
         return False
-    return not left[1] or not right[1] or left[1] == right[1]  # "Adams" is "Adams St", not "Adams Ave"
+    kinds = not left[1] or not right[1] or left[1] == right[1]  # "Adams" is "Adams St", not "Adams Ave"
+    return kinds and (not left[2] or not right[2] or left[2] == right[2])  # "Suite 100" is not "Suite 900"
 
 
 def _reversed(value: str) -> str:
@@ -297,7 +300,7 @@ def _prefix_mask(values: Sequence[str], cache: Cache) -> Mask:
 
 def _abbreviated_mask(values: Sequence[str], cache: Cache) -> Mask:
     """Where `abbreviated` may hold: the first letters agree, as written or with the words sorted."""
-    found: Mask = _first_mask(values, cache) | _equal([min(v.split())[0] for v in values])
+    found: Mask = _first_mask(values, cache) | _equal([min(v.split(), default=" ")[0] for v in values])
     return found
 
 

@@ -127,26 +127,37 @@ MARKERS = re.compile(
 _AFTER_FORM = re.compile(r"(?i)^(.*\b(?:ltd|inc|llc|llp|plc|gmbh|corp|pty|limited|ag|kg|bv)\.?)\s+-\s.*$")
 # the long legal forms, which a CRM's users mistype ("Linited") or cut at a field's length
 # ("Lim", "Incorp"): a last word one edit from one, or its first three letters or more, is it
-# (not "partners" or "com": words of a name, whatever forms they begin); "Limited Liability
-# Company" is three
+# (not "partners", "com", "limit": words of a name, whatever forms they begin); "Limited
+# Liability Company" is three
 LONG_FORMS = ("limited", "incorporated", "corporation")
-TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "partnership", "kommanditgesellschaft",
-              "aktiengesellschaft", "handelsgesellschaft")  # fmt: skip
+TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "kommanditgesellschaft", "aktiengesellschaft",
+              "handelsgesellschaft")  # fmt: skip
 # a German form written out: "Gesellschaft mit beschränkter Haftung", "Offene Handelsgesellschaft"
 _WRITTEN_OUT = re.compile(r"\s(?:gesellschaft mit beschrankter haftung|offene handelsgesellschaft)$")
 
 
-# and the short ones, mistyped: a last word without a vowel one edit or swap from one ("TLD",
-# "Lts", "GNBH"); a word with a vowel may be the name's own ("Acme Inn")
+# and the short ones, mistyped: a last word without a vowel that is one's letters swapped
+# ("TLD"), one's first two letters and a slip ("Lts", "LLX"), or four letters or more one
+# edit from one with its first letter ("GNBH"); "Acme Inn", "Precision CNC", "Acme PwC",
+# "Lawn TLC" keep their last word
 SHORT_FORMS = ("ltd", "llc", "llp", "plc", "gmbh", "corp", "inc")
 _VOWELS = frozenset("aeiouy")
+CUT_FROM = 5  # a long form cut short keeps five letters or more ("Limite", "Incorp"): "Lim" and "Inco" are names
+
+
+def _short_form_slip(word: str, form: str) -> bool:
+    if sorted(word) == sorted(form):
+        return word != form
+    if len(word) == len(form) == 3:
+        return word[:2] == form[:2] and word != form
+    return len(word) >= 4 and word[0] == form[0] and OSA.distance(word, form, score_cutoff=1) == 1
 
 
 def _long_form(word: str) -> bool:
     return len(word) >= 3 and (
-        any(form.startswith(word) for form in LONG_FORMS)
+        (len(word) >= CUT_FROM and word != "limit" and any(form.startswith(word) for form in LONG_FORMS))
         or (len(word) >= 6 and any(Levenshtein.distance(word, form, score_cutoff=1) <= 1 for form in TYPO_FORMS))
-        or (not _VOWELS & set(word) and any(OSA.distance(word, form, score_cutoff=1) <= 1 for form in SHORT_FORMS))
+        or (not _VOWELS & set(word) and any(_short_form_slip(word, form) for form in SHORT_FORMS))
     )  # fmt: skip
 
 
@@ -165,7 +176,11 @@ def company_name(name: str | None) -> str | None:
         words = words[1:]
     words = [w for w in words if w != "and"]
     # cleanco takes one form off the end: "GmbH & Co. KG" holds three
+    after = ""  # the form last taken off: "u" (und) is one only before "Co."
     while len(words) > 1 and (words[-1] in LEGAL_TAIL or words[-2:] in PAIRED_FORMS or _long_form(words[-1])):
+        if words[-1] == "u" and after != "co":
+            break
+        after = words[-1]
         words = words[:-2] if words[-2:] in PAIRED_FORMS else words[:-1]
     return " ".join(words) or fold(name)
 
@@ -266,16 +281,25 @@ def website_domain(url: str | None) -> str | None:
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ltd", "plc", "or", "ne", "gv"})
 
 
+# hosts of many firms' sites: the name is the label before them ("joesplumbing.wixsite.com")
+SHARED_HOSTS = frozenset({"wixsite", "blogspot", "myshopify", "wordpress", "github", "squarespace", "weebly",
+                          "webflow", "netlify", "herokuapp", "godaddysites", "jimdo", "jimdofree", "business",
+                          "site", "google", "sharepoint", "azurewebsites", "vercel"})  # fmt: skip
+
+
 def site_name(domain: str | None) -> str | None:
     """A website domain's own name, without its ending or subdomain: "acme.co.uk",
-    "acme.com" and "shop.acme.de" are all "acme" (one firm's sites in several countries)."""
+    "acme.com" and "shop.acme.de" are all "acme" (one firm's sites in several countries);
+    on a shared host, the firm's own label ("joesplumbing.wixsite.com": "joesplumbing")."""
     labels = (domain or "").split(".")
     if len(labels) < 2:
         return None
     labels.pop()  # the ending: com, de, uk
     if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
         labels.pop()
-    return labels[-1] or None
+    if labels[-1] in SHARED_HOSTS:
+        labels.pop()
+    return (labels[-1] or None) if labels else None
 
 
 @lru_cache(maxsize=200_000)
@@ -314,14 +338,15 @@ STREET_KINDS = frozenset({"st", "ave", "rd", "blvd", "dr", "ln", "pl", "sq", "ct
 
 
 @lru_cache(maxsize=200_000)
-def street_core(line: str | None) -> tuple[str, frozenset[str]] | None:
+def street_core(line: str | None) -> tuple[str, frozenset[str], str] | None:
     """A street line's house number and street name without a unit, and apart the street's
-    kinds: "3250 W. Adams" is ("3250 w adams", {}), "Suite 6, 3250 W Adams Street" ("3250 w
-    adams", {"st"})."""
+    kinds and the unit: "3250 W. Adams" is ("3250 w adams", {}, ""), "Suite 6, 3250 W Adams
+    Street" ("3250 w adams", {"st"}, "ste 6")."""
     number, name = street_number(line), street_name(line)
     words = (name or "").split()
     named = [w for w in words if w not in STREET_KINDS]
-    return (f"{number} {' '.join(named)}", frozenset(words) & STREET_KINDS) if number and named else None
+    unit = " ".join(_UNIT.findall(street(line) or ""))
+    return (f"{number} {' '.join(named)}", frozenset(words) & STREET_KINDS, unit) if number and named else None
 
 
 @lru_cache(maxsize=200_000)

@@ -531,8 +531,7 @@ def _hold(ws: Workspace, domain: Domain, item: SourceItem, found: Found, reason:
     before = ws.held.get(key)
     if ws.releasing and before is not None and list(before.candidates or ()) != candidates:
         # looked at again, it has a candidate it had not: shown with it, held as it was
-        row = {k: v for k, v in before._asdict().items() if k != "domain"}
-        row |= {"detail": detail, "candidates": candidates}
+        row = {k: v for k, v in before._asdict().items() if k != "domain"} | {"candidates": candidates}
         ws.reshown[key] = (row, blocking_keys_of(domain.blocking, [payload]))
         return answer
     if ws.releasing or (before is not None and (before.payload_hash, before.reason) == (digest, reason)):

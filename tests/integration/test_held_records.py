@@ -179,4 +179,5 @@ def test_a_held_record_is_shown_with_the_candidate_a_later_write_makes(client):
     [listed] = _held(client, "salesforce", sf_id)
     assert [c["id"] for c in listed["held"]["candidates"]] == [named.json()["id"]]
     assert listed["held"]["reason"] == "incomplete"
+    assert "lacks name" in listed["held"]["detail"]  # why it is held is as it was
     assert events_after(client, after, type="mdm.customer.held") == []

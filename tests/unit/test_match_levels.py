@@ -25,9 +25,10 @@ CASES = [
      [("fs", "first"), ("fs", "fast data solutions"), ("first solutions", "first solutions"), ("f", "first"),
       ("g solutions", "first solutions"), ("fs", "solutions first")]),
     ("abbreviated", [("corn technologies", "cornerstone technologies"), ("edw sons", "edwards sons"),
-                     ("rive an", "riverside analytics"), ("rhei treuhand", "treuhand rheintal")],
+                     ("rive an", "riverside analytics"), ("rhei treuhand", "treuhand rheintal"),
+                     ("j corn technologies", "j cornerstone technologies")],
      [("c technologies", "cornerstone technologies"), ("corn technologies", "corn technologies"),
-      ("corn tech", "cornerstone solutions"), ("corn", "cornerstone technologies")]),
+      ("corn tech", "cornerstone solutions"), ("corn", "cornerstone technologies"), ("sun", "sunoco")]),
     ("glued", [("summitconsulting", "summit consulting"), ("northwind", "north wind"),
                ("summitconsulting", "summit consulting group"), ("northwind consulting", "north wind")],
      [("acme consulting", "acme consulting group"), ("first soluti", "first solutions"), ("acme", "acmeco"),
@@ -52,9 +53,11 @@ CASES = [
      [("jaiden|bloomfield", "jaiden|bloomfield"), ("jaiden", "jaiden"), ("ann|lee", "lee|bob")]),
     ("same_street", [("3250 w adams", "3250 w adams st"), ("ste 6 3250 w adams st", "3250 w adams st")],
      [("3250 w adams st", "3250 w adams st"), ("3250 w adams", "3252 w adams"), ("adams st", "adams"),
-      ("3250 w adams st", "3250 w adams ave")]),
-    ("same_site", [("acme.co.uk", "acme.com"), ("shop.acme.de", "acme.com.au"), ("acme.com", "acme.com")],
-     [("acme.com", "acmeco.com"), ("acme.co.uk", "co.uk"), ("acme", "acme")]),
+      ("3250 w adams st", "3250 w adams ave"), ("ste 100 3250 w adams st", "ste 900 3250 w adams st")]),
+    ("same_site", [("acme.co.uk", "acme.com"), ("shop.acme.de", "acme.com.au"), ("acme.com", "acme.com"),
+                   ("acme.wixsite.com", "acme.de")],
+     [("acme.com", "acmeco.com"), ("acme.co.uk", "co.uk"), ("acme", "acme"),
+      ("joesplumbing.wixsite.com", "annasbakery.wixsite.com")]),
 ]  # fmt: skip
 
 

@@ -132,7 +132,7 @@ def test_new_normalizers():
     # who to write to is not who; a legal form written out, mistyped or cut short is still one
     written_as = {
         "edwards insurance": ("Edwards Insurance LLC c/o Finance Dept",),
-        "redwood capital": ("Redwood Capital LINITED", "Redwood Capital Lim", "Redwood Capital Limitd",
+        "redwood capital": ("Redwood Capital LINITED", "Redwood Capital Limite", "Redwood Capital Limitd",
                             "Redwood Capital Corpor."),
         "thistle marketing": ("Thistle Marketing TLD", "Thistle Marketing Lts", "THISTLE MARKETING GNBH"),
         "castlegate capital": ("[inactive] Castlegate Capital", "Castlegate Capital Limited Liability Conpany",
@@ -145,8 +145,21 @@ def test_new_normalizers():
     for name, ways in written_as.items():
         for written in ways:
             assert n.company_name(written) == name, written
-    for name in ("Lewis & Partners", "Acme Com", "Lim", "Acme Inn"):  # a name's own words, whatever forms they begin
-        assert n.company_name(name) == n.fold(name.replace("& ", "")), name
+    for name in (
+        "Lewis & Partners",
+        "Acme Com",
+        "Lim",
+        "Acme Inn",
+        "Tan & Lim",
+        "Vale Inco",
+        "Sky Limit",
+        "Club U",
+        "Precision CNC",
+        "Lawn TLC",
+        "Acme PwC",
+        "Global Partnerships",
+    ):  # a name's own words, whatever forms
+        assert n.company_name(name) == n.fold(name.replace("& ", "")), name  # they look like
     assert n.phone("+49 30 1234-567") == n.phone("0049301234567") == n.phone("030/1234567") == "301234567"
     assert n.phone("") is None
     assert n.date("2011-03-12") == "20110312"
