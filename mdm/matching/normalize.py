@@ -126,8 +126,8 @@ MARKERS = re.compile(
 # after a legal form, " - " and what follows is a place or a department: "Acme Inc - Seattle"
 _AFTER_FORM = re.compile(r"(?i)^(.*\b(?:ltd|inc|llc|llp|plc|gmbh|corp|pty|limited|ag|kg|bv)\.?)\s+-\s.*$")
 # the long legal forms, which a CRM's users mistype ("Linited") or cut at a field's length
-# ("Lim", "Incorp"): a last word one edit from one, or its first three letters or more, is it
-# (not "partners", "com", "limit": words of a name, whatever forms they begin); "Limited
+# ("Limite", "Incorp"): a last word one edit from one, or its first five letters or more, is
+# it (not "partners", "lim", "limit": words of a name, whatever forms they begin); "Limited
 # Liability Company" is three
 LONG_FORMS = ("limited", "incorporated", "corporation")
 TYPO_FORMS = (*LONG_FORMS, "gesellschaft", "company", "liability", "kommanditgesellschaft", "aktiengesellschaft",
