@@ -13,6 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import schemathesis
 
@@ -122,7 +123,7 @@ def _unsendable(value: object) -> bool:
     """U+FFFD, or a lone surrogate (or bytes that are not UTF-8), which no UTF-8 URL can
     carry: the client sends U+FFFD in its place."""
     text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
-    return any(c == "\ufffd" or "\ud800" <= c <= "\udfff" for c in text)
+    return any(c == "\ufffd" or "\ud800" <= c <= "\udfff" for c in text + unquote(text))  # drawn or escaped
 
 
 @schemathesis.hook
