@@ -654,9 +654,6 @@ async def patch(
     if convert is not None:
         changes, cleared = convert(changes, cleared, g.values)
     check_rights(actor.policy, actor.subjects, domain, sorted(set(written(domain, changes)) | set(cleared)))
-    if expected_version is not None and g.version != expected_version:
-        detail = f"{domain.name} {golden_id} is at version {g.version}, not {expected_version}"
-        raise PreconditionFailed(detail, current_version=g.version)
     set_values, problems = normalized(domain, {k: v for k, v in changes.items() if v is not None})
     changes = {**changes, **set_values}
     problems += [
@@ -672,6 +669,11 @@ async def patch(
     ]
     if problems:
         raise Invalid(f"{domain.name} edit is not valid", problems)
+    # the precondition after the request's own checks (RFC 9110 13.2.1): an edit that could
+    # never apply is a 422 whatever version it names
+    if expected_version is not None and g.version != expected_version:
+        detail = f"{domain.name} {golden_id} is at version {g.version}, not {expected_version}"
+        raise PreconditionFailed(detail, current_version=g.version)
     if problems := await ws.merged_refs(domain, changes):
         raise Invalid(f"{domain.name} edit names a merged-away record", problems)
     before = dict(g.overrides)

@@ -74,6 +74,17 @@ def test_patch_needs_if_match_and_rejects_stale_etags(client, factory):
     assert client.get(f"/v1/customers/{gid}").json()["industry"] == "Legal"
 
 
+def test_an_edit_that_could_never_apply_is_a_422_whatever_version_it_names(client, factory):
+    """The request's own checks come before its precondition (RFC 9110 13.2.1): a stale
+    If-Match on an invalid edit is told what is wrong with the edit, not to fetch again."""
+    gid = factory.create("customer")
+    r = client.patch(f"/v1/customers/{gid}", json={"overrides_cleared": ["no_such_field"]}, headers={"If-Match": '"7"'})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "overrides_cleared"
+    r = client.patch(f"/v1/customers/{gid}", json={"industry": "Legal"}, headers={"If-Match": '"7"'})
+    assert r.status_code == 412, r.text
+
+
 def test_get_as_of_and_history(client, factory):
     gid = factory.create("customer", industry="Energy")
     t1 = datetime.now(UTC)
