@@ -98,8 +98,8 @@ def customer_keys(r: Record) -> set[str]:
         if number and street:  # ... and without its city, or with the city mistyped or named otherwise
             for country in countries:
                 keys.add(f"st:{country}:{number}:{street.split()[0][:4]}")
-    for p in r.get("phones") or ():  # one switchboard: the number but its last two digits
-        if len(digits := n.phone(p.get("number")) or "") >= n.AREA_DIGITS:
+    for digits in [k.removeprefix("tel:") for k in keys if k.startswith("tel:")]:  # one switchboard: all
+        if len(digits) >= n.AREA_DIGITS:  # but the last two digits of a number with its area code
             keys.add(f"tp:{digits[:-2]}")
     name = n.company_name(r.get("name")) or n.company_name(r.get("legal_name"))
     if name:

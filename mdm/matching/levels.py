@@ -217,12 +217,16 @@ def same_street(a: str, b: str) -> bool:
     return kinds and (not left[2] or not right[2] or left[2] == right[2])  # "Suite 100" is not "Suite 900"
 
 
-def _reversed(value: str) -> str:
-    return "|".join(reversed(value.split("|")))
+JOINED = "|"  # between the parts of a joined path's value: "given_name+surname" -> "jaiden|bloomfield"
+
+
+def turned(value: str) -> str:
+    """A joined value's parts the other way round."""
+    return JOINED.join(reversed(value.split(JOINED)))
 
 
 def swapped(a: str, b: str) -> bool:
-    return a != b and "|" in a and _reversed(a) == b
+    return a != b and JOINED in a and turned(a) == b
 
 
 def same_site(a: str, b: str) -> bool:
@@ -355,9 +359,9 @@ def _same_street_mask(values: Sequence[str], cache: Cache) -> Mask:  # a superse
 
 
 def _swapped_mask(values: Sequence[str], cache: Cache) -> Mask:
-    codes = _codes([*values, *(_reversed(v) if "|" in v else None for v in values)])
-    plain, turned = codes[: len(values)], codes[len(values) :]
-    found: Mask = (turned[:, None] == plain[None, :]) & (turned[:, None] >= 0) & ~_exact_mask(values, cache)
+    codes = _codes([*values, *(turned(v) if JOINED in v else None for v in values)])
+    plain, other_way = codes[: len(values)], codes[len(values) :]
+    found: Mask = (other_way[:, None] == plain[None, :]) & (other_way[:, None] >= 0) & ~_exact_mask(values, cache)
     return found
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from mdm.matching import normalize as n
-from mdm.matching.levels import Level, LevelError, level
+from mdm.matching.levels import JOINED, Level, LevelError, level, turned
 
 Record = dict[str, Any]
 Values = tuple[str, ...]  # one comparison's normalized values of a record; () when it has none
@@ -150,14 +150,6 @@ def _collect(value: Any, steps: tuple[str, ...]) -> list[Any]:
     return out
 
 
-JOINED = "|"  # between the parts of a joined path's value: "given_name+surname" -> "jaiden|bloomfield"
-
-
-def _turned(value: str) -> str:
-    """A joined value's parts the other way round."""
-    return JOINED.join(reversed(value.split(JOINED)))
-
-
 def _steps(path: str) -> tuple[str, tuple[str, ...]]:
     top, _, part = path.partition(".")
     return top, tuple(part.split(".")) if part else ()
@@ -281,7 +273,7 @@ class MatchRules:
         out = [tuple(dict.fromkeys(v for f in each for v in f[k])) for k in range(len(self.comparisons))]
         for k, values in enumerate(out):
             if self.comparisons[k].joined and len(values) > 1:
-                out[k] = tuple(v for v in values if _turned(v) not in values)
+                out[k] = tuple(v for v in values if turned(v) not in values)
         return tuple(out)
 
     def tf_u(self, k: int, value: str) -> float | None:
