@@ -14,7 +14,9 @@ here). Then:
   ingestion's scoring do: blocking lookups, candidate fetch, scores), one read session per
   call, for 300 probes (half variants of loaded companies, half new ones); p50 and p95;
 - `scan(db, CUSTOMER)` over every block, timed; with `--shards N`, N processes at once,
-  each scanning its shard (as N `mdm match scan customer --shard i/N` would);
+  each scanning its shard (as N `mdm match scan customer --shard i/N` would); pairs are
+  queued, not merged (`link=False`: the load made no crosswalks to move, and in a hub
+  ingestion has linked what a load like this leaves for the scan to merge);
 - with `--train`, the load also writes one live `source_record` row per golden record
   (system "salesforce", source id "sf-<n>", the payload as ingestion stores it: the
   contract's builtins, normalized; its hash, the load's time and correlation id), and the
@@ -188,7 +190,7 @@ async def timed_scan(url: str) -> tuple[float, Any]:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("scan", total=None)
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, on_blocks=lambda n: bar.update(task, total=n),
+            report = await scan(db, CUSTOMER, link=False, on_blocks=lambda n: bar.update(task, total=n),
                                 advance=lambda n: bar.advance(task, n))  # fmt: skip
     return time.perf_counter() - t0, report
 
@@ -229,7 +231,7 @@ def _scan_shard(url: str, index: int, count: int) -> tuple[float, Any]:
     async def go() -> tuple[float, Any]:
         async with Database.opened(url) as db:
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, shard=(index, count))
+            report = await scan(db, CUSTOMER, shard=(index, count), link=False)
             return time.perf_counter() - t0, report
 
     return asyncio.run(go())

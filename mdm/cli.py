@@ -538,8 +538,12 @@ def _shard(value: str) -> tuple[int, int]:
 def match_scan(
     domain: Annotated[str, typer.Argument(help="customer, employee, legal_entity, project, cost_center, rate_card")],
     shard: Annotated[str, typer.Option(help="i/n: this process takes every n-th block, from the i-th")] = "0/1",
+    queue_only: Annotated[
+        bool, typer.Option(help="queue pairs at or above auto_link too, instead of merging them")
+    ] = False,
 ) -> None:
-    """Queue likely duplicate pairs of DOMAIN's golden records for stewards (rerunning adds none)."""
+    """Queue likely duplicate pairs of DOMAIN's golden records for stewards (rerunning adds
+    none); merge those at or above auto_link, as ingestion links (a steward can unmerge)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from mdm.domains import BY_NAME
@@ -555,15 +559,18 @@ def match_scan(
             with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console) as bar:  # fmt: skip
                 task = bar.add_task(f"{domain} blocks", total=None)
-                return await scan(db, BY_NAME[domain], shard=part,
+                return await scan(db, BY_NAME[domain], shard=part, link=not queue_only,
                                   on_blocks=lambda n: bar.update(task, total=n),
                                   advance=lambda n: bar.advance(task, n))  # fmt: skip
 
     report = asyncio.run(run())
     console.print(
         f"{report.blocks} blocks, {report.pairs_compared} pairs compared, {report.pairs_scored} scored in full; "
-        f"{report.queued} candidates queued, {report.already_queued} already in the queue"
+        f"{report.queued} candidates queued, {report.already_queued} already in the queue; "
+        f"{report.linked} at or above auto_link merged"
     )
+    for line in report.left_queued:
+        console.print(f"left in the queue: {line}")
     for line in report.oversized:
         console.print(f"oversized block: {line}")
 

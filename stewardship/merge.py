@@ -25,12 +25,14 @@ from mdm import events
 from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
+from mdm.policy.store import load as load_policy
 from mdm.records.service import check_rights
 from mdm.records.validation import validate
 from mdm.records.workspace import GoldenState, Workspace
 from stewardship import repository as srepo
 
 MERGE_PREFIX = "mrg_"
+MATCHER = "system:mdm-scan"  # who a scan's merges are by
 
 
 def check_merge_right(actor: Actor, domain: Domain) -> None:
@@ -104,6 +106,29 @@ async def merge(
     value wins (it becomes an override of the survivor). Without a pick for `status` the
     survivor keeps its own."""
     check_merge_right(actor, domain)
+    return await _fold(session, domain, survivor_id, merged_ids, picks, actor)
+
+
+async def link(session: AsyncSession, domain: Domain, survivor_id: str, merged_ids: list[str],
+               reason: str) -> dict[str, Any]:  # fmt: skip
+    """The matcher's merge (`mdm match scan`, through the `mdm.plugins` entry point): a pair
+    scored at or above `auto_link` that ingestion could not see, folded as ingestion would
+    have linked it. No picks and no steward's right asked (the rules decided, as they do when
+    a source record links); a merge like any other, by `MATCHER`, in the merge log and the
+    audit with `reason`, so a steward can undo it exactly."""
+    actor = Actor(MATCHER, "match-scan", await load_policy(session))
+    return await _fold(session, domain, survivor_id, merged_ids, {}, actor, reason)
+
+
+async def _fold(
+    session: AsyncSession,
+    domain: Domain,
+    survivor_id: str,
+    merged_ids: list[str],
+    picks: dict[str, str],
+    actor: Actor,
+    reason: str = "",
+) -> dict[str, Any]:
     ids = [survivor_id, *merged_ids]
     problems = []
     if not merged_ids:
@@ -200,7 +225,8 @@ async def merge(
                                        "merged_ids": merged_ids, "picks": picks, "undo": undo,
                                        "principal": actor.principal, "correlation_id": actor.correlation_id,
                                        "created_at": now})  # fmt: skip
-    ws.record_audit("merge", domain, survivor.id, sorted(picks), "merged", f"{merge_id}: {', '.join(merged_ids)}")
+    detail = f"{merge_id}: {', '.join(merged_ids)}" + (f" ({reason})" if reason else "")
+    ws.record_audit("merge", domain, survivor.id, sorted(picks), "merged", detail)
     await ws.flush()
     return {"merge_id": merge_id, "survivor_id": survivor.id, "merged_ids": merged_ids, "record": survivor.read_view(),
             "references_moved": referencing, "candidates_closed": len(closing)}  # fmt: skip

@@ -8,24 +8,31 @@ score; a smaller block's few pairs get it at once. Blocks come in the order of t
 member, so the blocks a pair of duplicates shares (name, phone, postcode ...) come together,
 and a record's values are read and its features computed about once, not once per key.
 Pairs at or above `review` are queued; a pair already queued (pending, not a match, or
-merged) is never added again, so rerunning adds nothing. `--shard i/n` takes the blocks
-whose key hashes to i modulo n, so several processes can share one domain.
+merged) is never added again, so rerunning adds nothing. A newly queued pair at or above
+`auto_link` is what ingestion would have linked had it seen it (a record renamed since, or
+one the other's block did not rank among its best): after the last block it is merged, as
+stewardship merges (found through the `mdm.plugins` entry point: matching never imports
+it), unless `link` is off. `--shard i/n` takes the blocks whose key hashes to i modulo n,
+so several processes can share one domain.
 """
 
 import itertools
 import zlib
-from collections.abc import AsyncIterator, Callable, Container
+from collections.abc import AsyncIterator, Awaitable, Callable, Container
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib.metadata import entry_points
 from typing import Any
 
 import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm import events
 from mdm.db import events as events_sql
 from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import Domain
+from mdm.errors import MdmError
 from mdm.matching import versions
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
@@ -42,7 +49,23 @@ class ScanReport:
     pairs_scored: int = 0
     queued: int = 0
     already_queued: int = 0
+    linked: int = 0  # pairs at or above auto_link merged into one record
+    left_queued: list[str] = field(default_factory=list)  # pairs at or above auto_link not merged, and why
     oversized: list[str] = field(default_factory=list)
+
+
+# (session, domain, survivor id, ids folded into it, why): stewardship.merge.link
+Linker = Callable[[AsyncSession, Domain, str, list[str], str], Awaitable[Any]]
+
+
+def plugged_linker() -> Linker | None:
+    """The merge a plugin offers (stewardship's: its merge log, its exact unmerge), found as
+    the app finds its routes; None without one (pairs are then only queued)."""
+    for point in entry_points(group="mdm.plugins"):
+        found = getattr(point.load(), "link", None)
+        if found is not None:
+            return found
+    return None
 
 
 def in_shard(key: str, shard: tuple[int, int]) -> bool:
@@ -114,10 +137,13 @@ async def scan(
     domain: Domain,
     *,
     shard: tuple[int, int] = (0, 1),
+    link: bool = True,
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> ScanReport:
     report = ScanReport()
+    linker = plugged_linker() if link else None
+    to_link: list[tuple[float, str, str]] = []
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
         blocks = [(k, n) for k, n in await repo.blocks(session, domain, by_member=True) if in_shard(k, shard)]
@@ -148,9 +174,50 @@ async def scan(
             now = datetime.now(UTC)
             await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
         added = len(queued)
+        to_link += [(q.score, q.left_id, q.right_id) for q in queued if q.score >= rules.auto_link]
         report.queued += added
         report.already_queued += len(queue) - added
         forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read
         if advance:
             advance(len(chunk))
+    if linker and to_link:
+        await link_pairs(db, domain, linker, to_link, rules.auto_link, report)
     return report
+
+
+async def link_pairs(
+    db: Database, domain: Domain, linker: Linker, found: list[tuple[float, str, str]], auto_link: float,
+    report: ScanReport,
+) -> None:  # fmt: skip
+    """Merge each (score, left, right) into one record, best first, one transaction each: the
+    older record survives (ids are time-ordered); a pair already one record is done. As in
+    ingestion, "not a match" holds transitively: a pair whose sides hold two records a
+    steward set apart stays queued, as does one the merge refuses (merged elsewhere since)."""
+    into: dict[str, str] = {}  # merged here: folded id -> survivor
+    members: dict[str, set[str]] = {}  # survivor -> the ids merged here into it, itself included
+
+    def root(golden_id: str) -> str:
+        while golden_id in into:
+            golden_id = into[golden_id]
+        return golden_id
+
+    async with db.sessionmaker(write=False)() as session:
+        apart = await repo.not_a_match(session, domain, sorted({i for _, a, b in found for i in (a, b)}))
+    for score, left, right in sorted(found, key=lambda f: (-f[0], f[1], f[2])):
+        survivor, folded = sorted((root(left), root(right)))
+        if survivor == folded:
+            continue
+        ours, theirs = members.get(survivor, {survivor}), members.get(folded, {folded})
+        if any((min(a, b), max(a, b)) in apart for a in ours for b in theirs):
+            report.left_queued.append(f"{left} / {right}: a steward marked records of the two not a match")
+            continue
+        why = f"match scan: {left} and {right} scored {score} (auto_link {auto_link})"
+        try:
+            async with db.transaction() as session:
+                await linker(session, domain, survivor, [folded], why)
+        except MdmError as exc:
+            report.left_queued.append(f"{left} / {right}: {exc}")
+            continue
+        into[folded] = survivor
+        members[survivor] = ours | theirs
+        report.linked += 1

@@ -11,6 +11,7 @@ from mdm.db.engine import Database
 from mdm.domains import BY_NAME, RULES
 from mdm.matching import service as matching
 from mdm.matching.scan import in_shard, scan
+from tests.auth import bearer
 from tests.factory import near_addresses, unique
 
 
@@ -134,3 +135,92 @@ def test_a_scan_that_keeps_few_features_finds_every_pair(client, database_url, m
     assert set(members) == set(ids)  # a known record is still a member, only not read again
     assert members[ids[0]] == []
     assert all(members[i][0]["name"].startswith(brand) for i in ids[1:])
+
+
+def _look_alike(client):
+    """Two golden records of one firm that ingestion could not link: the second was made as
+    another firm and renamed into the first (its name, website and address), so only a scan
+    meets the pair, at a score over `auto_link`. Answers (first, second, its source id, the firm)."""
+    brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    here, _ = near_addresses()
+    firm = {"name": f"{brand} Consulting GmbH", "country": "DE", "website": f"https://www.{brand.lower()}.de",
+            "billing_address": here}  # fmt: skip
+    first = _customer(client, firm)
+    renamed = unique("sf")
+    other = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    second = _customer(client, {"name": f"{other} Shipping Lines", "country": "DE"}, renamed)
+    assert _customer(client, firm, renamed) == second  # the rename changed that record: no link
+    assert first != second
+    return first, second, renamed, firm
+
+
+def test_a_pair_at_or_above_auto_link_is_merged_and_a_steward_can_undo_it(client, database_url):
+    first, second, renamed, _ = _look_alike(client)
+    report = _scan(database_url)
+    assert report.linked >= 1
+    resolved = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": renamed}).json()
+    assert resolved["id"] == first  # the older record survives
+    assert client.get(f"/v1/customers/{second}", follow_redirects=False).status_code == 301
+    [entry] = client.get(f"/v1/customers/{first}/merges").json()
+    assert entry["merged_ids"] == [second]
+    assert entry["principal"] == "system:mdm-scan"
+    audit = client.get(
+        "/v1/audit", params={"record_id": first, "action": "merge"}, headers=bearer("user:admin")
+    ).json()["items"]
+    assert any("match scan" in (row["detail"] or "") and "auto_link" in row["detail"] for row in audit)
+    rows = [p for p in _all_pairs(database_url) if (p.left_id, p.right_id) == tuple(sorted((first, second)))]
+    assert [(r.status, r.source) for r in rows] == [("merged", "scan")]  # why: its score and explanation
+    assert rows[0].score >= RULES["customer"].auto_link
+
+    undone = client.post(f"/v1/customers/{first}/unmerge", json={"merge_id": entry["merge_id"]})
+    assert undone.status_code == 200, undone.text
+    resolved = client.get("/v1/customers/resolve", params={"system": "salesforce", "source_id": renamed}).json()
+    assert resolved["id"] == second
+    assert _scan(database_url).linked == 0  # the pair was decided: a rerun does not merge it again
+
+
+def test_queue_only_leaves_a_pair_at_or_above_auto_link_to_stewards(client, database_url):
+    first, second, _, _ = _look_alike(client)
+    report = asyncio.run(_scan_with(database_url, link=False))
+    assert report.linked == 0
+    pairs = {(p.left_id, p.right_id): p for p in _pending(database_url)}
+    assert pairs[tuple(sorted((first, second)))].status == "pending"
+    assert client.get(f"/v1/customers/{second}", follow_redirects=False).status_code == 200
+
+
+def test_a_scan_does_not_merge_what_a_steward_set_apart_through_a_third_record(client, database_url):
+    """ "Not a match" holds transitively: a and c set apart, b alike to both over auto_link;
+    the scan merges b with one of them and leaves the other pair queued."""
+    a, b, _, firm = _look_alike(client)
+    source = unique("sf")
+    c = _customer(client, {"name": "".join(random.choices(string.ascii_lowercase, k=9)).capitalize(), "country": "AT"},
+                  source)  # fmt: skip
+    assert _customer(client, firm, source) == c  # renamed into the same firm as well
+
+    async def reject():
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            await matching.reject(session, BY_NAME["customer"], a, c)
+
+    asyncio.run(reject())
+    report = _scan(database_url)
+    assert report.linked == 1
+    assert any("not a match" in line for line in report.left_queued)
+    survivors = {client.get(f"/v1/customers/{i}").json()["id"] for i in (a, b, c)}
+    assert len(survivors) == 2
+
+
+async def _scan_with(url, **options):
+    async with Database.opened(url) as db:
+        return await scan(db, BY_NAME["customer"], **options)
+
+
+def _all_pairs(url):
+    async def run():
+        import sqlalchemy as sa
+
+        from mdm.db.tables import match_candidate
+
+        async with Database.opened(url) as db, db.sessionmaker(write=False)() as session:
+            return (await session.execute(sa.select(match_candidate))).all()
+
+    return asyncio.run(run())
