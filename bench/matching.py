@@ -96,9 +96,26 @@ def company(rng: random.Random, serial: int, vocabulary: str) -> Any:
     return c
 
 
+TOWNS = 900  # towns a country, each with its own 90 postcodes
+STREETS = 5_000  # street names
+
+
+def spread(rng: random.Random) -> None:
+    """The quality generator's places made as many as a million firms' are: it has 25 towns
+    (90 postcodes each) and 20 street names, so at a million every town holds 40,000 firms
+    and every street number 14 in a country, and the keys that pair a town or a street with
+    something else (initials + town, street + number) make blocks no real estate has: the
+    scan then scored 8 million pairs of strangers (2026-12-07: 1,332 s)."""
+    import bench.generator as g
+
+    g.CITIES = {country: [(coined(rng), f"{100 + i}") for i in range(TOWNS)] for country in g.COUNTRIES}
+    g.STREET_NAMES = sorted({coined(rng) for _ in range(STREETS)})
+
+
 def records(n: int, seed: int, vocabulary: str = "coined") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """N customers (10% of them a perturbed second copy of another), and match probes."""
     rng = random.Random(seed)
+    spread(rng)
     pool = SETTINGS["hard"]["customer"]
     companies = [company(rng, i, vocabulary) for i in range(int(n / 1.1))]
     out = [company_record(c, rng) for c in companies]
