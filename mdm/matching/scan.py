@@ -132,6 +132,9 @@ def featured(rules: MatchRules, records: Records, cache: dict[str, Features]) ->
     return out
 
 
+ROUNDS = 3  # scans of merged records' blocks after the first: a merge brings others in reach
+
+
 async def scan(
     db: Database,
     domain: Domain,
@@ -141,9 +144,12 @@ async def scan(
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> ScanReport:
+    """Every block once; then, while pairs at or above `auto_link` were merged, the blocks of
+    the records that took others in, again (up to ROUNDS times): a survivor holds its folded
+    records' values now, and a third record their pairs named (queued, then closed by the
+    merge) is compared with it."""
     report = ScanReport()
     linker = plugged_linker() if link else None
-    to_link: list[tuple[float, str, str]] = []
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
         blocks = [(k, n) for k, n in await repo.blocks(session, domain, by_member=True) if in_shard(k, shard)]
@@ -151,6 +157,35 @@ async def scan(
         on_blocks(len(blocks))
     seen: set[tuple[str, str]] = set()
     features: dict[str, Features] = {}
+    found = await _compare(db, domain, rules, blocks, seen, features, report, advance)
+    for _ in range(ROUNDS):
+        if linker is None or not found:
+            break
+        survivors = await link_pairs(db, domain, linker, found, rules.auto_link, report)
+        if not survivors:
+            break
+        async with db.sessionmaker(write=False)() as session:
+            keys = set().union(*(await repo.match_keys_of(session, domain, sorted(survivors))).values())
+        for golden_id in survivors:
+            features.pop(golden_id, None)
+        seen = {pair for pair in seen if pair[0] not in survivors and pair[1] not in survivors}
+        found = await _compare(db, domain, rules, [(k, n) for k, n in blocks if k in keys], seen, features, report)
+    return report
+
+
+async def _compare(
+    db: Database,
+    domain: Domain,
+    rules: MatchRules,
+    blocks: list[tuple[str, int]],
+    seen: set[tuple[str, str]],
+    features: dict[str, Features],
+    report: ScanReport,
+    advance: Callable[[int], None] | None = None,
+) -> list[tuple[float, str, str]]:
+    """Score the pairs of `blocks` not `seen` yet and queue those at or above `review`;
+    answers the newly queued ones at or above `auto_link` (score, left, right)."""
+    found: list[tuple[float, str, str]] = []
     async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
         queue = []
         for key, size, records in chunk:
@@ -173,26 +208,24 @@ async def scan(
             queued = await repo.queue_candidates(session, queue)
             now = datetime.now(UTC)
             await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
-        added = len(queued)
-        to_link += [(q.score, q.left_id, q.right_id) for q in queued if q.score >= rules.auto_link]
-        report.queued += added
-        report.already_queued += len(queue) - added
+        found += [(q.score, q.left_id, q.right_id) for q in queued if q.score >= rules.auto_link]
+        report.queued += len(queued)
+        report.already_queued += len(queue) - len(queued)
         forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read
         if advance:
             advance(len(chunk))
-    if linker and to_link:
-        await link_pairs(db, domain, linker, to_link, rules.auto_link, report)
-    return report
+    return found
 
 
 async def link_pairs(
     db: Database, domain: Domain, linker: Linker, found: list[tuple[float, str, str]], auto_link: float,
     report: ScanReport,
-) -> None:  # fmt: skip
+) -> set[str]:  # fmt: skip
     """Merge each (score, left, right) into one record, best first, one transaction each: the
     older record survives (ids are time-ordered); a pair already one record is done. As in
     ingestion, "not a match" holds transitively: a pair whose sides hold two records a
-    steward set apart stays queued, as does one the merge refuses (merged elsewhere since)."""
+    steward set apart stays queued, as does one the merge refuses (merged elsewhere since).
+    Answers the records that took others in."""
     into: dict[str, str] = {}  # merged here: folded id -> survivor
     members: dict[str, set[str]] = {}  # survivor -> the ids merged here into it, itself included
 
@@ -221,3 +254,4 @@ async def link_pairs(
         into[folded] = survivor
         members[survivor] = ours | theirs
         report.linked += 1
+    return {survivor for survivor in members if survivor not in into}

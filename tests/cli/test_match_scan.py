@@ -224,3 +224,28 @@ def _all_pairs(url):
             return (await session.execute(sa.select(match_candidate))).all()
 
     return asyncio.run(run())
+
+
+def test_after_a_merge_the_survivor_is_compared_with_what_the_folded_record_was_queued_with(client, database_url):
+    """b (renamed into a's firm, with a phone a lacks) is queued with d, the firm's initials on
+    another line of that switchboard; the scan merges b into a, which closes the pair b / d,
+    and compares a, holding b's values now, with d: the pair a / d is queued in the same run."""
+    a, b, renamed, firm = _look_alike(client)
+    line = f"+49 30 {random.randint(10000, 99999)}"
+    v2 = {"name": firm["name"], "country": "DE", "website": firm["website"],
+          "addresses": [{"kind": "billing", **firm["billing_address"]}],
+          "phones": [{"kind": "main", "number": f"{line}10"}]}  # fmt: skip
+    r = client.put(f"/v2/customers/sources/salesforce/{renamed}", json=v2)
+    assert r.json()["id"] == b, r.text
+    initials = "".join(word[0] for word in firm["name"].split()[:2]).upper()
+    r = client.put(f"/v2/customers/sources/salesforce/{unique('sf')}",
+                   json={"name": f"{initials} GmbH", "phones": [{"kind": "main", "number": f"{line}99"}]})  # fmt: skip
+    d = r.json()["id"]
+    assert r.json()["outcome"] == "pending_review", r.text
+    assert tuple(sorted((b, d))) in {(p.left_id, p.right_id) for p in _pending(database_url)}  # ingestion queued it
+    assert tuple(sorted((a, d))) not in {(p.left_id, p.right_id) for p in _all_pairs(database_url)}
+    report = _scan(database_url)
+    assert report.linked >= 1
+    assert client.get(f"/v1/customers/{b}").json()["id"] == a
+    pending = {(p.left_id, p.right_id) for p in _pending(database_url)}
+    assert tuple(sorted((a, d))) in pending
