@@ -269,6 +269,18 @@ async def ref_targets(session: AsyncSession, domain: Domain, ids: Sequence[str])
     return out
 
 
+async def folded_into(session: AsyncSession, domain: Domain, golden_id: str) -> set[str]:
+    """The records merged into a record, and into those, and so on: all it stands for."""
+    table = GOLDEN[domain.name]
+    found: set[str] = set()
+    frontier = [golden_id]
+    while frontier:
+        rows = (await session.execute(select(table.c.id).where(table.c.merged_into.in_(frontier)))).scalars()
+        frontier = [i for i in rows if i not in found]
+        found.update(frontier)
+    return found
+
+
 async def parent_of(session: AsyncSession, domain: Domain, field: str, golden_id: str) -> str | None:
     table = GOLDEN[domain.name]
     return (await session.execute(select(table.c[field]).where(table.c.id == golden_id))).scalar()

@@ -25,6 +25,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import msgspec
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm import events
@@ -54,6 +55,7 @@ class ScanReport:
     oversized: list[str] = field(default_factory=list)
 
 
+Found = list[tuple[float, str, str]]  # newly queued pairs at or above auto_link: (score, left, right)
 # (session, domain, survivor id, ids folded into it, why): stewardship.merge.link
 Linker = Callable[[AsyncSession, Domain, str, list[str], str], Awaitable[Any]]
 
@@ -144,10 +146,11 @@ async def scan(
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> ScanReport:
-    """Every block once; then, while pairs at or above `auto_link` were merged, the blocks of
-    the records that took others in, again (up to ROUNDS times): a survivor holds its folded
-    records' values now, and a third record their pairs named (queued, then closed by the
-    merge) is compared with it."""
+    """Every block once, then the newly queued pairs at or above `auto_link` merged; while a
+    merge took place, the blocks of the records that took others in are compared again (at
+    most ROUNDS times) and what that finds merged too: a survivor holds its folded records'
+    values now, and a third record their pairs named (queued, then closed by the merge) is
+    compared with it. With `shard`, only the shard's blocks, again too."""
     report = ScanReport()
     linker = plugged_linker() if link else None
     async with db.sessionmaker(write=False)() as session:
@@ -158,11 +161,12 @@ async def scan(
     seen: set[tuple[str, str]] = set()
     features: dict[str, Features] = {}
     found = await _compare(db, domain, rules, blocks, seen, features, report, advance)
-    for _ in range(ROUNDS):
+    into: dict[str, str] = {}  # merged by this scan: folded id -> the record it went into
+    for again in range(ROUNDS + 1):
         if linker is None or not found:
             break
-        survivors = await link_pairs(db, domain, linker, found, rules.auto_link, report)
-        if not survivors:
+        survivors = await link_pairs(db, domain, linker, found, rules.auto_link, into, report)
+        if not survivors or again == ROUNDS:
             break
         async with db.sessionmaker(write=False)() as session:
             keys = set().union(*(await repo.match_keys_of(session, domain, sorted(survivors))).values())
@@ -182,10 +186,10 @@ async def _compare(
     features: dict[str, Features],
     report: ScanReport,
     advance: Callable[[int], None] | None = None,
-) -> list[tuple[float, str, str]]:
+) -> Found:
     """Score the pairs of `blocks` not `seen` yet and queue those at or above `review`;
     answers the newly queued ones at or above `auto_link` (score, left, right)."""
-    found: list[tuple[float, str, str]] = []
+    found: Found = []
     async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
         queue = []
         for key, size, records in chunk:
@@ -218,40 +222,48 @@ async def _compare(
 
 
 async def link_pairs(
-    db: Database, domain: Domain, linker: Linker, found: list[tuple[float, str, str]], auto_link: float,
+    db: Database, domain: Domain, linker: Linker, found: Found, auto_link: float, into: dict[str, str],
     report: ScanReport,
 ) -> set[str]:  # fmt: skip
     """Merge each (score, left, right) into one record, best first, one transaction each: the
-    older record survives (ids are time-ordered); a pair already one record is done. As in
-    ingestion, "not a match" holds transitively: a pair whose sides hold two records a
-    steward set apart stays queued, as does one the merge refuses (merged elsewhere since).
-    Answers the records that took others in."""
-    into: dict[str, str] = {}  # merged here: folded id -> survivor
-    members: dict[str, set[str]] = {}  # survivor -> the ids merged here into it, itself included
+    older record survives (ids are time-ordered); a pair already one record is done (`into`:
+    what this scan merged so far). As in ingestion, "not a match" holds transitively: a pair
+    whose sides stand for two records a steward set apart (themselves or any record merged
+    into them, before this scan or in it) stays queued, as does one the merge or the
+    database refuses (merged elsewhere since, a lock not granted). Answers the records that
+    took others in."""
 
     def root(golden_id: str) -> str:
         while golden_id in into:
             golden_id = into[golden_id]
         return golden_id
 
-    async with db.sessionmaker(write=False)() as session:
-        apart = await repo.not_a_match(session, domain, sorted({i for _, a, b in found for i in (a, b)}))
+    survivors: set[str] = set()
     for score, left, right in sorted(found, key=lambda f: (-f[0], f[1], f[2])):
         survivor, folded = sorted((root(left), root(right)))
         if survivor == folded:
             continue
-        ours, theirs = members.get(survivor, {survivor}), members.get(folded, {folded})
-        if any((min(a, b), max(a, b)) in apart for a in ours for b in theirs):
-            report.left_queued.append(f"{left} / {right}: a steward marked records of the two not a match")
-            continue
         why = f"match scan: {left} and {right} scored {score} (auto_link {auto_link})"
         try:
             async with db.transaction() as session:
+                if await _set_apart(session, domain, survivor, folded):
+                    report.left_queued.append(f"{left} / {right}: a steward marked records of the two not a match")
+                    continue
                 await linker(session, domain, survivor, [folded], why)
-        except MdmError as exc:
-            report.left_queued.append(f"{left} / {right}: {exc}")
+        except (MdmError, DBAPIError) as exc:
+            report.left_queued.append(f"{left} / {right}: {str(exc).splitlines()[0]}")
             continue
         into[folded] = survivor
-        members[survivor] = ours | theirs
+        survivors.discard(folded)
+        survivors.add(survivor)
         report.linked += 1
-    return {survivor for survivor in members if survivor not in into}
+    return survivors
+
+
+async def _set_apart(session: AsyncSession, domain: Domain, first: str, second: str) -> bool:
+    """Whether a steward marked two records "not a match" of which one is, or was merged
+    into, `first` and the other `second`."""
+    ours = {first} | await repo.folded_into(session, domain, first)
+    theirs = {second} | await repo.folded_into(session, domain, second)
+    apart = await repo.not_a_match(session, domain, sorted(ours | theirs))
+    return any((min(a, b), max(a, b)) in apart for a in ours for b in theirs)

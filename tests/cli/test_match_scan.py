@@ -249,3 +249,41 @@ def test_after_a_merge_the_survivor_is_compared_with_what_the_folded_record_was_
     assert client.get(f"/v1/customers/{b}").json()["id"] == a
     pending = {(p.left_id, p.right_id) for p in _pending(database_url)}
     assert tuple(sorted((a, d))) in pending
+
+
+def test_a_later_scan_does_not_merge_into_a_record_what_a_steward_set_apart_from_one_merged_into_it(
+    client, database_url
+):
+    """b was merged into a by one scan; a steward then set b and e apart; e, renamed into the
+    same firm, is alike to a over auto_link, and the next scan leaves the pair queued."""
+    a, b, _, firm = _look_alike(client)
+    assert _scan(database_url).linked >= 1
+    source = unique("sf")
+    e = _customer(client, {"name": "".join(random.choices(string.ascii_lowercase, k=9)).capitalize(), "country": "AT"},
+                  source)  # fmt: skip
+    assert _customer(client, firm, source) == e
+
+    async def reject():
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            await matching.reject(session, BY_NAME["customer"], b, e)
+
+    asyncio.run(reject())
+    report = _scan(database_url)
+    assert any(line.startswith(f"{a} / {e}") and "not a match" in line for line in report.left_queued)
+    assert client.get(f"/v1/customers/{e}", follow_redirects=False).status_code == 200
+    assert tuple(sorted((a, e))) in {(p.left_id, p.right_id) for p in _pending(database_url)}
+
+
+def test_the_cli_queues_only_when_told(client, database_url):
+    """`--queue-only` leaves a pair at or above auto_link to stewards, and a later scan does
+    not merge a pair it finds already queued: a steward has it."""
+    first, second, _, _ = _look_alike(client)
+    env = {**__import__("os").environ, "MDM_DATABASE_URL": database_url}
+    for options in (["--queue-only"], []):
+        done = subprocess.run([sys.executable, "-m", "mdm", "match", "scan", "customer", *options],
+                              capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "0 at or above auto_link merged" in " ".join((done.stdout + done.stderr).split())
+        pairs = {(p.left_id, p.right_id): p.status for p in _pending(database_url)}
+        assert pairs[tuple(sorted((first, second)))] == "pending"
+        assert client.get(f"/v1/customers/{second}", follow_redirects=False).status_code == 200
