@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:  # `python bench/accounts.py` puts bench/, not the
 
 from bench import crm_exports  # noqa: E402
 from bench.core import fresh_database  # noqa: E402
-from bench.pairwise import Key, Pair, Scores, end_state, pairs_within, scores, true_pairs  # noqa: E402
+from bench.pairwise import Key, Pair, Scores, end_state, learnt, pairs_within, scores, true_pairs  # noqa: E402
 from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db import match_rules as store  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
@@ -118,6 +118,7 @@ class Run:
     review: Scores | None = None
     queued: int = 0
     report: str = ""
+    learnt: str = ""  # the model the scan learnt first
     trained: tuple[str, dict[str, dict[str, int]]] | None = None  # the trained table and its term frequencies
 
 
@@ -139,7 +140,8 @@ async def _load(db: Database, data: Export, batch: int, run: Run) -> None:
                 errors = getattr(result, "errors", None) or [("", str(result))]
                 run.refused["; ".join(f"{f}: {m}" for f, m in errors)[:90]] += 1
     run.seconds = time.perf_counter() - t0
-    run.queued = (await scan(db, CUSTOMER)).queued
+    done = await scan(db, CUSTOMER)
+    run.queued, run.learnt = done.queued, learnt(done)
     auto, review = (await end_state(db, CUSTOMER)).predicted()
     run.auto, run.review = scores(auto, data.truth), scores(review, data.truth)
 
@@ -159,7 +161,7 @@ async def run_hub(
             await training.adopt(db, CUSTOMER, number, "bench")
         await _load(db, data, batch, run)
         if train:
-            number, run.report = await training.train_domain(db, CUSTOMER)
+            number, run.report, _ = await training.train_domain(db, CUSTOMER)
             async with db.sessionmaker(write=False)() as session:
                 row = await store.version(session, CUSTOMER.name, number)
                 assert row is not None
@@ -243,7 +245,8 @@ def main(argv: list[str] | None = None) -> None:
             run = asyncio.run(run_hub(url, data, args.batch, train=args.train))
         complete = completeness(data)
         rows.append((data, "shipped", run, complete))
-        console.print(f"{data.name}: shipped rules F1 at review {run.review.f1 if run.review else 0:.3f}")
+        console.print(f"{data.name}: shipped rules F1 at review {run.review.f1 if run.review else 0:.3f};"
+                      f" model the scan learnt first: {run.learnt}")  # fmt: skip
         if args.train and run.trained:
             console.print(run.report)
             with tempfile.TemporaryDirectory(prefix="mdm-accounts-") as tmp, fresh_database(args.db, Path(tmp)) as url:

@@ -90,7 +90,7 @@ async def demo_queue(db: Database) -> list[Queue]:
     found = []
     for name, planted in (("customer", estate.customer_duplicates), ("employee", estate.employee_duplicates)):
         domain = BY_NAME[name]
-        await scan(db, domain)
+        await scan(db, domain, learn=False)  # the defaults' queue, not that of a model learnt here
         state = await end_state(db, domain)
         golden = state.golden_of
         queued = {frozenset((left, right)) for left, right, _, _ in state.candidates}
@@ -109,7 +109,7 @@ async def train_on_demo(url: str, names: tuple[str, ...]) -> tuple[dict[str, tup
     async with Database.opened(url) as db:
         await load_demo(db, progress=False)
         for name in names:
-            number, report = await training.train_domain(db, BY_NAME[name], by="bench/defaults.py")
+            number, report, _ = await training.train_domain(db, BY_NAME[name], by="bench/defaults.py")
             async with db.sessionmaker(write=False)() as session:
                 row = await store.version(session, name, number)
             assert row is not None

@@ -49,7 +49,7 @@ os.environ["MDM_DOMAIN_MODULES"] = ",".join(
 import sqlalchemy as sa  # noqa: E402
 
 from bench.core import fresh_database  # noqa: E402
-from bench.pairwise import EndState, Key, Pair, Scores, end_state, pair, pairs_within, scores  # noqa: E402
+from bench.pairwise import EndState, Key, Pair, Scores, end_state, learnt, pair, pairs_within, scores  # noqa: E402
 from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db import repository as repo  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
@@ -122,6 +122,7 @@ class Run:
     ingest_seconds: float = 0.0
     scan_seconds: float = 0.0
     scan_blocks: int = 0
+    learnt: str = ""  # the model the scan learnt first
     scan_queued: int = 0
     oversized: list[str] = field(default_factory=list)
     golden_of: dict[Key, str] = field(default_factory=dict)
@@ -165,6 +166,7 @@ async def run_hub(url: str, data: Dataset, kind: str, batch: int) -> Run:
         report = await scan(db, PERSON)
         run.scan_seconds = time.perf_counter() - t0
         run.scan_blocks, run.scan_queued, run.oversized = report.blocks, report.queued, report.oversized
+        run.learnt = learnt(report)
         await _read_state(db, run)
     return run
 
@@ -346,6 +348,7 @@ def report(evaluations: list[Evaluation]) -> None:
     row("ingestion (s, records/s)",
         [f"{e.run.ingest_seconds:.1f}, {e.run.records / e.run.ingest_seconds:,.0f}" for e in evaluations])  # fmt: skip
     row("scan (s, blocks)", [f"{e.run.scan_seconds:.1f}, {e.run.scan_blocks:,}" for e in evaluations])
+    row("model the scan learnt first", [e.run.learnt for e in evaluations])
     console.print(table)
     rules = RULES[PERSON.name]
     console.print(f"person rules v{rules.version}: prior {rules.prior:g}, auto_link {rules.auto_link}, review "

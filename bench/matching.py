@@ -207,7 +207,7 @@ async def timed_scan(url: str) -> tuple[float, Any]:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("scan", total=None)
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, link=False, on_blocks=lambda n: bar.update(task, total=n),
+            report = await scan(db, CUSTOMER, link=False, learn=False, on_blocks=lambda n: bar.update(task, total=n),
                                 advance=lambda n: bar.advance(task, n))  # fmt: skip
     return time.perf_counter() - t0, report
 
@@ -235,7 +235,7 @@ async def timed_train(url: str) -> tuple[float, list[float], dict[str, Any]]:
                     marks.append(time.perf_counter() - t0)
                 bar.advance(task, n)
 
-            number, _ = await training.train_domain(db, CUSTOMER, on_total=on_total, advance=advance)
+            number, _, _ = await training.train_domain(db, CUSTOMER, on_total=on_total, advance=advance)
             took = time.perf_counter() - t0
         async with db.sessionmaker(write=False)() as session:
             row = await match_rules.version(session, CUSTOMER.name, number)
@@ -248,7 +248,7 @@ def _scan_shard(url: str, index: int, count: int) -> tuple[float, Any]:
     async def go() -> tuple[float, Any]:
         async with Database.opened(url) as db:
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, shard=(index, count), link=False)
+            report = await scan(db, CUSTOMER, shard=(index, count), link=False, learn=False)
             return time.perf_counter() - t0, report
 
     return asyncio.run(go())

@@ -11,6 +11,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -108,3 +109,13 @@ async def end_state(db: Database, domain: Domain) -> EndState:
         rows = await session.execute(sa.select(h.system, h.source_id, h.candidates).where(h.domain == domain.name))
         held = [((r.system, r.source_id), c["id"]) for r in rows for c in r.candidates or ()]
         return EndState(golden_of, candidates, held)
+
+
+def learnt(report: Any) -> str:
+    """What `mdm match scan` learnt before scanning (its ScanReport), in a few words."""
+    if (found := report.learnt) is None:
+        return "none (a version existed, or too few records)"
+    t = found.written.trained
+    fate = "adopted" if found.adopted else f"not adopted: {found.why}"
+    said = f"EM {t.iterations} passes, prior {t.prior:.3g}, sure of {t.sure:,}, {t.anchored:.1%} seen by the defaults"
+    return f"v{found.written.number}, {fate} ({said})"

@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
 
 from bench.core import fresh_database  # noqa: E402
 from bench.generator import LEVEL2, SETTINGS, Event, Labelled, customers, employees  # noqa: E402
-from bench.pairwise import Key, Pair, Scores, end_state, scores, true_pairs  # noqa: E402
+from bench.pairwise import Key, Pair, Scores, end_state, learnt, scores, true_pairs  # noqa: E402
 from mdm.auth.actor import Actor  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.domains import (  # noqa: E402
@@ -96,6 +96,7 @@ class Quality:
     refused_duplicates: int = 0
     updates: int = 0
     scan_queued: int | None = None  # pairs the scan queued (with --scan)
+    learnt: str = ""  # the model the scan learnt first (with --scan)
     completeness: float = 1.0  # true pairs whose records share a blocking key
     seconds: float = 0.0
     auto: Scores = field(default_factory=lambda: Scores(0, 0, 0))  # pairwise, end state
@@ -198,7 +199,8 @@ async def evaluate(
                     q.missed.append(f"{_brief(e.payload)} vs {_brief(first[e.entity])}: {outcome} {match.get('score')}")
         q.seconds = time.perf_counter() - t0
         if with_scan:  # `mdm match scan`: pairs of golden records at or above review, queued
-            q.scan_queued = (await scan(db, domain)).queued
+            done = await scan(db, domain)
+            q.scan_queued, q.learnt = done.queued, learnt(done)
         state = await end_state(db, domain)
     truth = true_pairs({(e.system, e.source_id): e.entity for e in events})
     auto, review = state.predicted()
@@ -278,6 +280,9 @@ def report(results: list[Quality], verbose: bool) -> None:
                       f"{a.precision:.3f}", f"{a.recall:.3f}",
                       f"{a.f1:.3f}", f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}")  # fmt: skip
     console.print(pairs)
+    for q in results:
+        if q.learnt:
+            console.print(f"  {q.domain}: model the scan learnt first: {q.learnt}")
     console.print(f"targets (hard setting, customers and employees): precision at auto_link >= "
                   f"{TARGET_PRECISION_AUTO}, recall at review >= {TARGET_RECALL_REVIEW}")  # fmt: skip
     for q in results:

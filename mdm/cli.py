@@ -541,9 +541,13 @@ def match_scan(
     queue_only: Annotated[
         bool, typer.Option(help="queue pairs at or above auto_link too, instead of merging them")
     ] = False,
+    learn: Annotated[
+        bool, typer.Option(help="learn DOMAIN's first model from its records when it never had one")
+    ] = True,
 ) -> None:
     """Queue likely duplicate pairs of DOMAIN's golden records for stewards (rerunning adds
-    none); merge those at or above auto_link, as ingestion links (a steward can unmerge)."""
+    none); merge those at or above auto_link, as ingestion links (a steward can unmerge).
+    A domain that never had a rules version first gets one learnt from its own records."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from mdm.domains import BY_NAME
@@ -559,11 +563,15 @@ def match_scan(
             with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console) as bar:  # fmt: skip
                 task = bar.add_task(f"{domain} blocks", total=None)
-                return await scan(db, BY_NAME[domain], shard=part, link=not queue_only,
+                return await scan(db, BY_NAME[domain], shard=part, link=not queue_only, learn=learn,
                                   on_blocks=lambda n: bar.update(task, total=n),
                                   advance=lambda n: bar.advance(task, n))  # fmt: skip
 
     report = asyncio.run(run())
+    if learnt := report.learnt:
+        number = learnt.written.number
+        fate = "adopted" if learnt.adopted else f"not adopted: {learnt.why} (`mdm match impact {domain} -v {number}`)"
+        console.print(f"{learnt.written.report}\nlearnt {domain} rules version {number} from its records, {fate}")
     console.print(
         f"{report.blocks} blocks, {report.pairs_compared} pairs compared, {report.pairs_scored} scored in full; "
         f"{report.queued} candidates queued, {report.already_queued} already in the queue; "
@@ -705,7 +713,7 @@ def match_train(
     settings = _settings()
     upgrade(settings.database_url)
 
-    async def run() -> tuple[int, str]:
+    async def run() -> training.Written:
         async with Database.opened(settings.database_url) as db:
             with Progress("{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console) as bar:  # fmt: skip
@@ -715,7 +723,7 @@ def match_train(
                     on_total=lambda n: bar.update(task, total=n), advance=lambda n: bar.advance(task, n),
                 )  # fmt: skip
 
-    number, report = asyncio.run(run())
+    number, report, _ = asyncio.run(run())
     console.print(report)
     console.print(f"wrote {domain} rules version {number}: `mdm match impact {domain} --version {number}`, "
                   f"then `mdm match adopt {domain} {number}`")  # fmt: skip

@@ -25,6 +25,7 @@ from mdm import events
 from mdm.auth.actor import Actor
 from mdm.domains import BY_NAME, DOMAINS, Domain
 from mdm.errors import Conflict, Forbidden, Invalid, NotFound
+from mdm.matching.scan import SCANNER
 from mdm.policy.store import load as load_policy
 from mdm.records.service import check_rights
 from mdm.records.validation import validate
@@ -32,7 +33,7 @@ from mdm.records.workspace import GoldenState, Workspace
 from stewardship import repository as srepo
 
 MERGE_PREFIX = "mrg_"
-MATCHER = "system:mdm-scan"  # who a scan's merges are by
+MATCHER = SCANNER  # who a scan's merges are by
 
 
 def check_merge_right(actor: Actor, domain: Domain) -> None:

@@ -49,6 +49,7 @@ from mdm.domains import BY_NAME, Domain
 
 SourceKey = tuple[str, str]  # (system, source_id)
 NOT_A_MATCH = "not_a_match"  # the match_candidate status a steward's rejection sets
+PENDING = "pending"  # the status of a queued pair no steward decided yet
 CHUNK = 500  # bound on IN-list sizes
 
 
@@ -599,19 +600,51 @@ async def set_pair_status(session: AsyncSession, row: dict[str, Any]) -> None:
 
 async def not_a_match(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> set[tuple[str, str]]:
     """The pairs among `ids` a steward marked "not a match", each as (smaller id, larger id)."""
-    wanted = set(ids)
-    found: set[tuple[str, str]] = set()
     any_apart = select(match_candidate.c.id).where(
         match_candidate.c.domain == domain.name, match_candidate.c.status == NOT_A_MATCH
     )
     if (await session.execute(any_apart.limit(1))).first() is None:
-        return found  # none in the domain yet: one index probe instead of a read per id
-    columns = [match_candidate.c.left_id, match_candidate.c.right_id, match_candidate.c.status]
-    for chunk in _chunks(sorted(wanted)):
-        # status filtered here, not in SQL: with it, a generic plan may pick the status index
-        stmt = _each(session, columns, match_candidate.c.left_id, chunk, match_candidate.c.domain == domain.name)
-        rows = (await session.execute(stmt)).all()
-        found |= {(a, b) for a, b, status in rows if b in wanted and status == NOT_A_MATCH}
+        return set()  # none in the domain yet: one index probe instead of a read per id
+    wanted = set(ids)
+    found = await _queued(session, domain, wanted)
+    return {(a, b) for a, b, status, _ in found if b in wanted and status == NOT_A_MATCH}
+
+
+async def pending_under_other_rules(
+    session: AsyncSession, domain: Domain, pairs: Iterable[tuple[str, str]], version: int
+) -> set[tuple[str, str]]:
+    """Those of `pairs` (smaller id, larger id) pending in the queue and scored under another
+    rules version than `version`: no steward decided them, and those rules never weighed them."""
+    wanted = set(pairs)
+    found = await _queued(session, domain, {a for a, _ in wanted})
+    return {(a, b) for a, b, status, v in found if (a, b) in wanted and status == PENDING and v != version}
+
+
+async def rescore_candidates(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Put the score, explanation and rules version of `rows` (`candidate_row`s) on the queued
+    pairs they name."""
+    if not rows:
+        return
+    c = match_candidate.c
+    stmt = (
+        update(match_candidate)
+        .where(c.domain == bindparam("d"), c.left_id == bindparam("l"), c.right_id == bindparam("r"))
+        .values(score=bindparam("s"), explanation=bindparam("e"), rules_version=bindparam("v"))
+    )
+    await session.execute(stmt, [{"d": r["domain"], "l": r["left_id"], "r": r["right_id"], "s": r["score"],
+                                  "e": r["explanation"], "v": r["rules_version"]} for r in rows])  # fmt: skip
+
+
+async def _queued(session: AsyncSession, domain: Domain, lefts: set[str]) -> list[tuple[str, str, str, int]]:
+    """(left, right, status, rules version) of the queued pairs whose left id is one of `lefts`."""
+    c = match_candidate.c
+    found: list[tuple[str, str, str, int]] = []
+    for chunk in _chunks(sorted(lefts)):
+        # status filtered by the caller, not in SQL: with it, a generic plan may pick the status index
+        stmt = _each(
+            session, [c.left_id, c.right_id, c.status, c.rules_version], c.left_id, chunk, c.domain == domain.name
+        )
+        found += [(a, b, status, v) for a, b, status, v in (await session.execute(stmt)).all()]
     return found
 
 

@@ -43,17 +43,18 @@ BY_NAME: dict[str, Domain] = {d.name: d for d in DOMAINS}
 BY_PREFIX: dict[str, Domain] = {d.prefix: d for d in DOMAINS}
 
 
-def _rules() -> dict[str, MatchRules]:
-    rules = {d.name: build(d, table(d.name, d.match)) for d in DOMAINS}
-    if path := os.environ.get("MDM_MATCH_RULES"):
-        try:
-            rules.update(load(Path(path), BY_NAME))
-        except RuleError as exc:
-            raise RuleError(f"MDM_MATCH_RULES {path}: {exc}") from None
-    return rules
+def _overrides() -> dict[str, MatchRules]:
+    if not (path := os.environ.get("MDM_MATCH_RULES")):
+        return {}
+    try:
+        return load(Path(path), BY_NAME)
+    except RuleError as exc:
+        raise RuleError(f"MDM_MATCH_RULES {path}: {exc}") from None
 
 
-RULES: dict[str, MatchRules] = _rules()
+_OVERRIDES = _overrides()
+OVERRIDDEN: frozenset[str] = frozenset(_OVERRIDES)  # the domains whose defaults MDM_MATCH_RULES replaces
+RULES: dict[str, MatchRules] = {d.name: build(d, table(d.name, d.match)) for d in DOMAINS} | _OVERRIDES
 
 
 def domain_of_id(golden_id: str) -> Domain | None:
@@ -68,6 +69,7 @@ __all__ = [
     "CONTRACT_VERSIONS",
     "DOMAINS",
     "LATEST",
+    "OVERRIDDEN",
     "RULES",
     "Domain",
     "ExclusiveRange",

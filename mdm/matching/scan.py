@@ -8,12 +8,19 @@ score; a smaller block's few pairs get it at once. Blocks come in the order of t
 member, so the blocks a pair of duplicates shares (name, phone, postcode ...) come together,
 and a record's values are read and its features computed about once, not once per key.
 Pairs at or above `review` are queued; a pair already queued (pending, not a match, or
-merged) is never added again, so rerunning adds nothing. A newly queued pair at or above
-`auto_link` is what ingestion would have linked had it seen it (a record renamed since, or
-one the other's block did not rank among its best): after the last block it is merged, as
+merged) is never added again, so rerunning adds nothing. A pair scored at or above
+`auto_link` that is newly queued, or pending from other rules (queued before a model was
+adopted; it takes the new score), is what ingestion would link now (a record renamed since,
+one the other's block did not rank among its best, a model that weighs the estate better):
+after the last block it is merged, as
 stewardship merges (found through the `mdm.plugins` entry point: matching never imports
 it), unless `link` is off. `--shard i/n` takes the blocks whose key hashes to i modulo n,
 so several processes can share one domain.
+
+Before the first block, a domain that never had a rules version gets its first model,
+learnt from its own records (`training.first_model`: adopted when EM's duplicates are those
+the defaults see), unless `learn` is off: the shipped defaults were learnt on the demo, and
+an estate's duplicates drift their own way.
 """
 
 import itertools
@@ -34,13 +41,14 @@ from mdm.db import repository as repo
 from mdm.db.engine import Database
 from mdm.domains import Domain
 from mdm.errors import MdmError
-from mdm.matching import versions
+from mdm.matching import training, versions
 from mdm.matching.blocking import BLOCK_CAP
 from mdm.matching.matrix import likely_pairs
 from mdm.matching.rules import Features, MatchRules
 from mdm.matching.score import scored
 
 SCAN_CHUNK = 2_000  # blocks read per two queries
+SCANNER = "system:mdm-scan"  # who adopts the model a scan learns (and, in stewardship, merges)
 
 
 @dataclass(slots=True)
@@ -53,9 +61,10 @@ class ScanReport:
     linked: int = 0  # pairs at or above auto_link merged into one record
     left_queued: list[str] = field(default_factory=list)  # pairs at or above auto_link not merged, and why
     oversized: list[str] = field(default_factory=list)
+    learnt: training.Learnt | None = None  # the domain's first model, learnt before the scan
 
 
-Found = list[tuple[float, str, str]]  # newly queued pairs at or above auto_link: (score, left, right)
+Found = list[tuple[float, str, str]]  # pairs at or above auto_link to merge: (score, left, right)
 # (session, domain, survivor id, ids folded into it, why): stewardship.merge.link
 Linker = Callable[[AsyncSession, Domain, str, list[str], str], Awaitable[Any]]
 
@@ -143,16 +152,20 @@ async def scan(
     *,
     shard: tuple[int, int] = (0, 1),
     link: bool = True,
+    learn: bool = True,
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> ScanReport:
-    """Every block once, then the newly queued pairs at or above `auto_link` merged; while a
+    """The domain's first model learnt (see the module's docstring), every block once, then
+    the pairs at or above `auto_link` merged (newly queued, or pending from other rules); while a
     merge took place, the blocks of the records that took others in are compared again (at
     most ROUNDS times) and what that finds merged too: a survivor holds its folded records'
     values now, and a third record their pairs named (queued, then closed by the merge) is
     compared with it. With `shard`, only the shard's blocks, again too."""
     report = ScanReport()
     linker = plugged_linker() if link else None
+    if learn and shard == (0, 1):  # not per shard: each would write its own version of one model
+        report.learnt = await training.first_model(db, domain, by=SCANNER)
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
         blocks = [(k, n) for k, n in await repo.blocks(session, domain, by_member=True) if in_shard(k, shard)]
@@ -212,7 +225,13 @@ async def _compare(
             queued = await repo.queue_candidates(session, queue)
             now = datetime.now(UTC)
             await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
-        found += [(q.score, q.left_id, q.right_id) for q in queued if q.score >= rules.auto_link]
+            sure = {(q["left_id"], q["right_id"]): q for q in queue if q["score"] >= rules.auto_link}
+            new = {(q.left_id, q.right_id) for q in queued}
+            older = await repo.pending_under_other_rules(
+                session, domain, [p for p in sure if p not in new], rules.version
+            )
+            await repo.rescore_candidates(session, [sure[pair] for pair in older])
+        found += [(sure[pair]["score"], *pair) for pair in sure if pair in new or pair in older]
         report.queued += len(queued)
         report.already_queued += len(queue) - len(queued)
         forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read

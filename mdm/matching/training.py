@@ -6,22 +6,31 @@ u from random pairs, m and the prior by EM over the blocked pairs with the stewa
 decisions as labels (mdm.matching.train), term frequencies over every live record (its
 values and its sources'), read a chunk at a time."""
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
 from mdm.db import match_rules as store
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import Domain
+from mdm.domains import OVERRIDDEN, Domain
 from mdm.matching import sampling, train, versions
 from mdm.matching.rules import Features, MatchRules
 
 TF_CHUNK = 5_000  # records read per query pair while counting term frequencies
 TF_KEPT = 2  # values held by fewer records are not stored: a value not in the table counts once
+
+
+class Written(NamedTuple):
+    """A version `train_domain` wrote: its number, the report it printed, what it learnt."""
+
+    number: int
+    report: str
+    trained: train.Trained
 
 
 def _counted(rules: MatchRules, records: list[dict[str, Any]]) -> Features:
@@ -72,9 +81,8 @@ async def train_domain(
     by: str = "cli",
     on_total: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
-) -> tuple[int, str]:
-    """Learn `domain`'s model from its records and write it as a new version; answers the
-    version and the report."""
+) -> "Written":
+    """Learn `domain`'s model from its records and write it as a new version."""
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
         found = await sampling.sample(session, domain, random_pairs=random_pairs, blocked_pairs=blocked_pairs)
@@ -88,10 +96,13 @@ async def train_domain(
     known = [(a, b, matched) for a, b, matched in found.labelled if a in decided and b in decided]
     labels = (_vectors(rules, decided, [(a, b) for a, b, _ in known]), [matched for _, _, matched in known])
     s = found.sources
+    blocked = _vectors(rules, sent, found.blocked_pairs)
     trained = train.expectation_maximisation(
-        rules, _vectors(rules, sent, found.blocked_pairs), u=u, labels=labels,
+        rules, blocked, u=u, labels=labels,
         pairs_total=s * (s - 1) // 2 or None, random_count=len(at_random),
     )  # fmt: skip
+    sure, share = train.anchored(rules, trained, blocked)
+    trained = dataclasses.replace(trained, sure=sure, anchored=share)
     tf, totals = await term_frequencies(db, domain, rules, advance)
     async with db.transaction() as session:
         number = max(await store.newest(session, domain.name), rules.version) + 1
@@ -107,11 +118,55 @@ async def train_domain(
             "converged": trained.converged,
             "prior": trained.prior,
             "tf_total": totals,
+            "sure": sure,
+            "anchored": share,
         }
         await store.add(session, domain.name, number, text, report, by, datetime.now(UTC))
         kept = {name: {v: k for v, k in held.items() if k >= TF_KEPT} for name, held in tf.items()}
         await store.add_terms(session, domain.name, number, kept)
-    return number, train.report(rules, trained)
+    return Written(number, train.report(rules, trained), trained)
+
+
+LEARN_FROM = 1_000  # live records a domain holds before a scan learns its first model from them
+ANCHORED = 0.9  # the share of a learnt model's sure pairs the defaults must see, for it to be adopted
+
+
+class Learnt(NamedTuple):
+    """The first model a scan learnt for a domain: the version written, whether it was put in
+    force, and why not when it was not."""
+
+    written: Written
+    adopted: bool
+    why: str = ""
+
+
+async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int = LEARN_FROM) -> Learnt | None:
+    """Learn and adopt a domain's first model, when it has none: no version was ever
+    written (an admin who trained, adopted or went back to the defaults has chosen), its
+    defaults are the descriptor's (not MDM_MATCH_RULES'), and it holds `learn_from` records.
+
+    The shipped defaults were learnt on the demo estate; an estate's own duplicates are
+    drifted their own way (names cut or run together more, one town or many), and what EM
+    learns from them is what its levels are worth there. Adopted only when EM converged and
+    its match class is the duplicates the defaults see, weighed better: at least ANCHORED of
+    the blocked pairs it is sure of the defaults put at or above review. In an estate with
+    few duplicates EM finds something else to call a match (a group's companies under one
+    website, firms of one town), which the defaults score low; that version is written for
+    an admin to look at (`mdm match impact`), not adopted."""
+    if domain.name in OVERRIDDEN:
+        return None
+    async with db.sessionmaker(write=False)() as session:
+        if await store.newest(session, domain.name) or await repo.count_live(session, domain) < learn_from:
+            return None
+    written = await train_domain(db, domain, by=by)
+    t = written.trained
+    if not t.converged:
+        return Learnt(written, False, f"EM did not converge in {t.iterations} passes")
+    if t.anchored < ANCHORED:
+        return Learnt(written, False, f"of the {t.sure:,} pairs it is sure of, the defaults see only {t.anchored:.0%}"
+                                      f" (at least {ANCHORED:.0%} wanted)")  # fmt: skip
+    await adopt(db, domain, written.number, by)
+    return Learnt(written, True)
 
 
 async def adopt(db: Database, domain: Domain, number: int, by: str) -> bool:

@@ -17,8 +17,8 @@ from tests.factory import near_addresses, unique
 
 def _scan(url, shard=(0, 1)):
     async def run():
-        async with Database.opened(url) as db:
-            return await scan(db, BY_NAME["customer"], shard=shard)
+        async with Database.opened(url) as db:  # no model learnt: the suite's database is shared (test_match_learn)
+            return await scan(db, BY_NAME["customer"], shard=shard, learn=False)
 
     return asyncio.run(run())
 
@@ -211,7 +211,7 @@ def test_a_scan_does_not_merge_what_a_steward_set_apart_through_a_third_record(c
 
 async def _scan_with(url, **options):
     async with Database.opened(url) as db:
-        return await scan(db, BY_NAME["customer"], **options)
+        return await scan(db, BY_NAME["customer"], learn=False, **options)
 
 
 def _all_pairs(url):

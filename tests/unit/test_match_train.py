@@ -12,6 +12,8 @@ from mdm.matching.rules import build, table, with_tf
 from mdm.matching.score import scored
 from mdm.matching.train import (
     MISSING,
+    Trained,
+    anchored,
     estimate_u,
     expectation_maximisation,
     level_vector,
@@ -59,6 +61,32 @@ def test_em_finds_the_model_that_made_the_pairs():
     for k in range(len(CUSTOMER.comparisons)):
         assert np.abs(np.array(trained.m[k]) - m_true[k]).max() < 0.03, CUSTOMER.comparisons[k].name
     assert trained.u == tuple(c.u for c in CUSTOMER.comparisons)  # u is held fixed
+
+
+def test_a_model_learnt_from_the_duplicates_the_rules_see_is_anchored_in_them():
+    """Matches drawn as the rules expect them: EM's sure pairs are pairs the rules queue too."""
+    vectors, _ = _pairs(CUSTOMER, [np.array(c.m) / sum(c.m) for c in CUSTOMER.comparisons], 20_000, 0.3)
+    trained = expectation_maximisation(CUSTOMER, vectors, pairs_total=20_000 * 50)
+    sure, share = anchored(CUSTOMER, trained, vectors)
+    assert sure > 3_000
+    assert share > 0.95
+
+
+def test_a_model_sure_of_what_the_rules_dismiss_is_not_anchored():
+    """EM in an estate without duplicates may call a match what they share instead (one
+    website, one town, other names: a group's companies); the rules score that low."""
+    k = {c.name: i for i, c in enumerate(CUSTOMER.comparisons)}
+    row = np.full(len(CUSTOMER.comparisons), MISSING, dtype=np.int16)
+    name = CUSTOMER.comparisons[k["name"]]
+    row[k["name"]] = len(name.levels)  # else: names unlike
+    for field in ("website", "country", "city"):
+        row[k[field]] = CUSTOMER.comparisons[k[field]].exact
+    vectors = np.tile(row, (500, 1))
+    m = [np.array(c.m) for c in CUSTOMER.comparisons]
+    m[k["name"]] = np.append(np.full(len(name.levels), 0.1 / len(name.levels)), 0.9)  # its "matches" differ in name
+    group = Trained(m=tuple(tuple(x) for x in m), u=tuple(tuple(c.u) for c in CUSTOMER.comparisons), prior=0.01,
+                    blocked_prior=0.3, pairs=500, patterns=1)  # fmt: skip
+    assert anchored(CUSTOMER, group, vectors) == (500, 0.0)
 
 
 def test_five_contradictory_decisions_barely_move_the_model():
