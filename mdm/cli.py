@@ -570,7 +570,11 @@ def match_scan(
     report = asyncio.run(run())
     if learnt := report.learnt:
         number = learnt.written.number
-        fate = "adopted" if learnt.adopted else f"not adopted: {learnt.why} (`mdm match impact {domain} -v {number}`)"
+        fate = (
+            "adopted"
+            if learnt.adopted
+            else f"not adopted: {learnt.why} (`mdm match impact {domain} --version {number}`)"
+        )
         console.print(f"{learnt.written.report}\nlearnt {domain} rules version {number} from its records, {fate}")
     console.print(
         f"{report.blocks} blocks, {report.pairs_compared} pairs compared, {report.pairs_scored} scored in full; "

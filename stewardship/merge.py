@@ -116,7 +116,10 @@ async def link(session: AsyncSession, domain: Domain, survivor_id: str, merged_i
     scored at or above `auto_link` that ingestion could not see, folded as ingestion would
     have linked it. No picks and no steward's right asked (the rules decided, as they do when
     a source record links); a merge like any other, by `MATCHER`, in the merge log and the
-    audit with `reason`, so a steward can undo it exactly."""
+    audit with `reason`, so a steward can undo it exactly. A merge of the pair a steward
+    undid is a decision: the matcher never makes it again (409), whatever rules it scores by."""
+    if undone := await srepo.undone_between(session, domain, survivor_id, merged_ids):
+        raise Conflict(f"a steward undid the merge of {survivor_id} and {undone} ({domain.name})")
     actor = Actor(MATCHER, "match-scan", await load_policy(session))
     return await _fold(session, domain, survivor_id, merged_ids, {}, actor, reason)
 

@@ -43,6 +43,21 @@ async def merges_of(session: AsyncSession, domain: Domain, survivor_id: str) -> 
     return list((await session.execute(stmt)).all())
 
 
+async def undone_between(session: AsyncSession, domain: Domain, survivor_id: str, merged_ids: Sequence[str]) -> str:
+    """One of `merged_ids` that a merge undone since was a merge of with `survivor_id`, in
+    either direction ("" if none)."""
+    ids = {survivor_id, *merged_ids}
+    m = merge_log.c
+    stmt = select(m.survivor_id, m.merged_ids).where(
+        m.domain == domain.name, m.survivor_id.in_(sorted(ids)), m.undone_at.is_not(None)
+    )
+    for into, folded in (await session.execute(stmt)).all():
+        pair = {into, *folded}
+        if survivor_id in pair and (found := next((i for i in merged_ids if i in pair and i != survivor_id), None)):
+            return found
+    return ""
+
+
 async def mark_undone(session: AsyncSession, merge_id: str, at: datetime, by: str) -> None:
     await session.execute(update(merge_log).where(merge_log.c.id == merge_id).values(undone_at=at, undone_by=by))
 

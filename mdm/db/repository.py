@@ -628,7 +628,9 @@ async def rescore_candidates(session: AsyncSession, rows: list[dict[str, Any]]) 
     c = match_candidate.c
     stmt = (
         update(match_candidate)
-        .where(c.domain == bindparam("d"), c.left_id == bindparam("l"), c.right_id == bindparam("r"))
+        .where(
+            c.domain == bindparam("d"), c.left_id == bindparam("l"), c.right_id == bindparam("r"), c.status == PENDING
+        )
         .values(score=bindparam("s"), explanation=bindparam("e"), rules_version=bindparam("v"))
     )
     await session.execute(stmt, [{"d": r["domain"], "l": r["left_id"], "r": r["right_id"], "s": r["score"],

@@ -164,7 +164,8 @@ async def scan(
     compared with it. With `shard`, only the shard's blocks, again too."""
     report = ScanReport()
     linker = plugged_linker() if link else None
-    if learn and shard == (0, 1):  # not per shard: each would write its own version of one model
+    if learn and link and shard == (0, 1):  # not per shard (each would write a version of one model),
+        # nor when only queueing: an adopted model links in ingestion at once
         report.learnt = await training.first_model(db, domain, by=SCANNER)
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
@@ -201,7 +202,8 @@ async def _compare(
     advance: Callable[[int], None] | None = None,
 ) -> Found:
     """Score the pairs of `blocks` not `seen` yet and queue those at or above `review`;
-    answers the newly queued ones at or above `auto_link` (score, left, right)."""
+    answers those at or above `auto_link` to merge (score, left, right): newly queued, or
+    pending from other rules (given their new score here)."""
     found: Found = []
     async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
         queue = []

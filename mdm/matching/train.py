@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mdm.matching.rules import Features, MatchRules, render
-from mdm.matching.score import compared
+from mdm.matching.score import compared, logit
 
 Vectors = NDArray[np.int16]  # pairs x comparisons: each pair's level per comparison, -1 where missing
 MISSING = -1
@@ -261,20 +261,17 @@ def anchored(rules: MatchRules, trained: Trained, vectors: Vectors) -> tuple[int
     `auto_link`, and the share of those that `rules`, the model it was trained from, puts at
     or above `review`. Near 1 where EM's match class is the duplicates the rules already see,
     weighed better; low where EM, in an estate with few duplicates, took something else for
-    a match (a group's companies under one website, one town's firms)."""
+    a match (a group's companies under one website, one town's firms). Without term
+    frequencies: a common name's exact match counts as any name's."""
     if not len(vectors):
         return 0, 0.0
     patterns, counts = np.unique(vectors, axis=0, return_counts=True)
-    new = _weights_of(patterns, _logs(trained.m)) - _weights_of(patterns, _logs(trained.u)) + _odds(trained.prior)
+    new = _weights_of(patterns, _logs(trained.m)) - _weights_of(patterns, _logs(trained.u)) + logit(trained.prior)
     old = (_weights_of(patterns, _logs([c.m for c in rules.comparisons]))
            - _weights_of(patterns, _logs([c.u for c in rules.comparisons])) + rules.prior_weight)  # fmt: skip
-    sure = new >= _odds(rules.auto_link)
+    sure = _sigmoid2(new) >= rules.auto_link
     n = int(counts[sure].sum())
-    return n, float(counts[sure & (old >= _odds(rules.review))].sum() / n) if n else 0.0
-
-
-def _odds(p: float) -> float:
-    return math.log2(p / (1.0 - p))
+    return n, float(counts[sure & (_sigmoid2(old) >= rules.review)].sum() / n) if n else 0.0
 
 
 def trained_table(rules: MatchRules, trained: Trained, *, version: int | None = None, note: str = "") -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import msgspec
+from sqlalchemy.exc import IntegrityError
 
 from mdm.db import match_rules as store
 from mdm.db import repository as repo
@@ -158,14 +159,23 @@ async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int 
     async with db.sessionmaker(write=False)() as session:
         if await store.newest(session, domain.name) or await repo.count_live(session, domain) < learn_from:
             return None
-    written = await train_domain(db, domain, by=by)
+    try:
+        written = await train_domain(db, domain, by=by)
+    except IntegrityError:  # another scan wrote that version number first: its model stands
+        return None
     t = written.trained
     if not t.converged:
         return Learnt(written, False, f"EM did not converge in {t.iterations} passes")
+    if not t.sure:
+        return Learnt(written, False, "it is sure of no pair")
     if t.anchored < ANCHORED:
         return Learnt(written, False, f"of the {t.sure:,} pairs it is sure of, the defaults see only {t.anchored:.0%}"
                                       f" (at least {ANCHORED:.0%} wanted)")  # fmt: skip
-    await adopt(db, domain, written.number, by)
+    async with db.transaction() as session:  # unless someone chose while it trained
+        if await store.newest(session, domain.name) != written.number or await store.adopted_of(session, domain.name):
+            return Learnt(written, False, "another version was written or adopted meanwhile")
+        await store.adopt(session, domain.name, written.number, by, datetime.now(UTC))
+    versions.forget()
     return Learnt(written, True)
 
 

@@ -82,8 +82,8 @@ def test_the_first_scan_learns_the_estate_s_model_adopts_it_and_finds_more_dupli
     data = crm("hard", "en", True, 2_000, 3)
     for url in (estate, other_estate):
         _imported(url, data, tmp_path)
-    kept = _mdm(other_estate, "match", "scan", "customer", "--no-learn")
-    assert "learnt" not in kept
+    assert "learnt" not in _mdm(other_estate, "match", "scan", "customer", "--no-learn")
+    assert "learnt" not in _mdm(estate, "match", "scan", "customer", "--queue-only")  # adopting would link at once
     said = _mdm(estate, "match", "scan", "customer")
     assert f"learnt customer rules version {RULES['customer'].version + 1} from its records, adopted" in said
     assert "EM:" in said  # what was learnt, as `mdm match train` reports it
@@ -113,7 +113,8 @@ def test_a_model_whose_duplicates_the_defaults_do_not_see_is_written_not_adopted
     _imported(estate, clean, tmp_path)
     said = _mdm(estate, "match", "scan", "customer")
     number = RULES["customer"].version + 1
-    assert f"learnt customer rules version {number} from its records, not adopted" in said
+    assert f"learnt customer rules version {number} from its records, not adopted: of the" in said
+    assert "the defaults see only" in said
     _, versions = _state(estate)
     assert [(v.version, v.adopted_at) for v in versions] == [(number, None)]
 
@@ -149,6 +150,12 @@ def test_a_pending_pair_the_adopted_rules_are_sure_of_is_merged_once(estate):
         assert _scanned(estate).linked == 0
         [back] = _pairs(estate)
         assert (back.status, back.rules_version) == ("pending", sure_of_it)
+        sure_again = _adopted_with_auto_link(estate, queued.score - 0.02, sure_of_it + 1)  # other rules, still sure
+        again = _scanned(estate)
+        assert again.linked == 0
+        assert any("undid" in line for line in again.left_queued)
+        [still] = _pairs(estate)
+        assert (still.status, still.rules_version) == ("pending", sure_again)
         assert client.get(f"/v1/customers/{second}", follow_redirects=False, headers=steward).status_code == 200
 
 
@@ -160,11 +167,11 @@ def _pairs(url: str):  # type: ignore[no-untyped-def]
     return asyncio.run(run())
 
 
-def _adopted_with_auto_link(url: str, auto_link: float) -> int:
+def _adopted_with_auto_link(url: str, auto_link: float, number: int | None = None) -> int:
     """A rules version like the defaults but linking from `auto_link`, adopted: its number."""
     shipped = RULES["customer"]
     assert shipped.spec is not None
-    number = shipped.version + 1
+    number = number or shipped.version + 1
     text = render(msgspec.structs.replace(shipped.spec, version=number, auto_link=auto_link))
 
     async def run() -> None:
