@@ -274,8 +274,11 @@ def anchored(rules: MatchRules, trained: Trained, vectors: Vectors) -> tuple[int
     return n, float(counts[sure & (_sigmoid2(old) >= rules.review)].sum() / n) if n else 0.0
 
 
-def trained_table(rules: MatchRules, trained: Trained, *, version: int | None = None, note: str = "") -> str:
-    """The rules' table (TOML body) with the trained m, u and prior, as a new version."""
+def trained_table(
+    rules: MatchRules, trained: Trained, *, version: int | None = None, note: str = "", review: float | None = None
+) -> str:
+    """The rules' table (TOML body) with the trained m, u and prior (and `review`, if given),
+    as a new version."""
     if rules.spec is None:
         raise ValueError("these rules were not read from a table: nothing to write back")
     comparisons = [
@@ -283,6 +286,7 @@ def trained_table(rules: MatchRules, trained: Trained, *, version: int | None = 
         for spec, m, u in zip(rules.spec.comparison, trained.m, trained.u, strict=True)
     ]
     spec = msgspec.structs.replace(rules.spec, version=version or rules.version + 1, prior=_rounded(trained.prior),
+                                   review=rules.review if review is None else review,
                                    comparison=comparisons)  # fmt: skip
     told = note or (f"trained: EM over {trained.pairs:,} blocked pairs, {trained.iterations} passes"
                     + (f", u from {trained.random_pairs:,} random pairs" if trained.random_pairs else ""))  # fmt: skip

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from mdm.db import match_rules as store
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import OVERRIDDEN, Domain
+from mdm.domains import OVERRIDDEN, RULES, Domain
 from mdm.matching import sampling, train, versions
 from mdm.matching.rules import Features, MatchRules
 
@@ -80,10 +80,12 @@ async def train_domain(
     random_pairs: int = 200_000,
     blocked_pairs: int = 300_000,
     by: str = "cli",
+    review: float | None = None,
     on_total: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
 ) -> "Written":
-    """Learn `domain`'s model from its records and write it as a new version."""
+    """Learn `domain`'s model from its records and write it as a new version (with the
+    rules' `review` threshold, or `review`)."""
     async with db.sessionmaker(write=False)() as session:
         rules = await versions.in_force(session, domain)
         found = await sampling.sample(session, domain, random_pairs=random_pairs, blocked_pairs=blocked_pairs)
@@ -107,7 +109,7 @@ async def train_domain(
     tf, totals = await term_frequencies(db, domain, rules, advance)
     async with db.transaction() as session:
         number = max(await store.newest(session, domain.name), rules.version) + 1
-        text = train.trained_table(rules, trained, version=number)
+        text = train.trained_table(rules, trained, version=number, review=review)
         report = {
             "from_version": rules.version,
             "records": n,
@@ -130,6 +132,10 @@ async def train_domain(
 
 LEARN_FROM = 1_000  # live records a domain holds before a scan learns its first model from them
 ANCHORED = 0.9  # the share of a learnt model's sure pairs the defaults must see, for it to be adopted
+# the first model's review threshold: its probabilities are the estate's own (its prior is
+# learnt, not set low for a hub of a million as the defaults'), so at 0.2 four of five pairs
+# it queued would be wrong; from even odds the queue is mostly duplicates
+FIRST_REVIEW = 0.5
 
 
 class Learnt(NamedTuple):
@@ -153,14 +159,16 @@ async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int 
     the blocked pairs it is sure of the defaults put at or above review. In an estate with
     few duplicates EM finds something else to call a match (a group's companies under one
     website, firms of one town), which the defaults score low; that version is written for
-    an admin to look at (`mdm match impact`), not adopted."""
+    an admin to look at (`mdm match impact`), not adopted. It queues from FIRST_REVIEW."""
     if domain.name in OVERRIDDEN:
         return None
     async with db.sessionmaker(write=False)() as session:
         if await store.newest(session, domain.name) or await repo.count_live(session, domain) < learn_from:
             return None
+    shipped = RULES[domain.name]
+    review = max(FIRST_REVIEW, shipped.review) if shipped.auto_link > FIRST_REVIEW else shipped.review
     try:
-        written = await train_domain(db, domain, by=by)
+        written = await train_domain(db, domain, by=by, review=review)
     except IntegrityError:  # another scan wrote that version number first: its model stands
         return None
     t = written.trained

@@ -29,7 +29,7 @@ from mdm.db.engine import Database
 from mdm.db.migrate import upgrade
 from mdm.domains import BY_NAME, RULES
 from mdm.matching import training
-from mdm.matching.rules import render
+from mdm.matching.rules import render, table
 from mdm.matching.scan import SCANNER, scan
 from mdm.settings import Settings
 from tests.conftest import _keys, fresh_database
@@ -94,6 +94,7 @@ def test_the_first_scan_learns_the_estate_s_model_adopts_it_and_finds_more_dupli
     assert none == []
     [version] = versions
     assert (version.adopted_by, version.created_by) == (SCANNER, SCANNER)
+    assert table("customer", version.text).review == training.FIRST_REVIEW  # its probabilities are the estate's
     before, after = scores(shipped.predicted()[0], data.truth), scores(learnt.predicted()[0], data.truth)
     assert after.recall >= before.recall + 0.03  # the shipped rules miss what the estate's own model finds
     assert after.precision >= 0.95
