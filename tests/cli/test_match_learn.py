@@ -70,7 +70,8 @@ def _state(url: str):  # type: ignore[no-untyped-def]
     async def run():  # type: ignore[no-untyped-def]
         async with Database.opened(url) as db:
             async with db.sessionmaker(write=False)() as session:
-                versions = await store.versions(session, CUSTOMER.name)
+                listed = await store.versions(session, CUSTOMER.name)
+                versions = [await store.version(session, CUSTOMER.name, v.version) for v in listed]
             return await end_state(db, CUSTOMER), versions
 
     return asyncio.run(run())
