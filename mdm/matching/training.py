@@ -83,7 +83,7 @@ async def train_domain(
     review: float | None = None,
     on_total: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
-) -> "Written":
+) -> Written:
     """Learn `domain`'s model from its records and write it as a new version (with the
     rules' `review` threshold, or `review`)."""
     async with db.sessionmaker(write=False)() as session:
