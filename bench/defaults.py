@@ -2,6 +2,7 @@
 
     uv run python bench/defaults.py [--domain customer]          # print the trained table(s)
     uv run python bench/defaults.py --check                      # exit 1 where a shipped level's weight is not that
+    uv run python bench/defaults.py --learn                      # the demo's queue after a scan that learns first
 
 The demo (`mdm demo`, seed 7) is loaded into a fresh SQLite database with the defaults in
 force, then `mdm match train DOMAIN` learns m and u from it exactly as it would from a
@@ -41,7 +42,7 @@ if str(ROOT) not in sys.path:  # `python bench/defaults.py` puts bench/, not the
 import msgspec  # noqa: E402
 
 from bench.core import fresh_database  # noqa: E402
-from bench.pairwise import end_state  # noqa: E402
+from bench.pairwise import end_state, learnt  # noqa: E402
 from mdm.db import match_rules as store  # noqa: E402
 from mdm.db.engine import Database  # noqa: E402
 from mdm.demo import generate, load_demo  # noqa: E402
@@ -82,7 +83,7 @@ class Queue:
                 f"{apart} apart; queue {self.pairs} pairs, {share} of them planted")  # fmt: skip
 
 
-async def demo_queue(db: Database) -> list[Queue]:
+async def demo_queue(db: Database, *, learn: bool = False) -> list[Queue]:
     """What a steward meets in the demo as loaded with the rules in force, after `mdm match
     scan`: per domain, its planted duplicates linked, queued or left apart, and how many
     of the queued pairs are planted duplicates (the rest: namesakes, sister companies)."""
@@ -90,7 +91,9 @@ async def demo_queue(db: Database) -> list[Queue]:
     found = []
     for name, planted in (("customer", estate.customer_duplicates), ("employee", estate.employee_duplicates)):
         domain = BY_NAME[name]
-        await scan(db, domain, learn=False)  # the defaults' queue, not that of a model learnt here
+        report = await scan(db, domain, learn=learn)  # by default the defaults' queue, not a learnt model's
+        if report.learnt:
+            print(f"{name}: {learnt(report)}", file=sys.stderr)
         state = await end_state(db, domain)
         golden = state.golden_of
         queued = {frozenset((left, right)) for left, right, _, _ in state.candidates}
@@ -125,6 +128,16 @@ async def train_on_demo(url: str, names: tuple[str, ...]) -> tuple[dict[str, tup
     return found, queue
 
 
+async def learnt_queue(url: str) -> list[Queue]:
+    """The demo as loaded, then scanned as a user would: each domain learns its first model."""
+    forget()
+    async with Database.opened(url) as db:
+        await load_demo(db, progress=False)
+        found = await demo_queue(db, learn=True)
+    forget()
+    return found
+
+
 def differences(name: str, trained: DomainSpec) -> list[str]:
     """Where a level's weight under the shipped m and u is not the trained one's (beyond TOLERANCE)."""
     shipped = RULES[name].spec
@@ -143,7 +156,13 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--domain", choices=TRAINED, action="append", help="a domain (default: every trained one)")
     p.add_argument("--check", action="store_true", help="compare with the shipped defaults; exit 1 on a difference")
+    p.add_argument("--learn", action="store_true", help="only the demo's queue after `mdm match scan` learns first")
     args = p.parse_args(argv)
+    if args.learn:
+        with tempfile.TemporaryDirectory(prefix="mdm-defaults-") as tmp, fresh_database("sqlite", Path(tmp)) as url:
+            for line in asyncio.run(learnt_queue(url)):
+                print(line)
+        return
     names = tuple(args.domain or TRAINED)
     with tempfile.TemporaryDirectory(prefix="mdm-defaults-") as tmp, fresh_database("sqlite", Path(tmp)) as url:
         found, queue = asyncio.run(train_on_demo(url, names))

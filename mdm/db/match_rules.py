@@ -20,13 +20,6 @@ async def adopted(session: AsyncSession) -> dict[str, int]:
     return {domain: int(version) for domain, version in (await session.execute(stmt)).all()}
 
 
-async def adopted_of(session: AsyncSession, domain: str) -> int:
-    """The domain's adopted version (0: none, the defaults)."""
-    t = match_rules_version
-    stmt = select(func.max(t.c.version)).where(t.c.domain == domain, t.c.adopted_at.is_not(None))
-    return int((await session.execute(stmt)).scalar_one() or 0)
-
-
 async def newest(session: AsyncSession, domain: str) -> int:
     """The newest version written for a domain, adopted or not (0: none)."""
     t = match_rules_version

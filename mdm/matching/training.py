@@ -147,10 +147,10 @@ class Learnt(NamedTuple):
     why: str = ""
 
 
-async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int = LEARN_FROM) -> Learnt | None:
+async def first_model(db: Database, domain: Domain, *, by: str) -> Learnt | None:
     """Learn and adopt a domain's first model, when it has none: no version was ever
     written (an admin who trained, adopted or went back to the defaults has chosen), its
-    defaults are the descriptor's (not MDM_MATCH_RULES'), and it holds `learn_from` records.
+    defaults are the descriptor's (not MDM_MATCH_RULES'), and it holds LEARN_FROM records.
 
     The shipped defaults were learnt on the demo estate; an estate's own duplicates are
     drifted their own way (names cut or run together more, one town or many), and what EM
@@ -163,7 +163,7 @@ async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int 
     if domain.name in OVERRIDDEN:
         return None
     async with db.sessionmaker(write=False)() as session:
-        if await store.newest(session, domain.name) or await repo.count_live(session, domain) < learn_from:
+        if await store.newest(session, domain.name) or await repo.count_live(session, domain) < LEARN_FROM:
             return None
     shipped = RULES[domain.name]
     review = max(FIRST_REVIEW, shipped.review) if shipped.auto_link > FIRST_REVIEW else shipped.review
@@ -180,7 +180,7 @@ async def first_model(db: Database, domain: Domain, *, by: str, learn_from: int 
         return Learnt(written, False, f"of the {t.sure:,} pairs it is sure of, the defaults see only {t.anchored:.0%}"
                                       f" (at least {ANCHORED:.0%} wanted)")  # fmt: skip
     async with db.transaction() as session:  # unless someone chose while it trained
-        if await store.newest(session, domain.name) != written.number or await store.adopted_of(session, domain.name):
+        if await store.newest(session, domain.name) != written.number or domain.name in await store.adopted(session):
             return Learnt(written, False, "another version was written or adopted meanwhile")
         await store.adopt(session, domain.name, written.number, by, datetime.now(UTC))
     versions.forget()

@@ -38,18 +38,20 @@ from tests.factory import near_addresses, unique
 CUSTOMER = BY_NAME["customer"]
 
 
-@pytest.fixture
-def estate(tmp_path: Path, backend: str) -> Iterator[str]:
-    with fresh_database(backend, tmp_path) as url:
+def _fresh(directory: Path, backend: str) -> Iterator[str]:
+    with fresh_database(backend, directory) as url:
         upgrade(url)
         yield url
+
+
+@pytest.fixture
+def estate(tmp_path: Path, backend: str) -> Iterator[str]:
+    yield from _fresh(tmp_path, backend)
 
 
 @pytest.fixture
 def other_estate(tmp_path: Path, backend: str) -> Iterator[str]:
-    with fresh_database(backend, tmp_path) as url:
-        upgrade(url)
-        yield url
+    yield from _fresh(tmp_path, backend)
 
 
 def _mdm(url: str, *args: str) -> str:
