@@ -13,10 +13,11 @@ here). Then:
 - match-before-create: `mdm.matching.service.match` (what `POST /v1/customers/match` and
   ingestion's scoring do: blocking lookups, candidate fetch, scores), one read session per
   call, for 300 probes (half variants of loaded companies, half new ones); p50 and p95;
-- `scan(db, CUSTOMER)` over every block, timed; with `--shards N`, N processes at once,
-  each scanning its shard (as N `mdm match scan customer --shard i/N` would); pairs are
-  queued, not merged (`link=False`: the load made no crosswalks to move, and in a hub
-  ingestion has linked what a load like this leaves for the scan to merge);
+- `scan(db, CUSTOMER)` over every block, timed (in one worker process per core, as `mdm
+  match scan` runs it; `--workers N` sets how many); with `--shards N`, N processes at once,
+  each scanning its shard in itself (as N `mdm match scan customer --shard i/N --workers 1`
+  would); pairs are queued, not merged (`link=False`: the load made no crosswalks to move,
+  and in a hub ingestion has linked what a load like this leaves for the scan to merge);
 - with `--train`, the load also writes one live `source_record` row per golden record
   (system "salesforce", source id "sf-<n>", the payload as ingestion stores it: the
   contract's builtins, normalized; its hash, the load's time and correlation id), and the
@@ -201,13 +202,14 @@ async def match_latency(url: str, probes: list[dict[str, Any]]) -> tuple[list[fl
     return times, capped, found
 
 
-async def timed_scan(url: str) -> tuple[float, Any]:
+async def timed_scan(url: str, workers: int | None = None) -> tuple[float, Any]:
     columns = (TextColumn("  scan"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     async with Database.opened(url) as db:
         with Progress(*columns, console=console) as bar:
             task = bar.add_task("scan", total=None)
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, link=False, learn=False, on_blocks=lambda n: bar.update(task, total=n),
+            report = await scan(db, CUSTOMER, link=False, learn=False, workers=workers,
+                                on_blocks=lambda n: bar.update(task, total=n),
                                 advance=lambda n: bar.advance(task, n))  # fmt: skip
     return time.perf_counter() - t0, report
 
@@ -248,7 +250,7 @@ def _scan_shard(url: str, index: int, count: int) -> tuple[float, Any]:
     async def go() -> tuple[float, Any]:
         async with Database.opened(url) as db:
             t0 = time.perf_counter()
-            report = await scan(db, CUSTOMER, shard=(index, count), link=False, learn=False)
+            report = await scan(db, CUSTOMER, shard=(index, count), link=False, learn=False, workers=1)
             return time.perf_counter() - t0, report
 
     return asyncio.run(go())
@@ -285,10 +287,13 @@ def run(kind: str, args: argparse.Namespace, rows: list[dict[str, Any]], probes:
                      f"above review (half are variants), {capped} hit a capped block")  # fmt: skip
         console.print("  " + lines[-1])
         if not args.no_scan:
-            took, report = asyncio.run(timed_scan(url)) if args.shards == 1 else sharded_scan(url, args.shards)
+            took, report = (
+                asyncio.run(timed_scan(url, args.workers)) if args.shards == 1 else sharded_scan(url, args.shards)
+            )
             target = TARGET_SCAN_S * args.customers / 1_000_000
             met = "met" if took <= target else "MISSED"
-            lines.append(f"{kind}: match scan in {args.shards} process(es) {took:,.0f} s (target <= {target:,.0f} s "
+            how = f"{args.shards} shard process(es)" if args.shards > 1 else f"{args.workers or 'default'} worker(s)"
+            lines.append(f"{kind}: match scan in {how} {took:,.0f} s (target <= {target:,.0f} s "
                          f"for {args.customers:,}: "
                          f"{met}); {report.blocks:,} blocks, {report.pairs_compared:,} pairs pre-scored, "
                          f"{report.pairs_scored:,} scored, {report.queued:,} queued, "
@@ -321,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--vocabulary", choices=("coined", "quality"), default="coined",
                    help="name words: made-up brands (default) or bench/generator.py's 104 words only")  # fmt: skip
     p.add_argument("--shards", type=int, default=1, help="scan in this many processes at once (--shard i/n each)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="the scan's worker processes (`mdm match scan --workers`; default: one per core)")  # fmt: skip
     p.add_argument("--train", action="store_true",
                    help="write a source record per golden record; time `mdm match train` after the scan")  # fmt: skip
     args = p.parse_args(argv)

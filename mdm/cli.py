@@ -544,6 +544,12 @@ def match_scan(
     learn: Annotated[
         bool, typer.Option(help="learn DOMAIN's first model from its records when it never had one")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="processes that compare blocks at once (default: one per core from 40,000 blocks, else one)"
+        ),
+    ] = None,
 ) -> None:
     """Queue likely duplicate pairs of DOMAIN's golden records for stewards (rerunning adds
     none); merge those at or above auto_link, as ingestion links (a steward can unmerge).
@@ -564,7 +570,7 @@ def match_scan(
                           console=console) as bar:  # fmt: skip
                 task = bar.add_task(f"{domain} blocks", total=None)
                 return await scan(db, BY_NAME[domain], shard=part, link=not queue_only, learn=learn,
-                                  on_blocks=lambda n: bar.update(task, total=n),
+                                  workers=workers, on_blocks=lambda n: bar.update(task, total=n),
                                   advance=lambda n: bar.advance(task, n))  # fmt: skip
 
     report = asyncio.run(run())

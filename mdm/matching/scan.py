@@ -17,15 +17,25 @@ stewardship merges (found through the `mdm.plugins` entry point: matching never 
 it), unless `link` is off. `--shard i/n` takes the blocks whose key hashes to i modulo n,
 so several processes can share one domain.
 
+A large domain's blocks are compared in one worker process per core (`workers`): each takes
+runs of consecutive blocks, reads and scores them and answers the pairs to queue; this
+process writes the queue and merges, so the database has one writer and each run's
+records are read once.
+
 Before the first block, a domain that never had a rules version gets its first model,
 learnt from its own records (`training.first_model`: adopted when EM's duplicates are those
 the defaults see), unless `learn` is off: the shipped defaults were learnt on the demo, and
 an estate's duplicates drift their own way.
 """
 
+import asyncio
+import gc
 import itertools
+import multiprocessing
+import os
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Container
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -39,7 +49,7 @@ from mdm import events
 from mdm.db import events as events_sql
 from mdm.db import repository as repo
 from mdm.db.engine import Database
-from mdm.domains import Domain
+from mdm.domains import BY_NAME, RULES, Domain
 from mdm.errors import MdmError
 from mdm.matching import training, versions
 from mdm.matching.blocking import BLOCK_CAP
@@ -155,13 +165,16 @@ async def scan(
     learn: bool = True,
     on_blocks: Callable[[int], None] | None = None,
     advance: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> ScanReport:
-    """The domain's first model learnt (see the module's docstring), every block once, then
+    """The domain's first model learnt (see the module's docstring), every block once (in
+    `workers` processes; by default one per core for a large domain), then
     the pairs at or above `auto_link` merged (newly queued, or pending from other rules); while a
     merge took place, the blocks of the records that took others in are compared again (at
     most ROUNDS times) and what that finds merged too: a survivor holds its folded records'
     values now, and a third record their pairs named (queued, then closed by the merge) is
-    compared with it. With `shard`, only the shard's blocks, again too."""
+    compared with it (the pairs with a side among those records; here, in this process).
+    With `shard`, only the shard's blocks, again too."""
     report = ScanReport()
     linker = plugged_linker() if link else None
     if learn and link and shard == (0, 1):  # not per shard (each would write a version of one model),
@@ -172,9 +185,9 @@ async def scan(
         blocks = [(k, n) for k, n in await repo.blocks(session, domain, by_member=True) if in_shard(k, shard)]
     if on_blocks:
         on_blocks(len(blocks))
-    seen: set[tuple[str, str]] = set()
     features: dict[str, Features] = {}
-    found = await _compare(db, domain, rules, blocks, seen, features, report, advance)
+    workers = workers or default_workers(len(blocks), db.url)
+    found = await _compare(db, domain, rules, blocks, features, report, advance, workers=workers)
     into: dict[str, str] = {}  # merged by this scan: folded id -> the record it went into
     for again in range(ROUNDS + 1):
         if linker is None or not found:
@@ -186,8 +199,8 @@ async def scan(
             keys = set().union(*(await repo.match_keys_of(session, domain, sorted(survivors))).values())
         for golden_id in survivors:
             features.pop(golden_id, None)
-        seen = {pair for pair in seen if pair[0] not in survivors and pair[1] not in survivors}
-        found = await _compare(db, domain, rules, [(k, n) for k, n in blocks if k in keys], seen, features, report)
+        again_blocks = [(k, n) for k, n in blocks if k in keys]
+        found = await _compare(db, domain, rules, again_blocks, features, report, only=survivors)
     return report
 
 
@@ -196,33 +209,30 @@ async def _compare(
     domain: Domain,
     rules: MatchRules,
     blocks: list[tuple[str, int]],
-    seen: set[tuple[str, str]],
     features: dict[str, Features],
     report: ScanReport,
     advance: Callable[[int], None] | None = None,
+    *,
+    only: Container[str] | None = None,
+    workers: int = 1,
 ) -> Found:
-    """Score the pairs of `blocks` not `seen` yet and queue those at or above `review`;
-    answers those at or above `auto_link` to merge (score, left, right): newly queued, or
-    pending from other rules (given their new score here)."""
+    """Score the pairs of `blocks` (with `only`, those with a side in it) and queue those at
+    or above `review`, in this process or, with `workers` > 1, in that many at once
+    (`_compared_apart`); answers those at or above `auto_link` to merge (score, left,
+    right): newly queued, or pending from other rules (given their new score here)."""
     found: Found = []
-    async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
-        queue = []
-        for key, size, records in chunk:
-            report.blocks += 1
-            if size > BLOCK_CAP:
-                report.oversized.append(f"{key} ({size} records, first {BLOCK_CAP} compared)")
-            block = featured(rules, records, features)
-            for i, j in pairs(rules, block):
-                (a, left), (b, right) = sorted(((records[i][0], block[i]), (records[j][0], block[j])))
-                report.pairs_compared += 1
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
-                value, explanation = scored(rules, left, right, floor=rules.review)
-                report.pairs_scored += 1
-                if value >= rules.review:
-                    queue.append(repo.candidate_row(domain, a, b, value, rules.version, explanation,
-                                                    status="pending", source="scan", at=datetime.now(UTC)))  # fmt: skip
+    written: set[tuple[str, str]] = set()  # pairs queued by this call (two workers may both score one)
+    compared = (
+        _compared_apart(db, domain, rules, blocks, workers)
+        if workers > 1
+        else _compared_here(db, domain, rules, blocks, features, only)
+    )
+    async for queue, part in compared:
+        for name in ("blocks", "pairs_compared", "pairs_scored"):
+            setattr(report, name, getattr(report, name) + getattr(part, name))
+        report.oversized += part.oversized
+        queue = [q for q in queue if (q["left_id"], q["right_id"]) not in written]
+        written |= {(q["left_id"], q["right_id"]) for q in queue}
         async with db.transaction() as session:
             queued = await repo.queue_candidates(session, queue)
             now = datetime.now(UTC)
@@ -236,9 +246,131 @@ async def _compare(
         found += [(sure[pair]["score"], *pair) for pair in sure if pair in new or pair in older]
         report.queued += len(queued)
         report.already_queued += len(queue) - len(queued)
-        forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read
         if advance:
-            advance(len(chunk))
+            advance(part.blocks)
+    return found
+
+
+Compared = AsyncIterator[tuple[list[dict[str, Any]], ScanReport]]  # queue rows, and the counts that made them
+
+
+async def _compared_here(
+    db: Database,
+    domain: Domain,
+    rules: MatchRules,
+    blocks: list[tuple[str, int]],
+    features: dict[str, Features],
+    only: Container[str] | None = None,
+) -> Compared:
+    """`blocks` scored in this process, SCAN_CHUNK at a time."""
+    seen: set[tuple[str, str]] = set()
+    async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
+        part = ScanReport()
+        yield _score(domain, rules, chunk, seen, features, part, only), part
+        forget(features, FEATURES_KEPT)  # before the next chunk is read: what it finds here, it need not read
+
+
+def _score(
+    domain: Domain,
+    rules: MatchRules,
+    chunk: list[tuple[str, int, Records]],
+    seen: set[tuple[str, str]],
+    features: dict[str, Features],
+    report: ScanReport,
+    only: Container[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The queue rows of a chunk's blocks: their pairs not `seen` yet (with `only`, those
+    with a side in it) that score at or above `review`."""
+    queue = []
+    for key, size, records in chunk:
+        report.blocks += 1
+        if size > BLOCK_CAP:
+            report.oversized.append(f"{key} ({size} records, first {BLOCK_CAP} compared)")
+        block = featured(rules, records, features)
+        for i, j in pairs(rules, block):
+            (a, left), (b, right) = sorted(((records[i][0], block[i]), (records[j][0], block[j])))
+            report.pairs_compared += 1
+            if (a, b) in seen or (only is not None and a not in only and b not in only):
+                continue
+            seen.add((a, b))
+            value, explanation = scored(rules, left, right, floor=rules.review)
+            report.pairs_scored += 1
+            if value >= rules.review:
+                queue.append(repo.candidate_row(domain, a, b, value, rules.version, explanation,
+                                                status="pending", source="scan", at=datetime.now(UTC)))  # fmt: skip
+    return queue
+
+
+# ---- several processes ---------------------------------------------------------------------------
+
+SEGMENT = 10 * SCAN_CHUNK  # the most consecutive blocks a worker takes at a time (they share records)
+PARALLEL_FROM = 40_000  # blocks from which a scan uses every core: below, starting workers costs more
+MAX_WORKERS = 8  # by default: each reads the database and holds the features of its blocks' records
+
+
+def default_workers(blocks: int, url: str) -> int:
+    """One per core for a large scan of a database other processes can open (not an
+    in-memory SQLite); one (this process) otherwise."""
+    if blocks < PARALLEL_FROM or ":memory:" in url or "mode=memory" in url:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+async def _compared_apart(
+    db: Database, domain: Domain, rules: MatchRules, blocks: list[tuple[str, int]], workers: int
+) -> Compared:
+    """`blocks` scored by `workers` processes, a segment of consecutive blocks a task (at
+    most SEGMENT; four or more a worker), answered as each is done. The workers only read
+    (each keeps its features and pairs seen across its segments); this process writes the
+    queue, so SQLite has one writer. They score with the very rules given: the stored
+    version, or the defaults in force."""
+    stored = rules is not RULES[domain.name]
+    setup = (db.url, domain.name, rules.version if stored else None, gc.get_threshold())
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding threads and connections
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=setup)
+    try:
+        loop = asyncio.get_running_loop()
+        size = min(SEGMENT, max(SCAN_CHUNK // 4, -(-len(blocks) // (4 * workers))))  # four a worker, to even out
+        tasks = [loop.run_in_executor(pool, _worker_segment, blocks[i : i + size])
+                 for i in range(0, len(blocks), size)]  # fmt: skip
+        for done in asyncio.as_completed(tasks):
+            yield await done
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+_worker: dict[str, Any] = {}  # in a worker process: its event loop, database, domain, rules, features, pairs seen
+
+
+def _start_worker(url: str, domain: str, version: int | None, gc_threshold: tuple[int, int, int]) -> None:
+    gc.set_threshold(*gc_threshold)
+    loop = asyncio.new_event_loop()
+    db = Database.connect(url, pool_size=1)
+    descriptor = BY_NAME[domain]
+
+    async def rules() -> MatchRules:
+        if version is None:
+            return RULES[domain]
+        async with db.sessionmaker(write=False)() as session:
+            return await versions.build(session, descriptor, version)
+
+    _worker.update(loop=loop, db=db, domain=descriptor, rules=loop.run_until_complete(rules()), features={},
+                   seen=set())  # fmt: skip
+
+
+def _worker_segment(blocks: list[tuple[str, int]]) -> tuple[list[dict[str, Any]], ScanReport]:
+    """One segment's queue rows and counts, in a worker."""
+    db, domain, rules, features = _worker["db"], _worker["domain"], _worker["rules"], _worker["features"]
+
+    async def go() -> tuple[list[dict[str, Any]], ScanReport]:
+        report, queue = ScanReport(), []
+        async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
+            queue += _score(domain, rules, chunk, _worker["seen"], features, report)
+            forget(features, FEATURES_KEPT)
+        return queue, report
+
+    found: tuple[list[dict[str, Any]], ScanReport] = _worker["loop"].run_until_complete(go())
     return found
 
 

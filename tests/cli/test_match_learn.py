@@ -54,6 +54,11 @@ def other_estate(tmp_path: Path, backend: str) -> Iterator[str]:
     yield from _fresh(tmp_path, backend)
 
 
+@pytest.fixture
+def third_estate(tmp_path: Path, backend: str) -> Iterator[str]:
+    yield from _fresh(tmp_path, backend)
+
+
 def _mdm(url: str, *args: str) -> str:
     env = {**os.environ, "MDM_DATABASE_URL": url}
     done = subprocess.run([sys.executable, "-m", "mdm", *args], env=env, capture_output=True, text=True, timeout=600)
@@ -68,6 +73,16 @@ def _imported(url: str, data: Export, directory: Path) -> None:
     _mdm(url, "import", "customer", str(path), "--system", "salesforce")
 
 
+def _scan_versions(url: str) -> set[int]:
+    """The rules versions of the pairs scans queued."""
+
+    async def run() -> set[int]:
+        async with Database.opened(url) as db, db.sessionmaker(write=False)() as session:
+            return {p.rules_version for p in await repo.candidate_pairs(session, CUSTOMER) if p.source == "scan"}
+
+    return asyncio.run(run())
+
+
 def _state(url: str):  # type: ignore[no-untyped-def]
     async def run():  # type: ignore[no-untyped-def]
         async with Database.opened(url) as db:
@@ -79,24 +94,31 @@ def _state(url: str):  # type: ignore[no-untyped-def]
     return asyncio.run(run())
 
 
-def test_the_first_scan_learns_the_estate_s_model_adopts_it_and_finds_more_duplicates(estate, other_estate, tmp_path):
+def test_the_first_scan_learns_the_estate_s_model_adopts_it_and_finds_more_duplicates(
+    estate, other_estate, third_estate, tmp_path
+):
     """One CRM export (an independent generator's hard level: names cut, glued, as initials)
-    loaded into two hubs; one scanned with the shipped rules, the other learning first."""
+    loaded into three hubs; one scanned with the shipped rules, one learning first, each in
+    two processes, and one with the shipped rules in this one: the processes change nothing."""
     data = crm("hard", "en", True, 2_000, 3)
-    for url in (estate, other_estate):
+    for url in (estate, other_estate, third_estate):
         _imported(url, data, tmp_path)
-    assert "learnt" not in _mdm(other_estate, "match", "scan", "customer", "--no-learn")
-    assert "learnt" not in _mdm(estate, "match", "scan", "customer", "--queue-only")  # adopting would link at once
-    said = _mdm(estate, "match", "scan", "customer")
+    assert "learnt" not in _mdm(other_estate, "match", "scan", "customer", "--no-learn", "--workers", "2")
+    assert "learnt" not in _mdm(third_estate, "match", "scan", "customer", "--no-learn", "--workers", "1")
+    said = _mdm(estate, "match", "scan", "customer", "--workers", "2")
     assert f"learnt customer rules version {RULES['customer'].version + 1} from its records, adopted" in said
     assert "EM:" in said  # what was learnt, as `mdm match train` reports it
     assert "sure:" in said
 
     shipped, none = _state(other_estate)
+    here, _ = _state(third_estate)
+    assert shipped.predicted() == here.predicted()  # the same merges, the same pairs queued
+    assert sorted(c[2:] for c in shipped.candidates) == sorted(c[2:] for c in here.candidates)
     learnt, versions = _state(estate)
     assert none == []
     [version] = versions
     assert (version.adopted_by, version.created_by) == (SCANNER, SCANNER)
+    assert _scan_versions(estate) == {version.version}  # the workers scored with the version the scan adopted
     assert table("customer", version.text).review == training.FIRST_REVIEW  # its probabilities are the estate's
     before, after = scores(shipped.predicted()[0], data.truth), scores(learnt.predicted()[0], data.truth)
     assert after.recall >= before.recall + 0.03  # the shipped rules miss what the estate's own model finds
@@ -115,6 +137,7 @@ def test_a_model_whose_duplicates_the_defaults_do_not_see_is_written_not_adopted
             kept.append((key, payload))
     clean = Export("clean", kept, set())
     _imported(estate, clean, tmp_path)
+    assert "learnt" not in _mdm(estate, "match", "scan", "customer", "--queue-only")  # adopting would link at once
     said = _mdm(estate, "match", "scan", "customer")
     number = RULES["customer"].version + 1
     assert f"learnt customer rules version {number} from its records, not adopted: of the" in said
