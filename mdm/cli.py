@@ -547,7 +547,9 @@ def match_scan(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, help="processes that compare blocks at once (default: one per core from 40,000 blocks, else one)"
+            min=1,
+            help="processes that compare blocks at once (default: one per core from 40,000 blocks of a "
+            "whole domain, else one)",
         ),
     ] = None,
 ) -> None:
@@ -583,7 +585,8 @@ def match_scan(
         )
         console.print(f"{learnt.written.report}\nlearnt {domain} rules version {number} from its records, {fate}")
     console.print(
-        f"{report.blocks} blocks, {report.pairs_compared} pairs compared, {report.pairs_scored} scored in full; "
+        f"{report.blocks} blocks in {report.workers} process(es), {report.pairs_compared} pairs compared, "
+        f"{report.pairs_scored} scored in full; "
         f"{report.queued} candidates queued, {report.already_queued} already in the queue; "
         f"{report.linked} at or above auto_link merged"
     )

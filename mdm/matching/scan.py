@@ -29,12 +29,14 @@ an estate's duplicates drift their own way.
 """
 
 import asyncio
+import contextlib
 import gc
 import itertools
 import multiprocessing
 import os
+import signal
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Container
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Container
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +44,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 import msgspec
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +74,7 @@ class ScanReport:
     linked: int = 0  # pairs at or above auto_link merged into one record
     left_queued: list[str] = field(default_factory=list)  # pairs at or above auto_link not merged, and why
     oversized: list[str] = field(default_factory=list)
+    workers: int = 1  # processes that compared the blocks
     learnt: training.Learnt | None = None  # the domain's first model, learnt before the scan
 
 
@@ -186,8 +190,8 @@ async def scan(
     if on_blocks:
         on_blocks(len(blocks))
     features: dict[str, Features] = {}
-    workers = workers or default_workers(len(blocks), db.url)
-    found = await _compare(db, domain, rules, blocks, features, report, advance, workers=workers)
+    report.workers = 1 if in_memory(db.url) else workers or default_workers(len(blocks), shard)
+    found = await _compare(db, domain, rules, blocks, features, report, advance, workers=report.workers)
     into: dict[str, str] = {}  # merged by this scan: folded id -> the record it went into
     for again in range(ROUNDS + 1):
         if linker is None or not found:
@@ -216,42 +220,44 @@ async def _compare(
     only: Container[str] | None = None,
     workers: int = 1,
 ) -> Found:
-    """Score the pairs of `blocks` (with `only`, those with a side in it) and queue those at
-    or above `review`, in this process or, with `workers` > 1, in that many at once
-    (`_compared_apart`); answers those at or above `auto_link` to merge (score, left,
-    right): newly queued, or pending from other rules (given their new score here)."""
+    """Score the pairs of `blocks` (with `only`, those with a side in it, in this process)
+    and queue those at or above `review`, in this process or, with `workers` > 1, in that
+    many at once (`_compared_apart`); answers those at or above `auto_link` to merge
+    (score, left, right): newly queued, or pending from other rules (given their new score
+    here)."""
     found: Found = []
     written: set[tuple[str, str]] = set()  # pairs queued by this call (two workers may both score one)
     compared = (
         _compared_apart(db, domain, rules, blocks, workers)
-        if workers > 1
+        if workers > 1 and only is None
         else _compared_here(db, domain, rules, blocks, features, only)
     )
-    async for queue, part in compared:
-        for name in ("blocks", "pairs_compared", "pairs_scored"):
-            setattr(report, name, getattr(report, name) + getattr(part, name))
-        report.oversized += part.oversized
-        queue = [q for q in queue if (q["left_id"], q["right_id"]) not in written]
-        written |= {(q["left_id"], q["right_id"]) for q in queue}
-        async with db.transaction() as session:
-            queued = await repo.queue_candidates(session, queue)
-            now = datetime.now(UTC)
-            await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
-            sure = {(q["left_id"], q["right_id"]): q for q in queue if q["score"] >= rules.auto_link}
-            new = {(q.left_id, q.right_id) for q in queued}
-            older = await repo.pending_under_other_rules(
-                session, domain, [p for p in sure if p not in new], rules.version
-            )
-            await repo.rescore_candidates(session, [sure[pair] for pair in older])
-        found += [(sure[pair]["score"], *pair) for pair in sure if pair in new or pair in older]
-        report.queued += len(queued)
-        report.already_queued += len(queue) - len(queued)
-        if advance:
-            advance(part.blocks)
+    async with contextlib.aclosing(compared):  # a failed write stops the workers
+        async for queue, part in compared:
+            for name in ("blocks", "pairs_compared", "pairs_scored"):
+                setattr(report, name, getattr(report, name) + getattr(part, name))
+            report.oversized += part.oversized
+            queue = [q for q in queue if (q["left_id"], q["right_id"]) not in written]
+            written |= {(q["left_id"], q["right_id"]) for q in queue}
+            async with db.transaction() as session:
+                queued = await repo.queue_candidates(session, queue)
+                now = datetime.now(UTC)
+                await events_sql.insert_events(session, [events.candidate_queued(domain, q, None, now) for q in queued])
+                sure = {(q["left_id"], q["right_id"]): q for q in queue if q["score"] >= rules.auto_link}
+                new = {(q.left_id, q.right_id) for q in queued}
+                older = await repo.pending_under_other_rules(
+                    session, domain, [p for p in sure if p not in new], rules.version
+                )
+                await repo.rescore_candidates(session, [sure[pair] for pair in older])
+            found += [(sure[pair]["score"], *pair) for pair in sure if pair in new or pair in older]
+            report.queued += len(queued)
+            report.already_queued += len(queue) - len(queued)
+            if advance:
+                advance(part.blocks)
     return found
 
 
-Compared = AsyncIterator[tuple[list[dict[str, Any]], ScanReport]]  # queue rows, and the counts that made them
+Compared = AsyncGenerator[tuple[list[dict[str, Any]], ScanReport], None]  # queue rows, and the counts that made them
 
 
 async def _compared_here(
@@ -308,65 +314,77 @@ PARALLEL_FROM = 40_000  # blocks from which a scan uses every core: below, start
 MAX_WORKERS = 8  # by default: each reads the database and holds the features of its blocks' records
 
 
-def default_workers(blocks: int, url: str) -> int:
-    """One per core for a large scan of a database other processes can open (not an
-    in-memory SQLite); one (this process) otherwise."""
-    if blocks < PARALLEL_FROM or ":memory:" in url or "mode=memory" in url:
+def default_workers(blocks: int, shard: tuple[int, int] = (0, 1)) -> int:
+    """One per core for a large scan of a whole domain; one (this process) for a small one,
+    or a shard (shards run side by side already)."""
+    if blocks < PARALLEL_FROM or shard != (0, 1):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(cores, MAX_WORKERS))
+
+
+def in_memory(url: str) -> bool:
+    """An in-memory SQLite database, which no other process can open."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    )
 
 
 async def _compared_apart(
     db: Database, domain: Domain, rules: MatchRules, blocks: list[tuple[str, int]], workers: int
 ) -> Compared:
     """`blocks` scored by `workers` processes, a segment of consecutive blocks a task (at
-    most SEGMENT; four or more a worker), answered as each is done. The workers only read
-    (each keeps its features and pairs seen across its segments); this process writes the
-    queue, so SQLite has one writer. They score with the very rules given: the stored
+    most SEGMENT; four or more a worker), answered as each is done. The workers only read;
+    this process writes the queue, so SQLite has one writer. They score with the very rules given: the stored
     version, or the defaults in force."""
     stored = rules is not RULES[domain.name]
-    setup = (db.url, domain.name, rules.version if stored else None, gc.get_threshold())
+    version = rules.version if stored else None
     context = multiprocessing.get_context("spawn")  # no fork of a process holding threads and connections
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=setup)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(gc.get_threshold(),))
+    loop = asyncio.get_running_loop()
+    size = min(SEGMENT, max(SCAN_CHUNK // 4, -(-len(blocks) // (4 * workers))))  # four a worker, to even out
+    tasks = [loop.run_in_executor(pool, _worker_segment, db.url, domain.name, version, blocks[i : i + size])
+             for i in range(0, len(blocks), size)]  # fmt: skip
     try:
-        loop = asyncio.get_running_loop()
-        size = min(SEGMENT, max(SCAN_CHUNK // 4, -(-len(blocks) // (4 * workers))))  # four a worker, to even out
-        tasks = [loop.run_in_executor(pool, _worker_segment, blocks[i : i + size])
-                 for i in range(0, len(blocks), size)]  # fmt: skip
         for done in asyncio.as_completed(tasks):
             yield await done
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # on a failure: segments not begun are dropped, those begun end with their worker
+        for task in tasks:
+            task.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
-_worker: dict[str, Any] = {}  # in a worker process: its event loop, database, domain, rules, features, pairs seen
+_worker: dict[str, Any] = {}  # in a worker process: its event loop, and once opened its database and rules
 
 
-def _start_worker(url: str, domain: str, version: int | None, gc_threshold: tuple[int, int, int]) -> None:
+def _start_worker(gc_threshold: tuple[int, int, int]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the scan's process, which stops the pool
     gc.set_threshold(*gc_threshold)
-    loop = asyncio.new_event_loop()
-    db = Database.connect(url, pool_size=1)
-    descriptor = BY_NAME[domain]
-
-    async def rules() -> MatchRules:
-        if version is None:
-            return RULES[domain]
-        async with db.sessionmaker(write=False)() as session:
-            return await versions.build(session, descriptor, version)
-
-    _worker.update(loop=loop, db=db, domain=descriptor, rules=loop.run_until_complete(rules()), features={},
-                   seen=set())  # fmt: skip
+    _worker["loop"] = asyncio.new_event_loop()
 
 
-def _worker_segment(blocks: list[tuple[str, int]]) -> tuple[list[dict[str, Any]], ScanReport]:
-    """One segment's queue rows and counts, in a worker."""
-    db, domain, rules, features = _worker["db"], _worker["domain"], _worker["rules"], _worker["features"]
+def _worker_segment(
+    url: str, name: str, version: int | None, blocks: list[tuple[str, int]]
+) -> tuple[list[dict[str, Any]], ScanReport]:
+    """One segment's queue rows and counts, in a worker: its records' features and the pairs
+    it saw are its own (segments go to whichever worker is free, so the next is rarely the
+    neighbour of this one). The database and the rules are opened at the first segment, so
+    a failure there comes back as the segment's error."""
+    domain = BY_NAME[name]
 
     async def go() -> tuple[list[dict[str, Any]], ScanReport]:
-        report, queue = ScanReport(), []
+        if "db" not in _worker:
+            _worker["db"] = db = Database.connect(url, pool_size=1)
+            if version is None:
+                _worker["rules"] = RULES[name]
+            else:
+                async with db.sessionmaker(write=False)() as session:
+                    _worker["rules"] = await versions.build(session, domain, version)
+        db, rules = _worker["db"], _worker["rules"]
+        report, queue, features, seen = ScanReport(), [], dict[str, Features](), set[tuple[str, str]]()
         async for chunk in read_blocks(db, domain, blocks, rules.fields, known=features):
-            queue += _score(domain, rules, chunk, _worker["seen"], features, report)
+            queue += _score(domain, rules, chunk, seen, features, report)
             forget(features, FEATURES_KEPT)
         return queue, report
 

@@ -9,6 +9,7 @@ every later scan use."""
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -73,6 +74,13 @@ def _imported(url: str, data: Export, directory: Path) -> None:
     _mdm(url, "import", "customer", str(path), "--system", "salesforce")
 
 
+def _outcome(said: str) -> tuple[int, ...]:
+    """(queued, already in the queue, merged) from `mdm match scan`'s summary."""
+    found = re.search(r"(\d+) candidates queued, (\d+) already in the queue; (\d+) at or above auto_link merged", said)
+    assert found, said
+    return tuple(int(n) for n in found.groups())
+
+
 def _scan_versions(url: str) -> set[int]:
     """The rules versions of the pairs scans queued."""
 
@@ -103,8 +111,14 @@ def test_the_first_scan_learns_the_estate_s_model_adopts_it_and_finds_more_dupli
     data = crm("hard", "en", True, 2_000, 3)
     for url in (estate, other_estate, third_estate):
         _imported(url, data, tmp_path)
-    assert "learnt" not in _mdm(other_estate, "match", "scan", "customer", "--no-learn", "--workers", "2")
-    assert "learnt" not in _mdm(third_estate, "match", "scan", "customer", "--no-learn", "--workers", "1")
+    apart = _mdm(other_estate, "match", "scan", "customer", "--no-learn", "--workers", "2")
+    here = _mdm(third_estate, "match", "scan", "customer", "--no-learn")
+    assert "learnt" not in apart + here
+    assert "in 2 process(es)" in apart
+    assert "in 1 process(es)" in here  # 2,000 records: too few blocks to start workers by default
+    assert _outcome(apart) == _outcome(here)  # the same pairs queued and merged
+    again = _mdm(other_estate, "match", "scan", "customer", "--no-learn", "--workers", "2")
+    assert (_outcome(again)[0], _outcome(again)[2]) == (0, 0)  # a rerun queues and merges nothing new
     said = _mdm(estate, "match", "scan", "customer", "--workers", "2")
     assert f"learnt customer rules version {RULES['customer'].version + 1} from its records, adopted" in said
     assert "EM:" in said  # what was learnt, as `mdm match train` reports it

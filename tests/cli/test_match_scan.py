@@ -1,10 +1,15 @@
 """`mdm match scan`: likely duplicate pairs into the candidate queue, once; shards split the work."""
 
 import asyncio
+import multiprocessing
+import os
 import random
 import string
 import subprocess
 import sys
+import time
+
+import pytest
 
 from mdm.db import repository as repo
 from mdm.db.engine import Database
@@ -74,7 +79,7 @@ def test_the_cli_reports_what_it_did(database_url):
                           capture_output=True, text=True, timeout=120,
                           env={**__import__("os").environ, "MDM_DATABASE_URL": database_url})  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "candidates queued" in done.stdout + done.stderr
+    assert "candidates queued" in " ".join((done.stdout + done.stderr).split())  # the console wraps lines
     bad = subprocess.run([sys.executable, "-m", "mdm", "match", "scan", "customer", "--shard", "2/2"],
                          capture_output=True, text=True, timeout=60,
                          env={**__import__("os").environ, "MDM_DATABASE_URL": database_url})  # fmt: skip
@@ -287,3 +292,43 @@ def test_the_cli_queues_only_when_told(client, database_url):
         pairs = {(p.left_id, p.right_id): p.status for p in _pending(database_url)}
         assert pairs[tuple(sorted((first, second)))] == "pending"
         assert client.get(f"/v1/customers/{second}", follow_redirects=False).status_code == 200
+
+
+def test_a_scan_starts_workers_only_where_they_can_help_and_can_open_the_database():
+    from mdm.matching.scan import PARALLEL_FROM, default_workers, in_memory
+
+    assert default_workers(PARALLEL_FROM - 1) == 1  # starting processes would cost more than they save
+    assert default_workers(PARALLEL_FROM, (1, 4)) == 1  # shards run side by side already
+    assert default_workers(PARALLEL_FROM) == min(len(os.sched_getaffinity(0)), 8)
+    assert all(in_memory(u) for u in ("sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:",
+                                      "sqlite+aiosqlite:///file:x?mode=memory&uri=true"))  # fmt: skip
+    assert not any(in_memory(u) for u in ("sqlite+aiosqlite:////tmp/hub.db", "postgresql+asyncpg://h/db"))
+
+
+def test_a_scan_whose_queue_write_fails_stops_its_workers_and_says_why(client, database_url, monkeypatch):
+    """Workers compare, this process writes: a write that fails ends the scan with its error
+    (no hang, no worker left comparing), and what was queued before it stays queued."""
+    from mdm.matching import scan as scanning
+
+    brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
+    _customer(client, {"name": f"{brand} Consulting GmbH", "country": "DE"})
+    _customer(client, {"name": f"{brand} Consulting", "country": "DE"})
+    calls = []
+
+    async def failing(session, rows):
+        calls.append(len(rows))
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scanning.repo, "queue_candidates", failing)
+
+    async def run():
+        async with Database.opened(database_url) as db:
+            return await asyncio.wait_for(scan(db, BY_NAME["customer"], learn=False, workers=2), 120)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        asyncio.run(run())
+    assert len(calls) == 1  # the first segment's write failed; nothing after it was written
+    deadline = time.monotonic() + 60
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not multiprocessing.active_children()  # each worker ended with the segment it had begun
