@@ -336,8 +336,8 @@ async def _compared_apart(
 ) -> Compared:
     """`blocks` scored by `workers` processes, a segment of consecutive blocks a task (at
     most SEGMENT; four or more a worker), answered as each is done. The workers only read;
-    this process writes the queue, so SQLite has one writer. They score with the very rules given: the stored
-    version, or the defaults in force."""
+    this process writes the queue, so SQLite has one writer. They score with the very rules
+    given: the stored version, or the defaults in force."""
     stored = rules is not RULES[domain.name]
     version = rules.version if stored else None
     context = multiprocessing.get_context("spawn")  # no fork of a process holding threads and connections
