@@ -295,11 +295,11 @@ def test_the_cli_queues_only_when_told(client, database_url):
 
 
 def test_a_scan_starts_workers_only_where_they_can_help_and_can_open_the_database():
-    from mdm.matching.scan import PARALLEL_FROM, default_workers, in_memory
+    from mdm.matching.scan import MAX_WORKERS, PARALLEL_FROM, default_workers, in_memory
 
     assert default_workers(PARALLEL_FROM - 1) == 1  # starting processes would cost more than they save
     assert default_workers(PARALLEL_FROM, (1, 4)) == 1  # shards run side by side already
-    assert default_workers(PARALLEL_FROM) == min(len(os.sched_getaffinity(0)), 8)
+    assert default_workers(PARALLEL_FROM) == min(len(os.sched_getaffinity(0)), MAX_WORKERS)
     assert all(in_memory(u) for u in ("sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:",
                                       "sqlite+aiosqlite:///file:x?mode=memory&uri=true"))  # fmt: skip
     assert not any(in_memory(u) for u in ("sqlite+aiosqlite:////tmp/hub.db", "postgresql+asyncpg://h/db"))
@@ -307,7 +307,7 @@ def test_a_scan_starts_workers_only_where_they_can_help_and_can_open_the_databas
 
 def test_a_scan_whose_queue_write_fails_stops_its_workers_and_says_why(client, database_url, monkeypatch):
     """Workers compare, this process writes: a write that fails ends the scan with its error
-    (no hang, no worker left comparing), and what was queued before it stays queued."""
+    (no hang, no worker left comparing, no later segment written)."""
     from mdm.matching import scan as scanning
 
     brand = "".join(random.choices(string.ascii_lowercase, k=9)).capitalize()
