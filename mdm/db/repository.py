@@ -58,7 +58,7 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-_EACH: dict[tuple[Any, ...], Select[Any]] = {}
+_EACH: dict[tuple[Any, ...], Select[Any]] = {}  # _each's statements by shape: a few per call site
 
 
 async def _each(
@@ -396,9 +396,8 @@ async def match_keys_of(session: AsyncSession, domain: Domain, ids: Sequence[str
     """The blocking keys stored for golden records (by golden_id alone: see _LIVE_SOURCES)."""
     found: dict[str, set[str]] = {i: set() for i in ids}
     for chunk in _chunks(sorted(set(ids))):
-        for golden_id, key in await _each(
-            session, [match_key.c.golden_id, match_key.c.key], match_key.c.golden_id, chunk
-        ):
+        rows = await _each(session, [match_key.c.golden_id, match_key.c.key], match_key.c.golden_id, chunk)
+        for golden_id, key in rows:
             found[golden_id].add(key)
     return found
 
