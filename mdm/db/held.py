@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.repository import SourceKey, _by_source_key, _chunks
@@ -15,6 +15,16 @@ async def held_rows(session: AsyncSession, domain: Domain, keys: Sequence[Source
     return await _by_source_key(session, held_source, domain, keys)
 
 
+# built once: an IN list built per call leaves objects in reference cycles, whose collection
+# pauses a server's writes (tests/integration/test_write_garbage.py)
+_HELD_BY_KEYS = (
+    select(held_key.c.system, held_key.c.source_id)
+    .where(held_key.c.domain == bindparam("domain"), held_key.c.key.in_(bindparam("keys", expanding=True)))
+    .distinct()
+    .limit(bindparam("limit"))
+)
+
+
 async def held_by_keys(session: AsyncSession, domain: Domain, keys: Sequence[str], limit: int) -> list[Row[Any]]:
     """Held records sharing a blocking key with these (at most `limit`, oldest first)."""
     any_held = select(held_key.c.key).where(held_key.c.domain == domain.name).limit(1)
@@ -22,13 +32,8 @@ async def held_by_keys(session: AsyncSession, domain: Domain, keys: Sequence[str
         return []
     found: dict[SourceKey, None] = {}
     for chunk in _chunks(sorted(set(keys))):
-        stmt = (
-            select(held_key.c.system, held_key.c.source_id)
-            .where(held_key.c.domain == domain.name, held_key.c.key.in_(chunk))
-            .distinct()
-            .limit(limit)
-        )
-        found |= dict.fromkeys((r.system, r.source_id) for r in (await session.execute(stmt)).all())
+        params = {"domain": domain.name, "keys": list(chunk), "limit": limit}
+        found |= dict.fromkeys((r.system, r.source_id) for r in (await session.execute(_HELD_BY_KEYS, params)).all())
         if len(found) >= limit:
             break
     rows = await held_rows(session, domain, list(found)[:limit])
