@@ -177,8 +177,10 @@ class Workspace:
                 created_at=row.created_at,
                 ended_at=row.ended_at,
             )
-        # source rows whose golden we may not load (ended ones) still need to be known
-        unknown = [k for k in wanted if (domain.name, *k) not in self.sources]
+        # source rows whose golden we may not load (ended ones) still need to be known; a source
+        # record is only written beside its crosswalk (never deleted), so a key without one has
+        # none: a group of new keys skips the read
+        unknown = [k for k in wanted if (domain.name, *k) in self.crosswalks and (domain.name, *k) not in self.sources]
         for row in await repo.source_rows(self.session, domain, unknown):
             self.sources[(domain.name, row.system, row.source_id)] = _source_from_row(domain, row)
 
