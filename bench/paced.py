@@ -25,19 +25,27 @@ except ImportError:  # pragma: no cover - uvloop is a dependency of the hub
     uvloop = None
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
-    """Send one request and read its whole answer; its status."""
+TIMEOUT = 10.0  # seconds a request may take before it counts as an error (wrk's --timeout)
+# refused, closed mid-answer (IncompleteReadError), garbled, a head past the limit, timed out
+ERRORS = (OSError, EOFError, ValueError, asyncio.LimitOverrunError, TimeoutError)
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bool]:
+    """Send one request and read its whole answer (the server answers with Content-Length):
+    its status, and whether the server closes the connection after it."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
+    status, length, closing = int(head[9:12]), 0, False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
+        name = name.strip().lower()
+        if name == b"content-length":
             length = int(value)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
     if length:
         await reader.readexactly(length)
-    return status
+    return status, closing
 
 
 async def run(port: int, key: str, lines: list[bytes], rate: float, connections: int, seconds: float) -> dict:
@@ -56,19 +64,26 @@ async def run(port: int, key: str, lines: list[bytes], rate: float, connections:
     errors: list[str] = []
 
     async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        """Take due requests in turn on one keep-alive connection, opened again after the
+        server closes it or a request fails (the failure counted, its request not resent)."""
+        stream = None
         while (job := await queue.get()) is not None:
             due, request = job
             try:
-                status = await _exchange(reader, writer, request)
-            except (OSError, asyncio.IncompleteReadError) as exc:
+                async with asyncio.timeout(TIMEOUT):
+                    stream = stream or await asyncio.open_connection("127.0.0.1", port)
+                    status, closing = await _exchange(*stream, request)
+            except ERRORS as exc:
                 errors.append(repr(exc))
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                continue
-            latencies.append(time.perf_counter() - due)
-            statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
+                closing = True
+            else:
+                latencies.append(time.perf_counter() - due)
+                statuses[status] = statuses.get(status, 0) + 1
+            if closing and stream is not None:
+                stream[1].close()
+                stream = None
+        if stream is not None:
+            stream[1].close()
 
     pool = [asyncio.create_task(connection()) for _ in range(connections)]
     await asyncio.sleep(0.2)  # connections open before the clock starts

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import Integer, Row, and_, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm.db.repository import SourceKey, _by_source_key, _chunks
@@ -21,7 +21,7 @@ _HELD_BY_KEYS = (
     select(held_key.c.system, held_key.c.source_id)
     .where(held_key.c.domain == bindparam("domain"), held_key.c.key.in_(bindparam("keys", expanding=True)))
     .distinct()
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit", type_=Integer))
 )
 
 
