@@ -66,7 +66,10 @@ async def run(port: int, key: str, lines: list[bytes], rate: float, connections:
     async def connection() -> None:
         """Take due requests in turn on one keep-alive connection, opened again after the
         server closes it or a request fails (the failure counted, its request not resent)."""
-        stream = None
+        try:  # opened before the clock starts; if it cannot be, the first request tries again
+            stream = await asyncio.open_connection("127.0.0.1", port)
+        except ERRORS:
+            stream = None
         while (job := await queue.get()) is not None:
             due, request = job
             try:
