@@ -36,7 +36,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mdm.db import backlog
+from mdm.db import backlog, driver
 from mdm.db.engine import Database
 from mdm.errors import Forbidden
 from mdm.events import feed
@@ -83,7 +83,8 @@ MATCH_SCORE = Histogram("mdm_match_score", "Best match score of an ingested sour
                         ["domain"], buckets=tuple(i / 10 for i in range(1, 11)))  # fmt: skip
 POOL_IN_USE = Gauge("mdm_db_pool_connections_in_use", "Database connections checked out of this worker's pools",
                     multiprocess_mode="livesum")  # fmt: skip
-STATEMENT_DURATION = Histogram("mdm_db_statement_duration_seconds", "Duration of database statements (SQLAlchemy's)",
+STATEMENT_DURATION = Histogram("mdm_db_statement_duration_seconds",
+                               "Duration of database statements (SQLAlchemy's, and those run on the driver)",
                                buckets=SECONDS)  # fmt: skip
 
 
@@ -156,6 +157,7 @@ def watch(*dbs: Database) -> None:
     def pool_use(*_args: Any) -> None:
         POOL_IN_USE.set(sum(_checked_out(e) for e in engines))
 
+    driver.timer = STATEMENT_DURATION.observe
     for engine in engines:
         event.listen(engine.sync_engine, "before_cursor_execute", before)
         event.listen(engine.sync_engine, "after_cursor_execute", after)

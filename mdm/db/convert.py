@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row
 
 from mdm.db.types import canonical_decimal
 from mdm.domains import Domain, Field
@@ -40,8 +39,8 @@ def from_column(f: Field, value: Any) -> Any:
 def values_of(domain: Domain, row: Any) -> dict[str, Any]:
     """A stored golden row's field values as builtins (from_column's, field by field; the
     fields whose kind converts nothing are copied as they are: a page reads hundreds); `row`:
-    a SQLAlchemy row or its columns by name (a mapping, a raw driver's record)."""
-    m = row._mapping if isinstance(row, Row) else row
+    a row (SQLAlchemy's or mdm.db.driver's) or its columns by name (a mapping, a raw driver's record)."""
+    m = getattr(row, "_mapping", row)
     found = _KINDS.get(domain.name)
     if found is None:
         found = _KINDS[domain.name] = (

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from mdm.db import driver
 from mdm.db.tables import event_consumer, golden_history, outbox_event, outbox_horizon
 
 Position = tuple[int, int]  # (xid, id)
@@ -68,8 +69,7 @@ async def catch_up_clock(connection: AsyncConnection, *, restored: bool) -> None
 
 
 async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(outbox_event), list(rows))
+    await driver.insert(session, outbox_event, rows)
 
 
 def _postgres(session: AsyncSession) -> bool:

@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, bindparam, delete, func, insert, or_, select, text
+from sqlalchemy import Integer, Row, and_, bindparam, delete, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db import driver
 from mdm.db.repository import SourceKey, _by_source_key, _chunks
 from mdm.db.tables import held_key, held_source
 from mdm.domains import Domain
@@ -25,10 +26,12 @@ _HELD_BY_KEYS = (
 )
 
 
+_ANY_HELD = select(held_key.c.key).where(held_key.c.domain == bindparam("domain")).limit(1)
+
+
 async def held_by_keys(session: AsyncSession, domain: Domain, keys: Sequence[str], limit: int) -> list[Row[Any]]:
     """Held records sharing a blocking key with these (at most `limit`, oldest first)."""
-    any_held = select(held_key.c.key).where(held_key.c.domain == domain.name).limit(1)
-    if (await session.execute(any_held)).first() is None:  # the common case: one query, not one per 500 keys
+    if not await driver.rows(session, _ANY_HELD, {"domain": domain.name}):  # the common case: one query
         return []
     found: dict[SourceKey, None] = {}
     for chunk in _chunks(sorted(set(keys))):
@@ -45,11 +48,9 @@ async def put_held(
 ) -> None:
     """Store (or replace) held records and their blocking keys."""
     await drop_held(session, domain, [(r["system"], r["source_id"]) for r in rows])
-    if rows:
-        await session.execute(insert(held_source), [{"domain": domain.name, **r} for r in rows])
+    await driver.insert(session, held_source, [{"domain": domain.name, **r} for r in rows])
     found = [{"domain": domain.name, "key": k, "system": s, "source_id": i} for (s, i), ks in keys.items() for k in ks]
-    if found:
-        await session.execute(insert(held_key), found)
+    await driver.insert(session, held_key, found)
 
 
 async def drop_held(session: AsyncSession, domain: Domain, keys: Sequence[SourceKey]) -> None:

@@ -6,11 +6,15 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db import driver
 from mdm.db.tables import policy_version
+
+_NEWEST = select(func.max(policy_version.c.version))
 
 
 async def newest_version(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.max(policy_version.c.version)))).scalar_one() or 0)
+    """Read before every write group (the policy in force), so on the driver."""
+    return int((await driver.rows(session, _NEWEST))[0][0] or 0)
 
 
 async def version(session: AsyncSession, number: int) -> Row[Any] | None:

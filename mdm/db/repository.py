@@ -10,17 +10,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     Column,
     ColumnElement,
     Row,
     Select,
+    String,
     Table,
+    Update,
     and_,
     bindparam,
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -32,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mdm.db import driver
 from mdm.db.convert import JSON_KINDS, from_driver
 from mdm.db.tables import (
     GOLDEN,
@@ -92,8 +97,11 @@ async def _each(
     if stmt is None:
         stmt = _EACH[key] = _each_statement(form, columns, column, [c for c, _ in equal], null, lock)
     params: dict[str, Any] = {f"each_{i}": value for i, (_, value) in enumerate(equal)}
-    params["each_values"] = values[0] if form == "one" else list(values)
-    return (await session.execute(stmt, params)).all()
+    if form == "one":
+        params["each_values"] = values[0]
+    else:  # SQLite's IN reads its values from one JSON array: the statement does not vary with their count
+        params["each_values"] = list(values) if form == "unnest" else msgspec.json.encode(list(values)).decode()
+    return await driver.rows(session, stmt, params)
 
 
 def _each_statement(
@@ -103,7 +111,10 @@ def _each_statement(
     if form == "one":
         stmt = select(*columns).where(column == bindparam("each_values"), *conds)
     elif form == "in":
-        stmt = select(*columns).where(column.in_(bindparam("each_values", expanding=True)), *conds)
+        listed: Select[Any] = select(literal_column("value")).select_from(
+            func.json_each(bindparam("each_values", type_=String))
+        )
+        stmt = select(*columns).where(column.in_(listed.scalar_subquery()), *conds)
     else:
         keys = func.unnest(bindparam("each_values", type_=ARRAY(column.type))).table_valued("v").render_derived("k")
         # OFFSET 0 keeps PostgreSQL from pulling the subquery up into a plain join, which it then
@@ -121,20 +132,22 @@ def lock_id(*parts: object) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+_ADVISORY_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:ks AS bigint[])) AS k ORDER BY 1) s")
+
+
 async def advisory_locks(session: AsyncSession, ids: Iterable[int]) -> None:
     """Serialize writers of the same logical keys (PostgreSQL; SQLite writers are serial)."""
     ordered = sorted(set(ids))
     if not ordered or session.get_bind().dialect.name != "postgresql":
         return
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:ks AS bigint[])) AS k ORDER BY 1) s"),
-        {"ks": ordered},
-    )
+    await driver.rows(session, _ADVISORY_LOCKS, {"ks": ordered})
 
 
-async def known_systems(session: AsyncSession) -> dict[str, Row[Any]]:
-    rows = (await session.execute(select(source_system).order_by(source_system.c.code))).all()
-    return {r.code: r for r in rows}
+_KNOWN_SYSTEMS = select(source_system).order_by(source_system.c.code)
+
+
+async def known_systems(session: AsyncSession) -> dict[str, Any]:
+    return {r.code: r for r in await driver.rows(session, _KNOWN_SYSTEMS)}
 
 
 async def add_system(session: AsyncSession, code: str, name: str, at: datetime) -> None:
@@ -331,65 +344,68 @@ async def overlapping(
 
 
 async def insert_goldens(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(GOLDEN[domain.name]), rows)
+    await driver.insert(session, GOLDEN[domain.name], rows)
 
 
 async def update_goldens(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
     """Write changed golden rows; each guarded by its previous version."""
     if not rows:
         return
-    table = GOLDEN[domain.name]
-    columns = [c for c in rows[0] if c not in ("id", "prev_version")]
-    stmt = (
+    columns = tuple(c for c in rows[0] if c not in ("id", "prev_version"))
+    params = [{"b_id": r["id"], "b_prev": r["prev_version"], **{f"b_{c}": r[c] for c in columns}} for r in rows]
+    await driver.many(session, _update_goldens(domain.name, columns), params)
+
+
+@lru_cache(maxsize=64)
+def _update_goldens(domain: str, columns: tuple[str, ...]) -> Update:
+    table = GOLDEN[domain]
+    return (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_prev"))
         .values({c: bindparam(f"b_{c}") for c in columns})
     )
-    params = [{"b_id": r["id"], "b_prev": r["prev_version"], **{f"b_{c}": r[c] for c in columns}} for r in rows]
-    await session.execute(stmt, params)
 
 
 async def insert_crosswalks(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(crosswalk), rows)
+    await driver.insert(session, crosswalk, rows)
 
 
 async def reopen_crosswalks(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
     """Point existing crosswalk rows (ended or moved) at a golden record again."""
-    if not rows:
-        return
-    stmt = (
-        update(crosswalk)
-        .where(
-            crosswalk.c.domain == domain.name,
-            crosswalk.c.system == bindparam("b_system"),
-            crosswalk.c.source_id == bindparam("b_source_id"),
-        )
-        .values(golden_id=bindparam("b_golden_id"), ended_at=bindparam("b_ended_at"))
+    params = [{"b_domain": domain.name, **{f"b_{k}": v for k, v in r.items()}} for r in rows]
+    await driver.many(session, _REOPEN_CROSSWALKS, params)
+
+
+_REOPEN_CROSSWALKS = (
+    update(crosswalk)
+    .where(
+        crosswalk.c.domain == bindparam("b_domain"),
+        crosswalk.c.system == bindparam("b_system"),
+        crosswalk.c.source_id == bindparam("b_source_id"),
     )
-    await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+    .values(golden_id=bindparam("b_golden_id"), ended_at=bindparam("b_ended_at"))
+)
 
 
 async def insert_sources(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(source_record), rows)
+    await driver.insert(session, source_record, rows)
+
+
+_SOURCE_COLUMNS = ("golden_id", "payload", "payload_hash", "received_at", "correlation_id", "ended_at")
+_UPDATE_SOURCES = (
+    update(source_record)
+    .where(
+        source_record.c.domain == bindparam("b_domain"),
+        source_record.c.system == bindparam("b_system"),
+        source_record.c.source_id == bindparam("b_source_id"),
+    )
+    .values({c: bindparam(f"b_{c}") for c in _SOURCE_COLUMNS})
+)
 
 
 async def update_sources(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    cols = ("golden_id", "payload", "payload_hash", "received_at", "correlation_id", "ended_at")
-    stmt = (
-        update(source_record)
-        .where(
-            source_record.c.domain == domain.name,
-            source_record.c.system == bindparam("b_system"),
-            source_record.c.source_id == bindparam("b_source_id"),
-        )
-        .values({c: bindparam(f"b_{c}") for c in cols})
-    )
-    await session.execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in rows])
+    params = [{"b_domain": domain.name, **{f"b_{k}": v for k, v in r.items()}} for r in rows]
+    await driver.many(session, _UPDATE_SOURCES, params)
 
 
 async def match_keys_of(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, set[str]]:
@@ -406,15 +422,13 @@ async def change_match_keys(
     session: AsyncSession, domain: Domain, removed: list[tuple[str, str]], added: list[tuple[str, str]]
 ) -> None:
     """Drop and add (golden id, key) pairs."""
-    if removed:
-        stmt = delete(match_key).where(
-            match_key.c.domain == domain.name,
-            match_key.c.golden_id == bindparam("g"),
-            match_key.c.key == bindparam("k"),
-        )
-        await session.execute(stmt, [{"g": g, "k": k} for g, k in removed])
-    if added:
-        await session.execute(insert(match_key), [{"domain": domain.name, "key": k, "golden_id": g} for g, k in added])
+    await driver.many(session, _DROP_MATCH_KEY, [{"d": domain.name, "g": g, "k": k} for g, k in removed])
+    await driver.insert(session, match_key, [{"domain": domain.name, "key": k, "golden_id": g} for g, k in added])
+
+
+_DROP_MATCH_KEY = delete(match_key).where(
+    match_key.c.domain == bindparam("d"), match_key.c.golden_id == bindparam("g"), match_key.c.key == bindparam("k")
+)
 
 
 Link = tuple[str, str, str]  # (scheme, country or "", value)
@@ -435,17 +449,17 @@ async def change_identifiers(
     session: AsyncSession, domain: Domain, removed: list[tuple[str, Link]], added: list[tuple[str, Link]]
 ) -> None:
     """Drop and add (golden id, identifier) pairs."""
-    t = golden_identifier
-    if removed:
-        stmt = delete(t).where(t.c.domain == domain.name, t.c.golden_id == bindparam("g"),
-                               t.c.scheme == bindparam("s"), t.c.country == bindparam("c"),
-                               t.c.value == bindparam("v"))  # fmt: skip
-        await session.execute(stmt, [{"g": g, "s": s, "c": c, "v": v} for g, (s, c, v) in removed])
-    if added:
-        rows = [
-            {"domain": domain.name, "scheme": s, "country": c, "value": v, "golden_id": g} for g, (s, c, v) in added
-        ]
-        await session.execute(insert(t), rows)
+    gone = [{"d": domain.name, "g": g, "s": s, "c": c, "v": v} for g, (s, c, v) in removed]
+    await driver.many(session, _DROP_IDENTIFIER, gone)
+    rows = [{"domain": domain.name, "scheme": s, "country": c, "value": v, "golden_id": g} for g, (s, c, v) in added]
+    await driver.insert(session, golden_identifier, rows)
+
+
+_DROP_IDENTIFIER = delete(golden_identifier).where(
+    golden_identifier.c.domain == bindparam("d"), golden_identifier.c.golden_id == bindparam("g"),
+    golden_identifier.c.scheme == bindparam("s"), golden_identifier.c.country == bindparam("c"),
+    golden_identifier.c.value == bindparam("v"),
+)  # fmt: skip
 
 
 _PG_IDENTIFIERS = (
@@ -534,8 +548,7 @@ async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], 
 
 
 async def insert_decisions(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(match_decision), rows)
+    await driver.insert(session, match_decision, rows)
 
 
 async def decisions_about(session: AsyncSession, domain: Domain, golden_id: str) -> list[Row[Any]]:
@@ -616,12 +629,16 @@ async def set_pair_status(session: AsyncSession, row: dict[str, Any]) -> None:
     await session.execute(stmt)
 
 
+_ANY_APART = (
+    select(match_candidate.c.id)
+    .where(match_candidate.c.domain == bindparam("d"), match_candidate.c.status == NOT_A_MATCH)
+    .limit(1)
+)
+
+
 async def not_a_match(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> set[tuple[str, str]]:
     """The pairs among `ids` a steward marked "not a match", each as (smaller id, larger id)."""
-    any_apart = select(match_candidate.c.id).where(
-        match_candidate.c.domain == domain.name, match_candidate.c.status == NOT_A_MATCH
-    )
-    if (await session.execute(any_apart.limit(1))).first() is None:
+    if not await driver.rows(session, _ANY_APART, {"d": domain.name}):
         return set()  # none in the domain yet: one index probe instead of a read per id
     wanted = set(ids)
     found = await _queued(session, domain, wanted)
@@ -641,18 +658,20 @@ async def pending_under_other_rules(
 async def rescore_candidates(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Put the score, explanation and rules version of `rows` (`candidate_row`s) on the queued
     pairs they name."""
-    if not rows:
-        return
-    c = match_candidate.c
-    stmt = (
-        update(match_candidate)
-        .where(
-            c.domain == bindparam("d"), c.left_id == bindparam("l"), c.right_id == bindparam("r"), c.status == PENDING
-        )
-        .values(score=bindparam("s"), explanation=bindparam("e"), rules_version=bindparam("v"))
+    await driver.many(session, _RESCORE, [{"d": r["domain"], "l": r["left_id"], "r": r["right_id"], "s": r["score"],
+                                           "e": r["explanation"], "v": r["rules_version"]} for r in rows])  # fmt: skip
+
+
+_RESCORE = (
+    update(match_candidate)
+    .where(
+        match_candidate.c.domain == bindparam("d"),
+        match_candidate.c.left_id == bindparam("l"),
+        match_candidate.c.right_id == bindparam("r"),
+        match_candidate.c.status == PENDING,
     )
-    await session.execute(stmt, [{"d": r["domain"], "l": r["left_id"], "r": r["right_id"], "s": r["score"],
-                                  "e": r["explanation"], "v": r["rules_version"]} for r in rows])  # fmt: skip
+    .values(score=bindparam("s"), explanation=bindparam("e"), rules_version=bindparam("v"))
+)
 
 
 async def _queued(session: AsyncSession, domain: Domain, lefts: set[str]) -> list[tuple[str, str, str, int]]:
@@ -681,8 +700,7 @@ async def candidate_pairs(session: AsyncSession, domain: Domain, status: str | N
 
 
 async def insert_history(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(golden_history), rows)
+    await driver.insert(session, golden_history, rows)
 
 
 async def audit_rows(
@@ -744,8 +762,7 @@ def audit_row(
 
 
 async def insert_audit(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(audit_log), rows)
+    await driver.insert(session, audit_log, rows)
 
 
 # ---- reads for the API -------------------------------------------------------------

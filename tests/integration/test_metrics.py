@@ -90,6 +90,19 @@ def test_ingestion_outcomes_by_domain_system_and_outcome(client, factory_v2):
     assert added("netsuite", "held") == 1
 
 
+def test_a_write_groups_statements_are_timed(client):
+    """A single upsert's statements run on the driver (mdm.db.driver), not through
+    SQLAlchemy's events: the statement histogram counts them all the same."""
+    count = "mdm_db_statement_duration_seconds_count"
+    first = value(scrape(client), count)
+    before = value(scrape(client), count)  # a scrape's own reads are counted: as many each time
+    tag = unique("st")
+    assert client.put(f"/v2/customers/sources/salesforce/{tag}", json={"name": f"{tag} Timed GmbH"}).status_code == 200
+    after = value(scrape(client), count)
+    # at least: golden, crosswalk, source, history, audit and event inserts, the crosswalk read
+    assert (after - before) - (before - first) >= 7
+
+
 def test_the_estates_backlogs_are_read_at_the_scrape(client):
     tag = unique("mb")
     before = scrape(client)

@@ -1,0 +1,170 @@
+"""Statements built once, run on the session's own driver connection, inside its transaction.
+
+A single upsert's write group runs ~15 small statements. Through SQLAlchemy's execution
+machinery (session, cache key, execution context, parameter and result objects) each cost
+more CPU than the driver's work on it: 27% of a server worker's CPU at 300 upserts/s
+(py-spy, bench/README.md). Here a statement is compiled once per dialect, with the bind and
+result processors SQLAlchemy would apply (JSON, timestamps), and sent straight to asyncpg or
+aiosqlite: one call, one thread hop on SQLite instead of four. Errors are raised as
+SQLAlchemy's (`IntegrityError`, `DBAPIError` ...), as if it had run the statement, so callers
+and error handlers cannot tell the difference.
+
+Only statements built once belong here (module level or behind an `lru_cache`): a
+statement is recognised by identity, and its values that vary are bind parameters.
+"""
+
+import time
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy import Insert, Table
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ClauseElement
+
+Processor = Callable[[Any], Any] | None
+timer: Callable[[float], None] | None = None  # set by the metrics layer: each statement's seconds
+_CACHE_SIZE = 512
+
+
+@dataclass(slots=True)
+class _Compiled:
+    stmt: ClauseElement  # held, so that its id is not reused while cached
+    sql: str
+    names: tuple[str, ...]  # bind parameters in positional order
+    binds: tuple[Processor, ...]
+    defaults: Mapping[str, Any]  # values the statement carries (a LIMIT, a constant)
+    types: tuple[Any, ...]  # of the result columns
+    row: type | None  # None for text(): its columns are not known, rows are plain tuples
+    results: tuple[Processor, ...] | None = None  # known at the first run (PostgreSQL's need the column types)
+
+
+def _row_class(names: Sequence[str]) -> type:
+    """A named tuple read like SQLAlchemy's Row: by position, by attribute and `_mapping`."""
+    base = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+    keys = tuple(names)
+
+    def mapping(self: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(keys, self, strict=True))
+
+    return type("Row", (base,), {"__slots__": (), "_mapping": property(mapping)})
+
+
+_COMPILED: OrderedDict[tuple[int, str, tuple[str, ...]], _Compiled] = OrderedDict()
+
+
+def _compiled(session: AsyncSession, stmt: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
+    dialect = session.get_bind().dialect
+    key = (id(stmt), dialect.name, keys)
+    found = _COMPILED.get(key)
+    if found is not None and found.stmt is stmt:
+        _COMPILED.move_to_end(key)
+        return found
+    c: Any = stmt.compile(dialect=dialect, column_keys=list(keys) or None, for_executemany=bool(keys))
+    if c.escaped_bind_names or "POSTCOMPILE" in c.string:
+        raise ValueError(f"not a statement for the driver (expanding or escaped parameters): {c.string}")
+    processors = c._bind_processors
+    names = tuple(c.positiontup)
+    columns = c._result_columns
+    found = _Compiled(
+        stmt=stmt,
+        sql=c.string,
+        names=names,
+        binds=tuple(processors.get(n) for n in names),
+        defaults={n: b.effective_value for n, b in c.binds.items() if b.value is not None or b.callable},
+        types=tuple(col.type for col in columns),
+        row=_row_class([col.keyname for col in columns]) if columns else None,
+    )
+    _COMPILED[key] = found
+    if len(_COMPILED) > _CACHE_SIZE:
+        _COMPILED.popitem(last=False)
+    return found
+
+
+def _args(c: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    values = [params[n] if n in params else c.defaults[n] for n in c.names]
+    return tuple(v if p is None or v is None else p(v) for p, v in zip(c.binds, values, strict=True))
+
+
+def _reraise(session: AsyncSession, adapted: Any, c: _Compiled, args: Any, error: Exception) -> NoReturn:
+    """The driver's error as SQLAlchemy raises it: translated by its adapter, then wrapped."""
+    dialect = session.get_bind().dialect
+    try:
+        adapted._handle_exception(error)
+    except Exception as dbapi_error:
+        gone = dialect.is_disconnect(dbapi_error, adapted, None)  # type: ignore[arg-type]
+        raise DBAPIError.instance(
+            c.sql, args, dbapi_error, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect
+        ) from error
+    raise error  # pragma: no cover - _handle_exception always raises
+
+
+def _results(session: AsyncSession, c: _Compiled, coltypes: Sequence[Any]) -> tuple[Processor, ...]:
+    dialect = session.get_bind().dialect
+    return tuple(t._cached_result_processor(dialect, o) for t, o in zip(c.types, coltypes, strict=False))
+
+
+async def _run(session: AsyncSession, c: _Compiled, args: Any, many: bool) -> list[Any]:
+    raw = await (await session.connection()).get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    driver: Any = raw.driver_connection
+    postgres = session.get_bind().dialect.name == "postgresql"
+    started = time.perf_counter()
+    async with adapted._execute_mutex:  # SQLAlchemy's own statements on this connection take turns with these
+        try:
+            if postgres and adapted._transaction is None:  # asyncpg's BEGIN is sent before a first statement
+                await adapted._start_transaction()
+            if many:
+                await driver.executemany(c.sql, args)
+                found: list[Any] = []
+            elif postgres:
+                if c.results is None:  # a numeric's processor depends on the type the server answers
+                    prepared = await driver.prepare(c.sql)
+                    oids = [a.type.oid for a in prepared.get_attributes()]
+                    c.results = _results(session, c, oids)
+                found = await driver.fetch(c.sql, *args)
+            else:
+                if c.results is None:
+                    c.results = _results(session, c, [None] * len(c.types))
+                found = list(await driver.execute_fetchall(c.sql, args))
+        except Exception as error:
+            _reraise(session, adapted, c, args, error)
+    if timer is not None:
+        timer(time.perf_counter() - started)
+    return found
+
+
+async def rows(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:
+    """The statement's rows (named tuples, read as SQLAlchemy's rows are)."""
+    c = _compiled(session, stmt, ())
+    found = await _run(session, c, _args(c, params or {}), many=False)
+    if c.row is None:
+        return [tuple(r) for r in found]
+    make, results = c.row._make, c.results or ()  # type: ignore[attr-defined]
+    if not any(results):
+        return [make(r) for r in found]
+    return [make([v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True)]) for r in found]
+
+
+async def many(session: AsyncSession, stmt: ClauseElement, params: Sequence[Mapping[str, Any]]) -> None:
+    """The statement once per parameter set (executemany). An INSERT takes its columns from
+    the first set's keys, as SQLAlchemy does; every set must have the same keys."""
+    if not params:
+        return
+    keys = tuple(params[0])
+    c = _compiled(session, stmt, keys if getattr(stmt, "is_insert", False) else ())
+    await _run(session, c, [_args(c, p) for p in params], many=True)
+
+
+_INSERTS: dict[str, Insert] = {}
+
+
+async def insert(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows (each with the same keys) in one executemany."""
+    stmt = _INSERTS.get(table.name)
+    if stmt is None:
+        stmt = _INSERTS[table.name] = sa_insert(table)
+    await many(session, stmt, rows)
