@@ -14,6 +14,7 @@ statement is recognised by identity, and its values that vary are bind parameter
 """
 
 import time
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class _Compiled:
     stmt: ClauseElement  # held, so that its id is not reused while cached
     sql: str
     names: tuple[str, ...]  # bind parameters in positional order
-    binds: tuple[Processor, ...]
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor) of those that process
     defaults: Mapping[str, Any]  # values the statement carries (a LIMIT, a constant)
     types: tuple[Any, ...]  # of the result columns
     row: type | None  # None for text(): its columns are not known, rows are plain tuples
@@ -73,7 +74,7 @@ def _compiled(session: AsyncSession, stmt: ClauseElement, keys: tuple[str, ...])
         stmt=stmt,
         sql=c.string,
         names=names,
-        binds=tuple(processors.get(n) for n in names),
+        binds=tuple((i, processors[n]) for i, n in enumerate(names) if processors.get(n) is not None),
         defaults={n: b.effective_value for n, b in c.binds.items() if b.value is not None or b.callable},
         types=tuple(col.type for col in columns),
         row=_row_class([col.keyname for col in columns]) if columns else None,
@@ -84,9 +85,12 @@ def _compiled(session: AsyncSession, stmt: ClauseElement, keys: tuple[str, ...])
     return found
 
 
-def _args(c: _Compiled, params: Mapping[str, Any]) -> tuple[Any, ...]:
+def _args(c: _Compiled, params: Mapping[str, Any]) -> list[Any]:
     values = [params[n] if n in params else c.defaults[n] for n in c.names]
-    return tuple(v if p is None or v is None else p(v) for p, v in zip(c.binds, values, strict=True))
+    for i, process in c.binds:
+        if values[i] is not None:
+            values[i] = process(values[i])
+    return values
 
 
 def _reraise(session: AsyncSession, adapted: Any, c: _Compiled, args: Any, error: Exception) -> NoReturn:
@@ -107,10 +111,23 @@ def _results(session: AsyncSession, c: _Compiled, coltypes: Sequence[Any]) -> tu
     return tuple(t._cached_result_processor(dialect, o) for t, o in zip(c.types, coltypes, strict=False))
 
 
-async def _run(session: AsyncSession, c: _Compiled, args: Any, many: bool) -> list[Any]:
+async def connection(session: AsyncSession) -> tuple[Any, Any]:
+    """The session's connection as SQLAlchemy adapts it and as the driver has it, kept for the
+    rest of its transaction: asking the session again for each statement cost a lone write
+    group a sixth of its CPU."""
+    tx = session.sync_session.get_transaction()
+    found = session.info.get("mdm.driver")
+    if tx is not None and found is not None and found[0]() is tx:
+        return found[1], found[2]
     raw = await (await session.connection()).get_raw_connection()
-    adapted: Any = raw.dbapi_connection
-    driver: Any = raw.driver_connection
+    # a weak reference: the transaction refers to the session, which would hold it in a cycle
+    now = weakref.ref(session.sync_session.get_transaction())
+    session.info["mdm.driver"] = (now, raw.dbapi_connection, raw.driver_connection)
+    return raw.dbapi_connection, raw.driver_connection
+
+
+async def _run(session: AsyncSession, c: _Compiled, args: Any, many: bool) -> list[Any]:
+    adapted, driver = await connection(session)
     postgres = session.get_bind().dialect.name == "postgresql"
     started = time.perf_counter()
     async with adapted._execute_mutex:  # SQLAlchemy's own statements on this connection take turns with these

@@ -150,6 +150,20 @@ async def known_systems(session: AsyncSession) -> dict[str, Any]:
     return {r.code: r for r in await driver.rows(session, _KNOWN_SYSTEMS)}
 
 
+_REGISTERED: dict[str, set[str]] = {}  # database URL -> source systems seen registered there
+
+
+async def registered(session: AsyncSession, codes: Iterable[str]) -> set[str]:
+    """Those of `codes` that are registered source systems. A system is registered once and
+    never removed (no command or migration deletes one), so a code seen registered is not read
+    again: a write group reads the table only when it names a system not seen yet."""
+    wanted = set(codes)
+    seen = _REGISTERED.setdefault(str(session.get_bind().engine.url), set())
+    if not wanted <= seen:
+        seen |= set(await known_systems(session))
+    return wanted & seen
+
+
 async def add_system(session: AsyncSession, code: str, name: str, at: datetime) -> None:
     await session.execute(insert(source_system).values(code=code, name=name, created_at=at))
 
@@ -513,7 +527,7 @@ _PG_BLOCKS = (
 
 async def _driver(session: AsyncSession) -> Any:
     """The session's own driver connection (aiosqlite or asyncpg), inside its transaction."""
-    return (await (await session.connection()).get_raw_connection()).driver_connection
+    return (await driver.connection(session))[1]
 
 
 async def driver_fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:

@@ -267,7 +267,7 @@ async def ingest(
     """
     ws = Workspace(session, actor, now or utcnow())
     ws.releasing = releasing
-    systems = await repo.known_systems(session)
+    systems = await repo.registered(session, {item.system for item in items})
     results: list[dict[str, Any] | MdmError | None] = [None] * len(items)
     valid: list[int] = []
     denied: list[tuple[SourceItem, Forbidden]] = []

@@ -104,6 +104,24 @@ def test_systems_add_registers_adopts_its_policy_and_prints_a_working_key(own_da
     assert "already registered" in twice.stderr
 
 
+def test_a_system_registered_while_the_hub_runs_writes_at_once(own_database):
+    """A running hub remembers the systems it saw registered (it reads the table again only
+    for a system it has not seen): one added by the CLI meanwhile writes at once."""
+    made = _mdm(own_database, "keys", "create", "--principal", "system:salesforce", "--role", "reader")
+    assert made.returncode == 0, made.stderr
+    with TestClient(create_app(Settings(database_url=own_database, pool_size=2))) as client:
+        first = client.put("/v2/customers/sources/salesforce/sf-1", json={"name": "Seen First GmbH"},
+                           headers={"Authorization": f"Bearer {made.stdout.strip()}"})  # fmt: skip
+        assert first.status_code == 200, first.text
+        done = _mdm(own_database, "systems", "add", "pipedrive", "Pipedrive", "--owns", "customer.name",
+                    "--creates", "customer", "--key")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        later = client.put("/v2/customers/sources/pipedrive/pd-1", json={"name": "Added Later Ltd"},
+                           headers={"Authorization": f"Bearer {done.stdout.strip()}"})  # fmt: skip
+        assert later.status_code == 200, later.text
+        assert later.json()["outcome"] == "created"
+
+
 def test_systems_add_with_a_bad_policy_line_registers_nothing(own_database):
     done = _mdm(own_database, "systems", "add", "crmx", "CRM X", "--owns", "customer.colour")
     assert done.returncode == 1
