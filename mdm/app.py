@@ -44,7 +44,7 @@ from mdm.api.versions import under_every_version
 from mdm.api.webhooks import subscriptions_router
 from mdm.api.writer import UpsertWriter
 from mdm.auth.keys import KeyCache
-from mdm.db.engine import Database, Timeouts
+from mdm.db.engine import Database, Timeouts, checkpoints
 from mdm.db.fastpath import fast_reads
 from mdm.domains import CONTRACT_VERSIONS, DOMAINS
 from mdm.events.publisher import from_settings as publisher_from_settings
@@ -70,7 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.settings = settings
         timeouts = Timeouts(settings.db_connect_timeout, settings.db_statement_timeout)
-        app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts)
+        app.state.db = Database.connect(settings.database_url, settings.pool_size, timeouts,
+                                        background_checkpoints=True)  # fmt: skip
         # reads that may lag (resolve, GraphQL, the quality report; API keys while the primary
         # does not answer): the replica when there is one
         app.state.read_db = app.state.db
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                         lanes=settings.write_lanes)  # fmt: skip
         await app.state.fast.start()
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(prune_events(app.state.db, settings.events_retention_days, stop))]
+        tasks = [asyncio.create_task(prune_events(app.state.db, settings.events_retention_days, stop)),
+                 asyncio.create_task(checkpoints(app.state.db, stop))]  # fmt: skip
         if settings.nats_url:
             publisher = publisher_from_settings(app.state.db, settings, app.state.policies.for_read)
             tasks.append(asyncio.create_task(publisher.run(stop)))
