@@ -18,7 +18,7 @@ import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlalchemy import Insert, Table
 from sqlalchemy import insert as sa_insert
@@ -86,24 +86,12 @@ def _compiled(session: AsyncSession, stmt: ClauseElement, keys: tuple[str, ...])
 
 
 def _args(c: _Compiled, params: Mapping[str, Any]) -> list[Any]:
+    """Positional values, each through its processor as SQLAlchemy would, None included (a
+    JSON column's None is JSON null, not SQL NULL)."""
     values = [params[n] if n in params else c.defaults[n] for n in c.names]
     for i, process in c.binds:
-        if values[i] is not None:
-            values[i] = process(values[i])
+        values[i] = process(values[i])
     return values
-
-
-def _reraise(session: AsyncSession, adapted: Any, c: _Compiled, args: Any, error: Exception) -> NoReturn:
-    """The driver's error as SQLAlchemy raises it: translated by its adapter, then wrapped."""
-    dialect = session.get_bind().dialect
-    try:
-        adapted._handle_exception(error)
-    except Exception as dbapi_error:
-        gone = dialect.is_disconnect(dbapi_error, adapted, None)  # type: ignore[arg-type]
-        raise DBAPIError.instance(
-            c.sql, args, dbapi_error, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect
-        ) from error
-    raise error  # pragma: no cover - _handle_exception always raises
 
 
 def _results(session: AsyncSession, c: _Compiled, coltypes: Sequence[Any]) -> tuple[Processor, ...]:
@@ -111,47 +99,95 @@ def _results(session: AsyncSession, c: _Compiled, coltypes: Sequence[Any]) -> tu
     return tuple(t._cached_result_processor(dialect, o) for t, o in zip(c.types, coltypes, strict=False))
 
 
+_CONNECTION = "mdm.driver"  # session.info's key
+
+
 async def connection(session: AsyncSession) -> tuple[Any, Any]:
     """The session's connection as SQLAlchemy adapts it and as the driver has it, kept for the
-    rest of its transaction: asking the session again for each statement cost a lone write
-    group a sixth of its CPU."""
-    tx = session.sync_session.get_transaction()
-    found = session.info.get("mdm.driver")
+    rest of its (innermost) transaction: asking the session again for each statement cost a
+    lone write group a sixth of its CPU. A savepoint begun since is a new transaction: asking
+    the session then is what makes SQLAlchemy send its SAVEPOINT."""
+    sync = session.sync_session
+    tx = sync.get_nested_transaction() or sync.get_transaction()
+    found = session.info.get(_CONNECTION)
     if tx is not None and found is not None and found[0]() is tx:
         return found[1], found[2]
     raw = await (await session.connection()).get_raw_connection()
+    now = sync.get_nested_transaction() or sync.get_transaction()
     # a weak reference: the transaction refers to the session, which would hold it in a cycle
-    now = weakref.ref(session.sync_session.get_transaction())
-    session.info["mdm.driver"] = (now, raw.dbapi_connection, raw.driver_connection)
+    session.info[_CONNECTION] = (weakref.ref(now), raw.dbapi_connection, raw.driver_connection)
     return raw.dbapi_connection, raw.driver_connection
 
 
-async def _run(session: AsyncSession, c: _Compiled, args: Any, many: bool) -> list[Any]:
+async def execute(
+    session: AsyncSession, sql: str, args: Any, *, many: bool = False, prepared: Callable[[Any], None] | None = None
+) -> list[Any]:
+    """The driver's own SQL (asyncpg's $n or SQLite's ? / :name parameters) in the session's
+    transaction: its rows as the driver answers them. Begins the transaction if this is its
+    first statement, takes turns with SQLAlchemy's statements on the connection, and raises
+    errors as SQLAlchemy would; a connection found dead is invalidated, so that the pool
+    replaces it. `prepared` (PostgreSQL): called once with the prepared statement first."""
     adapted, driver = await connection(session)
     postgres = session.get_bind().dialect.name == "postgresql"
     started = time.perf_counter()
+    found: list[Any] = []
+    raised: Exception | None = None
     async with adapted._execute_mutex:  # SQLAlchemy's own statements on this connection take turns with these
         try:
             if postgres and adapted._transaction is None:  # asyncpg's BEGIN is sent before a first statement
                 await adapted._start_transaction()
             if many:
-                await driver.executemany(c.sql, args)
-                found: list[Any] = []
+                await driver.executemany(sql, args)
             elif postgres:
-                if c.results is None:  # a numeric's processor depends on the type the server answers
-                    prepared = await driver.prepare(c.sql)
-                    oids = [a.type.oid for a in prepared.get_attributes()]
-                    c.results = _results(session, c, oids)
-                found = await driver.fetch(c.sql, *args)
+                if prepared is not None:
+                    prepared(await driver.prepare(sql))
+                found = await driver.fetch(sql, *args)
             else:
-                if c.results is None:
-                    c.results = _results(session, c, [None] * len(c.types))
-                found = list(await driver.execute_fetchall(c.sql, args))
+                found = list(await driver.execute_fetchall(sql, args))
         except Exception as error:
-            _reraise(session, adapted, c, args, error)
+            raised = _translated(session, adapted, sql, args, error)
+    if raised is not None:
+        await _forget_if_gone(session, raised)
+        raise raised
     if timer is not None:
         timer(time.perf_counter() - started)
     return found
+
+
+def _translated(session: AsyncSession, adapted: Any, sql: str, args: Any, error: Exception) -> Exception:
+    """The driver's error as SQLAlchemy raises it: translated by its adapter, then wrapped."""
+    dialect = session.get_bind().dialect
+    try:
+        adapted._handle_exception(error)
+    except Exception as dbapi_error:
+        gone = dialect.is_disconnect(dbapi_error, adapted, None)  # type: ignore[arg-type]
+        wrapped = DBAPIError.instance(
+            sql, args, dbapi_error, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect
+        )
+        wrapped.__cause__ = error
+        return wrapped
+    return error  # pragma: no cover - _handle_exception always raises
+
+
+async def _forget_if_gone(session: AsyncSession, error: Exception) -> None:
+    """A connection the database dropped leaves the pool (SQLAlchemy does the same for its own
+    statements); the next transaction gets a new one."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        session.info.pop(_CONNECTION, None)
+        await (await session.connection()).invalidate(error)
+
+
+async def _run(session: AsyncSession, c: _Compiled, args: Any, many: bool) -> list[Any]:
+    if many or c.results is not None:
+        return await execute(session, c.sql, args, many=many)
+    if session.get_bind().dialect.name != "postgresql":
+        c.results = _results(session, c, [None] * len(c.types))
+        return await execute(session, c.sql, args)
+
+    def learn(prepared: Any) -> None:  # a numeric's processor depends on the type the server answers
+        c.results = _results(session, c, [a.type.oid for a in prepared.get_attributes()])
+
+    return await execute(session, c.sql, args, prepared=learn)
 
 
 async def rows(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:

@@ -46,6 +46,7 @@ class Timeouts:
 # itself: SQLite's 1,000 by default; with `background_checkpoints` the server's checkpointer
 # does it, and this is only the bound should it fall behind
 BACKGROUND_AUTOCHECKPOINT = 20_000
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes the write-ahead log file keeps once checkpointed
 
 
 def _make_engine(
@@ -82,6 +83,7 @@ def _make_engine(
             cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
+            cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")  # the log file shrinks back after a burst
             cur.close()
             # SQLite's lower() folds ASCII only; search needs "Ärzte" to find "ÄRZTE"
             dbapi_conn.create_function("mdm_fold", 1, _fold, deterministic=True)
@@ -164,12 +166,17 @@ async def checkpoints(db: Database, stop: asyncio.Event, every: float = CHECKPOI
     if not is_sqlite(db.url):
         return
     log = logging.getLogger("mdm.db")
+    failed = 0
     while not stop.is_set():
         try:
             async with db.read.connect() as conn:  # on the driver: outside a transaction, no statement events
                 sqlite: Any = (await conn.get_raw_connection()).driver_connection
                 await sqlite.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
-        except Exception as exc:  # another worker's checkpoint, a busy database: the next round
-            log.debug("checkpoint: %s", exc)
+            failed = 0
+        except Exception as exc:  # a busy or unreachable database: the next round tries again
+            failed += 1
+            if failed % 240 == 1:  # the first failure, then once a minute while it lasts
+                log.warning("write-ahead log checkpoint failed (%d in a row; commits copy it past %d pages): %s",
+                            failed, BACKGROUND_AUTOCHECKPOINT, exc)  # fmt: skip
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)

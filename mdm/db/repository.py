@@ -156,7 +156,9 @@ _REGISTERED: dict[str, set[str]] = {}  # database URL -> source systems seen reg
 async def registered(session: AsyncSession, codes: Iterable[str]) -> set[str]:
     """Those of `codes` that are registered source systems. A system is registered once and
     never removed (no command or migration deletes one), so a code seen registered is not read
-    again: a write group reads the table only when it names a system not seen yet."""
+    again: a write group reads the table only when it names a system not seen yet. (A database
+    replaced under a running server, `mdm restore --replace`, could lack one: the README has
+    the server stopped first.)"""
     wanted = set(codes)
     seen = _REGISTERED.setdefault(str(session.get_bind().engine.url), set())
     if not wanted <= seen:
@@ -221,15 +223,14 @@ async def golden_rows(
     fields = [domain.field(name) for name in names]
     columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
     table = GOLDEN[domain.name].name
-    driver = await _driver(session)
     found: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(set(ids))):
         if postgres:
             sql = f"SELECT {columns} FROM {table} WHERE id = ANY($1::varchar[])"
-            rows = await driver.fetch(sql, list(chunk))
+            rows = await driver.execute(session, sql, [list(chunk)])
         else:
             sql = f"SELECT {columns} FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})"
-            rows = await driver.execute_fetchall(sql, list(chunk))
+            rows = await driver.execute(session, sql, list(chunk))
         for row in rows:
             if row[1] is None:
                 found[row[0]] = tuple(row)[2:]
@@ -250,15 +251,14 @@ async def live_payloads(session: AsyncSession, domain: Domain, ids: Sequence[str
     """The payloads (JSON text: hashable, a cache key) of the live source records of golden
     records, in (system, source id) order: what matching compares beside the golden values."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    driver = await _driver(session)
     found: dict[str, list[str]] = {}
     for chunk in _chunks(sorted(set(ids))):
         if postgres:
             sql = f"SELECT golden_id, payload::text {_LIVE_SOURCES} = ANY($1::varchar[]) {_IN_ORDER}"
-            rows = await driver.fetch(sql, list(chunk))
+            rows = await driver.execute(session, sql, [list(chunk)])
         else:
             sql = f"SELECT golden_id, payload {_LIVE_SOURCES} IN ({', '.join('?' * len(chunk))}) {_IN_ORDER}"
-            rows = await driver.execute_fetchall(sql, list(chunk))
+            rows = await driver.execute(session, sql, list(chunk))
         for golden_id, payload in rows:
             found.setdefault(golden_id, []).append(payload)
     return {golden_id: tuple(payloads) for golden_id, payloads in found.items()}
@@ -492,10 +492,10 @@ async def ids_by_identifier(session: AsyncSession, domain: Domain, links: Sequen
     wanted = sorted(set(links))
     found: dict[Link, set[str]] = {}
     if session.get_bind().dialect.name == "postgresql":
-        driver = await _driver(session)
         for chunk in _chunks(wanted, 1000):
             columns = [list(c) for c in zip(*chunk, strict=True)]
-            for scheme, country, value, golden_id in await driver.fetch(_PG_IDENTIFIERS, domain.name, *columns):
+            for scheme, country, value, golden_id in await driver.execute(session, _PG_IDENTIFIERS,
+                                                                          [domain.name, *columns]):  # fmt: skip
                 found.setdefault((scheme, country, value), set()).add(golden_id)
         return found
     t, asked = golden_identifier, set(wanted)
@@ -525,18 +525,11 @@ _PG_BLOCKS = (
 )
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The session's own driver connection (aiosqlite or asyncpg), inside its transaction."""
-    return (await driver.connection(session))[1]
-
-
 async def driver_fetch(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """Rows of the driver's own SQL on the session's asyncpg connection (records, read by
-    name or position), taking turns with SQLAlchemy's statements on it: the lock is its
-    asyncpg adapter's own, since a GraphQL request's loaders read side by side."""
-    raw = await (await session.connection()).get_raw_connection()
-    async with raw.dbapi_connection._execute_mutex:  # type: ignore[union-attr]
-        return list(await raw.driver_connection.fetch(sql, *args))  # type: ignore[union-attr]
+    name or position): the GraphQL layer's reads (mdm.db.driver.execute takes turns with
+    SQLAlchemy's statements on the connection, since a request's loaders read side by side)."""
+    return await driver.execute(session, sql, list(args))
 
 
 async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], cap: int) -> dict[str, list[str]]:
@@ -548,15 +541,14 @@ async def blocks_of(session: AsyncSession, domain: Domain, keys: Sequence[str], 
     raw driver: ingestion reads several blocks per record, and through SQLAlchemy the
     read cost twice as much (bench/README.md)."""
     found: dict[str, list[str]] = {}
-    driver = await _driver(session)
     if session.get_bind().dialect.name == "postgresql":
         for chunk in _chunks(list(keys), 1000):
-            for key, golden_id in await driver.fetch(_PG_BLOCKS, domain.name, chunk, cap):
+            for key, golden_id in await driver.execute(session, _PG_BLOCKS, [domain.name, chunk, cap]):
                 found.setdefault(key, []).append(golden_id)
         return found
     for chunk in _chunks(list(keys), 100):
         params = {"d": domain.name, "cap": cap} | {f"k{i}": key for i, key in enumerate(chunk)}
-        for key, golden_id in await driver.execute_fetchall(_sqlite_blocks(len(chunk)), params):
+        for key, golden_id in await driver.execute(session, _sqlite_blocks(len(chunk)), params):
             found.setdefault(key, []).append(golden_id)
     return found
 

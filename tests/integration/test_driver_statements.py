@@ -5,8 +5,8 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from mdm.db import driver
 from mdm.db.engine import Database
@@ -90,3 +90,83 @@ def test_a_constraint_the_driver_hits_is_sqlalchemys_integrity_error(database_ur
             await db.dispose()
 
     assert asyncio.run(run()) == 0  # the first row went with the failed transaction
+
+
+def test_a_savepoint_rolls_back_the_driver_statements_inside_it(database_url):
+    principal = unique("savepoint")
+
+    async def run() -> list[object]:
+        db = Database.connect(database_url)
+        try:
+            async with db.transaction() as session:
+                await driver.rows(session, _BY_PRINCIPAL, {"p": principal})  # the connection is known
+                nested = await session.begin_nested()
+                await driver.insert(session, audit_log, [_row(principal, datetime.now(UTC))])
+                await nested.rollback()
+            async with db.transaction() as session:
+                return await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(run()) == []
+
+
+def test_a_none_in_a_json_column_is_stored_as_sqlalchemy_stores_it(database_url):
+    """JSON null, not SQL NULL: a report's `fields IS NULL` reads both writers' rows alike."""
+    ours, theirs = unique("none-driver"), unique("none-sqlalchemy")
+    is_null = select(audit_log.c.fields.is_(None)).where(audit_log.c.principal == bindparam("p"))
+
+    async def run() -> tuple[object, object]:
+        db = Database.connect(database_url)
+        try:
+            async with db.transaction() as session:
+                await driver.insert(session, audit_log, [{**_row(ours, datetime.now(UTC)), "fields": None}])
+                await session.execute(insert(audit_log), [{**_row(theirs, datetime.now(UTC)), "fields": None}])
+            async with db.transaction() as session:
+                return (
+                    (await session.execute(is_null, {"p": ours})).scalar_one(),
+                    (await session.execute(is_null, {"p": theirs})).scalar_one(),
+                )
+        finally:
+            await db.dispose()
+
+    mine, sqlalchemys = asyncio.run(run())
+    assert mine == sqlalchemys
+
+
+async def _drop_connection(db: Database, backend: str) -> None:
+    """The database drops the pooled connection: PostgreSQL terminates its backend; an SQLite
+    connection is closed under the pool."""
+    async with db.transaction() as session:
+        if backend == "postgresql":
+            (pid,) = (await driver.rows(session, text("SELECT pg_backend_pid()")))[0]
+        else:
+            sqlite = (await driver.connection(session))[1]
+    if backend == "postgresql":
+        async with Database.opened(db.url) as other, other.transaction() as session:
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    else:
+        await sqlite.close()
+
+
+def test_a_connection_the_database_dropped_leaves_the_pool(database_url, backend):
+    """One write fails (503 through the API), the next gets a new connection."""
+    principal = unique("dropped")
+
+    async def run() -> tuple[bool, list[object]]:
+        db = Database.connect(database_url, pool_size=1)
+        try:
+            await _drop_connection(db, backend)
+            with pytest.raises(DBAPIError) as failed:
+                async with db.transaction() as session:
+                    await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
+            async with db.transaction() as session:
+                await driver.insert(session, audit_log, [_row(principal, datetime.now(UTC))])
+            async with db.transaction() as session:
+                return failed.value.connection_invalidated, await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
+        finally:
+            await db.dispose()
+
+    invalidated, found = asyncio.run(run())
+    assert invalidated
+    assert len(found) == 1
