@@ -5,9 +5,9 @@ machinery (session, cache key, execution context, parameter and result objects) 
 more CPU than the driver's work on it: 27% of a server worker's CPU at 300 upserts/s
 (py-spy, bench/README.md). Here a statement is compiled once per dialect, with the bind and
 result processors SQLAlchemy would apply (JSON, timestamps), and sent straight to asyncpg or
-aiosqlite: one call, one thread hop on SQLite instead of four. Errors are raised as
-SQLAlchemy's (`IntegrityError`, `DBAPIError` ...), as if it had run the statement, so callers
-and error handlers cannot tell the difference.
+aiosqlite: one call (on SQLite one thread hop, where SQLAlchemy's adapter makes several).
+Errors are raised as SQLAlchemy's (`IntegrityError`, `DBAPIError` ...), as if it had run the
+statement, so callers and error handlers cannot tell the difference.
 
 Only statements built once belong here (module level or behind an `lru_cache`): a
 statement is recognised by identity, and its values that vary are bind parameters.
