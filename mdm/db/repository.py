@@ -386,40 +386,41 @@ async def insert_crosswalks(session: AsyncSession, rows: list[dict[str, Any]]) -
 
 async def reopen_crosswalks(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
     """Point existing crosswalk rows (ended or moved) at a golden record again."""
-    params = [{"b_domain": domain.name, **{f"b_{k}": v for k, v in r.items()}} for r in rows]
-    await driver.many(session, _REOPEN_CROSSWALKS, params)
+    await driver.many(session, _REOPEN_CROSSWALKS, _keyed(domain, rows))
 
 
-_REOPEN_CROSSWALKS = (
-    update(crosswalk)
-    .where(
-        crosswalk.c.domain == bindparam("b_domain"),
-        crosswalk.c.system == bindparam("b_system"),
-        crosswalk.c.source_id == bindparam("b_source_id"),
+def _update_by_source_key(table: Table, columns: Sequence[str]) -> Update:
+    """An UPDATE of the row of one (domain, system, source_id), each value a `b_` parameter."""
+    return (
+        update(table)
+        .where(
+            table.c.domain == bindparam("b_domain"),
+            table.c.system == bindparam("b_system"),
+            table.c.source_id == bindparam("b_source_id"),
+        )
+        .values({c: bindparam(f"b_{c}") for c in columns})
     )
-    .values(golden_id=bindparam("b_golden_id"), ended_at=bindparam("b_ended_at"))
-)
+
+
+def _keyed(domain: Domain, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` as _update_by_source_key's parameters."""
+    return [{"b_domain": domain.name, **{f"b_{k}": v for k, v in r.items()}} for r in rows]
+
+
+_REOPEN_CROSSWALKS = _update_by_source_key(crosswalk, ("golden_id", "ended_at"))
 
 
 async def insert_sources(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await driver.insert(session, source_record, rows)
 
 
-_SOURCE_COLUMNS = ("golden_id", "payload", "payload_hash", "received_at", "correlation_id", "ended_at")
-_UPDATE_SOURCES = (
-    update(source_record)
-    .where(
-        source_record.c.domain == bindparam("b_domain"),
-        source_record.c.system == bindparam("b_system"),
-        source_record.c.source_id == bindparam("b_source_id"),
-    )
-    .values({c: bindparam(f"b_{c}") for c in _SOURCE_COLUMNS})
+_UPDATE_SOURCES = _update_by_source_key(
+    source_record, ("golden_id", "payload", "payload_hash", "received_at", "correlation_id", "ended_at")
 )
 
 
 async def update_sources(session: AsyncSession, domain: Domain, rows: list[dict[str, Any]]) -> None:
-    params = [{"b_domain": domain.name, **{f"b_{k}": v for k, v in r.items()}} for r in rows]
-    await driver.many(session, _UPDATE_SOURCES, params)
+    await driver.many(session, _UPDATE_SOURCES, _keyed(domain, rows))
 
 
 async def match_keys_of(session: AsyncSession, domain: Domain, ids: Sequence[str]) -> dict[str, set[str]]:

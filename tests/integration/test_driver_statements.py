@@ -27,16 +27,13 @@ def test_rows_written_on_the_driver_read_back_alike_through_sqlalchemy(database_
     at = datetime(2026, 12, 7, 16, 30, 1, 250000, tzinfo=UTC)
 
     async def run() -> tuple[list[object], list[object]]:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             async with db.transaction() as session:
                 await driver.insert(session, audit_log, [_row(principal, at), _row(principal, at)])
             async with db.transaction() as session:
                 ours = await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
                 theirs = (await session.execute(_BY_PRINCIPAL, {"p": principal})).all()
             return ours, list(theirs)
-        finally:
-            await db.dispose()
 
     ours, theirs = asyncio.run(run())
     assert len(ours) == 2
@@ -58,14 +55,11 @@ def test_a_driver_statement_is_rolled_back_with_its_transaction(database_url):
             raise RuntimeError("the request failed after the write")
 
     async def run() -> list[object]:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             with pytest.raises(RuntimeError):
                 await failed_write(db)
             async with db.transaction() as session:
                 return await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
-        finally:
-            await db.dispose()
 
     assert asyncio.run(run()) == []
 
@@ -79,15 +73,12 @@ def test_a_constraint_the_driver_hits_is_sqlalchemys_integrity_error(database_ur
             await driver.insert(session, source_system, [row, row])
 
     async def run() -> int:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             with pytest.raises(IntegrityError):
                 await duplicate(db)
             async with db.transaction() as session:
                 found = select(source_system.c.code).where(source_system.c.code == bindparam("c"))
                 return len(await driver.rows(session, found, {"c": code}))
-        finally:
-            await db.dispose()
 
     assert asyncio.run(run()) == 0  # the first row went with the failed transaction
 
@@ -96,8 +87,7 @@ def test_a_savepoint_rolls_back_the_driver_statements_inside_it(database_url):
     principal = unique("savepoint")
 
     async def run() -> list[object]:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             async with db.transaction() as session:
                 await driver.rows(session, _BY_PRINCIPAL, {"p": principal})  # the connection is known
                 nested = await session.begin_nested()
@@ -105,8 +95,6 @@ def test_a_savepoint_rolls_back_the_driver_statements_inside_it(database_url):
                 await nested.rollback()
             async with db.transaction() as session:
                 return await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
-        finally:
-            await db.dispose()
 
     assert asyncio.run(run()) == []
 
@@ -117,8 +105,7 @@ def test_a_none_in_a_json_column_is_stored_as_sqlalchemy_stores_it(database_url)
     is_null = select(audit_log.c.fields.is_(None)).where(audit_log.c.principal == bindparam("p"))
 
     async def run() -> tuple[object, object]:
-        db = Database.connect(database_url)
-        try:
+        async with Database.opened(database_url) as db:
             async with db.transaction() as session:
                 await driver.insert(session, audit_log, [{**_row(ours, datetime.now(UTC)), "fields": None}])
                 await session.execute(insert(audit_log), [{**_row(theirs, datetime.now(UTC)), "fields": None}])
@@ -127,8 +114,6 @@ def test_a_none_in_a_json_column_is_stored_as_sqlalchemy_stores_it(database_url)
                     (await session.execute(is_null, {"p": ours})).scalar_one(),
                     (await session.execute(is_null, {"p": theirs})).scalar_one(),
                 )
-        finally:
-            await db.dispose()
 
     mine, sqlalchemys = asyncio.run(run())
     assert mine == sqlalchemys
