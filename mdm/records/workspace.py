@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mdm import events
 from mdm.auth.actor import Actor
+from mdm.db import driver
 from mdm.db import events as events_sql
 from mdm.db import held as held_sql
 from mdm.db import repository as repo
@@ -457,7 +458,12 @@ class Workspace:
             await repo.change_identifiers(self.session, domain, gone, new)
 
     async def flush(self) -> None:
-        """Write everything that changed, a few executemany statements per table."""
+        """Write everything that changed, a few executemany statements per table; the inserts
+        together, at the end (`driver.together`)."""
+        async with driver.together(self.session):
+            await self._flush()
+
+    async def _flush(self) -> None:
         by_domain: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
         for g in self.goldens.values():
             if not g.dirty:

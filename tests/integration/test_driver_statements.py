@@ -155,3 +155,62 @@ def test_a_connection_the_database_dropped_leaves_the_pool(database_url, backend
     invalidated, found = asyncio.run(run())
     assert invalidated
     assert len(found) == 1
+
+
+def test_inserts_held_together_are_written_as_one_by_one_would_be(database_url, backend):
+    """`driver.together` sends a write group's inserts at its end: on PostgreSQL as one
+    statement, whose rows read back as the same rows inserted one table at a time."""
+    principal, code = unique("together"), unique("sys")[:30]
+    at = datetime(2026, 12, 7, 19, 0, 0, 125000, tzinfo=UTC)
+    sent: list[float] = []
+
+    def rows(who: str) -> list[dict[str, object]]:
+        return [_row(who, at), {**_row(who, at), "roles": None, "detail": None}]
+
+    async def run() -> tuple[list[object], list[object], list[object], list[object]]:
+        async with Database.opened(database_url) as db:
+            driver.timer = sent.append
+            try:
+                async with db.transaction() as session, driver.together(session):
+                    await driver.insert(session, audit_log, rows(principal))
+                    await driver.insert(session, source_system, [{"code": code, "name": "Together", "created_at": at}])
+                    early = await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
+            finally:
+                driver.timer = None
+            async with db.transaction() as session:
+                await driver.insert(session, audit_log, rows(principal + "-alone"))
+            async with db.transaction() as session:
+                together = await driver.rows(session, _BY_PRINCIPAL, {"p": principal})
+                alone = await driver.rows(session, _BY_PRINCIPAL, {"p": principal + "-alone"})
+                systems = (await session.execute(select(source_system).where(source_system.c.code == code))).all()
+            return early, together, alone, systems
+
+    early, together, alone, systems = asyncio.run(run())
+    assert [r[3:] for r in together] == [r[3:] for r in alone]  # (id, at, principal) aside: same values
+    assert [r.at for r in together] == [at, at]  # type: ignore[attr-defined]
+    assert together[1].roles is None  # type: ignore[attr-defined]
+    assert [(s.code, s.created_at) for s in systems] == [(code, at)]  # type: ignore[attr-defined]
+    if backend == "postgresql":
+        assert early == []  # held back until the end
+        assert len(sent) == 2  # the read, then both tables' rows in one statement
+
+
+def test_a_constraint_hit_by_inserts_held_together_writes_none_of_them(database_url):
+    principal, code = unique("together"), unique("sys")[:30]
+    row = {"code": code, "name": "Duplicate", "created_at": datetime.now(UTC)}
+
+    async def duplicate(db: Database) -> None:
+        async with db.transaction() as session, driver.together(session):
+            await driver.insert(session, audit_log, [_row(principal, datetime.now(UTC))])
+            await driver.insert(session, source_system, [row])
+            await driver.insert(session, source_system, [row])
+
+    async def run() -> list[object]:
+        async with Database.opened(database_url) as db:
+            with pytest.raises(IntegrityError):
+                await duplicate(db)
+            async with db.transaction() as session:
+                systems = (await session.execute(select(source_system).where(source_system.c.code == code))).all()
+                return [*systems, *await driver.rows(session, _BY_PRINCIPAL, {"p": principal})]
+
+    assert asyncio.run(run()) == []
