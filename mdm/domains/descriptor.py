@@ -117,10 +117,14 @@ class Domain:
     _by_name: dict[str, Field] = field(default_factory=dict, init=False, compare=False, repr=False)
     _policy_names: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
     _unseen: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # fields by kind, asked for several times per record written: made once
+    _of_kind: dict[str, tuple[Field, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name.update({f.name: f for f in self.fields})
         self._policy_names.update(self.policy_fields)
+        self._of_kind["list"] = tuple(f for f in self.fields if f.kind in LIST_KINDS)
+        self._of_kind["ref"] = tuple(f for f in self.fields if f.kind == "ref")
 
     def contract(self, version: str) -> Contract:
         """The contract a version serves: an older one's (with its view), else the canonical
@@ -180,11 +184,11 @@ class Domain:
     @property
     def list_fields(self) -> tuple[Field, ...]:
         """Fields survived per slot (mdm.domains.identifiers)."""
-        return tuple(f for f in self.fields if f.kind in LIST_KINDS)
+        return self._of_kind["list"]
 
     @property
     def references(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.fields if f.kind == "ref")
+        return self._of_kind["ref"]
 
     @property
     def hierarchy_fields(self) -> tuple[Field, ...]:
