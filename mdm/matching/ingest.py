@@ -94,9 +94,9 @@ class FuzzyIndex:
         wanted = sorted({i for p in payloads for i in self.ranked(p)} - set(self.features))
         if not wanted:
             return
-        sources = await repo.live_payloads(session, self.domain, wanted)
-        for golden_id, row in (await repo.golden_rows(session, self.domain, wanted, self.rules.fields)).items():
-            self.features[golden_id] = _row_features(self.rules, row, sources.get(golden_id, ()))
+        for golden_id, (row, sources) in (await repo.candidate_rows(session, self.domain, wanted,
+                                                                    self.rules.fields)).items():  # fmt: skip
+            self.features[golden_id] = _row_features(self.rules, row, sources)
         self.apart |= await repo.not_a_match(session, self.domain, wanted)
 
     def add(self, golden_id: str, records: list[Record], payload: Record, *, new: bool) -> None:

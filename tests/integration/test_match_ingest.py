@@ -208,3 +208,28 @@ def test_a_duplicate_is_compared_with_every_name_the_sources_sent_not_only_the_s
     assert best["id"] == golden
     name = next(e for e in best["explanation"] if e["field"] == "name")
     assert name["level"] == "exact"
+
+
+def test_candidates_read_in_one_statement_are_the_rows_and_payloads_read_apart(client, database_url):
+    """What scoring reads of candidates (repo.candidate_rows, one statement on PostgreSQL)
+    is what golden_rows and live_payloads answer: every live source's payload, in order."""
+    brand = _brand()
+    _, first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "website": f"https://{brand}.de"})
+    _, second = _put(client, {"name": f"{brand.upper()} CONSULTING", "country": "DE",
+                              "website": f"http://www.{brand}.de/"})  # fmt: skip
+    _, alone = _put(client, {"name": f"{_brand()} Advisory", "country": "FR"})
+    assert second["id"] == first["id"]
+    ids = [first["id"], alone["id"], "cus_00000000000000000000000000"]
+    domain, names = BY_NAME["customer"], RULES["customer"].fields
+
+    async def read() -> tuple[object, object, object]:
+        async with Database.opened(database_url) as db, db.transaction() as session:
+            together = await repo.candidate_rows(session, domain, ids, names)
+            rows = await repo.golden_rows(session, domain, ids, names)
+            payloads = await repo.live_payloads(session, domain, ids)
+            return together, rows, payloads
+
+    together, rows, payloads = asyncio.run(read())
+    assert together == {i: (row, payloads.get(i, ())) for i, row in rows.items()}  # type: ignore[union-attr]
+    assert sorted(together) == sorted(ids[:2])  # type: ignore[arg-type]
+    assert len(together[first["id"]][1]) == 2  # type: ignore[index]
