@@ -52,7 +52,7 @@ from mdm.events.retention import prune_events
 from mdm.events.webhooks import from_settings as webhooks_from_settings
 from mdm.logs import configure as configure_logs
 from mdm.policy.store import PolicyCache
-from mdm.settings import Settings, tune_gc
+from mdm.settings import Settings, settled_gc, tune_gc
 
 
 def plugins() -> list[Any]:
@@ -94,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             dispatcher = webhooks_from_settings(app.state.db, settings, app.state.policies.for_read)
             tasks.append(asyncio.create_task(dispatcher.run(stop)))
         try:
-            yield
+            with settled_gc():
+                yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,6 +2,8 @@
 
 import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -107,3 +109,21 @@ def tune_gc(settings: Settings) -> None:
     """Collect the young generation every `settings.gc_threshold` allocations; the older
     generations keep their thresholds. Called where a process starts: the app, the CLI."""
     gc.set_threshold(settings.gc_threshold, *gc.get_threshold()[1:])
+
+
+@contextmanager
+def settled_gc() -> Iterator[None]:
+    """While a worker serves, what it made to start (modules, app, schemas, pools: ~275,000
+    objects that live as long as it does) is out of the collector's sight. Without this, the
+    first collections of the older generations under traffic walked them all: pauses of
+    100-290 ms while requests waited (bench/README.md). Objects freed meanwhile are still
+    freed by their reference counts; at the end they are given back (tests start many apps
+    in one process)."""
+    outer = gc.get_freeze_count() > 0  # another app of this process froze first: it gives back
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not outer:
+            gc.unfreeze()
