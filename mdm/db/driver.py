@@ -1,6 +1,6 @@
 """Statements built once, run on the session's own driver connection, inside its transaction.
 
-A single upsert's write group runs ~15 small statements. Through SQLAlchemy's execution
+A single upsert's write group runs a dozen small statements. Through SQLAlchemy's execution
 machinery (session, cache key, execution context, parameter and result objects) each cost
 more CPU than the driver's work on it: 27% of a server worker's CPU at 300 upserts/s
 (py-spy, bench/README.md). Here a statement is compiled once per dialect, with the bind and
