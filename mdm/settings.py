@@ -117,13 +117,15 @@ def settled_gc() -> Iterator[None]:
     objects that live as long as it does) is out of the collector's sight. Without this, the
     first collections of the older generations under traffic walked them all: pauses of
     100-290 ms while requests waited (bench/README.md). Objects freed meanwhile are still
-    freed by their reference counts; at the end they are given back (tests start many apps
-    in one process)."""
-    outer = gc.get_freeze_count() > 0  # another app of this process froze first: it gives back
+    freed by their reference counts; at the end they are given back. Only the first app of a
+    process does this: tests start many apps in one process, beside one that serves them all,
+    and each would pay a full collection of a process that large."""
+    if gc.get_freeze_count() > 0:  # another app of this process froze first: it gives back
+        yield
+        return
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
-        if not outer:
-            gc.unfreeze()
+        gc.unfreeze()
