@@ -218,10 +218,7 @@ async def golden_rows(
     without the lineage and overrides a whole row carries. On the raw driver, like
     blocks_of: ingestion reads a few candidates per record."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    # JSON as its text, as SQLite answers it: a row stays hashable
-    as_text = JSON_KINDS if postgres else ()
-    fields = [domain.field(name) for name in names]
-    columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
+    columns = _scored_columns(domain, names, postgres)
     table = GOLDEN[domain.name].name
     found: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(sorted(set(ids))):
@@ -235,6 +232,14 @@ async def golden_rows(
             if row[1] is None:
                 found[row[0]] = tuple(row)[2:]
     return found
+
+
+def _scored_columns(domain: Domain, names: Sequence[str], postgres: bool) -> str:
+    """id, merged_into and the named fields; on PostgreSQL JSON as its text, as SQLite
+    answers it, so that a row stays hashable (a cache key)."""
+    as_text = JSON_KINDS if postgres else ()
+    fields = [domain.field(name) for name in names]
+    return ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in as_text else f.name for f in fields)])
 
 
 # Rows of golden records (source records, blocking keys, identifiers) are looked up by
@@ -273,8 +278,7 @@ async def candidate_rows(
     if session.get_bind().dialect.name != "postgresql":
         payloads = await live_payloads(session, domain, ids)
         return {i: (row, payloads.get(i, ())) for i, row in (await golden_rows(session, domain, ids, names)).items()}
-    fields = [domain.field(name) for name in names]
-    columns = ", ".join(["id", "merged_into", *(f"{f.name}::text" if f.kind in JSON_KINDS else f.name for f in fields)])
+    columns = _scored_columns(domain, names, postgres=True)
     sources = f"ARRAY(SELECT payload::text {_LIVE_SOURCES} = g.id ORDER BY system, source_id)"
     sql = f"SELECT {columns}, {sources} FROM {GOLDEN[domain.name].name} g WHERE id = ANY($1::varchar[])"
     found: dict[str, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
