@@ -269,24 +269,38 @@ async def live_payloads(session: AsyncSession, domain: Domain, ids: Sequence[str
     return {golden_id: tuple(payloads) for golden_id, payloads in found.items()}
 
 
+Candidates = dict[str, tuple[tuple[Any, ...], tuple[str, ...]]]
+
+
 async def candidate_rows(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
-) -> dict[str, tuple[tuple[Any, ...], tuple[str, ...]]]:
-    """`golden_rows` of the live golden records among `ids`, each with its `live_payloads`:
-    on PostgreSQL in one statement (a write group with new records reads these once; two
-    round trips were ~0.3 ms of a worker's CPU), elsewhere in two."""
+) -> tuple[Candidates, set[tuple[str, str]]]:
+    """`golden_rows` of the live golden records among `ids`, each with its `live_payloads`,
+    and the pairs among `ids` a steward marked not a match (`not_a_match`): on PostgreSQL in
+    one statement (a write group with new records reads these once; three round trips were
+    ~0.4 ms of a worker's CPU), elsewhere in two or three."""
     if session.get_bind().dialect.name != "postgresql":
         payloads = await live_payloads(session, domain, ids)
-        return {i: (row, payloads.get(i, ())) for i, row in (await golden_rows(session, domain, ids, names)).items()}
+        rows = await golden_rows(session, domain, ids, names)
+        return {i: (row, payloads.get(i, ())) for i, row in rows.items()}, await not_a_match(session, domain, ids)
     columns = _scored_columns(domain, names, postgres=True)
     sources = f"ARRAY(SELECT payload::text {_LIVE_SOURCES} = g.id ORDER BY system, source_id)"
-    sql = f"SELECT {columns}, {sources} FROM {GOLDEN[domain.name].name} g WHERE id = ANY($1::varchar[])"
-    found: dict[str, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        for row in await driver.execute(session, sql, [list(chunk)]):
+    # status is read, not filtered on, and the order is the unique index's: without both, the
+    # generic plan on a table not yet analyzed scanned the domain's pairs by the status index
+    apart = (
+        "ARRAY(SELECT CASE WHEN status = $3 THEN right_id END "
+        "FROM match_candidate WHERE domain = $2 AND left_id = g.id ORDER BY right_id)"
+    )
+    sql = f"SELECT {columns}, {sources}, {apart} FROM {GOLDEN[domain.name].name} g WHERE id = ANY($1::varchar[])"
+    wanted = set(ids)
+    found: Candidates = {}
+    pairs: set[tuple[str, str]] = set()
+    for chunk in _chunks(sorted(wanted)):
+        for row in await driver.execute(session, sql, [list(chunk), domain.name, NOT_A_MATCH]):
             if row[1] is None:
-                found[row[0]] = (tuple(row)[2:-1], tuple(row[-1]))
-    return found
+                found[row[0]] = (tuple(row)[2:-2], tuple(row[-2]))
+            pairs |= {(row[0], right) for right in row[-1] if right in wanted}
+    return found, pairs
 
 
 def row_values(domain: Domain, names: Sequence[str], row: tuple[Any, ...]) -> dict[str, Any]:

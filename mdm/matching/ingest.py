@@ -94,10 +94,10 @@ class FuzzyIndex:
         wanted = sorted({i for p in payloads for i in self.ranked(p)} - set(self.features))
         if not wanted:
             return
-        for golden_id, (row, sources) in (await repo.candidate_rows(session, self.domain, wanted,
-                                                                    self.rules.fields)).items():  # fmt: skip
+        found, apart = await repo.candidate_rows(session, self.domain, wanted, self.rules.fields)
+        for golden_id, (row, sources) in found.items():
             self.features[golden_id] = _row_features(self.rules, row, sources)
-        self.apart |= await repo.not_a_match(session, self.domain, wanted)
+        self.apart |= apart
 
     def add(self, golden_id: str, records: list[Record], payload: Record, *, new: bool) -> None:
         """A record this batch made or changed (`records`: its values, then each live

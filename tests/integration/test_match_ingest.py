@@ -210,26 +210,31 @@ def test_a_duplicate_is_compared_with_every_name_the_sources_sent_not_only_the_s
     assert name["level"] == "exact"
 
 
-def test_candidates_read_in_one_statement_are_the_rows_and_payloads_read_apart(client, database_url):
+def test_candidates_read_in_one_statement_are_the_rows_payloads_and_pairs_read_apart(client, database_url):
     """What scoring reads of candidates (repo.candidate_rows, one statement on PostgreSQL)
-    is what golden_rows and live_payloads answer: every live source's payload, in order."""
+    is what golden_rows, live_payloads and not_a_match answer: every live source's payload,
+    in order, and the pairs among them a steward set apart."""
     brand = _brand()
     _, first = _put(client, {"name": f"{brand} Consulting GmbH", "country": "DE", "website": f"https://{brand}.de"})
     _, second = _put(client, {"name": f"{brand.upper()} CONSULTING", "country": "DE",
                               "website": f"http://www.{brand}.de/"})  # fmt: skip
     _, alone = _put(client, {"name": f"{_brand()} Advisory", "country": "FR"})
+    _, other = _put(client, {"name": f"{_brand()} Partners", "country": "FR"})
     assert second["id"] == first["id"]
+    _reject(database_url, first["id"], alone["id"])
+    _reject(database_url, alone["id"], other["id"])  # `other` is not asked for: not answered
     ids = [first["id"], alone["id"], "cus_00000000000000000000000000"]
     domain, names = BY_NAME["customer"], RULES["customer"].fields
 
-    async def read() -> tuple[object, object, object]:
+    async def read() -> tuple[object, object, object, object]:
         async with Database.opened(database_url) as db, db.transaction() as session:
             together = await repo.candidate_rows(session, domain, ids, names)
             rows = await repo.golden_rows(session, domain, ids, names)
             payloads = await repo.live_payloads(session, domain, ids)
-            return together, rows, payloads
+            return together, rows, payloads, await repo.not_a_match(session, domain, ids)
 
-    together, rows, payloads = asyncio.run(read())
-    assert together == {i: (row, payloads.get(i, ())) for i, row in rows.items()}  # type: ignore[union-attr]
-    assert sorted(together) == sorted(ids[:2])  # type: ignore[arg-type]
-    assert len(together[first["id"]][1]) == 2  # type: ignore[index]
+    (found, apart), rows, payloads, pairs = asyncio.run(read())  # type: ignore[misc]
+    assert found == {i: (row, payloads.get(i, ())) for i, row in rows.items()}  # type: ignore[union-attr]
+    assert sorted(found) == sorted(ids[:2])
+    assert len(found[first["id"]][1]) == 2
+    assert apart == pairs == {tuple(sorted((first["id"], alone["id"])))}
