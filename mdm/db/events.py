@@ -185,21 +185,26 @@ async def take_lease(session: AsyncSession, name: str, holder: str, now: datetim
 
 
 async def advance(session: AsyncSession, name: str, holder: str, to: Position, now: datetime,
-                  since: Position | None = None) -> bool:  # fmt: skip
+                  since: tuple[Position, int] | None = None) -> bool:  # fmt: skip
     """Record that a consumer delivered everything up to `to`, if `holder` still holds its
-    lease (and, given `since`, the position is still the one it read: a replay may move it)."""
+    lease (and, given `since`, the position and its `placed` count are still the ones it
+    read: a replay may have placed it since, even where it was)."""
     c = event_consumer.c
     stmt = event_consumer.update().where(c.name == name, c.holder == holder, c.lease_until >= now)
     if since is not None:
-        stmt = stmt.where(c.xid == since[0], c.id == since[1])
+        (xid, id_), placed = since
+        stmt = stmt.where(c.xid == xid, c.id == id_, c.placed == placed)
     moved = await session.execute(stmt.values(xid=to[0], id=to[1], delivered_at=now))
     return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 async def place(session: AsyncSession, name: str, at: Position) -> None:
-    """Put a consumer at a position (made if new, its lease untouched): where it starts, or replays from."""
+    """Put a consumer at a position (made if new, its lease untouched): where it starts, or
+    replays from. Its `placed` count goes up: a round in flight that began at this same
+    position would otherwise move it past the events the replay asked for again."""
     c = event_consumer.c
-    moved = await session.execute(event_consumer.update().where(c.name == name).values(xid=at[0], id=at[1]))
+    placed = event_consumer.update().where(c.name == name).values(xid=at[0], id=at[1], placed=c.placed + 1)
+    moved = await session.execute(placed)
     if not moved.rowcount:  # type: ignore[attr-defined]
         await session.execute(insert(event_consumer).values(name=name, xid=at[0], id=at[1]))
 

@@ -153,6 +153,8 @@ event_consumer = Table(
     Column("delivered_at", UTCDateTime()),
     Column("holder", String(120)),
     Column("lease_until", UTCDateTime()),
+    # counted up each time a replay places it: a round that read another count cannot move it
+    Column("placed", Integer, nullable=False, server_default="0"),
 )
 
 outbox_horizon = Table(

@@ -295,7 +295,7 @@ class Deliverer:
             if state is None or state.holder != self.holder:
                 raise LostLease
             due = [waiting_item(w) for w in await sql.due(session, self.id, now, PAGE)]
-            start = (state.xid, state.id)
+            start, placed = (state.xid, state.id), state.placed
             # only the events it asked for are read, up to the head as it was read first (none
             # can appear behind it later: see mdm.db.events) and at most SCAN events on: a page
             # short of PAGE has seen all there is up to there, so the position moves past the
@@ -319,7 +319,7 @@ class Deliverer:
             await self._retry(client, sub.url, signing, due)
         if to is None or head is None or to <= start:
             return len(due)
-        await self._page(client, sub.url, signing, fresh, held, start, to)
+        await self._page(client, sub.url, signing, fresh, held, (start, placed), to)
         return len(rows) + len(due) or int(to < head)  # short of the head: more to pass over, at once
 
     async def _send(self, client: httpx.AsyncClient, url: str, signing: list[str],
@@ -354,9 +354,11 @@ class Deliverer:
         return outcomes
 
     async def _page(self, client: httpx.AsyncClient, url: str, signing: list[str], items: list[Item],
-                    held: set[str | None], since: events_sql.Position, to: events_sql.Position) -> None:  # fmt: skip
+                    held: set[str | None], since: tuple[events_sql.Position, int],
+                    to: events_sql.Position) -> None:  # fmt: skip
         """Send a page's events (a record with events waiting: queued behind them), record the
-        ones not taken, and move the position past the page, unless a replay moved it meanwhile."""
+        ones not taken, and move the position past the page, unless a replay placed it
+        meanwhile (`since`: the position and its `placed` count, as the round read them)."""
         outcomes = await self._send(client, url, signing, [c for c in chains(items) if c[0].subject not in held])
         now = datetime.now(UTC)
         failed = []

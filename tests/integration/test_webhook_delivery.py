@@ -6,6 +6,7 @@ updates), so each test knows exactly what must arrive; on a database of the modu
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from mdm import events
 from mdm.db import events as events_sql
 from mdm.db import webhooks as webhooks_sql
 from mdm.db.engine import Database
-from mdm.events import retention, webhooks
+from mdm.events import feed, retention, webhooks
 from mdm.policy.store import PolicyCache
 from tests.factory import unique
 from tests.receiver import Receiver
@@ -121,6 +122,36 @@ def test_a_replay_from_ahead_of_the_position_skips_nothing(own_database):
 
     asyncio.run(run())
     assert _versions(receiver) == [1, 2, 3, 4]
+
+
+def test_a_replay_while_a_round_sends_those_very_events_sends_them_again(own_database):
+    """A replay placed at the position a round in flight began from (the events it is sending,
+    asked for again) is not undone when that round ends: they are sent a second time."""
+    arrived, release = threading.Event(), threading.Event()
+    receiver = Receiver(lambda r, h, b: arrived.set() or (200 if release.wait(10) else 500))
+
+    async def run() -> int:
+        async with Database.opened(own_database[0]) as db, subscription(db, receiver) as sid:
+            deliverer = webhooks.Deliverer(db, PolicyCache(db).for_read, sid, webhooks.Retry(), "test:holder",
+                                           guard=webhooks.Guard(allow_private=True))  # fmt: skip
+            assert await deliverer._hold()
+            rows = _rows(f"cus_{unique('R')}", 2)
+            await _write(db, rows)
+            async with httpx.AsyncClient() as client:
+                in_flight = asyncio.create_task(deliverer.round(client))
+                assert await asyncio.to_thread(arrived.wait, 10)  # the first event is at the receiver
+                async with db.transaction() as session:
+                    await webhooks.replay(session, sid, rows[0]["event_id"])
+                release.set()
+                await in_flight
+                async with db.sessionmaker(write=False)() as session:
+                    (lag,) = await feed.lags(session, datetime.now(UTC), [webhooks_sql.consumer_name(sid)])
+                await deliverer.round(client)
+            return int(lag["behind_events"])
+
+    behind = asyncio.run(run())
+    assert behind == 2  # the round that ended after the replay did not move past them
+    assert _versions(receiver) == [1, 2, 1, 2]
 
 
 def test_a_receiver_at_a_private_address_is_not_called_unless_allowed(own_database):
