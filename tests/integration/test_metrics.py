@@ -121,6 +121,10 @@ def test_two_workers_scrapes_add_up_both(database_url, api_keys, tmp_path: Path)
     metrics_dir = tmp_path / "metrics"
     with serving(database_url, "--workers", "2", env={"MDM_METRICS_DIR": str(metrics_dir)}) as base:
         route = {"http_request_method": "GET", "http_route": "/health/live", "http_response_status_code": "200"}
+        deadline = time.monotonic() + 30  # `serving` waits for one worker; each makes its file as it starts
+        while len(list(metrics_dir.glob("histogram_*.db"))) < 2:
+            assert time.monotonic() < deadline, "the second worker did not start"
+            time.sleep(0.05)
         sent = 120
         for _ in range(sent):  # a new connection each: the kernel spreads them over both workers
             assert httpx.get(f"{base}/health/live", timeout=10).status_code == 200
