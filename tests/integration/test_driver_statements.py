@@ -157,9 +157,10 @@ def test_a_connection_the_database_dropped_leaves_the_pool(database_url, backend
     assert len(found) == 1
 
 
-def test_inserts_held_together_are_written_as_one_by_one_would_be(database_url, backend):
-    """`driver.together` sends a write group's inserts at its end: on PostgreSQL as one
-    statement, whose rows read back as the same rows inserted one table at a time."""
+def test_inserts_held_together_are_written_as_one_by_one_would_be(database_url):
+    """`driver.together` sends a write group's inserts at its end, in one call to the driver
+    (on PostgreSQL one statement, on SQLite one hop to aiosqlite's thread), whose rows read
+    back as the same rows inserted one table at a time."""
     principal, code = unique("together"), unique("sys")[:30]
     at = datetime(2026, 12, 7, 19, 0, 0, 125000, tzinfo=UTC)
     sent: list[float] = []
@@ -190,9 +191,8 @@ def test_inserts_held_together_are_written_as_one_by_one_would_be(database_url, 
     assert [r.at for r in together] == [at, at]  # type: ignore[attr-defined]
     assert together[1].roles is None  # type: ignore[attr-defined]
     assert [(s.code, s.created_at) for s in systems] == [(code, at)]  # type: ignore[attr-defined]
-    if backend == "postgresql":
-        assert early == []  # held back until the end
-        assert len(sent) == 2  # the read, then both tables' rows in one statement
+    assert early == []  # held back until the end
+    assert len(sent) == 2  # the read, then both tables' rows in one call
 
 
 def test_a_constraint_hit_by_inserts_held_together_writes_none_of_them(database_url):
