@@ -11,8 +11,10 @@ before-create on, as the server runs by default):
   each request a record not sent before), then updates of those records (one field changed,
   up to four times each: sessions before 25 ran out of them and printed a rate too low) with
   1 and 16; then new records and updates paced at the target rate (0.25 of the
-  in-process rate) over 16 connections (bench/paced.py: open loop, latency from when each
-  request was due); then `POST .../batch` of 1,000 new records a call on one connection; on
+  in-process rate) over 16 connections for --paced-duration seconds (bench/paced.py: open
+  loop, latency from when each request was due), the disk's flush times measured meanwhile
+  (a stall of the disk is a stall of every commit: session 26 found the paced p99 of 6-8 s
+  runs decided by one such stall, or not); then `POST .../batch` of 1,000 new records a call on one connection; on
   PostgreSQL, the 16-connection new-record run again with one worker and then with `mdm serve
   --workers 2`, on the database as the phases before left it (until session 25 two workers on
   it were compared with one on the nearly empty database of the first phase).
@@ -34,6 +36,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -166,6 +169,45 @@ def bulk(port: int, key: str, rows: list[tuple[str, dict[str, Any]]], size: int 
     return len(rows) / (time.perf_counter() - t0), bad
 
 
+class DiskProbe:
+    """8 KiB written and `fdatasync`ed every 5 ms in `directory` while it runs (a thread of
+    this process, idle meanwhile): what a commit's flush costs on that disk at that moment.
+    A commit waits for such a flush; a stall of the disk is a stall of every durable write
+    (PostgreSQL's data directory is on the same disk here; SQLite's file is in `directory`)."""
+
+    def __init__(self, directory: Path):
+        self.path, self.flushes, self.stop = directory / "disk-probe", list[float](), threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "DiskProbe":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while not self.stop.wait(0.005):
+                os.pwrite(fd, os.urandom(8192), 0)
+                started = time.perf_counter()
+                os.fdatasync(fd)
+                self.flushes.append((time.perf_counter() - started) * 1000)
+        finally:
+            os.close(fd)
+            self.path.unlink()
+
+    def summary(self) -> str:
+        found = sorted(self.flushes)
+        if not found:
+            return "no flushes"
+        p50, p999 = found[len(found) // 2], found[min(len(found) - 1, int(0.999 * len(found)))]
+        slow = sum(1 for f in found if f > 50)
+        return f"{len(found):,}: p50 {p50:.2f} ms, p99.9 {p999:.1f} ms, max {found[-1]:.0f} ms, {slow} over 50 ms"
+
+
 def cpu_times() -> tuple[float, float]:
     """The machine's CPU time since boot, all cores: (busy, all), in clock ticks (/proc/stat)."""
     fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -186,9 +228,9 @@ def run(kind: str, args: argparse.Namespace) -> Report:
     report.add("in-process ingestion, batches of 500, matching on (records/s)", f"{engine:,.0f}", "— (the reference)")
     rows = [(source_id(i), p) for i, p in enumerate(records)]
     slices = {
-        name: rows[i * args.slice : (i + 1) * args.slice]
-        for i, name in enumerate(("new1", "new16", "bulk", "w2", "paced"))
+        name: rows[i * args.slice : (i + 1) * args.slice] for i, name in enumerate(("new1", "new16", "bulk", "w2"))
     }
+    slices["paced"] = rows[4 * args.slice :]
     with tempfile.TemporaryDirectory(prefix="mdm-bench-") as tmp, fresh_database(kind, Path(tmp)) as url:
         work = Path(tmp)
         key = asyncio.run(_key(url))
@@ -211,15 +253,14 @@ def run(kind: str, args: argparse.Namespace) -> Report:
                     server.port, key, work / f"{name}.txt", connections=connections, seconds=args.duration
                 )
             rate = TARGET_SINGLE_RATIO * engine
+            seconds = min(args.paced_duration, int(len(slices["paced"]) / rate))  # never out of records
             write_lines(work / "paced_new.txt", slices["paced"])
-            results["paced_new"] = paced(server.port, key, work / "paced_new.txt", rate=rate, seconds=args.duration)
-            sent = slices["paced"][: results["paced_new"]["requests"]]
-            write_lines(
-                work / "paced_update.txt", [(sid, {**b, "industry": f"Paced {b.get('industry')}"}) for sid, b in sent]
-            )
-            results["paced_update"] = paced(
-                server.port, key, work / "paced_update.txt", rate=rate, seconds=args.duration
-            )
+            with DiskProbe(work) as disk:
+                results["paced_new"] = paced(server.port, key, work / "paced_new.txt", rate=rate, seconds=seconds)
+                sent = slices["paced"][: results["paced_new"]["requests"]]
+                changed = [(sid, {**b, "industry": f"Paced {b.get('industry')}"}) for sid, b in sent]
+                write_lines(work / "paced_update.txt", changed)
+                results["paced_update"] = paced(server.port, key, work / "paced_update.txt", rate=rate, seconds=seconds)
             bulk_rate, bulk_bad = bulk(server.port, key, slices["bulk"])
         finally:
             server.stop()
@@ -243,7 +284,8 @@ def run(kind: str, args: argparse.Namespace) -> Report:
             bad = f", {r['non_2xx']:,} non-2xx" if r["non_2xx"] else ""
             bad += f", {r['errors']} connection errors" if r["errors"] else ""
             got = f"{r['rate']:,.0f} (p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms{bad})"
-            report.add(f"PUT {label}, 16 connections paced at {rate:,.0f}/s (req/s)", got)
+            report.add(f"PUT {label}, 16 connections paced at {rate:,.0f}/s for {seconds} s (req/s)", got)
+        report.add("the disk meanwhile: 8 KiB + fdatasync every 5 ms", disk.summary(), "— (a commit waits for one)")
         worst = max(results[n]["p99"] for n in ("paced_new", "paced_update"))
         clean = not any(results[n]["non_2xx"] or results[n]["errors"] for n in ("paced_new", "paced_update"))
         report.add("p99 at the target rate, new and updates (ms)", f"{worst:.1f}", f"<= {TARGET_P99_MS:.0f}",
@@ -291,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--slice", type=int, default=20_000, help="records available to each HTTP phase")
     p.add_argument("--in-process", type=int, default=20_000, help="records the in-process figure ingests")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    p.add_argument("--paced-duration", type=int, default=30, help="seconds per paced run (its p99 is the target's)")
     p.add_argument("--seed", type=int, default=20251205)
     args = p.parse_args(argv)
     tune_gc(Settings.from_env())
