@@ -152,9 +152,12 @@ async def _on_driver(
         try:
             if postgres and adapted._transaction is None:  # asyncpg's BEGIN is sent before a first statement
                 await adapted._start_transaction()
-            if batches:
+            if batches and hasattr(driver, "_execute"):
                 # aiosqlite's own way to run a call on its thread, as its executemany does
                 await driver._execute(_executemany_all, driver._conn, batches)
+            elif batches:  # an aiosqlite without it (the lock file pins one with it): a hop each
+                for batch_sql, rows in batches:
+                    await driver.executemany(batch_sql, rows)
             elif many:
                 await driver.executemany(sql, args)
             elif postgres:

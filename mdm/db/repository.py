@@ -276,7 +276,8 @@ async def candidate_rows(
     session: AsyncSession, domain: Domain, ids: Sequence[str], names: Sequence[str]
 ) -> tuple[Candidates, set[tuple[str, str]]]:
     """`golden_rows` of the live golden records among `ids`, each with its `live_payloads`,
-    and the pairs among `ids` a steward marked not a match (`not_a_match`): on PostgreSQL in
+    and the pairs among `ids` a steward marked not a match (`not_a_match`; on PostgreSQL those
+    of ids with a golden row, which every id a pair names has): on PostgreSQL in
     one statement (a write group with new records reads these once; three round trips were
     ~0.4 ms of a worker's CPU), elsewhere in two or three."""
     if session.get_bind().dialect.name != "postgresql":
@@ -288,8 +289,8 @@ async def candidate_rows(
     # status is read, not filtered on, and the order is the unique index's: without both, the
     # generic plan on a table not yet analyzed scanned the domain's pairs by the status index
     apart = (
-        "ARRAY(SELECT CASE WHEN status = $3 THEN right_id END "
-        "FROM match_candidate WHERE domain = $2 AND left_id = g.id ORDER BY right_id)"
+        "array_remove(ARRAY(SELECT CASE WHEN status = $3 THEN right_id END "
+        "FROM match_candidate WHERE domain = $2 AND left_id = g.id ORDER BY right_id), NULL)"
     )
     sql = f"SELECT {columns}, {sources}, {apart} FROM {GOLDEN[domain.name].name} g WHERE id = ANY($1::varchar[])"
     wanted = set(ids)

@@ -2,6 +2,7 @@
 template and status, never the raw path; ingestion outcomes; the estate's backlogs; and, with
 `mdm serve --workers 2`, every scrape adds up both workers' counts."""
 
+import json
 import os
 import signal
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.auth import bearer
@@ -133,9 +135,22 @@ def test_two_workers_scrapes_add_up_both(database_url, api_keys, tmp_path: Path)
             r = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {key}"}, timeout=10)
             assert r.status_code == 200, r.text
             seen.add(value(parse(r.text), "http_server_request_duration_seconds_count", **route))
-        workers = {p.stem.rsplit("_", 1)[-1] for p in metrics_dir.glob("histogram_*.db")}
-    assert len(workers) == 2, workers  # both workers served some of them
+        served = [_live_count(p) for p in sorted(metrics_dir.glob("histogram_*.db"))]
+    assert len(served) == 2, served  # a file each
+    assert all(served), served  # both workers served some of them
+    assert sum(served) == sent
     assert seen == {sent}  # and every scrape, whichever worker answered it, counts them all
+
+
+def _live_count(path: Path) -> float:
+    """The `/health/live` requests one worker's metrics file counts (a histogram's file holds
+    each bucket's own observations, not cumulative: their sum counts every request)."""
+    total = 0.0
+    for found in MmapedDict.read_all_values_from_file(str(path)):
+        _, sample, labels, _ = json.loads(found[0])
+        if sample.endswith("_bucket") and labels.get("http_route") == "/health/live":
+            total += found[1]
+    return total
 
 
 def test_the_temporary_metrics_directory_goes_with_the_server(database_url, tmp_path: Path):

@@ -215,7 +215,6 @@ def test_a_hanging_receiver_holds_back_no_write_nor_another_subscription(hub):
                 return lag["behind_events"] == 0 and lag["retrying"] + lag["dead_letters"] == len(made)
 
             until(passed, 20)
-            assert hanging.taken() == []
     finally:
         release.set()
 
