@@ -1,6 +1,6 @@
 """Write throughput over HTTP, beside the in-process ingestion rate of the same run.
 
-    ./run python bench/writes.py --db sqlite|postgresql|both [--records 50000] [--duration 10]
+    ./run python bench/writes.py --db sqlite|postgresql|both [--records 100000] [--duration 10]
 
 Per database, with the same realistic customers as bench/core.py (contract v2, match-
 before-create on, as the server runs by default):
@@ -10,20 +10,22 @@ before-create on, as the server runs by default):
   16 connections at saturation (wrk: each connection sends again as soon as it is answered;
   each request a record not sent before), then updates of those records (one field changed,
   up to four times each: sessions before 25 ran out of them and printed a rate too low) with
-  1 and 16; then new records and updates paced at the target rate (0.25 of the
-  in-process rate) over 16 connections for --paced-duration seconds (bench/paced.py: open
-  loop, latency from when each request was due), the disk's flush times measured meanwhile
-  (a stall of the disk is a stall of every commit: session 26 found the paced p99 of 6-8 s
-  runs decided by one such stall, or not); then `POST .../batch` of 1,000 new records a call on one connection; on
-  PostgreSQL, the 16-connection new-record run again with one worker and then with `mdm serve
-  --workers 2`, on the database as the phases before left it (until session 25 two workers on
-  it were compared with one on the nearly empty database of the first phase).
+  1 and 16; then new records and updates paced at the target rate (0.25 of the in-process
+  rate) over 16 connections for --paced-duration seconds, on the records the other phases
+  leave (bench/paced.py: open loop, latency from when each request was due), the disk's
+  flush times measured meanwhile (a stall of the disk is a stall of every commit: session 26
+  found the paced p99 of 6-8 s runs decided by one such stall, or not); then `POST
+  .../batch` of 1,000 new records a call on one connection; on PostgreSQL, the 16-connection
+  new-record run again with one worker and then with `mdm serve --workers 2`, on the
+  database as the phases before left it (until session 25 two workers on it were compared
+  with one on the nearly empty database of the first phase).
 Targets (issue 15), as ratios measured in this run: single upserts at 16 connections >= 0.25
 of the in-process rate, and at that rate p99 <= 50 ms; no request over 1 s; bulk >= 0.80 of
 it; two workers >= 1.6x one on PostgreSQL, printed beside the most this machine's cores allow
 (the ratio had the two-worker run kept every core busy at its CPU a request: the workers,
-PostgreSQL and wrk share them). The p99 at saturation is printed beside them: with sixteen connections always
-waiting it is the saturated rate again (16 / rate on average). Printed, never asserted. See bench/README.md.
+PostgreSQL and wrk share them). The p99 at saturation is printed beside them: with sixteen
+connections always waiting it is the saturated rate again (16 / rate on average). Printed,
+never asserted. See bench/README.md.
 """
 
 import argparse

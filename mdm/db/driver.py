@@ -250,10 +250,15 @@ async def insert(session: AsyncSession, table: Table, rows: Sequence[Mapping[str
     if pending is not None:
         pending.append((table, list(rows)))
         return
+    await many(session, _insert_statement(table), rows)
+
+
+def _insert_statement(table: Table) -> Insert:
+    """A table's INSERT, built once (the driver knows a statement by its identity)."""
     stmt = _INSERTS.get(table.name)
     if stmt is None:
         stmt = _INSERTS[table.name] = sa_insert(table)
-    await many(session, stmt, rows)
+    return stmt
 
 
 _TOGETHER = "mdm.driver.together"  # session.info's key: the inserts `together` holds back
@@ -280,10 +285,7 @@ async def together(session: AsyncSession) -> AsyncIterator[None]:
     elif pending and session.get_bind().dialect.name != "postgresql":
         batches = []
         for table, rows in pending:
-            stmt = _INSERTS.get(table.name)
-            if stmt is None:
-                stmt = _INSERTS[table.name] = sa_insert(table)
-            c = _compiled(session, stmt, tuple(rows[0]))
+            c = _compiled(session, _insert_statement(table), tuple(rows[0]))
             batches.append((c.sql, [_args(c, r) for r in rows]))
         await _on_driver(session, "; ".join(sql for sql, _ in batches), None, batches=batches)
     elif pending:
